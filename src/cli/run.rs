@@ -1,0 +1,112 @@
+//! `rinse run`: read corpora, clean and deduplicate them, write kept/rejected JSONL.
+use super::progress::Reporter;
+use anyhow::Context;
+use rinse::pipeline::{self, RunPlan};
+use rinse::read::Fields;
+use rinse::write::{OutputCompression, TextMode, WriteOptions};
+use std::path::PathBuf;
+
+/// Read documents, clean and deduplicate them, write kept and rejected JSONL and a report.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Input files or directories (walked recursively, in sorted order); `-` for stdin
+    /// (JSONL). Formats by extension: .jsonl/.ndjson/.json (one object per line) or .txt
+    /// (one document per file), optionally compressed as .gz or .zst.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output directory (created if missing): kept/, rejected/, report.json.
+    #[arg(long, short, value_name = "DIR")]
+    out: PathBuf,
+    /// Configuration file (TOML). Without it, the embedded default (`rinse config`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// JSON field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// JSON field holding the document id (records without one get `<file>:<line>`).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_field: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Compression of the output shards.
+    #[arg(long, value_enum, default_value_t = OutputCompression::None)]
+    compression: OutputCompression,
+    /// Start a new output shard after this much (uncompressed) JSONL: 256MB, 1GB, 1000000.
+    #[arg(long, default_value = "256MB", value_parser = parse_size, value_name = "SIZE")]
+    shard_size: u64,
+    /// Add a `rinse` object to each kept record listing what was removed and why.
+    #[arg(long)]
+    explain: bool,
+    /// Keep the text unchanged and only annotate the removals (implies --explain).
+    #[arg(long)]
+    annotate_only: bool,
+    /// Records per batch (the unit of parallel work; output does not depend on it).
+    #[arg(long, default_value_t = 4096, value_name = "N", hide = true)]
+    batch_size: usize,
+    /// No progress and no summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = super::load_config(args.config.as_deref())?;
+    let fields = Fields {
+        text: args.text_field,
+        id: args.id_field,
+    };
+    let plan = RunPlan {
+        inputs: args.inputs,
+        fields: fields.clone(),
+        config,
+        write: WriteOptions {
+            out: args.out,
+            compression: args.compression,
+            shard_size: args.shard_size,
+            explain: args.explain || args.annotate_only,
+            text_mode: if args.annotate_only {
+                TextMode::AnnotateOnly
+            } else {
+                TextMode::Clean
+            },
+            fields,
+        },
+        threads: args.threads.unwrap_or(0),
+        batch_records: args.batch_size,
+    };
+    let mut reporter = Reporter::new(args.quiet);
+    let result = pipeline::run(&plan, &mut |p| reporter.update(p));
+    reporter.finish();
+    let report = result.context("run failed")?;
+    if !args.quiet {
+        eprint!("{}", report.summary());
+    }
+    Ok(())
+}
+
+/// Parse a size such as `256MB`, `1.5GB`, `64k`, `1000000`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (try 256MB)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        u => return Err(format!("unknown size unit '{u}' in '{s}'")),
+    };
+    let bytes = value * mult;
+    if bytes < 1.0 {
+        return Err(format!("size '{s}' must be at least 1 byte"));
+    }
+    Ok(bytes as u64)
+}

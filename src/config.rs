@@ -1,0 +1,85 @@
+//! The TOML configuration: serde structs that reject unknown keys, the embedded default,
+//! and a fingerprint of the effective config for reports.
+use crate::clean::CleanConfig;
+use crate::dedup::DedupConfig;
+use crate::error::{Error, Result};
+use crate::normalize::NormalizeConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The default configuration, embedded in the binary (`configs/default.toml`).
+pub const DEFAULT_TOML: &str = include_str!("../configs/default.toml");
+
+/// The whole configuration. Every section and key is optional; missing ones take defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub normalize: NormalizeConfig,
+    pub clean: CleanConfig,
+    pub dedup: DedupConfig,
+}
+
+impl Config {
+    /// The embedded default config.
+    pub fn embedded() -> Result<Config> {
+        Config::parse(DEFAULT_TOML, "<embedded default>")
+    }
+
+    /// Parse a TOML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        toml::from_str(text).map_err(|e| Error::Config {
+            origin: origin.to_string(),
+            message: one_line(&e.to_string()),
+        })
+    }
+
+    /// Read and parse a config file.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// The effective config as TOML (what `rinse config` prints).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+    }
+
+    /// A stable fingerprint of the effective config (xxh3 of its TOML form), in hex.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(self.to_toml().as_bytes()))
+    }
+}
+
+/// toml's messages span several lines (with a source excerpt); keep them on one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let err = Config::parse("[normalize]\nnfd = true\n", "x.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("x.toml") && msg.contains("nfd"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn empty_config_takes_defaults() {
+        assert_eq!(Config::parse("", "e").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn printed_config_parses_back_to_itself() {
+        let cfg = Config::embedded().unwrap();
+        assert_eq!(Config::parse(&cfg.to_toml(), "p").unwrap(), cfg);
+    }
+}

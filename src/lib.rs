@@ -1,0 +1,26 @@
+//! rinse turns scraped text into clean training corpora.
+//!
+//! The data flows in a straight line, one module per stage:
+//! [`read`] → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
+//! it. [`pipeline`] is the only module that knows that order.
+//!
+//! ```
+//! use rinse::normalize::{normalize, NormalizeConfig};
+//! let text = normalize("Foto:\u{00A0}dpa \r\n", &NormalizeConfig::default());
+//! assert_eq!(text, "Foto: dpa\n");
+//! ```
+pub mod clean;
+pub mod config;
+pub mod dedup;
+pub mod document;
+pub mod error;
+pub mod normalize;
+pub mod pipeline;
+pub mod read;
+pub mod report;
+pub mod stage;
+pub mod write;
+
+pub use config::Config;
+pub use document::{Document, Rejection, Removal, Verdict};
+pub use error::{Error, Result};

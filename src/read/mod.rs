@@ -1,0 +1,248 @@
+//! Reading inputs: expanding paths into sorted source files, choosing decompression and
+//! format by extension, and cutting the byte stream into raw records. Parsing a raw record
+//! into a [`Document`] happens later, in parallel ([`parse`]).
+mod source;
+
+pub use source::{expand_inputs, Compression, Format, SourceFile, Sources};
+
+use crate::document::{Document, Origin, Rejection};
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+use std::io::BufRead;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The names of the JSON fields that hold the text and the id.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    pub text: String,
+    pub id: String,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            text: "text".into(),
+            id: "id".into(),
+        }
+    }
+}
+
+/// One record as cut from the input, not yet decoded.
+#[derive(Debug)]
+pub struct RawRecord {
+    pub origin: Origin,
+    pub bytes: Vec<u8>,
+    /// For `.txt` documents: the id (path relative to the input it was found under).
+    pub text_id: Option<String>,
+}
+
+/// Counters the reader keeps while it streams.
+#[derive(Debug, Default)]
+pub struct ReadCounters {
+    /// Bytes read from disk (compressed size for compressed files).
+    pub raw_bytes: AtomicU64,
+    /// Blank lines in JSONL inputs (not records; skipped).
+    pub blank_lines: AtomicU64,
+    /// Files fully read.
+    pub files_done: AtomicU64,
+}
+
+/// Stream all records of `sources` in order, in batches of at most `batch_records`
+/// records or `batch_bytes` bytes, calling `emit` for each batch. Stops at the first
+/// error (an unreadable or corrupt file), which names the file and line.
+pub fn stream_batches(
+    sources: &Sources,
+    batch_records: usize,
+    batch_bytes: usize,
+    counters: &Arc<ReadCounters>,
+    mut emit: impl FnMut(Vec<RawRecord>) -> bool,
+) -> Result<()> {
+    let mut batch = Vec::with_capacity(batch_records);
+    let mut bytes = 0usize;
+    let mut push = |rec: RawRecord, batch: &mut Vec<RawRecord>| -> bool {
+        bytes += rec.bytes.len();
+        batch.push(rec);
+        if batch.len() >= batch_records || bytes >= batch_bytes {
+            bytes = 0;
+            return emit(std::mem::replace(batch, Vec::with_capacity(batch_records)));
+        }
+        true
+    };
+    for src in &sources.files {
+        let mut reader = src.open(counters.clone())?;
+        let name: Arc<str> = src.display.as_str().into();
+        match src.format {
+            Format::Text => {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut reader, &mut buf)
+                    .map_err(|e| read_error(src, 1, e))?;
+                let rec = RawRecord {
+                    origin: Origin {
+                        file: name.clone(),
+                        line: 1,
+                    },
+                    bytes: buf,
+                    text_id: Some(src.text_id.clone()),
+                };
+                if !push(rec, &mut batch) {
+                    return Ok(());
+                }
+            }
+            Format::Jsonl => {
+                let mut line_no = 0u64;
+                loop {
+                    let mut buf = Vec::new();
+                    let n = reader
+                        .read_until(b'\n', &mut buf)
+                        .map_err(|e| read_error(src, line_no + 1, e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    line_no += 1;
+                    while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                        buf.pop();
+                    }
+                    if buf.iter().all(u8::is_ascii_whitespace) {
+                        counters.blank_lines.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let rec = RawRecord {
+                        origin: Origin {
+                            file: name.clone(),
+                            line: line_no,
+                        },
+                        bytes: buf,
+                        text_id: None,
+                    };
+                    if !push(rec, &mut batch) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        counters.files_done.fetch_add(1, Ordering::Relaxed);
+    }
+    if !batch.is_empty() {
+        emit(batch);
+    }
+    Ok(())
+}
+
+fn read_error(src: &SourceFile, line: u64, e: std::io::Error) -> Error {
+    Error::Read {
+        path: src.display.clone().into(),
+        line,
+        message: format!("cannot read: {e}"),
+    }
+}
+
+/// Decode a raw record into a document, or reject it with a reason.
+pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
+    let RawRecord {
+        origin,
+        bytes,
+        text_id,
+    } = raw;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let pos = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let mut r = Rejection::new("invalid-utf8", "read", origin)
+                .detail(format!("invalid UTF-8 at byte {pos}"));
+            r.raw = Some(lossy);
+            return Err(r);
+        }
+    };
+    if let Some(id) = text_id {
+        let mut record = Map::new();
+        record.insert(fields.id.clone(), Value::String(id.clone()));
+        record.insert(fields.text.clone(), Value::String(text.clone()));
+        return Ok(Document {
+            id,
+            text,
+            record,
+            origin,
+            lang: None,
+            removals: Vec::new(),
+        });
+    }
+    let value: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut r = Rejection::new("malformed-json", "read", origin).detail(e.to_string());
+            r.raw = Some(text);
+            return Err(r);
+        }
+    };
+    let Value::Object(record) = value else {
+        let mut r = Rejection::new("not-an-object", "read", origin)
+            .detail("a JSONL line must be a JSON object");
+        r.record = Some(value);
+        return Err(r);
+    };
+    let id = match record.get(&fields.id) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => origin.to_string(),
+    };
+    let doc_text = match record.get(&fields.text) {
+        Some(Value::String(s)) => s.clone(),
+        other => {
+            let (reason, what) = match other {
+                None | Some(Value::Null) => ("missing-text", "has no"),
+                _ => ("non-string-text", "has a non-string"),
+            };
+            let mut r = Rejection::new(reason, "read", origin)
+                .detail(format!("record {what} `{}` field", fields.text));
+            r.id = Some(id);
+            r.record = Some(Value::Object(record));
+            return Err(r);
+        }
+    };
+    Ok(Document {
+        id,
+        text: doc_text,
+        record,
+        origin,
+        lang: None,
+        removals: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(line: &[u8]) -> RawRecord {
+        RawRecord {
+            origin: Origin {
+                file: "f.jsonl".into(),
+                line: 7,
+            },
+            bytes: line.to_vec(),
+            text_id: None,
+        }
+    }
+
+    #[test]
+    fn parse_keeps_fields_and_defaults_id_to_origin() {
+        let doc = parse(raw(br#"{"z":1,"text":"hi","a":[2]}"#), &Fields::default()).unwrap();
+        assert_eq!(doc.id, "f.jsonl:7");
+        assert_eq!(doc.text, "hi");
+        let keys: Vec<_> = doc.record.keys().cloned().collect();
+        assert_eq!(keys, ["z", "text", "a"]);
+    }
+
+    #[test]
+    fn parse_rejects_with_reasons() {
+        let f = Fields::default();
+        let reason = |b: &[u8]| parse(raw(b), &f).unwrap_err().reason;
+        assert_eq!(reason(b"{not json"), "malformed-json");
+        assert_eq!(reason(b"[1,2]"), "not-an-object");
+        assert_eq!(reason(br#"{"id":"x"}"#), "missing-text");
+        assert_eq!(reason(br#"{"text":3}"#), "non-string-text");
+        assert_eq!(reason(b"{\"text\":\"\xff\"}"), "invalid-utf8");
+    }
+}

@@ -1,0 +1,72 @@
+//! The `Stage` trait every per-document step implements, and the counters it keeps.
+use crate::document::{Document, Rejection};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A per-document step: a pure function of the document (and the step's compiled
+/// configuration). It either returns the document (possibly with new removals or a
+/// rewritten text) or rejects it with a reason.
+pub trait Stage: Send + Sync {
+    /// Stable name used in reports and rejection records.
+    fn name(&self) -> &'static str;
+    /// Process one document, counting what was done into `stats`.
+    fn process(&self, doc: Document, stats: &mut StageStats) -> Result<Document, Rejection>;
+}
+
+/// Counters for one named item inside a stage (a rule, a dedup kind).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Counter {
+    /// Documents this item touched.
+    pub docs: u64,
+    /// Spans (usually lines) it removed.
+    pub spans: u64,
+    /// Bytes it removed.
+    pub bytes: u64,
+    /// Time spent in it, in nanoseconds (summed over threads).
+    pub nanos: u64,
+}
+
+impl Counter {
+    pub fn merge(&mut self, other: &Counter) {
+        self.docs += other.docs;
+        self.spans += other.spans;
+        self.bytes += other.bytes;
+        self.nanos += other.nanos;
+    }
+}
+
+/// What a stage did: documents seen, changed, rejected (by reason), bytes removed, time,
+/// and per-item counters. Merged across batches in a fixed order.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StageStats {
+    pub docs_in: u64,
+    pub changed: u64,
+    pub rejected: BTreeMap<&'static str, u64>,
+    pub bytes_removed: u64,
+    pub nanos: u64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub items: BTreeMap<String, Counter>,
+}
+
+impl StageStats {
+    pub fn merge(&mut self, other: &StageStats) {
+        self.docs_in += other.docs_in;
+        self.changed += other.changed;
+        for (k, v) in &other.rejected {
+            *self.rejected.entry(k).or_default() += v;
+        }
+        self.bytes_removed += other.bytes_removed;
+        self.nanos += other.nanos;
+        for (k, v) in &other.items {
+            self.items.entry(k.clone()).or_default().merge(v);
+        }
+    }
+
+    /// The counter for an item, created on first use.
+    pub fn item(&mut self, name: &str) -> &mut Counter {
+        if !self.items.contains_key(name) {
+            self.items.insert(name.to_string(), Counter::default());
+        }
+        self.items.get_mut(name).expect("inserted above")
+    }
+}

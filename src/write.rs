@@ -1,0 +1,359 @@
+//! Writing kept and rejected records into sharded, optionally compressed JSONL files and
+//! the report, atomically: everything is written under temporary names and renamed into
+//! place only when the whole run succeeded.
+use crate::document::{apply_removals, Document, Rejection};
+use crate::error::{Error, Result};
+use crate::read::Fields;
+use serde_json::{json, Map, Value};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Compression of output shards.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputCompression {
+    #[default]
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl OutputCompression {
+    fn extension(self) -> &'static str {
+        match self {
+            OutputCompression::None => "jsonl",
+            OutputCompression::Gzip => "jsonl.gz",
+            OutputCompression::Zstd => "jsonl.zst",
+        }
+    }
+}
+
+/// How kept records are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TextMode {
+    /// Apply removals: the text field holds the cleaned text.
+    #[default]
+    Clean,
+    /// Keep the (normalized) text and only annotate the removals (implies explain).
+    AnnotateOnly,
+}
+
+#[derive(Clone, Debug)]
+pub struct WriteOptions {
+    pub out: PathBuf,
+    pub compression: OutputCompression,
+    /// Start a new shard once this many uncompressed bytes went into the current one.
+    pub shard_size: u64,
+    pub explain: bool,
+    pub text_mode: TextMode,
+    pub fields: Fields,
+}
+
+enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+}
+
+impl Sink {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w,
+            Sink::Zstd(w) => w,
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        let mut inner = match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w.finish()?,
+            Sink::Zstd(w) => w.finish()?,
+        };
+        inner.flush()?;
+        inner.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
+}
+
+/// A sequence of shards `DIR/00000.jsonl`, `DIR/00001.jsonl`, ... written under
+/// temporary names.
+struct Shards {
+    dir: PathBuf,
+    compression: OutputCompression,
+    shard_size: u64,
+    current: Option<Sink>,
+    current_bytes: u64,
+    /// (temporary path, final path) of every shard started.
+    files: Vec<(PathBuf, PathBuf)>,
+    records: u64,
+    bytes: u64,
+}
+
+impl Shards {
+    fn new(dir: PathBuf, compression: OutputCompression, shard_size: u64) -> Self {
+        Shards {
+            dir,
+            compression,
+            shard_size: shard_size.max(1),
+            current: None,
+            current_bytes: 0,
+            files: Vec::new(),
+            records: 0,
+            bytes: 0,
+        }
+    }
+
+    fn start_shard(&mut self) -> Result<()> {
+        if let Some(sink) = self.current.take() {
+            let path = &self.files.last().expect("a shard was started").0;
+            sink.finish().map_err(|e| Error::io(path, e))?;
+        }
+        let name = format!("{:05}.{}", self.files.len(), self.compression.extension());
+        let final_path = self.dir.join(&name);
+        let tmp = self.dir.join(format!(".{name}.rinse-tmp"));
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let buf = BufWriter::with_capacity(1 << 20, file);
+        let sink = match self.compression {
+            OutputCompression::None => Sink::Plain(buf),
+            OutputCompression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
+                buf,
+                flate2::Compression::default(),
+            )),
+            OutputCompression::Zstd => {
+                Sink::Zstd(zstd::stream::write::Encoder::new(buf, 3).map_err(|e| Error::io(&tmp, e))?)
+            }
+        };
+        self.files.push((tmp, final_path));
+        self.current = Some(sink);
+        self.current_bytes = 0;
+        Ok(())
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> Result<()> {
+        if self.current.is_none() || self.current_bytes >= self.shard_size {
+            self.start_shard()?;
+        }
+        let path = &self.files.last().expect("shard started").0;
+        let w = self.current.as_mut().expect("shard started").writer();
+        w.write_all(line)
+            .and_then(|_| w.write_all(b"\n"))
+            .map_err(|e| Error::io(path, e))?;
+        self.current_bytes += line.len() as u64 + 1;
+        self.bytes += line.len() as u64 + 1;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Finish the last shard (creating an empty `00000` shard when nothing was written).
+    fn finish(&mut self) -> Result<()> {
+        if self.files.is_empty() {
+            self.start_shard()?;
+        }
+        if let Some(sink) = self.current.take() {
+            let path = &self.files.last().expect("a shard was started").0;
+            sink.finish().map_err(|e| Error::io(path, e))?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        remove_stale_shards(&self.dir, self.files.len())?;
+        for (tmp, dst) in std::mem::take(&mut self.files) {
+            std::fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
+        }
+        Ok(())
+    }
+
+    fn abort(&mut self) {
+        self.current = None;
+        for (tmp, _) in std::mem::take(&mut self.files) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Remove shards `NNNNN.jsonl[.gz|.zst]` left from an earlier run with index >= `keep`,
+/// so the directory holds exactly this run's output.
+fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((num, ext)) = name.split_once('.') else {
+            continue;
+        };
+        let is_shard = num.len() == 5
+            && num.bytes().all(|b| b.is_ascii_digit())
+            && matches!(ext, "jsonl" | "jsonl.gz" | "jsonl.zst");
+        if is_shard && num.parse::<usize>().map_or(false, |n| n >= keep) {
+            std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The output of a run: kept and rejected shards plus the report.
+pub struct Writer {
+    opts: WriteOptions,
+    kept: Shards,
+    rejected: Shards,
+    committed: bool,
+    line: Vec<u8>,
+}
+
+/// Totals the writer saw, for the report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WriteTotals {
+    pub kept: u64,
+    pub rejected: u64,
+    pub kept_bytes: u64,
+    pub rejected_bytes: u64,
+    pub kept_shards: usize,
+    pub rejected_shards: usize,
+}
+
+impl Writer {
+    /// Create DIR, DIR/kept and DIR/rejected (an error naming the path if that fails).
+    pub fn create(opts: WriteOptions) -> Result<Writer> {
+        let kept_dir = opts.out.join("kept");
+        let rejected_dir = opts.out.join("rejected");
+        for d in [&opts.out, &kept_dir, &rejected_dir] {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+        }
+        // Probe writability now, so an unwritable DIR fails before any input is read.
+        let probe = opts.out.join(".rinse-write-probe");
+        File::create(&probe).map_err(|e| Error::io(&opts.out, e))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(Writer {
+            kept: Shards::new(kept_dir, opts.compression, opts.shard_size),
+            rejected: Shards::new(rejected_dir, opts.compression, opts.shard_size),
+            opts,
+            committed: false,
+            line: Vec::with_capacity(1 << 16),
+        })
+    }
+
+    /// Write a kept document: the original record with its text field replaced by the
+    /// cleaned text (or annotated only), plus a `rinse` object when explaining.
+    pub fn keep(&mut self, doc: Document) -> Result<u64> {
+        let line = kept_line(doc, &self.opts);
+        let text_bytes = line.1;
+        self.kept.write_line(&line.0)?;
+        Ok(text_bytes)
+    }
+
+    pub fn reject(&mut self, r: Rejection) -> Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &rejected_value(r))
+            .map_err(|e| Error::Usage(format!("cannot encode rejected record: {e}")))?;
+        let line = std::mem::take(&mut self.line);
+        let res = self.rejected.write_line(&line);
+        self.line = line;
+        res
+    }
+
+    pub fn totals(&self) -> WriteTotals {
+        WriteTotals {
+            kept: self.kept.records,
+            rejected: self.rejected.records,
+            kept_bytes: self.kept.bytes,
+            rejected_bytes: self.rejected.bytes,
+            kept_shards: self.kept.files.len().max(1),
+            rejected_shards: self.rejected.files.len().max(1),
+        }
+    }
+
+    /// Finish all shards, write the report, and rename everything into place.
+    pub fn commit(mut self, report_json: &str) -> Result<()> {
+        self.kept.finish()?;
+        self.rejected.finish()?;
+        let report_tmp = self.opts.out.join(".report.json.rinse-tmp");
+        let report = self.opts.out.join("report.json");
+        std::fs::write(&report_tmp, report_json).map_err(|e| Error::io(&report_tmp, e))?;
+        self.kept.commit()?;
+        self.rejected.commit()?;
+        std::fs::rename(&report_tmp, &report).map_err(|e| Error::io(&report, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.kept.abort();
+            self.rejected.abort();
+            let _ = std::fs::remove_file(self.opts.out.join(".report.json.rinse-tmp"));
+        }
+    }
+}
+
+/// Serialize a kept document; returns the line and the byte length of the output text.
+pub fn kept_line(doc: Document, opts: &WriteOptions) -> (Vec<u8>, u64) {
+    let Document {
+        text,
+        mut record,
+        lang,
+        removals,
+        ..
+    } = doc;
+    let out_text = match opts.text_mode {
+        TextMode::Clean => apply_removals(&text, &removals),
+        TextMode::AnnotateOnly => text.clone(),
+    };
+    let text_bytes = out_text.len() as u64;
+    record.insert(opts.fields.text.clone(), Value::String(out_text));
+    if opts.explain || opts.text_mode == TextMode::AnnotateOnly {
+        record.insert("rinse".into(), explain_value(&text, lang, &removals));
+    }
+    let line = serde_json::to_vec(&Value::Object(record)).expect("JSON values always encode");
+    (line, text_bytes)
+}
+
+/// The `rinse` object of an explained record: language and every removal with its text.
+pub fn explain_value(
+    text: &str,
+    lang: Option<&str>,
+    removals: &[crate::document::Removal],
+) -> Value {
+    let mut sorted: Vec<_> = removals.iter().collect();
+    sorted.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
+    let list: Vec<Value> = sorted
+        .into_iter()
+        .map(|r| {
+            let mut m = Map::new();
+            m.insert("rule".into(), json!(&*r.rule));
+            m.insert("category".into(), json!(&*r.category));
+            m.insert("start".into(), json!(r.start));
+            m.insert("end".into(), json!(r.end));
+            m.insert("text".into(), json!(text.get(r.start..r.end).unwrap_or("")));
+            if let Some(d) = &r.dup_of {
+                m.insert("dup_of".into(), json!(d));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    json!({ "lang": lang, "removals": list })
+}
+
+fn rejected_value(r: Rejection) -> Value {
+    let mut m = Map::new();
+    m.insert("reason".into(), json!(r.reason));
+    m.insert("stage".into(), json!(r.stage));
+    m.insert("origin".into(), json!(r.origin.to_string()));
+    if let Some(id) = r.id {
+        m.insert("id".into(), json!(id));
+    }
+    if let Some(d) = r.detail {
+        m.insert("detail".into(), json!(d));
+    }
+    for (k, v) in r.extra {
+        m.insert(k, v);
+    }
+    if let Some(rec) = r.record {
+        m.insert("record".into(), rec);
+    }
+    if let Some(raw) = r.raw {
+        m.insert("raw".into(), json!(raw));
+    }
+    Value::Object(m)
+}
