@@ -1,0 +1,5 @@
+//! The one integration-test binary (one link, ripgrep-style). Each module tests one
+//! subcommand or one invariant by running the real `rinse` binary.
+mod util;
+
+mod run;
