@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each with its args and its `run`.
 mod config;
+mod eval;
 mod progress;
 mod run;
 
@@ -18,6 +19,7 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Config(config::Args),
+    Eval(eval::Args),
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -25,6 +27,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Config(args) => config::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }
 

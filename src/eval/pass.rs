@@ -1,0 +1,436 @@
+//! One pass of a config over the documents: the normalize and clean stages exactly as
+//! `rinse run` runs them ([`Stages`]), or — when dedup is evaluated too — the whole
+//! pipeline into a temporary directory. Either way the result is what became of each
+//! gold document ([`DocRun`]) plus the counts and timings of the pass.
+use super::attribute::DocRun;
+use super::gold::Gold;
+use crate::config::Config;
+use crate::document::{apply_removals, Origin, Removal, Verdict};
+use crate::error::{Error, Result};
+use crate::pipeline::{self, BatchStats, RunPlan, Stages};
+use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
+use crate::stage::StageStats;
+use crate::write::{OutputCompression, TextMode, WriteOptions};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Where a pass reads its records from.
+pub enum Source<'a> {
+    /// The DOCS files, streamed.
+    Files(&'a Sources),
+    /// Records kept in memory (the gold documents, for ablation).
+    Memory(&'a [RawRecord]),
+}
+
+/// What one pass produced.
+#[derive(Debug, Default)]
+pub struct PassResult {
+    /// What became of each gold document, by position in [`Gold::docs`]; `None` when the
+    /// document is not in the input.
+    pub runs: Vec<Option<DocRun>>,
+    pub records: u64,
+    pub kept: u64,
+    pub rejected: u64,
+    /// Kept records whose id is not in the gold file (ignored by the metric).
+    pub extra: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Wall time of the pass.
+    pub seconds: f64,
+    /// Statistics of the clean stage (per-rule counts and time), when it ran.
+    pub clean: Option<StageStats>,
+    /// Copies of the raw records of gold documents, when asked for.
+    pub captured: Vec<RawRecord>,
+}
+
+/// Records per parallel task (as in the pipeline).
+const CHUNK: usize = 32;
+const BATCH_RECORDS: usize = 4096;
+const BATCH_BYTES: usize = 32 << 20;
+
+struct Outcome {
+    gold: Option<usize>,
+    kept: bool,
+    run: Option<DocRun>,
+    raw: Option<RawRecord>,
+}
+
+/// Run the per-document stages of `config` over `source`.
+pub fn run_stages(
+    config: &Config,
+    source: Source<'_>,
+    gold: &Gold,
+    fields: &Fields,
+    pool: &rayon::ThreadPool,
+    capture: bool,
+) -> Result<PassResult> {
+    let started = Instant::now();
+    let stages = Stages::compile(config)?;
+    let relaxed = Relaxed::compile(config)?;
+    let names = stages.names();
+    let mut totals = vec![StageStats::default(); names.len()];
+    let mut res = PassResult {
+        runs: vec![None; gold.docs.len()],
+        ..PassResult::default()
+    };
+    let mut handle = |batch: Vec<RawRecord>, res: &mut PassResult| -> Result<()> {
+        let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
+        let mut it = batch.into_iter().peekable();
+        while it.peek().is_some() {
+            chunks.push(it.by_ref().take(CHUNK).collect());
+        }
+        let results: Vec<(Vec<Outcome>, BatchStats)> = pool.install(|| {
+            chunks
+                .into_par_iter()
+                .map(|chunk| {
+                    let mut st = BatchStats {
+                        text_in: 0,
+                        stages: vec![StageStats::default(); names.len()],
+                    };
+                    let outcomes = chunk
+                        .into_iter()
+                        .map(|raw| outcome(&stages, &relaxed, raw, fields, gold, &mut st, capture))
+                        .collect();
+                    (outcomes, st)
+                })
+                .collect()
+        });
+        for (outcomes, st) in results {
+            for (a, b) in totals.iter_mut().zip(&st.stages) {
+                a.merge(b);
+            }
+            for o in outcomes {
+                res.add(o, gold)?;
+            }
+        }
+        Ok(())
+    };
+    match source {
+        Source::Files(sources) => {
+            let counters = Arc::new(ReadCounters::default());
+            let mut failed = None;
+            read::stream_batches(sources, BATCH_RECORDS, BATCH_BYTES, &counters, |batch| {
+                match handle(batch, &mut res) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            res.bytes = counters.raw_bytes.load(Ordering::Relaxed);
+        }
+        Source::Memory(records) => {
+            res.bytes = records.iter().map(|r| r.bytes.len() as u64).sum();
+            handle(records.iter().map(copy_raw).collect(), &mut res)?;
+        }
+    }
+    res.seconds = started.elapsed().as_secs_f64();
+    res.clean = names
+        .iter()
+        .position(|n| *n == "clean")
+        .map(|i| totals.swap_remove(i));
+    Ok(res)
+}
+
+fn outcome(
+    stages: &Stages,
+    relaxed: &Relaxed,
+    raw: RawRecord,
+    fields: &Fields,
+    gold: &Gold,
+    st: &mut BatchStats,
+    capture: bool,
+) -> Outcome {
+    let copy = capture.then(|| copy_raw(&raw));
+    let (g, kept, run) = match stages.process(raw, fields, st) {
+        Verdict::Kept(doc) => {
+            let g = gold.position(&doc.id);
+            let run = g.map(|_| DocRun {
+                original: text_of(&doc.record, fields),
+                output: Some(apply_removals(&doc.text, &doc.removals)),
+                normalized: Some(doc.text),
+                removals: doc.removals,
+                rejected: None,
+            });
+            (g, true, run)
+        }
+        Verdict::Rejected(r) => {
+            let g = r.id.as_deref().and_then(|id| gold.position(id));
+            let run = g.map(|_| relaxed.explain(r.reason, r.record.as_ref(), r.origin, fields));
+            (g, false, run)
+        }
+    };
+    Outcome {
+        gold: g,
+        kept,
+        run,
+        raw: g.and(copy),
+    }
+}
+
+impl PassResult {
+    fn add(&mut self, o: Outcome, gold: &Gold) -> Result<()> {
+        self.records += 1;
+        if o.kept {
+            self.kept += 1;
+        } else {
+            self.rejected += 1;
+        }
+        let Some(g) = o.gold else {
+            self.extra += u64::from(o.kept);
+            return Ok(());
+        };
+        self.captured.extend(o.raw);
+        let Some(run) = o.run else { return Ok(()) };
+        let slot = &mut self.runs[g];
+        match slot {
+            // Two kept copies: the reference scorer refuses such output, and so do we.
+            Some(prev) if prev.output.is_some() && run.output.is_some() => {
+                return Err(Error::Usage(format!(
+                    "document id {:?} (gold line {}) occurs more than once in DOCS",
+                    gold.docs[g].id, gold.docs[g].line
+                )))
+            }
+            // A kept copy wins over a rejected one (it is what the output holds).
+            Some(prev) if prev.output.is_some() || run.output.is_none() => {}
+            _ => *slot = Some(run),
+        }
+        Ok(())
+    }
+}
+
+/// The stages with `min_words = 0`: re-run on a document the clean stage rejected, to
+/// recover the removals that led to the rejection.
+struct Relaxed(Stages);
+
+impl Relaxed {
+    fn compile(config: &Config) -> Result<Relaxed> {
+        let mut cfg = config.clone();
+        cfg.clean.min_words = 0;
+        Ok(Relaxed(Stages::compile(&cfg)?))
+    }
+
+    fn explain(
+        &self,
+        reason: &str,
+        record: Option<&Value>,
+        origin: Origin,
+        fields: &Fields,
+    ) -> DocRun {
+        let mut run = DocRun {
+            rejected: Some(reason.to_string()),
+            ..DocRun::default()
+        };
+        let Some(Value::Object(rec)) = record else {
+            return run;
+        };
+        run.original = text_of(rec, fields);
+        let Ok(bytes) = serde_json::to_vec(rec) else {
+            return run;
+        };
+        let raw = RawRecord {
+            origin,
+            bytes,
+            text_id: None,
+        };
+        let mut scratch = BatchStats {
+            text_in: 0,
+            stages: vec![StageStats::default(); self.0.names().len()],
+        };
+        if let Verdict::Kept(doc) = self.0.process(raw, fields, &mut scratch) {
+            run.normalized = Some(doc.text);
+            run.removals = doc.removals;
+        }
+        run
+    }
+}
+
+fn text_of(record: &Map<String, Value>, fields: &Fields) -> Option<String> {
+    record
+        .get(&fields.text)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn copy_raw(raw: &RawRecord) -> RawRecord {
+    RawRecord {
+        origin: raw.origin.clone(),
+        bytes: raw.bytes.clone(),
+        text_id: raw.text_id.clone(),
+    }
+}
+
+/// Run the whole pipeline of `config` with dedup switched on, into a temporary
+/// directory, and read back what it kept (annotated, so removals can be attributed)
+/// and rejected.
+pub fn run_pipeline(
+    config: &Config,
+    inputs: &[PathBuf],
+    gold: &Gold,
+    fields: &Fields,
+    threads: usize,
+) -> Result<PassResult> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = TempDir(std::env::temp_dir().join(format!(
+        "rinse-eval-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )));
+    std::fs::create_dir_all(&dir.0).map_err(|e| Error::io(&dir.0, e))?;
+    let mut cfg = config.clone();
+    cfg.dedup.enabled = true;
+    let plan = RunPlan {
+        inputs: inputs.to_vec(),
+        fields: fields.clone(),
+        config: cfg,
+        write: WriteOptions {
+            out: dir.0.clone(),
+            compression: OutputCompression::None,
+            shard_size: u64::MAX,
+            explain: true,
+            text_mode: TextMode::AnnotateOnly,
+            fields: fields.clone(),
+        },
+        threads,
+        batch_records: BATCH_RECORDS,
+    };
+    let report = pipeline::run(&plan, &mut |_| {})?;
+    let relaxed = Relaxed::compile(config)?;
+    let mut res = PassResult {
+        runs: vec![None; gold.docs.len()],
+        records: report.records.read,
+        kept: report.records.kept,
+        rejected: report.records.rejected,
+        bytes: report.bytes.input,
+        seconds: report.seconds,
+        clean: report
+            .stages
+            .into_iter()
+            .find(|s| s.name == "clean")
+            .map(|s| s.stats),
+        ..PassResult::default()
+    };
+    let (kept, rejected) = (res.kept, res.rejected);
+    for rec in read_shards(&dir.0.join("kept"))? {
+        let id = id_of(&rec, fields);
+        let g = id.as_deref().and_then(|id| gold.position(id));
+        let run = g.map(|_| annotated_run(&rec, fields));
+        res.add(
+            Outcome {
+                gold: g,
+                kept: true,
+                run,
+                raw: None,
+            },
+            gold,
+        )?;
+    }
+    for rec in read_shards(&dir.0.join("rejected"))? {
+        let id = rec.get("id").and_then(Value::as_str);
+        let g = id.and_then(|id| gold.position(id));
+        let run = g.map(|_| {
+            let reason = rec
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or("rejected");
+            let origin = Origin {
+                file: "rejected".into(),
+                line: 0,
+            };
+            relaxed.explain(reason, rec.get("record"), origin, fields)
+        });
+        res.add(
+            Outcome {
+                gold: g,
+                kept: false,
+                run,
+                raw: None,
+            },
+            gold,
+        )?;
+    }
+    // `add` counted the records again; the report's counts are the truth.
+    (res.records, res.kept, res.rejected) = (kept + rejected, kept, rejected);
+    Ok(res)
+}
+
+/// Removes the temporary output directory however the pass ends.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn read_shards(dir: &Path) -> Result<Vec<Map<String, Value>>> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for path in names {
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        for (n, line) in text.lines().enumerate() {
+            match serde_json::from_str(line) {
+                Ok(Value::Object(m)) => out.push(m),
+                _ => {
+                    return Err(Error::Read {
+                        path: path.clone(),
+                        line: n as u64 + 1,
+                        message: "rinse wrote a line that is not a JSON object".into(),
+                    })
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn id_of(rec: &Map<String, Value>, fields: &Fields) -> Option<String> {
+    match rec.get(&fields.id) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A kept record written with `--annotate-only`: normalized text plus its removals.
+fn annotated_run(rec: &Map<String, Value>, fields: &Fields) -> DocRun {
+    let text = text_of(rec, fields).unwrap_or_default();
+    let removals: Vec<Removal> = rec
+        .get("rinse")
+        .and_then(|r| r.get("removals"))
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(removal_of).collect())
+        .unwrap_or_default();
+    DocRun {
+        original: None,
+        output: Some(apply_removals(&text, &removals)),
+        normalized: Some(text),
+        removals,
+        rejected: None,
+    }
+}
+
+fn removal_of(v: &Value) -> Option<Removal> {
+    let num = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as usize);
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(Arc::<str>::from);
+    Some(Removal {
+        start: num("start")?,
+        end: num("end")?,
+        rule: s("rule")?,
+        category: s("category").unwrap_or_else(|| "".into()),
+        dup_of: None,
+    })
+}
