@@ -1,0 +1,294 @@
+//! `rinse eval` (issue 5): the metric agrees with the reference scorer
+//! (`tests/tools/score_clean.py`), attribution and ablation on a hand-checked config, two
+//! configs side by side, per-document output, and clear errors.
+use crate::util::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn path(rel: &str) -> String {
+    data(rel).to_str().unwrap().to_string()
+}
+
+/// `rinse eval --json` with `args`, parsed.
+fn eval_json(args: &[&str]) -> Value {
+    let mut all = vec!["eval", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&rinse_ok(&all)).unwrap()
+}
+
+/// tp/fp/fn/tn as the reference scorer counts them on rinse run's kept output.
+fn scorer_counts(gold: &str, docs: &str, config: Option<&str>, name: &str) -> [u64; 4] {
+    let out = scratch(name);
+    let mut args = vec!["run", docs, "--out", out.to_str().unwrap(), "-q"];
+    if let Some(c) = config {
+        args.extend(["--config", c]);
+    }
+    rinse_ok(&args);
+    let summary = out.join("summary.json");
+    let scorer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/score_clean.py");
+    let status = Command::new("python3")
+        .arg(&scorer)
+        .arg(gold)
+        .arg(out.join("kept/00000.jsonl"))
+        .arg("--json")
+        .arg(&summary)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 is needed to run the reference scorer");
+    assert!(status.success(), "score_clean.py failed");
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    ["tp", "fp", "fn", "tn"].map(|k| s[k].as_u64().unwrap())
+}
+
+fn counts(c: &Value) -> [u64; 4] {
+    ["tp", "fp", "fn", "tn"].map(|k| c[k].as_u64().unwrap())
+}
+
+#[test]
+fn seeds_scores_agree_with_the_reference_scorer() {
+    let gold = path("gold/seeds.gold.jsonl");
+    let docs = path("seeds/seeds.jsonl");
+    let rules = path("eval/lines-a.toml");
+    let identity = scorer_counts(&gold, &docs, None, "eval_seeds_default");
+    let cleaned = scorer_counts(&gold, &docs, Some(&rules), "eval_seeds_rules");
+    // The rule config really changes the output, so both comparisons mean something.
+    assert_ne!(identity, cleaned);
+    let ev = eval_json(&["--gold", &gold, &docs]);
+    assert_eq!(counts(&ev["configs"][0]), identity);
+    let ev = eval_json(&["--gold", &gold, "--config", &rules, &docs]);
+    assert_eq!(counts(&ev["configs"][0]), cleaned);
+}
+
+#[test]
+fn tricky_case_agrees_with_the_reference_scorer() {
+    // Python's whitespace (U+001C-U+001F count), soft hyphens, an empty snippet, a
+    // document rejected as too short, one with null text, one only whitespace, one
+    // missing from DOCS and one not in the gold file.
+    let gold = path("eval/tricky.gold.jsonl");
+    let docs = path("eval/tricky.docs.jsonl");
+    let config = path("eval/tricky.toml");
+    let want = scorer_counts(&gold, &docs, Some(&config), "eval_tricky");
+    assert_eq!(want, [4, 1, 6, 5]);
+    let out = rinse(&[
+        "eval", "--json", "--gold", &gold, "--config", &config, &docs,
+    ]);
+    assert!(out.status.success());
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &ev["configs"][0];
+    assert_eq!(counts(c), want);
+    assert_eq!(ev["gold"]["missing_from_docs"], serde_json::json!(["t4"]));
+    assert_eq!(c["docs"]["extra"], 1);
+    assert_eq!(c["docs"]["gold_rejected"]["too-short"], 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 1 of 6 gold ids have no document in DOCS"),
+        "{stderr}"
+    );
+    // The too-short document's snippets are blamed on the rule that emptied it.
+    let rule = &c["rules"][0];
+    assert_eq!(
+        (
+            rule["id"].as_str(),
+            rule["good"].as_u64(),
+            rule["bad"].as_u64()
+        ),
+        (Some("one-word"), Some(3), Some(2))
+    );
+}
+
+#[test]
+fn attribution_and_ablation_on_a_small_config() {
+    let ev = eval_json(&[
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &path("eval/mini.toml"),
+        "--ablate",
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    let c = &ev["configs"][0];
+    assert_eq!(counts(c), [3, 0, 2, 4]);
+    assert!((c["f1"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    let rows: Vec<(String, u64, u64)> = c["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["good"].as_u64().unwrap(),
+                r["bad"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("one-word", 1, 2), ("unused", 0, 0), ("credit", 2, 0)];
+    assert_eq!(rows, want.map(|(a, b, c)| (a.to_string(), b, c)));
+    assert!((c["rules"][0]["precision"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert!(c["rules"][1]["precision"].is_null());
+    assert_eq!(c["other_causes"]["not-in-input"]["without"], 1);
+    // one-word off: tp 5 fp 1 fn 0 -> 10/11; credit off: tp 3 fp 2 fn 2 -> 0.6.
+    let abl: Vec<(String, f64)> = c["ablation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                r["f1_without"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = abl.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["one-word", "unused", "credit"]);
+    for ((_, got), want) in abl.iter().zip([10.0 / 11.0, 0.75, 0.6]) {
+        assert!((got - want).abs() < 1e-12, "{abl:?}");
+    }
+}
+
+#[test]
+fn rule_shows_its_bad_removals_in_context() {
+    let text = rinse_ok(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &path("eval/mini.toml"),
+        "--rule",
+        "one-word",
+        "--context",
+        "1",
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    assert!(
+        text.contains("rule one-word damaged 2 `with` snippets:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  -     1 | [-Short-]\n        2 | Body text that is long enough.\n\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("with: \"Headline\"\n  -     1 | [-Headline-]\n        2 | Foto: dpa\n"),
+        "{text}"
+    );
+    let out = rinse(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--rule",
+        "no-such-rule",
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-rule"));
+}
+
+#[test]
+fn two_configs_side_by_side() {
+    let mini = path("eval/mini.toml");
+    let gold = path("eval/mini.gold.jsonl");
+    let docs = path("eval/mini.docs.jsonl");
+    let text = rinse_ok(&[
+        "eval",
+        "--gold",
+        &gold,
+        "--config",
+        &mini,
+        "--config",
+        &path("eval/lines-b.toml"),
+        &docs,
+    ]);
+    let header = text.lines().find(|l| l.starts_with("config")).unwrap();
+    let cols: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(cols, ["config", "P", "R", "Acc", "F1", "docs", "MB/s"]);
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row(&mini), format!("{mini} 1.000 0.600 0.778 0.750 2"));
+    // lines-b removes nothing here: the identity score, 5 of 5 kept and 3 of 4 debris leaked.
+    assert_eq!(
+        row(&path("eval/lines-b.toml")),
+        format!("{} 0.625 1.000 0.667 0.769 2", path("eval/lines-b.toml"))
+    );
+    let ev = eval_json(&["--gold", &gold, "--config", &mini, "--config", &mini, &docs]);
+    assert_eq!(ev["configs"].as_array().unwrap().len(), 2);
+    assert_eq!(counts(&ev["configs"][0]), counts(&ev["configs"][1]));
+}
+
+#[test]
+fn per_doc_lists_misses_worst_first() {
+    let dir = scratch("eval_per_doc");
+    let file = dir.join("per-doc.jsonl");
+    rinse_ok(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--per-doc",
+        file.to_str().unwrap(),
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    let rows: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Gold order is m2, m1; with nothing removed m1 leaks two debris snippets, m2 one.
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["m1", "m2"]);
+    assert_eq!(
+        rows[0]["leaked_without"],
+        serde_json::json!(["Foto: dpa", "Teilen"])
+    );
+    assert_eq!(rows[0]["config"], "default");
+    assert_eq!(rows[1]["fp"], 1);
+}
+
+#[test]
+fn with_dedup_scores_the_pipelines_output() {
+    let args = [
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &path("eval/mini.toml"),
+        &path("eval/mini.docs.jsonl"),
+    ];
+    let plain = eval_json(&args);
+    let mut with = args.to_vec();
+    with.push("--with-dedup");
+    let deduped = eval_json(&with);
+    // The mini documents share no passage: dedup changes nothing, attribution included.
+    assert_eq!(counts(&deduped["configs"][0]), counts(&plain["configs"][0]));
+    assert_eq!(deduped["configs"][0]["rules"][0]["bad"], 2);
+}
+
+#[test]
+fn gold_errors_name_the_file_and_line() {
+    let dir = scratch("eval_errors");
+    let docs = path("eval/mini.docs.jsonl");
+    let missing = dir.join("nope.jsonl");
+    let out = rinse(&["eval", "--gold", missing.to_str().unwrap(), &docs]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read gold file") && err.contains("nope.jsonl"),
+        "{err}"
+    );
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"m1\",\"with\":[]}\n{\"id\": \"m2\", \"with\": [\n",
+    )
+    .unwrap();
+    let out = rinse(&["eval", "--gold", bad.to_str().unwrap(), &docs]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2: invalid JSON"), "{err}");
+    assert!(out.stdout.is_empty());
+}
