@@ -70,12 +70,12 @@ fn nothing_lost_on_mixed_input() {
             )
         })
         .collect();
-    golden("mixed/rejected.golden.txt", &summary);
+    golden("golden/mixed-rejected.txt", &summary);
     let ids: Vec<String> = kept
         .iter()
         .map(|k| k.get("id").map_or("-".into(), |v| v.to_string()))
         .collect();
-    golden("mixed/kept-ids.golden.txt", &(ids.join("\n") + "\n"));
+    golden("golden/mixed-kept-ids.txt", &(ids.join("\n") + "\n"));
 }
 
 #[test]
