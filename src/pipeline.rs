@@ -12,7 +12,7 @@ use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::report::{Bytes, OutputInfo, Records, Report, StageReport};
 use crate::stage::{Stage, StageStats};
-use crate::write::{WriteOptions, Writer};
+use crate::write::{self, Encoded, WriteOptions, Writer};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -150,7 +150,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         });
         let mut write_result = Ok(());
         for batch in rx.iter() {
-            let results: Vec<(Vec<Verdict>, BatchStats)> = pool.install(|| {
+            let results: Vec<(Vec<Encoded>, BatchStats)> = pool.install(|| {
                 let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
                 let mut it = batch.into_iter().peekable();
                 while it.peek().is_some() {
@@ -160,33 +160,35 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                     .into_par_iter()
                     .map(|chunk| {
                         let mut st = BatchStats::new(stages.stages.len());
-                        let verdicts = chunk
+                        let lines = chunk
                             .into_iter()
-                            .map(|raw| stages.process(raw, &plan.fields, &mut st))
+                            .map(|raw| {
+                                let verdict = stages.process(raw, &plan.fields, &mut st);
+                                write::encode(verdict, &plan.write)
+                            })
                             .collect();
-                        (verdicts, st)
+                        (lines, st)
                     })
                     .collect()
             });
-            for (verdicts, st) in results {
+            for (lines, st) in results {
                 totals.merge(&st);
-                for v in verdicts {
+                for line in &lines {
                     records.read += 1;
-                    let res = match v {
-                        Verdict::Kept(doc) => {
+                    match line {
+                        Encoded::Kept { text_bytes, .. } => {
                             records.kept += 1;
-                            writer.keep(doc).map(|n| text_out += n)
+                            text_out += text_bytes;
                         }
-                        Verdict::Rejected(r) => {
+                        Encoded::Rejected { reason, .. } => {
                             records.rejected += 1;
                             *records
                                 .rejected_by_reason
-                                .entry(r.reason.to_string())
+                                .entry(reason.to_string())
                                 .or_default() += 1;
-                            writer.reject(r)
                         }
-                    };
-                    if let Err(e) = res {
+                    }
+                    if let Err(e) = writer.write(line) {
                         write_result = Err(e);
                         break;
                     }
