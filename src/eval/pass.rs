@@ -87,10 +87,7 @@ pub fn run_stages(
             chunks
                 .into_par_iter()
                 .map(|chunk| {
-                    let mut st = BatchStats {
-                        text_in: 0,
-                        stages: vec![StageStats::default(); names.len()],
-                    };
+                    let mut st = batch_stats(names.len());
                     let outcomes = chunk
                         .into_iter()
                         .map(|raw| outcome(&stages, &relaxed, raw, fields, gold, &mut st, capture))
@@ -241,15 +238,20 @@ impl Relaxed {
             bytes,
             text_id: None,
         };
-        let mut scratch = BatchStats {
-            text_in: 0,
-            stages: vec![StageStats::default(); self.0.names().len()],
-        };
+        let mut scratch = batch_stats(self.0.names().len());
         if let Verdict::Kept(doc) = self.0.process(raw, fields, &mut scratch) {
             run.normalized = Some(doc.text);
             run.removals = doc.removals;
         }
         run
+    }
+}
+
+/// Empty statistics for `n` stages (`Stages::process` runs one stage per entry).
+fn batch_stats(n: usize) -> BatchStats {
+    BatchStats {
+        stages: vec![StageStats::default(); n],
+        ..BatchStats::default()
     }
 }
 
