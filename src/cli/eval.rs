@@ -5,7 +5,7 @@ use rinse::eval::{self, ConfigEval, EvalOptions, Evaluation, Gold, NamedConfig};
 use rinse::read::Fields;
 use serde_json::json;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 
 /// Benchmark cleanup rules against gold annotations: precision, recall, accuracy and F1
@@ -78,7 +78,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         with_dedup: args.with_dedup,
         ablate: args.ablate,
     };
-    let ev = eval::evaluate(&gold, &configs, &opts)?;
+    let progress = std::io::stderr().is_terminal();
+    let ev = eval::evaluate(&gold, &configs, &opts, &mut |step| {
+        if progress {
+            let what = step
+                .without_rule
+                .map_or(String::new(), |r| format!(" without {r}"));
+            eprint!(
+                "\r\x1b[Krinse: eval {}: pass {}/{}{what}",
+                step.config, step.pass, step.passes
+            );
+        }
+    });
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let ev = ev?;
     warn_missing(&ev);
     if let Some(path) = &args.per_doc {
         write_per_doc(path, &gold, &ev)?;

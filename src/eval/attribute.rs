@@ -375,6 +375,15 @@ mod tests {
             e.removed_without,
             vec![(0, Cause::Rules(vec!["nav".into()]))]
         );
+        // A snippet that only matches the text before normalization.
+        let run = DocRun {
+            original: Some("Cafe\u{301} au lait".into()),
+            normalized: Some("Caf\u{e9} au lait".into()),
+            output: Some("Caf\u{e9} au lait".into()),
+            ..DocRun::default()
+        };
+        let e = evaluate_doc(&doc(&["Cafe\u{301} au"], &[]), Some(&run));
+        assert_eq!(e.missed_causes, vec![Cause::Normalize]);
         let missing = evaluate_doc(&doc(&["Hello"], &["nav"]), None);
         assert_eq!(missing.missed_causes, vec![Cause::MissingDoc]);
         assert!(!Cause::MissingDoc.is_removal() && Cause::Normalize.is_removal());

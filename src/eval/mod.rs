@@ -7,7 +7,7 @@
 //! let gold = Gold::load("dev.gold.jsonl".as_ref())?;
 //! let configs = [NamedConfig { name: "default".into(), config: rinse::Config::embedded()? }];
 //! let opts = EvalOptions { inputs: vec!["dev.docs.jsonl".into()], ..EvalOptions::default() };
-//! let eval = evaluate(&gold, &configs, &opts)?;
+//! let eval = evaluate(&gold, &configs, &opts, &mut |_| {})?;
 //! println!("F1 {:.3}", eval.configs[0].counts.f1());
 //! # Ok::<(), rinse::Error>(())
 //! ```
@@ -145,8 +145,26 @@ pub struct AblationRow {
     pub counts: Counts,
 }
 
-/// Evaluate every config on the documents of `opts` against `gold`.
-pub fn evaluate(gold: &Gold, configs: &[NamedConfig], opts: &EvalOptions) -> Result<Evaluation> {
+/// A pass about to start, reported to the caller of [`evaluate`] (ablation makes many).
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'a> {
+    /// Name of the config.
+    pub config: &'a str,
+    /// The rule switched off, for an ablation pass.
+    pub without_rule: Option<&'a str>,
+    /// Passes started so far for this config, this one included, and their total.
+    pub pass: usize,
+    pub passes: usize,
+}
+
+/// Evaluate every config on the documents of `opts` against `gold`, calling `on_step`
+/// before each pass over the documents.
+pub fn evaluate(
+    gold: &Gold,
+    configs: &[NamedConfig],
+    opts: &EvalOptions,
+    on_step: &mut dyn FnMut(&Step),
+) -> Result<Evaluation> {
     let sources = read::expand_inputs(&opts.inputs)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -156,6 +174,17 @@ pub fn evaluate(gold: &Gold, configs: &[NamedConfig], opts: &EvalOptions) -> Res
     let mut captured: Option<Vec<RawRecord>> = None;
     let mut out = Vec::new();
     for nc in configs {
+        let passes = 1 + if opts.ablate {
+            rules_of(&nc.config)?.len()
+        } else {
+            0
+        };
+        on_step(&Step {
+            config: &nc.name,
+            without_rule: None,
+            pass: 1,
+            passes,
+        });
         let pass = if opts.with_dedup {
             pass::run_pipeline(&nc.config, &opts.inputs, gold, &opts.fields, opts.threads)?
         } else {
@@ -182,6 +211,7 @@ pub fn evaluate(gold: &Gold, configs: &[NamedConfig], opts: &EvalOptions) -> Res
                 &pool,
                 captured.as_deref().unwrap_or(&[]),
                 ce.f1,
+                on_step,
             )?;
         }
         out.push(ce);
@@ -349,9 +379,17 @@ fn ablate(
     pool: &rayon::ThreadPool,
     gold_records: &[RawRecord],
     base_f1: f64,
+    on_step: &mut dyn FnMut(&Step),
 ) -> Result<Vec<AblationRow>> {
     let mut rows = Vec::new();
-    for info in rules_of(&nc.config)? {
+    let rules = rules_of(&nc.config)?;
+    for (n, info) in rules.iter().enumerate() {
+        on_step(&Step {
+            config: &nc.name,
+            without_rule: Some(&info.id),
+            pass: n + 2,
+            passes: rules.len() + 1,
+        });
         let mut cfg = nc.config.clone();
         cfg.clean.disable.push(info.id.to_string());
         let pass = if opts.with_dedup {

@@ -292,3 +292,21 @@ fn gold_errors_name_the_file_and_line() {
     assert!(err.contains("bad.jsonl:2: invalid JSON"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_gold_id_kept_twice_is_an_error() {
+    let docs = path("eval/mini.docs.jsonl");
+    let out = rinse(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        &docs,
+        &docs,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"m1\" (gold line 2) occurs more than once in DOCS"),
+        "{err}"
+    );
+}
