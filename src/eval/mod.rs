@@ -268,35 +268,27 @@ fn summarize(nc: &NamedConfig, gold: &Gold, pass: PassResult) -> Result<ConfigEv
     let clean_nanos = clean.nanos.max(1) as f64;
     let mut rows: Vec<RuleRow> = Vec::new();
     let mut at: HashMap<Arc<str>, usize> = HashMap::new();
-    for info in rules_of(&nc.config)? {
-        let nanos = clean.items.get(&*info.id).map_or(0, |c| c.nanos);
-        at.insert(info.id.clone(), rows.len());
-        rows.push(RuleRow {
-            id: info.id.to_string(),
-            category: info.category.to_string(),
-            good: 0,
-            bad: 0,
-            precision: None,
-            seconds: nanos as f64 / 1e9,
-            time_share: nanos as f64 / clean_nanos,
+    let mut add_row = |id: &Arc<str>, category: &str| {
+        at.entry(id.clone()).or_insert_with(|| {
+            let nanos = clean.items.get(&**id).map_or(0, |c| c.nanos);
+            rows.push(RuleRow {
+                id: id.to_string(),
+                category: category.to_string(),
+                good: 0,
+                bad: 0,
+                precision: None,
+                seconds: nanos as f64 / 1e9,
+                time_share: nanos as f64 / clean_nanos,
+            });
+            rows.len() - 1
         });
+    };
+    for info in rules_of(&nc.config)? {
+        add_row(&info.id, &info.category);
     }
     // Removal sources that are not rules of the config (dedup steps) get rows too.
-    for run in pass.runs.iter().flatten() {
-        for r in &run.removals {
-            if !at.contains_key(&r.rule) {
-                at.insert(r.rule.clone(), rows.len());
-                rows.push(RuleRow {
-                    id: r.rule.to_string(),
-                    category: r.category.to_string(),
-                    good: 0,
-                    bad: 0,
-                    precision: None,
-                    seconds: 0.0,
-                    time_share: 0.0,
-                });
-            }
-        }
+    for r in pass.runs.iter().flatten().flat_map(|run| &run.removals) {
+        add_row(&r.rule, &r.category);
     }
     let mut other: BTreeMap<String, CauseCount> = BTreeMap::new();
     let mut tally = |cause: &Cause, with: bool| match cause {

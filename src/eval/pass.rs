@@ -308,9 +308,6 @@ pub fn run_pipeline(
     let relaxed = Relaxed::compile(config)?;
     let mut res = PassResult {
         runs: vec![None; gold.docs.len()],
-        records: report.records.read,
-        kept: report.records.kept,
-        rejected: report.records.rejected,
         bytes: report.bytes.input,
         seconds: report.seconds,
         clean: report
@@ -320,7 +317,6 @@ pub fn run_pipeline(
             .map(|s| s.stats),
         ..PassResult::default()
     };
-    let (kept, rejected) = (res.kept, res.rejected);
     for rec in read_shards(&dir.0.join("kept"))? {
         let id = id_of(&rec, fields);
         let g = id.as_deref().and_then(|id| gold.position(id));
@@ -359,8 +355,6 @@ pub fn run_pipeline(
             gold,
         )?;
     }
-    // `add` counted the records again; the report's counts are the truth.
-    (res.records, res.kept, res.rejected) = (kept + rejected, kept, rejected);
     Ok(res)
 }
 
