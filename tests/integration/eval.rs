@@ -41,6 +41,32 @@ fn scorer_counts(gold: &str, docs: &str, config: Option<&str>, name: &str) -> [u
     ["tp", "fp", "fn", "tn"].map(|k| s[k].as_u64().unwrap())
 }
 
+/// A config in `dir` that runs exactly `rules` (`[[clean.rules]]` tables) with
+/// `min_words`, and nothing else: the rule engine (issue 3) starts from built-in rule
+/// sets and a heuristic unless told otherwise, so when the binary's effective config has
+/// those keys they are switched off. Returns the path.
+fn only_rules(dir: &Path, name: &str, rules: &str, min_words: usize) -> String {
+    let effective = rinse_ok(&["config"]);
+    let mut toml = format!("[clean]\nmin_words = {min_words}\n");
+    if effective.contains("rule_sets") {
+        toml.push_str("rule_sets = []\n");
+    }
+    if effective.contains("[clean.heuristic]") {
+        toml.push_str("\n[clean.heuristic]\nenabled = false\n");
+    }
+    toml.push('\n');
+    toml.push_str(rules);
+    let path = dir.join(name);
+    std::fs::write(&path, toml).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// [`only_rules`] with the rules of the fixture `tests/data/eval/<fixture>`.
+fn only_rules_of(dir: &Path, name: &str, fixture: &str, min_words: usize) -> String {
+    let rules = std::fs::read_to_string(data("eval").join(fixture)).unwrap();
+    only_rules(dir, name, &rules, min_words)
+}
+
 fn counts(c: &Value) -> [u64; 4] {
     ["tp", "fp", "fn", "tn"].map(|k| c[k].as_u64().unwrap())
 }
@@ -67,7 +93,12 @@ fn tricky_case_agrees_with_the_reference_scorer() {
     // missing from DOCS and one not in the gold file.
     let gold = path("eval/tricky.gold.jsonl");
     let docs = path("eval/tricky.docs.jsonl");
-    let config = path("eval/tricky.toml");
+    let config = only_rules_of(
+        &scratch("eval_tricky_config"),
+        "tricky.toml",
+        "tricky.rules.toml",
+        2,
+    );
     let want = scorer_counts(&gold, &docs, Some(&config), "eval_tricky");
     assert_eq!(want, [4, 1, 6, 5]);
     let out = rinse(&[
@@ -93,17 +124,23 @@ fn tricky_case_agrees_with_the_reference_scorer() {
             rule["good"].as_u64(),
             rule["bad"].as_u64()
         ),
-        (Some("one-word"), Some(3), Some(2))
+        (Some("t-one-word"), Some(3), Some(2))
     );
 }
 
 #[test]
 fn attribution_and_ablation_on_a_small_config() {
+    let mini = only_rules_of(
+        &scratch("eval_attribution"),
+        "mini.toml",
+        "mini.rules.toml",
+        1,
+    );
     let ev = eval_json(&[
         "--gold",
         &path("eval/mini.gold.jsonl"),
         "--config",
-        &path("eval/mini.toml"),
+        &mini,
         "--ablate",
         &path("eval/mini.docs.jsonl"),
     ]);
@@ -122,7 +159,7 @@ fn attribution_and_ablation_on_a_small_config() {
             )
         })
         .collect();
-    let want = [("one-word", 1, 2), ("unused", 0, 0), ("credit", 2, 0)];
+    let want = [("t-one-word", 1, 2), ("t-unused", 0, 0), ("t-credit", 2, 0)];
     assert_eq!(rows, want.map(|(a, b, c)| (a.to_string(), b, c)));
     assert!((c["rules"][0]["precision"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
     assert!(c["rules"][1]["precision"].is_null());
@@ -140,7 +177,7 @@ fn attribution_and_ablation_on_a_small_config() {
         })
         .collect();
     let names: Vec<&str> = abl.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["one-word", "unused", "credit"]);
+    assert_eq!(names, ["t-one-word", "t-unused", "t-credit"]);
     for ((_, got), want) in abl.iter().zip([10.0 / 11.0, 0.75, 0.6]) {
         assert!((got - want).abs() < 1e-12, "{abl:?}");
     }
@@ -148,20 +185,21 @@ fn attribution_and_ablation_on_a_small_config() {
 
 #[test]
 fn rule_shows_its_bad_removals_in_context() {
+    let mini = only_rules_of(&scratch("eval_rule"), "mini.toml", "mini.rules.toml", 1);
     let text = rinse_ok(&[
         "eval",
         "--gold",
         &path("eval/mini.gold.jsonl"),
         "--config",
-        &path("eval/mini.toml"),
+        &mini,
         "--rule",
-        "one-word",
+        "t-one-word",
         "--context",
         "1",
         &path("eval/mini.docs.jsonl"),
     ]);
     assert!(
-        text.contains("rule one-word damaged 2 `with` snippets:"),
+        text.contains("rule t-one-word damaged 2 `with` snippets:"),
         "{text}"
     );
     assert!(
@@ -176,6 +214,8 @@ fn rule_shows_its_bad_removals_in_context() {
         "eval",
         "--gold",
         &path("eval/mini.gold.jsonl"),
+        "--config",
+        &mini,
         "--rule",
         "no-such-rule",
         &path("eval/mini.docs.jsonl"),
@@ -186,18 +226,13 @@ fn rule_shows_its_bad_removals_in_context() {
 
 #[test]
 fn two_configs_side_by_side() {
-    let mini = path("eval/mini.toml");
+    let dir = scratch("eval_two_configs");
+    let mini = only_rules_of(&dir, "mini.toml", "mini.rules.toml", 1);
+    let lines_b = only_rules_of(&dir, "lines-b.toml", "lines-b.toml", 1);
     let gold = path("eval/mini.gold.jsonl");
     let docs = path("eval/mini.docs.jsonl");
     let text = rinse_ok(&[
-        "eval",
-        "--gold",
-        &gold,
-        "--config",
-        &mini,
-        "--config",
-        &path("eval/lines-b.toml"),
-        &docs,
+        "eval", "--gold", &gold, "--config", &mini, "--config", &lines_b, &docs,
     ]);
     let header = text.lines().find(|l| l.starts_with("config")).unwrap();
     let cols: Vec<&str> = header.split_whitespace().collect();
@@ -214,8 +249,8 @@ fn two_configs_side_by_side() {
     assert_eq!(row(&mini), format!("{mini} 1.000 0.600 0.778 0.750 2"));
     // lines-b removes nothing here: the identity score, 5 of 5 kept and 3 of 4 debris leaked.
     assert_eq!(
-        row(&path("eval/lines-b.toml")),
-        format!("{} 0.625 1.000 0.667 0.769 2", path("eval/lines-b.toml"))
+        row(&lines_b),
+        format!("{lines_b} 0.625 1.000 0.667 0.769 2")
     );
     let ev = eval_json(&["--gold", &gold, "--config", &mini, "--config", &mini, &docs]);
     assert_eq!(ev["configs"].as_array().unwrap().len(), 2);
@@ -226,10 +261,13 @@ fn two_configs_side_by_side() {
 fn per_doc_lists_misses_worst_first() {
     let dir = scratch("eval_per_doc");
     let file = dir.join("per-doc.jsonl");
+    let identity = only_rules(&dir, "identity.toml", "", 1);
     rinse_ok(&[
         "eval",
         "--gold",
         &path("eval/mini.gold.jsonl"),
+        "--config",
+        &identity,
         "--per-doc",
         file.to_str().unwrap(),
         &path("eval/mini.docs.jsonl"),
@@ -246,17 +284,23 @@ fn per_doc_lists_misses_worst_first() {
         rows[0]["leaked_without"],
         serde_json::json!(["Foto: dpa", "Teilen"])
     );
-    assert_eq!(rows[0]["config"], "default");
+    assert_eq!(rows[0]["config"], identity.as_str());
     assert_eq!(rows[1]["fp"], 1);
 }
 
 #[test]
 fn with_dedup_scores_the_pipelines_output() {
+    let mini = only_rules_of(
+        &scratch("eval_with_dedup"),
+        "mini.toml",
+        "mini.rules.toml",
+        1,
+    );
     let args = [
         "--gold",
         &path("eval/mini.gold.jsonl"),
         "--config",
-        &path("eval/mini.toml"),
+        &mini,
         &path("eval/mini.docs.jsonl"),
     ];
     let plain = eval_json(&args);
