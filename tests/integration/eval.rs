@@ -340,13 +340,9 @@ fn gold_errors_name_the_file_and_line() {
 #[test]
 fn a_gold_id_kept_twice_is_an_error() {
     let docs = path("eval/mini.docs.jsonl");
-    let out = rinse(&[
-        "eval",
-        "--gold",
-        &path("eval/mini.gold.jsonl"),
-        &docs,
-        &docs,
-    ]);
+    let identity = only_rules(&scratch("eval_kept_twice"), "identity.toml", "", 1);
+    let gold = path("eval/mini.gold.jsonl");
+    let out = rinse(&["eval", "--gold", &gold, "--config", &identity, &docs, &docs]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
