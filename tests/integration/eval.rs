@@ -44,7 +44,8 @@ fn scorer_counts(gold: &str, docs: &str, config: Option<&str>, name: &str) -> [u
 /// A config in `dir` that runs exactly `rules` (`[[clean.rules]]` tables) with
 /// `min_words`, and nothing else: the rule engine (issue 3) starts from built-in rule
 /// sets and a heuristic unless told otherwise, so when the binary's effective config has
-/// those keys they are switched off. Returns the path.
+/// those keys they are switched off; dedup is off, so `rinse run` writes what `rinse
+/// eval` scores. Returns the path.
 fn only_rules(dir: &Path, name: &str, rules: &str, min_words: usize) -> String {
     let effective = rinse_ok(&["config"]);
     let mut toml = format!("[clean]\nmin_words = {min_words}\n");
@@ -54,7 +55,7 @@ fn only_rules(dir: &Path, name: &str, rules: &str, min_words: usize) -> String {
     if effective.contains("[clean.heuristic]") {
         toml.push_str("\n[clean.heuristic]\nenabled = false\n");
     }
-    toml.push('\n');
+    toml.push_str("\n[dedup]\nenabled = false\n\n");
     toml.push_str(rules);
     let path = dir.join(name);
     std::fs::write(&path, toml).unwrap();
@@ -73,17 +74,31 @@ fn counts(c: &Value) -> [u64; 4] {
 
 #[test]
 fn seeds_scores_agree_with_the_reference_scorer() {
+    // The embedded default, the default plus the lines-a rules, and the same with dedup:
+    // rinse run writes the output, score_clean.py scores it, rinse eval must agree.
     let gold = path("gold/seeds.gold.jsonl");
     let docs = path("seeds/seeds.jsonl");
-    let rules = path("eval/lines-a.toml");
-    let identity = scorer_counts(&gold, &docs, None, "eval_seeds_default");
+    let dir = scratch("eval_seeds_configs");
+    let lines_a = std::fs::read_to_string(data("eval/lines-a.toml")).unwrap();
+    let config = |name: &str, dedup: bool, rules: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("[dedup]\nenabled = {dedup}\n\n{rules}")).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let plain = config("default.toml", false, "");
+    let rules = config("lines-a.toml", false, &lines_a);
+    let dedup = config("lines-a-dedup.toml", true, &lines_a);
+    let identity = scorer_counts(&gold, &docs, Some(&plain), "eval_seeds_default");
     let cleaned = scorer_counts(&gold, &docs, Some(&rules), "eval_seeds_rules");
-    // The rule config really changes the output, so both comparisons mean something.
+    let deduped = scorer_counts(&gold, &docs, Some(&dedup), "eval_seeds_dedup");
+    // The rules really change the output, so the comparisons mean something.
     assert_ne!(identity, cleaned);
-    let ev = eval_json(&["--gold", &gold, &docs]);
+    let ev = eval_json(&["--gold", &gold, "--config", &plain, &docs]);
     assert_eq!(counts(&ev["configs"][0]), identity);
     let ev = eval_json(&["--gold", &gold, "--config", &rules, &docs]);
     assert_eq!(counts(&ev["configs"][0]), cleaned);
+    let ev = eval_json(&["--gold", &gold, "--config", &dedup, "--with-dedup", &docs]);
+    assert_eq!(counts(&ev["configs"][0]), deduped);
 }
 
 #[test]
