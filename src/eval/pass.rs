@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// Where a pass reads its records from.
@@ -70,7 +70,7 @@ pub fn run_stages(
 ) -> Result<PassResult> {
     let started = Instant::now();
     let stages = Stages::compile(config)?;
-    let relaxed = Relaxed::compile(config)?;
+    let relaxed = Relaxed::new(config);
     let names = stages.names();
     let mut totals = vec![StageStats::default(); names.len()];
     let mut res = PassResult {
@@ -205,14 +205,21 @@ impl PassResult {
 }
 
 /// The stages with `min_words = 0`: re-run on a document the clean stage rejected, to
-/// recover the removals that led to the rejection.
-struct Relaxed(Stages);
+/// recover the removals that led to the rejection. Compiled on first use (compiling a
+/// large rule set takes a while, and most passes reject no gold document).
+struct Relaxed {
+    config: Config,
+    stages: OnceLock<Option<Stages>>,
+}
 
 impl Relaxed {
-    fn compile(config: &Config) -> Result<Relaxed> {
-        let mut cfg = config.clone();
-        cfg.clean.min_words = 0;
-        Ok(Relaxed(Stages::compile(&cfg)?))
+    fn new(config: &Config) -> Relaxed {
+        let mut config = config.clone();
+        config.clean.min_words = 0;
+        Relaxed {
+            config,
+            stages: OnceLock::new(),
+        }
     }
 
     fn explain(
@@ -238,8 +245,15 @@ impl Relaxed {
             bytes,
             text_id: None,
         };
-        let mut scratch = batch_stats(self.0.names().len());
-        if let Verdict::Kept(doc) = self.0.process(raw, fields, &mut scratch) {
+        // The config compiled once already with another min_words, so this cannot fail.
+        let Some(stages) = self
+            .stages
+            .get_or_init(|| Stages::compile(&self.config).ok())
+        else {
+            return run;
+        };
+        let mut scratch = batch_stats(stages.names().len());
+        if let Verdict::Kept(doc) = stages.process(raw, fields, &mut scratch) {
             run.normalized = Some(doc.text);
             run.removals = doc.removals;
         }
@@ -305,7 +319,7 @@ pub fn run_pipeline(
         batch_records: BATCH_RECORDS,
     };
     let report = pipeline::run(&plan, &mut |_| {})?;
-    let relaxed = Relaxed::compile(config)?;
+    let relaxed = Relaxed::new(config);
     let mut res = PassResult {
         runs: vec![None; gold.docs.len()],
         bytes: report.bytes.input,
