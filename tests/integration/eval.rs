@@ -365,3 +365,61 @@ fn a_gold_id_kept_twice_is_an_error() {
         "{err}"
     );
 }
+
+/// The evaluation without its timings (seconds, MB/s, time shares), which vary by run.
+fn without_timings(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["seconds", "mb_per_second", "time_share"] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+#[test]
+fn same_evaluation_for_one_and_two_threads() {
+    // 100 copies of the mini set under new ids: several parallel chunks.
+    let dir = scratch("eval_threads");
+    let mini = only_rules_of(&dir, "mini.toml", "mini.rules.toml", 1);
+    let (mut docs, mut gold) = (String::new(), String::new());
+    let read = |rel: &str| std::fs::read_to_string(data(rel)).unwrap();
+    for n in 0..100 {
+        for (src, dst) in [
+            ("eval/mini.docs.jsonl", &mut docs),
+            ("eval/mini.gold.jsonl", &mut gold),
+        ] {
+            for line in read(src).lines() {
+                let mut v: Value = serde_json::from_str(line).unwrap();
+                v["id"] = format!("{}-{n}", v["id"].as_str().unwrap()).into();
+                dst.push_str(&format!("{v}\n"));
+            }
+        }
+    }
+    let (docs_path, gold_path) = (dir.join("docs.jsonl"), dir.join("gold.jsonl"));
+    std::fs::write(&docs_path, docs).unwrap();
+    std::fs::write(&gold_path, gold).unwrap();
+    let run = |threads: &str| {
+        let args = [
+            "--gold",
+            gold_path.to_str().unwrap(),
+            "--config",
+            &mini,
+            "--ablate",
+            "-j",
+            threads,
+            docs_path.to_str().unwrap(),
+        ];
+        without_timings(eval_json(&args))
+    };
+    let one = run("1");
+    assert_eq!(counts(&one["configs"][0]), [300, 0, 200, 400]);
+    assert_eq!(one, run("2"));
+}
