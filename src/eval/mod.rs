@@ -22,7 +22,7 @@ pub use attribute::{
 pub use gold::{Gold, GoldDoc};
 pub use score::{is_py_space, norm_ws, score_doc, Counts, DocScore, NormText};
 
-use crate::clean::Cleaner;
+use crate::clean::{Cleaner, RuleInfo};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::read::{self, Fields, RawRecord};
@@ -174,11 +174,8 @@ pub fn evaluate(
     let mut captured: Option<Vec<RawRecord>> = None;
     let mut out = Vec::new();
     for nc in configs {
-        let passes = 1 + if opts.ablate {
-            rules_of(&nc.config)?.len()
-        } else {
-            0
-        };
+        let rules = rules_of(&nc.config)?;
+        let passes = 1 + if opts.ablate { rules.len() } else { 0 };
         on_step(&Step {
             config: &nc.name,
             without_rule: None,
@@ -202,10 +199,11 @@ pub fn evaluate(
             }
             p
         };
-        let mut ce = summarize(nc, gold, pass)?;
+        let mut ce = summarize(nc, &rules, gold, pass);
         if opts.ablate {
             ce.ablation = ablate(
                 nc,
+                &rules,
                 gold,
                 opts,
                 &pool,
@@ -239,7 +237,7 @@ pub fn evaluate(
 }
 
 /// The rules a config runs, in config order (none when cleaning is off).
-pub fn rules_of(config: &Config) -> Result<Vec<crate::clean::RuleInfo>> {
+pub fn rules_of(config: &Config) -> Result<Vec<RuleInfo>> {
     if !config.clean.enabled {
         return Ok(Vec::new());
     }
@@ -262,7 +260,7 @@ fn score_pass(gold: &Gold, runs: &[Option<DocRun>]) -> (Counts, Vec<DocEval>) {
     (total, per_doc)
 }
 
-fn summarize(nc: &NamedConfig, gold: &Gold, pass: PassResult) -> Result<ConfigEval> {
+fn summarize(nc: &NamedConfig, rules: &[RuleInfo], gold: &Gold, pass: PassResult) -> ConfigEval {
     let (counts, per_doc) = score_pass(gold, &pass.runs);
     let clean = pass.clean.unwrap_or_default();
     let clean_nanos = clean.nanos.max(1) as f64;
@@ -283,7 +281,7 @@ fn summarize(nc: &NamedConfig, gold: &Gold, pass: PassResult) -> Result<ConfigEv
             rows.len() - 1
         });
     };
-    for info in rules_of(&nc.config)? {
+    for info in rules {
         add_row(&info.id, &info.category);
     }
     // Removal sources that are not rules of the config (dedup steps) get rows too.
@@ -337,7 +335,7 @@ fn summarize(nc: &NamedConfig, gold: &Gold, pass: PassResult) -> Result<ConfigEv
             *gold_rejected.entry(reason.clone()).or_default() += 1;
         }
     }
-    Ok(ConfigEval {
+    ConfigEval {
         name: nc.name.clone(),
         fingerprint: nc.config.fingerprint(),
         precision: counts.precision(),
@@ -359,13 +357,14 @@ fn summarize(nc: &NamedConfig, gold: &Gold, pass: PassResult) -> Result<ConfigEv
         ablation: Vec::new(),
         per_doc,
         runs: pass.runs,
-    })
+    }
 }
 
 /// F1 with each rule of the config switched off in turn, rules whose removal helps most
 /// (lowest gain) first.
 fn ablate(
     nc: &NamedConfig,
+    rules: &[RuleInfo],
     gold: &Gold,
     opts: &EvalOptions,
     pool: &rayon::ThreadPool,
@@ -374,7 +373,6 @@ fn ablate(
     on_step: &mut dyn FnMut(&Step),
 ) -> Result<Vec<AblationRow>> {
     let mut rows = Vec::new();
-    let rules = rules_of(&nc.config)?;
     for (n, info) in rules.iter().enumerate() {
         on_step(&Step {
             config: &nc.name,
