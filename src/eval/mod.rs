@@ -25,7 +25,7 @@ pub use score::{is_py_space, norm_ws, score_doc, Counts, DocScore, NormText};
 use crate::clean::{Cleaner, RuleInfo};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::read::{self, Fields, RawRecord};
+use crate::read::{self, Fields, RawRecord, Sources};
 use pass::{PassResult, Source};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -165,11 +165,15 @@ pub fn evaluate(
     opts: &EvalOptions,
     on_step: &mut dyn FnMut(&Step),
 ) -> Result<Evaluation> {
-    let sources = read::expand_inputs(&opts.inputs)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start threads: {e}")))?;
+    let runner = Runner {
+        gold,
+        opts,
+        sources: read::expand_inputs(&opts.inputs)?,
+        pool: rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start threads: {e}")))?,
+    };
     let (with, without) = gold.snippet_counts();
     let mut captured: Option<Vec<RawRecord>> = None;
     let mut out = Vec::new();
@@ -182,35 +186,16 @@ pub fn evaluate(
             pass: 1,
             passes,
         });
-        let pass = if opts.with_dedup {
-            pass::run_pipeline(&nc.config, &opts.inputs, gold, &opts.fields, opts.threads)?
-        } else {
-            let capture = opts.ablate && captured.is_none();
-            let mut p = pass::run_stages(
-                &nc.config,
-                Source::Files(&sources),
-                gold,
-                &opts.fields,
-                &pool,
-                capture,
-            )?;
-            if capture {
-                captured = Some(std::mem::take(&mut p.captured));
-            }
-            p
-        };
+        // The first pass keeps copies of the gold records for the ablation passes.
+        let capture = opts.ablate && captured.is_none();
+        let mut pass = runner.pass(&nc.config, None, capture)?;
+        if capture {
+            captured = Some(std::mem::take(&mut pass.captured));
+        }
         let mut ce = summarize(nc, &rules, gold, pass);
         if opts.ablate {
-            ce.ablation = ablate(
-                nc,
-                &rules,
-                gold,
-                opts,
-                &pool,
-                captured.as_deref().unwrap_or(&[]),
-                ce.f1,
-                on_step,
-            )?;
+            let records = captured.as_deref().unwrap_or(&[]);
+            ce.ablation = ablate(&runner, nc, &rules, records, ce.f1, on_step)?;
         }
         out.push(ce);
     }
@@ -234,6 +219,36 @@ pub fn evaluate(
         },
         configs: out,
     })
+}
+
+/// Runs passes of configs over the documents, the same way for every config.
+struct Runner<'a> {
+    gold: &'a Gold,
+    opts: &'a EvalOptions,
+    sources: Sources,
+    pool: rayon::ThreadPool,
+}
+
+impl Runner<'_> {
+    /// One pass of `config` over all of DOCS, or over `subset` (records of gold documents)
+    /// when given; `capture` keeps copies of the gold records read.
+    fn pass(
+        &self,
+        config: &Config,
+        subset: Option<&[RawRecord]>,
+        capture: bool,
+    ) -> Result<PassResult> {
+        let (gold, opts) = (self.gold, self.opts);
+        if opts.with_dedup {
+            // Dedup works across documents: always the whole input, through the pipeline.
+            return pass::run_pipeline(config, &opts.inputs, gold, &opts.fields, opts.threads);
+        }
+        let source = match subset {
+            Some(records) => Source::Memory(records),
+            None => Source::Files(&self.sources),
+        };
+        pass::run_stages(config, source, gold, &opts.fields, &self.pool, capture)
+    }
 }
 
 /// The rules a config runs, in config order (none when cleaning is off).
@@ -363,11 +378,9 @@ fn summarize(nc: &NamedConfig, rules: &[RuleInfo], gold: &Gold, pass: PassResult
 /// F1 with each rule of the config switched off in turn, rules whose removal helps most
 /// (lowest gain) first.
 fn ablate(
+    runner: &Runner<'_>,
     nc: &NamedConfig,
     rules: &[RuleInfo],
-    gold: &Gold,
-    opts: &EvalOptions,
-    pool: &rayon::ThreadPool,
     gold_records: &[RawRecord],
     base_f1: f64,
     on_step: &mut dyn FnMut(&Step),
@@ -382,20 +395,9 @@ fn ablate(
         });
         let mut cfg = nc.config.clone();
         cfg.clean.disable.push(info.id.to_string());
-        let pass = if opts.with_dedup {
-            pass::run_pipeline(&cfg, &opts.inputs, gold, &opts.fields, opts.threads)?
-        } else {
-            // The stages work per document: the gold documents alone give the same score.
-            pass::run_stages(
-                &cfg,
-                Source::Memory(gold_records),
-                gold,
-                &opts.fields,
-                pool,
-                false,
-            )?
-        };
-        let (counts, _) = score_pass(gold, &pass.runs);
+        // The stages work per document: the gold documents alone give the same score.
+        let pass = runner.pass(&cfg, Some(gold_records), false)?;
+        let (counts, _) = score_pass(runner.gold, &pass.runs);
         rows.push(AblationRow {
             rule: info.id.to_string(),
             f1_without: counts.f1(),
