@@ -151,6 +151,15 @@ fn warn_missing(ev: &Evaluation) {
         ev.gold.docs,
         shown.join(", ")
     );
+    let docs = ev.configs.first().map(|c| &c.docs);
+    if let Some(example) = docs.and_then(|d| d.extra_example.as_deref()) {
+        if missing.len() == ev.gold.docs {
+            eprintln!(
+                "rinse: warning: no gold id matches a document; DOCS ids look like {example:?} \
+                 (see --id-field)"
+            );
+        }
+    }
 }
 
 fn bad_removals(gold: &Gold, c: &ConfigEval, rule: &str, around: usize) -> Vec<eval::BadRemoval> {

@@ -109,6 +109,9 @@ pub struct DocCounts {
     pub gold_rejected: BTreeMap<String, u64>,
     /// Kept documents whose id is not in the gold file (ignored).
     pub extra: u64,
+    /// The id of the first of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_example: Option<String>,
 }
 
 /// What one rule did to the gold snippets.
@@ -364,6 +367,7 @@ fn summarize(nc: &NamedConfig, rules: &[RuleInfo], gold: &Gold, pass: PassResult
             rejected: pass.rejected,
             gold_rejected,
             extra: pass.extra,
+            extra_example: pass.extra_example,
         },
         seconds: pass.seconds,
         mb_per_second: pass.bytes as f64 / 1e6 / pass.seconds.max(1e-9),

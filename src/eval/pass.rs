@@ -37,6 +37,8 @@ pub struct PassResult {
     pub rejected: u64,
     /// Kept records whose id is not in the gold file (ignored by the metric).
     pub extra: u64,
+    /// The id of the first of them (a hint when no id matches the gold file).
+    pub extra_example: Option<String>,
     /// Bytes read.
     pub bytes: u64,
     /// Wall time of the pass.
@@ -54,6 +56,8 @@ const BATCH_BYTES: usize = 32 << 20;
 
 struct Outcome {
     gold: Option<usize>,
+    /// The id of a kept record that is not in the gold file.
+    extra_id: Option<String>,
     kept: bool,
     run: Option<DocRun>,
     raw: Option<RawRecord>,
@@ -147,9 +151,13 @@ fn outcome(
     capture: bool,
 ) -> Outcome {
     let copy = capture.then(|| copy_raw(&raw));
+    let mut extra_id = None;
     let (g, kept, run) = match stages.process(raw, fields, st) {
         Verdict::Kept(doc) => {
             let g = gold.position(&doc.id);
+            if g.is_none() {
+                extra_id = Some(doc.id.clone());
+            }
             let run = g.map(|_| DocRun {
                 original: text_of(&doc.record, fields),
                 output: Some(apply_removals(&doc.text, &doc.removals)),
@@ -167,6 +175,7 @@ fn outcome(
     };
     Outcome {
         gold: g,
+        extra_id,
         kept,
         run,
         raw: g.and(copy),
@@ -183,6 +192,9 @@ impl PassResult {
         }
         let Some(g) = o.gold else {
             self.extra += u64::from(o.kept);
+            if self.extra_example.is_none() {
+                self.extra_example = o.extra_id;
+            }
             return Ok(());
         };
         self.captured.extend(o.raw);
@@ -338,6 +350,7 @@ pub fn run_pipeline(
         res.add(
             Outcome {
                 gold: g,
+                extra_id: if g.is_none() { id } else { None },
                 kept: true,
                 run,
                 raw: None,
@@ -362,6 +375,7 @@ pub fn run_pipeline(
         res.add(
             Outcome {
                 gold: g,
+                extra_id: None,
                 kept: false,
                 run,
                 raw: None,

@@ -423,3 +423,19 @@ fn same_evaluation_for_one_and_two_threads() {
     assert_eq!(counts(&one["configs"][0]), [300, 0, 200, 400]);
     assert_eq!(one, run("2"));
 }
+
+#[test]
+fn gold_ids_matching_no_document_get_a_hint() {
+    // .txt documents are named by their path: no gold id of the seeds matches them.
+    let gold = path("gold/seeds.gold.jsonl");
+    let out = rinse(&["eval", "--json", "--gold", &gold, &path("seeds-txt")]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("5 of 5 gold ids have no document in DOCS"),
+        "{err}"
+    );
+    assert!(err.contains("DOCS ids look like \"news-000.txt\""), "{err}");
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(counts(&ev["configs"][0]), [0, 0, 18, 22]);
+}
