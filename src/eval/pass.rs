@@ -458,3 +458,72 @@ fn removal_of(v: &Value) -> Option<Removal> {
         dup_of: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::write::WriteOptions;
+
+    fn fixture(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(rel)
+    }
+
+    /// The text eval scores is byte for byte what `rinse run` keeps.
+    #[test]
+    fn kept_text_is_what_rinse_run_writes() {
+        let rules = std::fs::read_to_string(fixture("eval/lines-a.toml")).unwrap();
+        let config = Config::parse(&format!("[dedup]\nenabled = false\n{rules}"), "t").unwrap();
+        let inputs = vec![fixture("seeds/seeds.jsonl")];
+        let fields = Fields::default();
+        let gold_text: String = ["news-000", "news-001", "news-002", "news-003", "news-004"]
+            .iter()
+            .map(|id| format!("{{\"id\":\"{id}\"}}\n"))
+            .collect();
+        let gold = Gold::parse(gold_text.as_bytes(), Path::new("g")).unwrap();
+        let sources = read::expand_inputs(&inputs).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let pass = run_stages(
+            &config,
+            Source::Files(&sources),
+            &gold,
+            &fields,
+            &pool,
+            false,
+        )
+        .unwrap();
+
+        let out =
+            TempDir(std::env::temp_dir().join(format!("rinse-eval-test-{}", std::process::id())));
+        let plan = RunPlan {
+            inputs,
+            fields: fields.clone(),
+            config,
+            write: WriteOptions {
+                out: out.0.clone(),
+                compression: OutputCompression::None,
+                shard_size: u64::MAX,
+                explain: false,
+                text_mode: TextMode::Clean,
+                fields: fields.clone(),
+            },
+            threads: 1,
+            batch_records: 2,
+        };
+        pipeline::run(&plan, &mut |_| {}).unwrap();
+        let kept = read_shards(&out.0.join("kept")).unwrap();
+        assert_eq!(kept.len(), 5);
+        for rec in kept {
+            let id = id_of(&rec, &fields).unwrap();
+            let run = pass.runs[gold.position(&id).unwrap()].as_ref().unwrap();
+            let written = rec["text"].as_str().unwrap();
+            assert_eq!(run.output.as_deref(), Some(written), "{id}");
+        }
+        // The rules removed something, so the comparison means something.
+        assert!(pass.runs.iter().flatten().any(|r| !r.removals.is_empty()));
+    }
+}
