@@ -12,6 +12,7 @@
 //! # Ok::<(), rinse::Error>(())
 //! ```
 mod attribute;
+mod dedup_pass;
 mod gold;
 mod pass;
 mod score;
@@ -244,7 +245,13 @@ impl Runner<'_> {
         let (gold, opts) = (self.gold, self.opts);
         if opts.with_dedup {
             // Dedup works across documents: always the whole input, through the pipeline.
-            return pass::run_pipeline(config, &opts.inputs, gold, &opts.fields, opts.threads);
+            return dedup_pass::run_pipeline(
+                config,
+                &opts.inputs,
+                gold,
+                &opts.fields,
+                opts.threads,
+            );
         }
         let source = match subset {
             Some(records) => Source::Memory(records),

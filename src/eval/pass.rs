@@ -1,20 +1,18 @@
 //! One pass of a config over the documents: the normalize and clean stages exactly as
-//! `rinse run` runs them ([`Stages`]), or — when dedup is evaluated too — the whole
-//! pipeline into a temporary directory. Either way the result is what became of each
-//! gold document ([`DocRun`]) plus the counts and timings of the pass.
+//! `rinse run` runs them ([`Stages`]) — or, with dedup, the whole pipeline
+//! (`dedup_pass`). Either way the result is what became of each gold document
+//! ([`DocRun`]) plus the counts and timings of the pass.
 use super::attribute::DocRun;
 use super::gold::Gold;
 use crate::config::Config;
-use crate::document::{apply_removals, Origin, Removal, Verdict};
+use crate::document::{apply_removals, Origin, Verdict};
 use crate::error::{Error, Result};
-use crate::pipeline::{self, BatchStats, RunPlan, Stages};
+use crate::pipeline::{BatchStats, Stages};
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::stage::StageStats;
-use crate::write::{OutputCompression, TextMode, WriteOptions};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -51,16 +49,16 @@ pub struct PassResult {
 
 /// Records per parallel task (as in the pipeline).
 const CHUNK: usize = 32;
-const BATCH_RECORDS: usize = 4096;
+pub(super) const BATCH_RECORDS: usize = 4096;
 const BATCH_BYTES: usize = 32 << 20;
 
-struct Outcome {
-    gold: Option<usize>,
+pub(super) struct Outcome {
+    pub gold: Option<usize>,
     /// The id of a kept record that is not in the gold file.
-    extra_id: Option<String>,
-    kept: bool,
-    run: Option<DocRun>,
-    raw: Option<RawRecord>,
+    pub extra_id: Option<String>,
+    pub kept: bool,
+    pub run: Option<DocRun>,
+    pub raw: Option<RawRecord>,
 }
 
 /// Run the per-document stages of `config` over `source`.
@@ -183,7 +181,7 @@ fn outcome(
 }
 
 impl PassResult {
-    fn add(&mut self, o: Outcome, gold: &Gold) -> Result<()> {
+    pub(super) fn add(&mut self, o: Outcome, gold: &Gold) -> Result<()> {
         self.records += 1;
         if o.kept {
             self.kept += 1;
@@ -219,13 +217,13 @@ impl PassResult {
 /// The stages with `min_words = 0`: re-run on a document the clean stage rejected, to
 /// recover the removals that led to the rejection. Compiled on first use (compiling a
 /// large rule set takes a while, and most passes reject no gold document).
-struct Relaxed {
+pub(super) struct Relaxed {
     config: Config,
     stages: OnceLock<Option<Stages>>,
 }
 
 impl Relaxed {
-    fn new(config: &Config) -> Relaxed {
+    pub(super) fn new(config: &Config) -> Relaxed {
         let mut config = config.clone();
         config.clean.min_words = 0;
         Relaxed {
@@ -234,7 +232,7 @@ impl Relaxed {
         }
     }
 
-    fn explain(
+    pub(super) fn explain(
         &self,
         reason: &str,
         record: Option<&Value>,
@@ -281,7 +279,7 @@ fn batch_stats(n: usize) -> BatchStats {
     }
 }
 
-fn text_of(record: &Map<String, Value>, fields: &Fields) -> Option<String> {
+pub(super) fn text_of(record: &Map<String, Value>, fields: &Fields) -> Option<String> {
     record
         .get(&fields.text)
         .and_then(Value::as_str)
@@ -296,173 +294,13 @@ fn copy_raw(raw: &RawRecord) -> RawRecord {
     }
 }
 
-/// Run the whole pipeline of `config` with dedup switched on, into a temporary
-/// directory, and read back what it kept (annotated, so removals can be attributed)
-/// and rejected.
-pub fn run_pipeline(
-    config: &Config,
-    inputs: &[PathBuf],
-    gold: &Gold,
-    fields: &Fields,
-    threads: usize,
-) -> Result<PassResult> {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let dir = TempDir(std::env::temp_dir().join(format!(
-        "rinse-eval-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    )));
-    std::fs::create_dir_all(&dir.0).map_err(|e| Error::io(&dir.0, e))?;
-    let mut cfg = config.clone();
-    cfg.dedup.enabled = true;
-    let plan = RunPlan {
-        inputs: inputs.to_vec(),
-        fields: fields.clone(),
-        config: cfg,
-        write: WriteOptions {
-            out: dir.0.clone(),
-            compression: OutputCompression::None,
-            shard_size: u64::MAX,
-            explain: true,
-            text_mode: TextMode::AnnotateOnly,
-            fields: fields.clone(),
-        },
-        threads,
-        batch_records: BATCH_RECORDS,
-    };
-    let report = pipeline::run(&plan, &mut |_| {})?;
-    let relaxed = Relaxed::new(config);
-    let mut res = PassResult {
-        runs: vec![None; gold.docs.len()],
-        bytes: report.bytes.input,
-        seconds: report.seconds,
-        clean: report
-            .stages
-            .into_iter()
-            .find(|s| s.name == "clean")
-            .map(|s| s.stats),
-        ..PassResult::default()
-    };
-    for rec in read_shards(&dir.0.join("kept"))? {
-        let id = id_of(&rec, fields);
-        let g = id.as_deref().and_then(|id| gold.position(id));
-        let run = g.map(|_| annotated_run(&rec, fields));
-        res.add(
-            Outcome {
-                gold: g,
-                extra_id: if g.is_none() { id } else { None },
-                kept: true,
-                run,
-                raw: None,
-            },
-            gold,
-        )?;
-    }
-    for rec in read_shards(&dir.0.join("rejected"))? {
-        let id = rec.get("id").and_then(Value::as_str);
-        let g = id.and_then(|id| gold.position(id));
-        let run = g.map(|_| {
-            let reason = rec
-                .get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or("rejected");
-            let origin = Origin {
-                file: "rejected".into(),
-                line: 0,
-            };
-            relaxed.explain(reason, rec.get("record"), origin, fields)
-        });
-        res.add(
-            Outcome {
-                gold: g,
-                extra_id: None,
-                kept: false,
-                run,
-                raw: None,
-            },
-            gold,
-        )?;
-    }
-    Ok(res)
-}
-
-/// Removes the temporary output directory however the pass ends.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn read_shards(dir: &Path) -> Result<Vec<Map<String, Value>>> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    names.sort();
-    let mut out = Vec::new();
-    for path in names {
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        for (n, line) in text.lines().enumerate() {
-            match serde_json::from_str(line) {
-                Ok(Value::Object(m)) => out.push(m),
-                _ => {
-                    return Err(Error::Read {
-                        path: path.clone(),
-                        line: n as u64 + 1,
-                        message: "rinse wrote a line that is not a JSON object".into(),
-                    })
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn id_of(rec: &Map<String, Value>, fields: &Fields) -> Option<String> {
-    match rec.get(&fields.id) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// A kept record written with `--annotate-only`: normalized text plus its removals.
-fn annotated_run(rec: &Map<String, Value>, fields: &Fields) -> DocRun {
-    let text = text_of(rec, fields).unwrap_or_default();
-    let removals: Vec<Removal> = rec
-        .get("rinse")
-        .and_then(|r| r.get("removals"))
-        .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(removal_of).collect())
-        .unwrap_or_default();
-    DocRun {
-        original: None,
-        output: Some(apply_removals(&text, &removals)),
-        normalized: Some(text),
-        removals,
-        rejected: None,
-    }
-}
-
-fn removal_of(v: &Value) -> Option<Removal> {
-    let num = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as usize);
-    let s = |k: &str| v.get(k).and_then(Value::as_str).map(Arc::<str>::from);
-    Some(Removal {
-        start: num("start")?,
-        end: num("end")?,
-        rule: s("rule")?,
-        category: s("category").unwrap_or_else(|| "".into()),
-        dup_of: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::dedup_pass::{id_of, read_shards, TempDir};
     use super::*;
-    use crate::write::WriteOptions;
+    use crate::pipeline::{self, RunPlan};
+    use crate::write::{OutputCompression, TextMode, WriteOptions};
+    use std::path::{Path, PathBuf};
 
     fn fixture(rel: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
