@@ -290,15 +290,6 @@ mod tests {
         }
     }
 
-    fn doc(with: &[&str], without: &[&str]) -> GoldDoc {
-        GoldDoc {
-            id: "d".into(),
-            line: 1,
-            with: with.iter().map(|s| s.to_string()).collect(),
-            without: without.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
     #[test]
     fn removals_are_attributed_to_the_rules_that_cut_the_snippet() {
         let text = "Title\nFoto: dpa\nBody one.\nBody two.\nShare this";
@@ -313,7 +304,7 @@ mod tests {
             removals,
             rejected: None,
         };
-        let g = doc(
+        let g = GoldDoc::of(
             &["Body one. Body two.", "Title", "Soft\u{ad}hyphen"],
             &["Foto: dpa", "Share this", "never there"],
         );
@@ -369,7 +360,7 @@ mod tests {
             output: None,
             rejected: Some("too-short".into()),
         };
-        let e = evaluate_doc(&doc(&["Hello"], &["nav"]), Some(&run));
+        let e = evaluate_doc(&GoldDoc::of(&["Hello"], &["nav"]), Some(&run));
         assert_eq!(e.missed_causes, vec![Cause::Rejected("too-short".into())]);
         assert_eq!(
             e.removed_without,
@@ -382,9 +373,9 @@ mod tests {
             output: Some("Caf\u{e9} au lait".into()),
             ..DocRun::default()
         };
-        let e = evaluate_doc(&doc(&["Cafe\u{301} au"], &[]), Some(&run));
+        let e = evaluate_doc(&GoldDoc::of(&["Cafe\u{301} au"], &[]), Some(&run));
         assert_eq!(e.missed_causes, vec![Cause::Normalize]);
-        let missing = evaluate_doc(&doc(&["Hello"], &["nav"]), None);
+        let missing = evaluate_doc(&GoldDoc::of(&["Hello"], &["nav"]), None);
         assert_eq!(missing.missed_causes, vec![Cause::MissingDoc]);
         assert!(!Cause::MissingDoc.is_removal() && Cause::Normalize.is_removal());
     }

@@ -19,6 +19,19 @@ pub struct GoldDoc {
     pub without: Vec<String>,
 }
 
+#[cfg(test)]
+impl GoldDoc {
+    /// A gold document with id `d` (for tests).
+    pub(crate) fn of(with: &[&str], without: &[&str]) -> GoldDoc {
+        GoldDoc {
+            id: "d".into(),
+            line: 1,
+            with: with.iter().map(|s| s.to_string()).collect(),
+            without: without.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
 /// A gold file: documents in file order, with an index by id.
 #[derive(Clone, Debug, Default)]
 pub struct Gold {

@@ -174,15 +174,6 @@ pub fn score_doc(gold: &GoldDoc, output: Option<&str>) -> DocScore {
 mod tests {
     use super::*;
 
-    fn gold(with: &[&str], without: &[&str]) -> GoldDoc {
-        GoldDoc {
-            id: "d".into(),
-            line: 1,
-            with: with.iter().map(|s| s.to_string()).collect(),
-            without: without.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
     #[test]
     fn whitespace_is_pythons_unicode_whitespace() {
         assert_eq!(
@@ -217,7 +208,7 @@ mod tests {
 
     #[test]
     fn scores_like_the_reference_scorer() {
-        let g = gold(&["keep  me", "gone", ""], &["debris", "absent"]);
+        let g = GoldDoc::of(&["keep  me", "gone", ""], &["debris", "absent"]);
         let s = score_doc(&g, Some("keep\u{a0}me\ndebris"));
         assert_eq!(
             s.counts,
