@@ -174,6 +174,15 @@ fn bad_removals(gold: &Gold, c: &ConfigEval, rule: &str, around: usize) -> Vec<e
         .collect()
 }
 
+/// Width of a table column: its widest cell or header, in characters.
+fn width<'a>(cells: impl Iterator<Item = &'a str>, header: &'a str) -> usize {
+    cells
+        .chain([header])
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
 fn ratio(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:.3}"))
 }
@@ -182,13 +191,7 @@ fn ratio(x: Option<f64>) -> String {
 /// ablation and the bad removals of `--rule` when asked for.
 fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
     let mut s = String::new();
-    let w = ev
-        .configs
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(6)
-        .max(6);
+    let w = width(ev.configs.iter().map(|c| c.name.as_str()), "config");
     let _ = writeln!(
         s,
         "gold: {} docs, {} with, {} without ({})\n",
@@ -223,13 +226,7 @@ fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
         }
         render_rules(&mut s, c);
         if !c.ablation.is_empty() {
-            let rw = c
-                .ablation
-                .iter()
-                .map(|r| r.rule.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
+            let rw = width(c.ablation.iter().map(|r| r.rule.as_str()), "rule");
             let _ = writeln!(
                 s,
                 "\nablation (F1 with all rules {:.3}; lowest gain first):",
@@ -268,14 +265,8 @@ fn render_rules(s: &mut String, c: &ConfigEval) {
     if c.rules.is_empty() {
         let _ = writeln!(s, "no cleaning rules");
     } else {
-        let rw = c.rules.iter().map(|r| r.id.len()).max().unwrap_or(4).max(4);
-        let cw = c
-            .rules
-            .iter()
-            .map(|r| r.category.len())
-            .max()
-            .unwrap_or(8)
-            .max(8);
+        let rw = width(c.rules.iter().map(|r| r.id.as_str()), "rule");
+        let cw = width(c.rules.iter().map(|r| r.category.as_str()), "category");
         let _ = writeln!(
             s,
             "\nrules, most harmful first (good = `without` removed, bad = `with` damaged):"
