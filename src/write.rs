@@ -184,7 +184,7 @@ fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
         let is_shard = num.len() == 5
             && num.bytes().all(|b| b.is_ascii_digit())
             && matches!(ext, "jsonl" | "jsonl.gz" | "jsonl.zst");
-        if is_shard && num.parse::<usize>().map_or(false, |n| n >= keep) {
+        if is_shard && num.parse::<usize>().is_ok_and(|n| n >= keep) {
             std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
         }
     }

@@ -1,0 +1,242 @@
+//! Passages and shingles: cutting a text into passages, words into case-folded token
+//! hashes (seeded xxh3), and token windows into 32-bit shingle hashes.
+//!
+//! Words come from `unicode_words` (UAX #29), case-folded. Words written in a script
+//! without spaces (Han, Hiragana, Katakana, Hangul, Thai, Lao, Khmer, Myanmar) are split
+//! into single characters, and a passage made mostly of such characters is shingled with
+//! the character n-gram size instead of the word n-gram size.
+use unicode_segmentation::UnicodeSegmentation;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// How texts are cut into shingles.
+#[derive(Clone, Copy, Debug)]
+pub struct Shingler {
+    /// Tokens per shingle for ordinary text.
+    pub word_ngram: usize,
+    /// Tokens (characters) per shingle for passages written without spaces.
+    pub char_ngram: usize,
+    /// Seed of the token hash.
+    pub seed: u64,
+}
+
+/// Byte span `[start, end)` of one passage in the text.
+pub type Span = (usize, usize);
+
+/// Passages of `text`: blank-line separated paragraphs; when the text has no blank line,
+/// every non-empty line is a passage. Spans exclude the line break.
+pub fn passages(text: &str) -> Vec<Span> {
+    let has_blank = has_blank_line(text);
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut end = 0usize;
+    let mut pos = 0usize;
+    for line in text.split('\n') {
+        let line_start = pos;
+        let line_end = pos + line.len();
+        pos = line_end + 1;
+        let blank = line.trim().is_empty();
+        if has_blank {
+            if blank {
+                if let Some(s) = start.take() {
+                    out.push((s, end));
+                }
+            } else {
+                start.get_or_insert(line_start);
+                end = line_end;
+            }
+        } else if !blank {
+            out.push((line_start, line_end));
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, end));
+    }
+    out
+}
+
+fn has_blank_line(text: &str) -> bool {
+    let mut seen_content = false;
+    let mut blank_after_content = false;
+    for line in text.split('\n') {
+        if line.trim().is_empty() {
+            if seen_content {
+                blank_after_content = true;
+            }
+        } else if blank_after_content {
+            return true;
+        } else {
+            seen_content = true;
+        }
+    }
+    false
+}
+
+/// Is `c` in a script written without spaces between words?
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF   // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x3400..=0x4DBF // CJK ext A
+        | 0x4E00..=0x9FFF // CJK unified
+        | 0xAC00..=0xD7AF // Hangul syllables
+        | 0xF900..=0xFAFF // CJK compatibility
+        | 0x20000..=0x2FFFF)
+}
+
+/// Token hashes of one passage, and whether it is mostly unspaced script.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    pub hashes: Vec<u64>,
+    /// Number of single-character tokens from unspaced scripts.
+    pub unspaced: usize,
+}
+
+impl Shingler {
+    /// Hash the case-folded words of `text` into `out` (cleared first).
+    pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
+        out.hashes.clear();
+        out.unspaced = 0;
+        for word in text.unicode_words() {
+            if word.is_ascii() {
+                if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                    buf.clear();
+                    buf.push_str(word);
+                    buf.make_ascii_lowercase();
+                    out.hashes
+                        .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
+                } else {
+                    out.hashes
+                        .push(xxh3_64_with_seed(word.as_bytes(), self.seed));
+                }
+                continue;
+            }
+            if word.chars().any(unspaced) {
+                let mut tmp = [0u8; 16];
+                for c in word.chars() {
+                    for lc in c.to_lowercase() {
+                        out.hashes.push(xxh3_64_with_seed(
+                            lc.encode_utf8(&mut tmp).as_bytes(),
+                            self.seed,
+                        ));
+                    }
+                    if unspaced(c) {
+                        out.unspaced += 1;
+                    }
+                }
+                continue;
+            }
+            buf.clear();
+            for c in word.chars() {
+                buf.extend(c.to_lowercase());
+            }
+            out.hashes
+                .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
+        }
+    }
+
+    /// The n-gram size for a passage with these tokens.
+    pub fn ngram(&self, tokens: &Tokens) -> usize {
+        if tokens.unspaced * 2 > tokens.hashes.len() {
+            self.char_ngram.max(1)
+        } else {
+            self.word_ngram.max(1)
+        }
+    }
+
+    /// Append the shingle hashes of `tokens` to `out`: one per window of n tokens, or
+    /// one for the whole passage when it has fewer than n tokens (none when empty).
+    pub fn shingles(&self, tokens: &Tokens, out: &mut Vec<u32>) {
+        let t = &tokens.hashes;
+        if t.is_empty() {
+            return;
+        }
+        let n = self.ngram(tokens).min(t.len());
+        for w in t.windows(n) {
+            out.push(combine(w) as u32);
+        }
+    }
+}
+
+/// Combine a window of token hashes into one well-mixed hash (order-sensitive).
+#[inline]
+pub fn combine(tokens: &[u64]) -> u64 {
+    let mut h = 0x9E37_79B9_7F4A_7C15u64;
+    for &t in tokens {
+        h = (h.rotate_left(23) ^ t).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    }
+    fmix64(h ^ tokens.len() as u64)
+}
+
+/// The murmur3 64-bit finalizer.
+#[inline]
+pub fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh() -> Shingler {
+        Shingler {
+            word_ngram: 3,
+            char_ngram: 2,
+            seed: 7,
+        }
+    }
+
+    fn toks(text: &str) -> Tokens {
+        let mut t = Tokens::default();
+        sh().tokens(text, &mut t, &mut String::new());
+        t
+    }
+
+    #[test]
+    fn lines_are_passages_without_blank_lines() {
+        let text = "one\ntwo two\n\u{20}\n";
+        // The only blank line is at the end: lines are passages.
+        assert_eq!(passages(text), vec![(0, 3), (4, 11)]);
+    }
+
+    #[test]
+    fn paragraphs_are_passages_with_blank_lines() {
+        let text = "a b\nc\n\nd e\n\n\nf";
+        let p = passages(text);
+        let got: Vec<&str> = p.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(got, ["a b\nc", "d e", "f"]);
+    }
+
+    #[test]
+    fn case_folds_and_ignores_punctuation() {
+        assert_eq!(
+            toks("Über den Fluß, HEUTE!").hashes,
+            toks("über den fluß heute").hashes
+        );
+        assert_ne!(toks("heute").hashes, toks("gestern").hashes);
+    }
+
+    #[test]
+    fn cjk_is_split_into_characters() {
+        let t = toks("東京都の天気");
+        assert_eq!(t.hashes.len(), 6);
+        assert_eq!(sh().ngram(&t), 2);
+        let mut out = Vec::new();
+        sh().shingles(&t, &mut out);
+        assert_eq!(out.len(), 5);
+    }
+
+    #[test]
+    fn short_passage_has_one_shingle() {
+        let mut out = Vec::new();
+        sh().shingles(&toks("Teilen"), &mut out);
+        assert_eq!(out.len(), 1);
+        sh().shingles(&toks("a b c d"), &mut out);
+        assert_eq!(out.len(), 3);
+    }
+}
