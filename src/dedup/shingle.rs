@@ -98,42 +98,54 @@ impl Shingler {
     pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
         out.hashes.clear();
         out.unspaced = 0;
-        for word in text.unicode_words() {
-            if word.is_ascii() {
-                if word.bytes().any(|b| b.is_ascii_uppercase()) {
-                    buf.clear();
-                    buf.push_str(word);
-                    buf.make_ascii_lowercase();
-                    out.hashes
-                        .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
-                } else {
-                    out.hashes
-                        .push(xxh3_64_with_seed(word.as_bytes(), self.seed));
-                }
-                continue;
-            }
-            if word.chars().any(unspaced) {
-                let mut tmp = [0u8; 16];
-                for c in word.chars() {
-                    for lc in c.to_lowercase() {
-                        out.hashes.push(xxh3_64_with_seed(
-                            lc.encode_utf8(&mut tmp).as_bytes(),
-                            self.seed,
-                        ));
-                    }
-                    if unspaced(c) {
-                        out.unspaced += 1;
-                    }
-                }
-                continue;
-            }
-            buf.clear();
-            for c in word.chars() {
-                buf.extend(c.to_lowercase());
-            }
-            out.hashes
-                .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
+        let seed = self.seed;
+        let fast = fast_words(text, buf, &mut |w: &str| {
+            out.hashes.push(xxh3_64_with_seed(w.as_bytes(), seed))
+        });
+        if fast.is_some() {
+            return;
         }
+        out.hashes.clear();
+        for word in text.unicode_words() {
+            self.push_word(word, out, buf);
+        }
+    }
+
+    fn push_word(&self, word: &str, out: &mut Tokens, buf: &mut String) {
+        if word.is_ascii() {
+            if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                buf.clear();
+                buf.push_str(word);
+                buf.make_ascii_lowercase();
+                out.hashes
+                    .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
+            } else {
+                out.hashes
+                    .push(xxh3_64_with_seed(word.as_bytes(), self.seed));
+            }
+            return;
+        }
+        if word.chars().any(unspaced) {
+            let mut tmp = [0u8; 16];
+            for c in word.chars() {
+                for lc in c.to_lowercase() {
+                    out.hashes.push(xxh3_64_with_seed(
+                        lc.encode_utf8(&mut tmp).as_bytes(),
+                        self.seed,
+                    ));
+                }
+                if unspaced(c) {
+                    out.unspaced += 1;
+                }
+            }
+            return;
+        }
+        buf.clear();
+        for c in word.chars() {
+            buf.extend(c.to_lowercase());
+        }
+        out.hashes
+            .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
     }
 
     /// The n-gram size for a passage with these tokens.
@@ -157,6 +169,169 @@ impl Shingler {
             out.push(combine(w) as u32);
         }
     }
+}
+
+/// Word-break classes of the characters the fast tokenizer knows (UAX #29 names).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Wb {
+    /// ALetter.
+    Letter,
+    /// Numeric.
+    Digit,
+    /// ExtendNumLet (`_`).
+    Ext,
+    /// MidLetter (`:`, `·`): joins letters.
+    MidLetter,
+    /// MidNumLet and Single_Quote (`.`, `'`, `‘`, `’`): joins letters or digits.
+    MidNumLet,
+    /// MidNum (`,`, `;`): joins digits.
+    MidNum,
+    /// Never part of a word.
+    Other,
+}
+
+/// Class of `c`, or `None` when the fast tokenizer does not know it (then the passage
+/// goes through `unicode_words`).
+#[inline]
+fn wb(c: char) -> Option<Wb> {
+    if c.is_ascii() {
+        return Some(ASCII_WB[c as usize]);
+    }
+    wb_slow(c)
+}
+
+/// [`wb`] of the ASCII characters.
+static ASCII_WB: [Wb; 128] = {
+    let mut t = [Wb::Other; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = match c {
+            b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
+            b'0'..=b'9' => Wb::Digit,
+            b'_' => Wb::Ext,
+            b':' => Wb::MidLetter,
+            b'.' | b'\'' => Wb::MidNumLet,
+            b',' | b';' => Wb::MidNum,
+            _ => Wb::Other,
+        };
+        i += 1;
+    }
+    t
+};
+
+fn wb_slow(c: char) -> Option<Wb> {
+    Some(match c {
+        'a'..='z' | 'A'..='Z' => Wb::Letter,
+        '0'..='9' => Wb::Digit,
+        '_' => Wb::Ext,
+        ':' | '\u{B7}' => Wb::MidLetter,
+        '.' | '\'' | '\u{2018}' | '\u{2019}' => Wb::MidNumLet,
+        ',' | ';' => Wb::MidNum,
+        '\u{0}'..='\u{7F}' => Wb::Other,
+        '\u{AA}' | '\u{B5}' | '\u{BA}' => Wb::Letter,
+        '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{24F}' => Wb::Letter,
+        '\u{A1}'..='\u{A9}'
+        | '\u{AB}'
+        | '\u{AC}'
+        | '\u{AE}'..='\u{B1}'
+        | '\u{B4}'
+        | '\u{B6}'
+        | '\u{B8}'
+        | '\u{BB}'
+        | '\u{BF}'
+        | '\u{D7}'
+        | '\u{F7}'
+        | '\u{2013}'
+        | '\u{2014}'
+        | '\u{201C}'..='\u{201E}'
+        | '\u{2022}'
+        | '\u{2026}'
+        | '\u{2039}'
+        | '\u{203A}'
+        | '\u{20AC}' => Wb::Other,
+        _ => return None,
+    })
+}
+
+/// `unicode_words` + case folding for text made only of characters [`wb`] knows: calls
+/// `emit` with each case-folded word (`buf` is scratch space). `None` when the text has
+/// another character (words may have been emitted already). Agrees with `unicode_words`
+/// on that alphabet (tested against it).
+fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Option<()> {
+    buf.clear();
+    let mut prev: Option<(Wb, char)> = None; // last char of the current word
+    let mut pending: Option<char> = None; // a Mid* char after the word, not yet joined
+    let mut in_word = false;
+    let mut word_has_alnum = false;
+    let mut word_start = 0usize;
+    for c in text.chars() {
+        let cls = wb(c)?;
+        let word_char = matches!(cls, Wb::Letter | Wb::Digit | Wb::Ext);
+        if in_word {
+            if let Some(m) = pending {
+                let (pc, _) = prev.unwrap_or((Wb::Other, ' '));
+                let mcls = wb(m).unwrap_or(Wb::Other);
+                let joins = match (pc, mcls, cls) {
+                    (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter) => true,
+                    (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit) => true,
+                    _ => false,
+                };
+                pending = None;
+                if joins {
+                    push_lower(buf, m);
+                    push_lower(buf, c);
+                    prev = Some((cls, c));
+                    word_has_alnum = true;
+                    continue;
+                }
+                end_word(buf, word_start, word_has_alnum, emit);
+                in_word = false;
+            } else if word_char {
+                push_lower(buf, c);
+                prev = Some((cls, c));
+                word_has_alnum |= cls != Wb::Ext;
+                continue;
+            } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
+                pending = Some(c);
+                continue;
+            } else {
+                end_word(buf, word_start, word_has_alnum, emit);
+                in_word = false;
+                continue;
+            }
+        }
+        if word_char {
+            in_word = true;
+            word_start = buf.len();
+            push_lower(buf, c);
+            prev = Some((cls, c));
+            word_has_alnum = cls != Wb::Ext;
+        }
+    }
+    if in_word {
+        end_word(buf, word_start, word_has_alnum, emit);
+    }
+    Some(())
+}
+
+#[inline]
+fn push_lower(buf: &mut String, c: char) {
+    if c.is_ascii() {
+        buf.push(c.to_ascii_lowercase());
+    } else {
+        buf.extend(c.to_lowercase());
+    }
+}
+
+/// Close the word that started at `start`: emit it when it has a letter or digit (a run
+/// of `_` is not a word).
+#[inline]
+fn end_word(buf: &mut String, start: usize, has_alnum: bool, emit: &mut dyn FnMut(&str)) {
+    if has_alnum {
+        emit(&buf[start..]);
+    }
+    buf.truncate(start);
 }
 
 /// Combine a window of token hashes into one well-mixed hash (order-sensitive).
@@ -219,6 +394,42 @@ mod tests {
             toks("über den fluß heute").hashes
         );
         assert_ne!(toks("heute").hashes, toks("gestern").hashes);
+    }
+
+    /// The fast tokenizer agrees with `unicode_words` on every pattern of its alphabet.
+    #[test]
+    fn fast_words_agree_with_unicode_words() {
+        let alphabet: Vec<char> = "aZ9_:.',; \u{B7}\u{2019}\u{2018}\u{AA}\u{B5}\u{E4}\u{DF}\u{C4}\u{17E}\u{24F}\u{A7}\u{AB}\u{BB}\u{D7}\u{2013}\u{201E}\u{201C}\u{2026}\u{20AC}\n-!\"(0"
+            .chars()
+            .collect();
+        let mut state = 12345u64;
+        let mut buf = String::new();
+        for len in 1..12 {
+            for _ in 0..3000 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                let expected: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
+                let mut got: Vec<String> = Vec::new();
+                fast_words(&s, &mut buf, &mut |w| got.push(w.to_string())).expect("known alphabet");
+                assert_eq!(got, expected, "{s:?}");
+            }
+        }
+        assert!(fast_words("東京", &mut buf, &mut |_| ()).is_none());
+        assert!(fast_words("soft\u{AD}hyphen", &mut buf, &mut |_| ()).is_none());
+    }
+
+    #[test]
+    fn fast_and_slow_paths_hash_alike() {
+        // "Straße" takes the fast path, "Straße\u{301}" (combining mark) the slow one.
+        let a = toks("Die STRAßE ist 3.5 km lang");
+        let b = toks("Die STRAßE ist 3.5 km lang \u{1F600}");
+        assert_eq!(a.hashes, b.hashes);
     }
 
     #[test]
