@@ -272,11 +272,11 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
             if let Some(m) = pending {
                 let (pc, _) = prev.unwrap_or((Wb::Other, ' '));
                 let mcls = wb(m).unwrap_or(Wb::Other);
-                let joins = match (pc, mcls, cls) {
-                    (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter) => true,
-                    (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit) => true,
-                    _ => false,
-                };
+                let joins = matches!(
+                    (pc, mcls, cls),
+                    (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter)
+                        | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
+                );
                 pending = None;
                 if joins {
                     push_lower(buf, m);
