@@ -11,7 +11,8 @@
 //! dedup are written during pass 1, so rejected/ holds them first.
 use crate::clean::{Clean, Cleaner};
 use crate::config::Config;
-use crate::dedup::{self, run::DedupRun, run::Sketched, sketch::Sketcher};
+use crate::dedup::run::{Applied, DedupRun, Sketched};
+use crate::dedup::{self, sketch::Sketcher};
 use crate::document::Verdict;
 use crate::error::{Error, Result};
 use crate::normalize::Normalize;
@@ -115,6 +116,14 @@ struct Sink {
 }
 
 impl Sink {
+    /// Write a kept record serialized elsewhere.
+    fn write_kept_line(&mut self, line: &[u8], text_bytes: u64) -> Result<()> {
+        self.records.read += 1;
+        self.records.kept += 1;
+        self.text_out += text_bytes;
+        self.writer.keep_line(line)
+    }
+
     fn write(&mut self, v: Verdict) -> Result<()> {
         self.records.read += 1;
         match v {
@@ -278,8 +287,10 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         let t0 = Instant::now();
         let decisions = d.decide(&pool)?;
         let before = sink.records.clone();
-        let text_field = plan.write.fields.text.clone();
-        d.apply(&decisions, &pool, &text_field, &mut |v| sink.write(v))?;
+        d.apply(&decisions, &pool, &plan.write, &mut |a| match a {
+            Applied::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes),
+            Applied::Rejected(r) => sink.write(Verdict::Rejected(*r)),
+        })?;
         let mut st = StageStats {
             docs_in: d.docs() as u64,
             nanos: totals.dedup_nanos + t0.elapsed().as_nanos() as u64,

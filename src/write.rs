@@ -241,6 +241,12 @@ impl Writer {
         Ok(text_bytes)
     }
 
+    /// Write a kept record already serialized by [`kept_line`] (so callers can serialize
+    /// in parallel and write in order).
+    pub fn keep_line(&mut self, line: &[u8]) -> Result<()> {
+        self.kept.write_line(line)
+    }
+
     pub fn reject(&mut self, r: Rejection) -> Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, &rejected_value(r))

@@ -15,6 +15,7 @@ use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
 use super::DedupConfig;
 use crate::document::{apply_removals, Document, Rejection, Verdict};
 use crate::error::{Error, Result};
+use crate::write::{kept_line, WriteOptions};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -48,6 +49,19 @@ pub fn sketch_doc(sketcher: &Sketcher, doc: Document, text_field: &str) -> Sketc
         sig,
     }
 }
+
+/// A document's fate after dedup, ready to write: kept records are already serialized.
+pub enum Applied {
+    /// A kept record's JSON line and the byte length of its output text.
+    Kept {
+        line: Vec<u8>,
+        text_bytes: u64,
+    },
+    Rejected(Box<Rejection>),
+}
+
+/// Passages and bytes removed per passage rule, for one document.
+type PassageCounts = [(u64, u64); 2];
 
 /// A final signature and its shingle count.
 type FinalSig = (Vec<u32>, u32);
@@ -245,9 +259,10 @@ impl DedupRun {
         &mut self,
         decisions: &Decisions,
         pool: &rayon::ThreadPool,
-        text_field: &str,
-        emit: &mut dyn FnMut(Verdict) -> Result<()>,
+        opts: &WriteOptions,
+        emit: &mut dyn FnMut(Applied) -> Result<()>,
     ) -> Result<()> {
+        let text_field = opts.fields.text.as_str();
         let t0 = Instant::now();
         let mut reader = FrameReader::open(&self.spill_path)?;
         let mut next_doc = 0usize;
@@ -265,25 +280,39 @@ impl DedupRun {
             let base = next_doc;
             next_doc += batch.len();
             let this = &*self;
-            let out: Vec<Result<Verdict>> = pool.install(|| {
+            let out: Vec<Result<(Applied, PassageCounts)>> = pool.install(|| {
                 batch
                     .par_iter()
                     .enumerate()
-                    .map(|(i, rec)| this.verdict((base + i) as u32, rec, decisions, text_field))
+                    .map(|(i, rec)| {
+                        let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
+                        let mut counts = [(0u64, 0u64); 2];
+                        Ok(match v {
+                            Verdict::Kept(doc) => {
+                                for r in &doc.removals {
+                                    for (k, rule) in
+                                        [RULE_EXACT, RULE_BOILERPLATE].iter().enumerate()
+                                    {
+                                        if &*r.rule == *rule {
+                                            counts[k].0 += 1;
+                                            counts[k].1 += (r.end - r.start) as u64;
+                                        }
+                                    }
+                                }
+                                let (line, text_bytes) = kept_line(doc, opts);
+                                (Applied::Kept { line, text_bytes }, counts)
+                            }
+                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                        })
+                    })
                     .collect()
             });
             for v in out {
-                let v = v?;
-                if let Verdict::Kept(doc) = &v {
-                    for r in &doc.removals {
-                        for rule in [RULE_EXACT, RULE_BOILERPLATE] {
-                            if &*r.rule == rule {
-                                let e = self.removed.entry(rule).or_default();
-                                e.0 += 1;
-                                e.1 += (r.end - r.start) as u64;
-                            }
-                        }
-                    }
+                let (v, counts) = v?;
+                for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE].iter().enumerate() {
+                    let e = self.removed.entry(rule).or_default();
+                    e.0 += counts[k].0;
+                    e.1 += counts[k].1;
                 }
                 emit(v)?;
             }
