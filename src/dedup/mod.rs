@@ -141,9 +141,9 @@ impl Default for DocumentConfig {
             num_hashes: 128,
             bands: 64,
             rows: 2,
-            min_jaccard: 0.4,
-            min_containment: 0.9,
-            min_jaccard_contained: 0.3,
+            min_jaccard: 0.5,
+            min_containment: 0.85,
+            min_jaccard_contained: 0.35,
             max_bucket_pairs: 64,
         }
     }

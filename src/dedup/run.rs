@@ -238,6 +238,19 @@ impl DedupRun {
         let t0 = Instant::now();
         let sigs = SigFile::open(&self.sig_path, k)?;
         let lookup = |d: u32| sigs.get(d);
+        if let Some(path) = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS") {
+            let mut all = dc.clone();
+            all.min_jaccard = 0.0;
+            let measured = pool.install(|| document::verify(&pairs, &lookup, &all))?;
+            let mut text = String::new();
+            for (a, b, s) in measured {
+                text += &format!(
+                    "{} {} {:.4} {:.4}\n",
+                    self.ids[a as usize], self.ids[b as usize], s.jaccard, s.containment
+                );
+            }
+            std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        }
         let verified = pool.install(|| document::verify(&pairs, &lookup, &dc))?;
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
 
