@@ -6,7 +6,8 @@
 //! 2. [`passage::PassageIndex`]: in input order — first occurrence and document count of
 //!    every passage hash; after the last document it knows which short passages are
 //!    boilerplate and [`passage::PassageIndex::removals`] decides each document's passage
-//!    removals;
+//!    removals; [`near_passage::NearPassages`] finds near repeats of long passages, also
+//!    in input order;
 //! 3. [`document`]: exact duplicates (in input order), then the final signatures (the
 //!    boilerplate-free MinHash), LSH band hashes, candidate pairs, verification and
 //!    union-find clusters ([`cluster`]) — the document verdicts;
@@ -16,6 +17,7 @@
 pub mod cluster;
 pub mod document;
 pub mod minhash;
+pub mod near_passage;
 pub mod passage;
 pub mod run;
 pub mod shingle;
@@ -63,6 +65,17 @@ pub struct PassageConfig {
     pub exact: bool,
     /// Passages with fewer words are never removed as repeats (only as boilerplate).
     pub min_words: usize,
+    /// Remove later near repeats of a passage (`dup-passage-near`).
+    pub near: bool,
+    /// LSH of the passage MinHash (`near_bands * near_rows` values per passage).
+    pub near_bands: usize,
+    pub near_rows: usize,
+    /// A candidate is a near repeat at this estimated Jaccard similarity ...
+    pub near_min_jaccard: f64,
+    /// ... or when it is this contained in the earlier passage (or it in it) with at
+    /// least `near_min_jaccard_contained`.
+    pub near_min_containment: f64,
+    pub near_min_jaccard_contained: f64,
 }
 
 impl Default for PassageConfig {
@@ -70,6 +83,12 @@ impl Default for PassageConfig {
         PassageConfig {
             exact: true,
             min_words: 10,
+            near: true,
+            near_bands: 8,
+            near_rows: 2,
+            near_min_jaccard: 0.6,
+            near_min_containment: 0.85,
+            near_min_jaccard_contained: 0.4,
         }
     }
 }
@@ -168,16 +187,26 @@ impl DedupConfig {
                 d.bands, d.rows, d.num_hashes
             ));
         }
+        let p = &self.passage;
+        if p.near_bands == 0 || p.near_rows == 0 || p.near_bands * p.near_rows > 256 {
+            return bad("passage.near_bands x passage.near_rows must be between 1 and 256".into());
+        }
         if d.rows > 64 || d.num_hashes > 4096 {
             return bad("document.rows must be <= 64 and num_hashes <= 4096".into());
         }
         for (name, v) in [
-            ("min_jaccard", d.min_jaccard),
-            ("min_containment", d.min_containment),
-            ("min_jaccard_contained", d.min_jaccard_contained),
+            ("document.min_jaccard", d.min_jaccard),
+            ("document.min_containment", d.min_containment),
+            ("document.min_jaccard_contained", d.min_jaccard_contained),
+            ("passage.near_min_jaccard", p.near_min_jaccard),
+            ("passage.near_min_containment", p.near_min_containment),
+            (
+                "passage.near_min_jaccard_contained",
+                p.near_min_jaccard_contained,
+            ),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                return bad(format!("document.{name} must be between 0 and 1, not {v}"));
+                return bad(format!("{name} must be between 0 and 1, not {v}"));
             }
         }
         Ok(())

@@ -25,9 +25,15 @@ impl Hasher for IdHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+    fn write_u32(&mut self, n: u32) {
+        // Spread the bits: hashbrown takes its control byte from the top bits.
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// The same for 32-bit keys.
+pub type IdMap32<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
 /// First occurrence and document count of one passage hash (16 bytes).
 #[derive(Clone, Copy, Debug)]
@@ -131,6 +137,14 @@ impl PassageIndex {
         out
     }
 
+    /// Is passage `p` of document `doc` (with `hash`) the first occurrence of its text?
+    pub fn is_first(&self, hash: u64, doc: u32, p: u32) -> bool {
+        match self.map.get(&hash) {
+            Some(e) => e.doc == doc && e.passage == p,
+            None => true,
+        }
+    }
+
     /// Distinct passage hashes held.
     pub fn entries(&self) -> usize {
         self.map.len()
@@ -171,6 +185,7 @@ mod tests {
             &PassageConfig {
                 exact: true,
                 min_words: 3,
+                ..PassageConfig::default()
             },
             &BoilerplateConfig {
                 enabled: true,

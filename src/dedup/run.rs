@@ -9,6 +9,7 @@
 //! distinct document hash. Texts and signatures live in the temporary files.
 use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
 use super::minhash::Similarity;
+use super::near_passage::{NearParams, NearPassages, PassageSig, RULE_NEAR};
 use super::passage::{PassageIndex, RULE_BOILERPLATE, RULE_EXACT};
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
@@ -27,6 +28,8 @@ pub struct Sketched {
     pub lang: Option<&'static str>,
     pub exact: u64,
     pub passages: Vec<PassageSketch>,
+    /// Small signatures of the long passages.
+    pub passage_sigs: Vec<PassageSig>,
     /// The encoded document (for the spill).
     pub spill: Vec<u8>,
     /// The encoded signature part of the sketch.
@@ -35,8 +38,9 @@ pub struct Sketched {
 
 /// Sketch and encode one document: a pure function, run in parallel.
 pub fn sketch_doc(sketcher: &Sketcher, doc: Document, text_field: &str) -> Sketched {
-    let sk = sketcher.sketch(&doc);
+    let mut sk = sketcher.sketch(&doc);
     let sig = spill::encode_sig(&sk);
+    let passage_sigs = std::mem::take(&mut sk.passage_sigs);
     let id = doc.id.clone();
     let lang = doc.lang;
     let spill = spill::encode_doc(doc, &sk.passages, text_field);
@@ -45,6 +49,7 @@ pub fn sketch_doc(sketcher: &Sketcher, doc: Document, text_field: &str) -> Sketc
         lang,
         exact: sk.exact,
         passages: sk.passages,
+        passage_sigs,
         spill,
         sig,
     }
@@ -61,7 +66,7 @@ pub enum Applied {
 }
 
 /// Passages and bytes removed per passage rule, for one document.
-type PassageCounts = [(u64, u64); 2];
+type PassageCounts = [(u64, u64); 3];
 
 /// A final signature and its shingle count.
 type FinalSig = (Vec<u32>, u32);
@@ -91,6 +96,7 @@ pub struct DedupRun {
     exact_of: Vec<Option<u32>>,
     exact: ExactIndex,
     passages: PassageIndex,
+    near: Option<NearPassages>,
     langs: Vec<&'static str>,
     seconds: Vec<(&'static str, f64)>,
     removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
@@ -119,6 +125,15 @@ impl DedupRun {
             exact_of: Vec::new(),
             exact: ExactIndex::default(),
             passages: PassageIndex::new(&cfg.passage, &cfg.boilerplate),
+            near: cfg.passage.near.then(|| {
+                NearPassages::new(NearParams {
+                    bands: cfg.passage.near_bands,
+                    rows: cfg.passage.near_rows,
+                    min_jaccard: cfg.passage.near_min_jaccard,
+                    min_containment: cfg.passage.near_min_containment,
+                    min_jaccard_contained: cfg.passage.near_min_jaccard_contained,
+                })
+            }),
             langs: Vec::new(),
             seconds: Vec::new(),
             removed: Default::default(),
@@ -136,6 +151,14 @@ impl DedupRun {
         };
         if first.is_none() {
             self.passages.observe(doc, &s.passages);
+            if let Some(near) = self.near.as_mut() {
+                let (ix, ps) = (&self.passages, &s.passages);
+                let skip = |p: u32| match ps.get(p as usize) {
+                    Some(x) => !ix.is_first(x.hash, doc, p),
+                    None => true,
+                };
+                near.observe(doc, &s.passage_sigs, &skip);
+            }
         }
         self.exact_of.push(first);
         self.ids.push(s.id.into_boxed_str());
@@ -299,12 +322,12 @@ impl DedupRun {
                     .enumerate()
                     .map(|(i, rec)| {
                         let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
-                        let mut counts = [(0u64, 0u64); 2];
+                        let mut counts = [(0u64, 0u64); 3];
                         Ok(match v {
                             Verdict::Kept(doc) => {
                                 for r in &doc.removals {
                                     for (k, rule) in
-                                        [RULE_EXACT, RULE_BOILERPLATE].iter().enumerate()
+                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
                                     {
                                         if &*r.rule == *rule {
                                             counts[k].0 += 1;
@@ -322,7 +345,7 @@ impl DedupRun {
             });
             for v in out {
                 let (v, counts) = v?;
-                for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE].iter().enumerate() {
+                for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
                     let e = self.removed.entry(rule).or_default();
                     e.0 += counts[k].0;
                     e.1 += counts[k].1;
@@ -363,6 +386,14 @@ impl DedupRun {
             Some(DocVerdict::Near { of, similarity }) => ("near-duplicate", *of, *similarity),
             _ => {
                 let removals = self.passages.removals(d, &passages, &id_of);
+                if let Some(near) = &self.near {
+                    let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));
+                    for r in near.removals(d, &span, &id_of) {
+                        if !removals.iter().any(|x| x.start == r.start) {
+                            doc.removals.push(r);
+                        }
+                    }
+                }
                 doc.removals.extend(removals);
                 if apply_removals(&doc.text, &doc.removals).trim().is_empty() {
                     let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
@@ -420,6 +451,7 @@ impl DedupRun {
                 "near-duplicate": near,
                 RULE_EXACT: removed(RULE_EXACT),
                 RULE_BOILERPLATE: removed(RULE_BOILERPLATE),
+                RULE_NEAR: removed(RULE_NEAR),
             },
             "boilerplate_passages": self.passages.boilerplate_passages(),
             "candidate_pairs": d.candidates,
@@ -432,6 +464,8 @@ impl DedupRun {
             "index": {
                 "passage_hashes": self.passages.entries(),
                 "passage_index_bytes": self.passages.bytes(),
+                "near_passages_indexed": self.near.as_ref().map_or(0, |n| n.indexed()),
+                "near_passage_index_bytes": self.near.as_ref().map_or(0, |n| n.bytes()),
                 "document_hashes": self.exact.entries(),
                 "document_index_bytes": self.exact.bytes(),
                 "band_index_bytes": d.band_bytes,

@@ -4,6 +4,7 @@
 //! signature can include them once the boilerplate is known (MinHash of a union is the
 //! element-wise minimum).
 use super::minhash::MinHasher;
+use super::near_passage::PassageSig;
 use super::shingle::{self, Shingler, Tokens};
 use super::DedupConfig;
 use crate::document::{apply_removals, Document};
@@ -40,6 +41,8 @@ pub struct Sketch {
     pub sig_shingles: u32,
     /// Passages that may turn out to be boilerplate.
     pub short: Vec<ShortPassage>,
+    /// Small signatures of the passages long enough to be near repeats.
+    pub passage_sigs: Vec<PassageSig>,
 }
 
 /// Computes sketches; built once per run.
@@ -49,6 +52,10 @@ pub struct Sketcher {
     pub minhasher: MinHasher,
     /// Passages with at most this many words may be boilerplate (0: none can).
     pub short_words: usize,
+    /// Signatures of long passages (`None`: no near-passage dedup).
+    pub passage_minhasher: Option<MinHasher>,
+    /// Passages with at least this many words get a passage signature.
+    pub passage_min_words: usize,
 }
 
 impl Sketcher {
@@ -65,6 +72,13 @@ impl Sketcher {
             } else {
                 0
             },
+            passage_minhasher: cfg.passage.near.then(|| {
+                MinHasher::new(
+                    cfg.passage.near_bands * cfg.passage.near_rows,
+                    cfg.seed ^ 0x9A55_A6E5,
+                )
+            }),
+            passage_min_words: cfg.passage.min_words.max(1),
         }
     }
 
@@ -82,6 +96,7 @@ impl Sketcher {
             sig: self.minhasher.empty(),
             sig_shingles: 0,
             short: Vec::new(),
+            passage_sigs: Vec::new(),
         };
         let mut tokens = Tokens::default();
         let mut buf = String::new();
@@ -107,6 +122,17 @@ impl Sketcher {
             });
             shingles.clear();
             self.shingler.shingles(&tokens, &mut shingles);
+            if let Some(pm) = &self.passage_minhasher {
+                if words as usize >= self.passage_min_words && !shingles.is_empty() {
+                    let mut sig = pm.empty();
+                    pm.update(&mut sig, &shingles);
+                    sketch.passage_sigs.push(PassageSig {
+                        passage: (sketch.passages.len() - 1) as u32,
+                        shingles: shingles.len() as u32,
+                        sig,
+                    });
+                }
+            }
             if (words as usize) <= self.short_words {
                 sketch.short.push(ShortPassage {
                     hash,

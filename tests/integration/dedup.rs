@@ -181,6 +181,12 @@ fn explain_names_removed_passages_and_their_first_copy() {
                 // unless it was the first copy.
                 assert!(rm["text"].as_str().unwrap().split_whitespace().count() >= 10);
             }
+            if rule == "dup-passage-near" {
+                let of = &rm["dup_of"];
+                assert!(of["passage"].is_u64(), "{rm}");
+                let sim = of["similarity"].as_f64().unwrap();
+                assert!(sim > 0.3 && sim <= 1.0, "{rm}");
+            }
             if rule == "boilerplate-passage" {
                 // keep = "none": the boilerplate line is gone from every kept text.
                 let line = rm["text"].as_str().unwrap();
