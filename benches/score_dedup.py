@@ -70,6 +70,7 @@ def main():
     res["precision"] = [tp, len(removed), round(tp / max(1, len(removed)), 4)]
     res["false_positives"] = sorted(i for i in removed if i not in dups)[:20]
     res["originals_removed"] = sorted(i for i in removed if i in originals)
+    res["originals_rejected_other"] = sorted(i for i in other if i in originals)
     res["missed_near_sample"] = sorted(i for i, t in dups.items() if i not in removed)[:10]
     if "--json" in sys.argv:
         print(json.dumps(res, indent=1))
@@ -83,6 +84,8 @@ def main():
     h, n, r = res["precision"]
     print(f"precision {r:.4f} ({h}/{n}); false positives (first 20): {res['false_positives']}")
     print(f"originals removed: {len(res['originals_removed'])} {res['originals_removed'][:20]}")
+    other_orig = res["originals_rejected_other"]
+    print(f"originals rejected for another reason: {len(other_orig)} {other_orig[:10]}")
     print(f"missed (first 10): {res['missed_near_sample']}")
 
 

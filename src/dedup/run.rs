@@ -386,18 +386,28 @@ impl DedupRun {
             Some(DocVerdict::Near { of, similarity }) => ("near-duplicate", *of, *similarity),
             _ => {
                 let removals = self.passages.removals(d, &passages, &id_of);
+                let mut near_removals = Vec::new();
                 if let Some(near) = &self.near {
                     let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));
                     for r in near.removals(d, &span, &id_of) {
                         if !removals.iter().any(|x| x.start == r.start) {
-                            doc.removals.push(r);
+                            near_removals.push(r);
                         }
                     }
                 }
+                let clean_len = doc.removals.len();
                 doc.removals.extend(removals);
+                doc.removals.extend(near_removals.iter().cloned());
+                if !near_removals.is_empty()
+                    && apply_removals(&doc.text, &doc.removals).trim().is_empty()
+                {
+                    // Near repeats alone never empty a document: keep them then.
+                    let n = doc.removals.len() - near_removals.len();
+                    doc.removals.truncate(n.max(clean_len));
+                }
                 if apply_removals(&doc.text, &doc.removals).trim().is_empty() {
                     let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
-                    r.detail = Some("every passage is a repeat or boilerplate".into());
+                    r.detail = Some("every passage is an exact repeat or boilerplate".into());
                     return Ok(Verdict::Rejected(r));
                 }
                 return Ok(Verdict::Kept(doc));
