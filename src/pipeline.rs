@@ -174,7 +174,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
     let sources = read::expand_inputs(&plan.inputs)?;
     let stages = Stages::compile(&plan.config)?;
     let writer = Writer::create(plan.write.clone())?;
-    let mut dedup_run = if plan.config.dedup.enabled {
+    let dedup_run = if plan.config.dedup.enabled {
         Some(DedupRun::create(&plan.config.dedup, &plan.write.out)?)
     } else {
         None
@@ -199,7 +199,23 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         ..Progress::default()
     };
 
-    std::thread::scope(|scope| -> Result<()> {
+    // The dedup indexes are fed in input order on their own thread, so the pool can work on
+    // the next batch meanwhile.
+    let mut dedup_run = std::thread::scope(|scope| -> Result<Option<DedupRun>> {
+        let (otx, orx) = std::sync::mpsc::sync_channel::<Vec<Sketched>>(4);
+        let observed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let observed_in = observed.clone();
+        let observer = dedup_run.map(|mut d| {
+            scope.spawn(move || -> Result<DedupRun> {
+                for batch in orx.iter() {
+                    for s in batch {
+                        d.observe(s)?;
+                    }
+                    observed_in.store(d.docs() as u64, Ordering::Relaxed);
+                }
+                Ok(d)
+            })
+        });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
         let reader_counters = counters.clone();
         let sources_ref: &Sources = &sources;
@@ -244,15 +260,16 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                     })
                     .collect()
             });
+            let mut sketched = Vec::new();
             for (outs, st) in results {
                 totals.merge(&st);
                 for out in outs {
                     let res = match out {
                         Pass1::Done(v) => sink.write(v),
-                        Pass1::Sketched(s) => match dedup_run.as_mut() {
-                            Some(d) => d.observe(s),
-                            None => Err(Error::Usage("dedup: no run for a sketch".into())),
-                        },
+                        Pass1::Sketched(s) => {
+                            sketched.push(s);
+                            Ok(())
+                        }
                     };
                     if let Err(e) = res {
                         write_result = Err(e);
@@ -263,21 +280,33 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                     break;
                 }
             }
+            if !sketched.is_empty() && otx.send(sketched).is_err() {
+                // The observer stopped on an error; it is reported when joined.
+                break;
+            }
             if write_result.is_err() {
                 break;
             }
-            progress.records =
-                sink.records.read + dedup_run.as_ref().map_or(0, |d| d.docs() as u64);
+            progress.records = sink.records.read + observed.load(Ordering::Relaxed);
             progress.raw_bytes = counters.raw_bytes.load(Ordering::Relaxed);
             progress.files_done = counters.files_done.load(Ordering::Relaxed);
             on_progress(&progress);
         }
         drop(rx);
+        drop(otx);
         let read_result = reader
             .join()
             .map_err(|_| Error::Usage("reader thread panicked".into()))?;
+        let dedup = match observer {
+            Some(h) => Some(
+                h.join()
+                    .map_err(|_| Error::Usage("dedup thread panicked".into()))??,
+            ),
+            None => None,
+        };
         write_result?;
-        read_result
+        read_result?;
+        Ok(dedup)
     })?;
 
     // Dedup: decide over the whole corpus, then write its documents in input order.
