@@ -298,23 +298,53 @@ impl DedupRun {
         opts: &WriteOptions,
         emit: &mut dyn FnMut(Applied) -> Result<()>,
     ) -> Result<()> {
-        let text_field = opts.fields.text.as_str();
         let t0 = Instant::now();
         let mut reader = FrameReader::open(&self.spill_path)?;
         let mut next_doc = 0usize;
-        loop {
-            let mut batch = Vec::with_capacity(1024);
-            while batch.len() < 1024 {
-                match reader.next_record()? {
-                    Some(r) => batch.push(r),
-                    None => break,
+        // A reader thread keeps the next batch of spilled documents ready.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        std::thread::scope(|scope| -> Result<()> {
+            let read = scope.spawn(move || -> Result<()> {
+                loop {
+                    let mut batch = Vec::with_capacity(1024);
+                    while batch.len() < 1024 {
+                        match reader.next_record()? {
+                            Some(r) => batch.push(r),
+                            None => break,
+                        }
+                    }
+                    if batch.is_empty() || tx.send(batch).is_err() {
+                        return Ok(());
+                    }
                 }
-            }
-            if batch.is_empty() {
-                break;
-            }
-            let base = next_doc;
-            next_doc += batch.len();
+            });
+            let result = self.apply_batches(rx, &mut next_doc, decisions, pool, opts, emit);
+            let read_result = read
+                .join()
+                .map_err(|_| Error::Usage("dedup spill reader panicked".into()))?;
+            result?;
+            read_result
+        })?;
+        if next_doc != self.ids.len() {
+            return Err(Error::Usage("dedup: document spill is incomplete".into()));
+        }
+        self.seconds.push(("apply", t0.elapsed().as_secs_f64()));
+        Ok(())
+    }
+
+    fn apply_batches(
+        &mut self,
+        rx: std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
+        next_doc: &mut usize,
+        decisions: &Decisions,
+        pool: &rayon::ThreadPool,
+        opts: &WriteOptions,
+        emit: &mut dyn FnMut(Applied) -> Result<()>,
+    ) -> Result<()> {
+        let text_field = opts.fields.text.as_str();
+        for batch in rx.iter() {
+            let base = *next_doc;
+            *next_doc += batch.len();
             let this = &*self;
             let out: Vec<Result<(Applied, PassageCounts)>> = pool.install(|| {
                 batch
@@ -353,10 +383,6 @@ impl DedupRun {
                 emit(v)?;
             }
         }
-        if next_doc != self.ids.len() {
-            return Err(Error::Usage("dedup: document spill is incomplete".into()));
-        }
-        self.seconds.push(("apply", t0.elapsed().as_secs_f64()));
         Ok(())
     }
 
