@@ -120,6 +120,17 @@ pub fn similarity(a: &[u32], na: u32, b: &[u32], nb: u32) -> Similarity {
         .zip(&b[..k])
         .filter(|(x, y)| x == y && **x != EMPTY)
         .count();
+    estimate(equal, k, na, nb)
+}
+
+/// Jaccard and containment from `equal` agreeing slots out of `k`, and the set sizes.
+pub fn estimate(equal: usize, k: usize, na: u32, nb: u32) -> Similarity {
+    if k == 0 || na == 0 || nb == 0 {
+        return Similarity {
+            jaccard: 0.0,
+            containment: 0.0,
+        };
+    }
     let j = equal as f64 / k as f64;
     let inter = j / (1.0 + j) * (na as f64 + nb as f64);
     let c = (inter / na.min(nb) as f64).min(1.0);

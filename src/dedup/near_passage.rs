@@ -70,12 +70,12 @@ impl NearPassages {
 
     fn band_key(&self, sig: &[u32], band: usize) -> u32 {
         let lo = (band * self.p.rows).min(sig.len());
-        let hi = ((band + 1) * self.p.rows).min(sig.len());
-        let mut bytes = Vec::with_capacity((hi - lo) * 4);
-        for v in &sig[lo..hi] {
-            bytes.extend_from_slice(&v.to_le_bytes());
+        let hi = ((band + 1) * self.p.rows).min(sig.len()).min(lo + 64);
+        let mut bytes = [0u8; 4 * 64];
+        for (j, v) in sig[lo..hi].iter().enumerate() {
+            bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
         }
-        xxh3_64_with_seed(&bytes, band as u64 + 1) as u32
+        xxh3_64_with_seed(&bytes[..(hi - lo) * 4], band as u64 + 1) as u32
     }
 
     /// Look up and index the long passages of document `doc` (input order). `skip`
@@ -97,7 +97,7 @@ impl NearPassages {
             cands.sort_unstable();
             cands.dedup();
             let mut best: Option<(u32, Similarity)> = None;
-            for slot in cands {
+            for &slot in &cands {
                 let s = slot as usize;
                 let (_, _, n) = self.slots[s];
                 let sim = similarity16(&self.sigs[s * k..(s + 1) * k], n, &ps.sig, ps.shingles);
@@ -125,7 +125,7 @@ impl NearPassages {
             let slot = self.slots.len() as u32;
             self.slots.push((doc, ps.passage, ps.shingles));
             self.sigs.extend(ps.sig.iter().map(|&v| v as u16));
-            for key in keys {
+            for &key in &keys {
                 self.keys.entry(key).or_insert(slot);
             }
         }
@@ -179,9 +179,13 @@ impl NearPassages {
 
 /// [`minhash::similarity`] against a signature stored as 16-bit values.
 fn similarity16(stored: &[u16], n_stored: u32, sig: &[u32], n: u32) -> Similarity {
-    let short: Vec<u32> = sig.iter().map(|&v| v as u16 as u32).collect();
-    let wide: Vec<u32> = stored.iter().map(|&v| v as u32).collect();
-    minhash::similarity(&wide, n_stored, &short, n)
+    let k = stored.len().min(sig.len());
+    let equal = stored
+        .iter()
+        .zip(sig)
+        .filter(|(a, b)| **a == **b as u16)
+        .count();
+    minhash::estimate(equal, k, n_stored, n)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::passage::{PassageIndex, RULE_BOILERPLATE, RULE_EXACT};
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
 use super::DedupConfig;
-use crate::document::{apply_removals, Document, Rejection, Verdict};
+use crate::document::{Document, Rejection, Verdict};
 use crate::error::{Error, Result};
 use crate::write::{kept_line, WriteOptions};
 use rayon::prelude::*;
@@ -424,14 +424,12 @@ impl DedupRun {
                 let clean_len = doc.removals.len();
                 doc.removals.extend(removals);
                 doc.removals.extend(near_removals.iter().cloned());
-                if !near_removals.is_empty()
-                    && apply_removals(&doc.text, &doc.removals).trim().is_empty()
-                {
+                if !near_removals.is_empty() && all_removed(&doc.text, &doc.removals) {
                     // Near repeats alone never empty a document: keep them then.
                     let n = doc.removals.len() - near_removals.len();
                     doc.removals.truncate(n.max(clean_len));
                 }
-                if apply_removals(&doc.text, &doc.removals).trim().is_empty() {
+                if all_removed(&doc.text, &doc.removals) {
                     let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
                     r.detail = Some("every passage is an exact repeat or boilerplate".into());
                     return Ok(Verdict::Rejected(r));
@@ -516,6 +514,30 @@ impl DedupRun {
     }
 }
 
+/// Do `removals` leave only whitespace of `text`? (What `apply_removals` would make
+/// of it, without building the string.)
+fn all_removed(text: &str, removals: &[crate::document::Removal]) -> bool {
+    let mut spans: Vec<(usize, usize)> = removals.iter().map(|r| (r.start, r.end)).collect();
+    spans.sort_unstable();
+    let mut pos = 0usize;
+    for (s, e) in spans {
+        if s > pos
+            && !text
+                .get(pos..s.min(text.len()))
+                .unwrap_or("")
+                .trim()
+                .is_empty()
+        {
+            return false;
+        }
+        pos = pos.max(e);
+    }
+    text.get(pos.min(text.len())..)
+        .unwrap_or("")
+        .trim()
+        .is_empty()
+}
+
 fn round4(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
@@ -547,5 +569,41 @@ impl FrameLessWriter {
         use std::io::Write;
         self.out.flush().map_err(|e| Error::io(&self.path, e))?;
         Ok(self.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{apply_removals, Removal};
+
+    fn rm(start: usize, end: usize) -> Removal {
+        Removal {
+            start,
+            end,
+            rule: "r".into(),
+            category: "c".into(),
+            dup_of: None,
+        }
+    }
+
+    #[test]
+    fn all_removed_agrees_with_apply_removals() {
+        let text = "one two\n\nthree\n four ";
+        for spans in [
+            vec![],
+            vec![(0, 7)],
+            vec![(0, 7), (9, 14)],
+            vec![(9, 14), (0, 8), (15, 21)],
+            vec![(0, 21)],
+        ] {
+            let r: Vec<Removal> = spans.iter().map(|&(s, e)| rm(s, e)).collect();
+            assert_eq!(
+                all_removed(text, &r),
+                apply_removals(text, &r).trim().is_empty(),
+                "{spans:?}"
+            );
+        }
+        assert!(all_removed(text, &[rm(0, 21)]));
     }
 }
