@@ -4,23 +4,24 @@
 //! clusters), and [`DedupRun::apply`] to re-read the spill and emit every document's
 //! verdict in input order.
 //!
-//! Memory held per document until the end: its id, 4 bytes of exact-duplicate link, and
-//! `bands × 4` bytes of band hashes; plus 8+16 bytes per distinct passage hash and 12 per
-//! distinct document hash. Texts and signatures live in the temporary files.
+//! Memory held per document until the end: its id, 8 bytes of exact-duplicate link, and
+//! `bands × 4` bytes of band hashes; plus ~35 bytes per distinct passage hash, ~13 per
+//! distinct document hash and the near-passage index (see `near_passage`). Texts and
+//! signatures live in the temporary files.
 use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
-use super::minhash::Similarity;
-use super::near_passage::{NearParams, NearPassages, PassageSig, RULE_NEAR};
-use super::passage::{PassageIndex, RULE_BOILERPLATE, RULE_EXACT};
+use super::near_passage::{NearParams, NearPassages, PassageSig};
+use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
 use super::DedupConfig;
-use crate::document::{Document, Rejection, Verdict};
+use crate::document::{Document, Rejection};
 use crate::error::{Error, Result};
-use crate::write::{kept_line, WriteOptions};
 use rayon::prelude::*;
-use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+mod apply;
+mod report;
 
 /// What the parallel per-document phase hands to the in-order phase.
 pub struct Sketched {
@@ -289,257 +290,6 @@ impl DedupRun {
             signature_bytes,
         })
     }
-
-    /// Phase 4: re-read the spilled documents and emit each one's verdict, in input order.
-    pub fn apply(
-        &mut self,
-        decisions: &Decisions,
-        pool: &rayon::ThreadPool,
-        opts: &WriteOptions,
-        emit: &mut dyn FnMut(Applied) -> Result<()>,
-    ) -> Result<()> {
-        let t0 = Instant::now();
-        let mut reader = FrameReader::open(&self.spill_path)?;
-        let mut next_doc = 0usize;
-        // A reader thread keeps the next batch of spilled documents ready.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
-        std::thread::scope(|scope| -> Result<()> {
-            let read = scope.spawn(move || -> Result<()> {
-                loop {
-                    let mut batch = Vec::with_capacity(1024);
-                    while batch.len() < 1024 {
-                        match reader.next_record()? {
-                            Some(r) => batch.push(r),
-                            None => break,
-                        }
-                    }
-                    if batch.is_empty() || tx.send(batch).is_err() {
-                        return Ok(());
-                    }
-                }
-            });
-            let result = self.apply_batches(rx, &mut next_doc, decisions, pool, opts, emit);
-            let read_result = read
-                .join()
-                .map_err(|_| Error::Usage("dedup spill reader panicked".into()))?;
-            result?;
-            read_result
-        })?;
-        if next_doc != self.ids.len() {
-            return Err(Error::Usage("dedup: document spill is incomplete".into()));
-        }
-        self.seconds.push(("apply", t0.elapsed().as_secs_f64()));
-        Ok(())
-    }
-
-    fn apply_batches(
-        &mut self,
-        rx: std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
-        next_doc: &mut usize,
-        decisions: &Decisions,
-        pool: &rayon::ThreadPool,
-        opts: &WriteOptions,
-        emit: &mut dyn FnMut(Applied) -> Result<()>,
-    ) -> Result<()> {
-        let text_field = opts.fields.text.as_str();
-        for batch in rx.iter() {
-            let base = *next_doc;
-            *next_doc += batch.len();
-            let this = &*self;
-            let out: Vec<Result<(Applied, PassageCounts)>> = pool.install(|| {
-                batch
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, rec)| {
-                        let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
-                        let mut counts = [(0u64, 0u64); 3];
-                        Ok(match v {
-                            Verdict::Kept(doc) => {
-                                for r in &doc.removals {
-                                    for (k, rule) in
-                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
-                                    {
-                                        if &*r.rule == *rule {
-                                            counts[k].0 += 1;
-                                            counts[k].1 += (r.end - r.start) as u64;
-                                        }
-                                    }
-                                }
-                                let (line, text_bytes) = kept_line(doc, opts);
-                                (Applied::Kept { line, text_bytes }, counts)
-                            }
-                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
-                        })
-                    })
-                    .collect()
-            });
-            for v in out {
-                let (v, counts) = v?;
-                for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
-                    let e = self.removed.entry(rule).or_default();
-                    e.0 += counts[k].0;
-                    e.1 += counts[k].1;
-                }
-                emit(v)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn verdict(
-        &self,
-        d: u32,
-        rec: &[u8],
-        decisions: &Decisions,
-        text_field: &str,
-    ) -> Result<Verdict> {
-        let (mut doc, passages) = spill::decode_doc(rec, &self.langs, text_field)?;
-        let id_of = |x: u32| {
-            self.ids
-                .get(x as usize)
-                .map(|s| s.to_string())
-                .unwrap_or_default()
-        };
-        let (reason, of, sim) = match decisions.verdicts.get(d as usize) {
-            Some(DocVerdict::Exact { of }) => (
-                "exact-duplicate",
-                *of,
-                Similarity {
-                    jaccard: 1.0,
-                    containment: 1.0,
-                },
-            ),
-            Some(DocVerdict::Near { of, similarity }) => ("near-duplicate", *of, *similarity),
-            _ => {
-                let removals = self.passages.removals(d, &passages, &id_of);
-                let mut near_removals = Vec::new();
-                if let Some(near) = &self.near {
-                    let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));
-                    for r in near.removals(d, &span, &id_of) {
-                        if !removals.iter().any(|x| x.start == r.start) {
-                            near_removals.push(r);
-                        }
-                    }
-                }
-                let clean_len = doc.removals.len();
-                doc.removals.extend(removals);
-                doc.removals.extend(near_removals.iter().cloned());
-                if !near_removals.is_empty() && all_removed(&doc.text, &doc.removals) {
-                    // Near repeats alone never empty a document: keep them then.
-                    let n = doc.removals.len() - near_removals.len();
-                    doc.removals.truncate(n.max(clean_len));
-                }
-                if all_removed(&doc.text, &doc.removals) {
-                    let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
-                    r.detail = Some("every passage is an exact repeat or boilerplate".into());
-                    return Ok(Verdict::Rejected(r));
-                }
-                return Ok(Verdict::Kept(doc));
-            }
-        };
-        let mut r = Rejection::of(doc, reason, "dedup");
-        r.detail = Some(format!(
-            "{reason} of {} (jaccard {:.3}, containment {:.3})",
-            id_of(of),
-            sim.jaccard,
-            sim.containment
-        ));
-        r.extra.insert("dup_of".into(), json!(id_of(of)));
-        r.extra
-            .insert("similarity".into(), json!(round4(sim.jaccard)));
-        r.extra
-            .insert("containment".into(), json!(round4(sim.containment)));
-        Ok(Verdict::Rejected(r))
-    }
-
-    /// The `dedup` section of report.json.
-    pub fn report(&self, d: &Decisions) -> Value {
-        let exact = d
-            .verdicts
-            .iter()
-            .filter(|v| matches!(v, DocVerdict::Exact { .. }))
-            .count();
-        let near = d
-            .verdicts
-            .iter()
-            .filter(|v| matches!(v, DocVerdict::Near { .. }))
-            .count();
-        let largest: Vec<Value> = d
-            .clusters
-            .largest
-            .iter()
-            .map(|(size, members)| {
-                let ids: Vec<&str> = members.iter().map(|&m| &*self.ids[m as usize]).collect();
-                json!({"size": size, "keep": ids.first(), "members": ids})
-            })
-            .collect();
-        let removed = |rule: &str| {
-            let (n, b) = self.removed.get(rule).copied().unwrap_or_default();
-            json!({"passages": n, "bytes": b})
-        };
-        let ids_bytes: usize = self.ids.iter().map(|s| s.len() + 16).sum();
-        json!({
-            "documents": self.ids.len(),
-            "removed": {
-                "exact-duplicate": exact,
-                "near-duplicate": near,
-                RULE_EXACT: removed(RULE_EXACT),
-                RULE_BOILERPLATE: removed(RULE_BOILERPLATE),
-                RULE_NEAR: removed(RULE_NEAR),
-            },
-            "boilerplate_passages": self.passages.boilerplate_passages(),
-            "candidate_pairs": d.candidates,
-            "verified_pairs": d.verified,
-            "clusters": {
-                "count": d.clusters.count,
-                "sizes": d.clusters.sizes.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-                "largest": largest,
-            },
-            "index": {
-                "passage_hashes": self.passages.entries(),
-                "passage_index_bytes": self.passages.bytes(),
-                "near_passages_indexed": self.near.as_ref().map_or(0, |n| n.indexed()),
-                "near_passage_index_bytes": self.near.as_ref().map_or(0, |n| n.bytes()),
-                "document_hashes": self.exact.entries(),
-                "document_index_bytes": self.exact.bytes(),
-                "band_index_bytes": d.band_bytes,
-                "id_bytes": ids_bytes,
-                "exact_link_bytes": self.exact_of.len() * std::mem::size_of::<Option<u32>>(),
-                "signature_file_bytes": d.signature_bytes,
-                "sketch_file_bytes": self.sketch_bytes,
-                "spill_file_bytes": self.spill_bytes,
-            },
-            "seconds": self.seconds.iter().map(|(k, v)| (k.to_string(), json!(round4(*v)))).collect::<serde_json::Map<_, _>>(),
-        })
-    }
-}
-
-/// Do `removals` leave only whitespace of `text`? (What `apply_removals` would make
-/// of it, without building the string.)
-fn all_removed(text: &str, removals: &[crate::document::Removal]) -> bool {
-    let mut spans: Vec<(usize, usize)> = removals.iter().map(|r| (r.start, r.end)).collect();
-    spans.sort_unstable();
-    let mut pos = 0usize;
-    for (s, e) in spans {
-        if s > pos
-            && !text
-                .get(pos..s.min(text.len()))
-                .unwrap_or("")
-                .trim()
-                .is_empty()
-        {
-            return false;
-        }
-        pos = pos.max(e);
-    }
-    text.get(pos.min(text.len())..)
-        .unwrap_or("")
-        .trim()
-        .is_empty()
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }
 
 /// Writes the fixed-size signature records back to back.
@@ -569,41 +319,5 @@ impl FrameLessWriter {
         use std::io::Write;
         self.out.flush().map_err(|e| Error::io(&self.path, e))?;
         Ok(self.bytes)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::document::{apply_removals, Removal};
-
-    fn rm(start: usize, end: usize) -> Removal {
-        Removal {
-            start,
-            end,
-            rule: "r".into(),
-            category: "c".into(),
-            dup_of: None,
-        }
-    }
-
-    #[test]
-    fn all_removed_agrees_with_apply_removals() {
-        let text = "one two\n\nthree\n four ";
-        for spans in [
-            vec![],
-            vec![(0, 7)],
-            vec![(0, 7), (9, 14)],
-            vec![(9, 14), (0, 8), (15, 21)],
-            vec![(0, 21)],
-        ] {
-            let r: Vec<Removal> = spans.iter().map(|&(s, e)| rm(s, e)).collect();
-            assert_eq!(
-                all_removed(text, &r),
-                apply_removals(text, &r).trim().is_empty(),
-                "{spans:?}"
-            );
-        }
-        assert!(all_removed(text, &[rm(0, 21)]));
     }
 }
