@@ -190,17 +190,7 @@ enum Wb {
     Other,
 }
 
-/// Class of `c`, or `None` when the fast tokenizer does not know it (then the passage
-/// goes through `unicode_words`).
-#[inline]
-fn wb(c: char) -> Option<Wb> {
-    if c.is_ascii() {
-        return Some(ASCII_WB[c as usize]);
-    }
-    wb_slow(c)
-}
-
-/// [`wb`] of the ASCII characters.
+/// Word-break class of the ASCII characters.
 static ASCII_WB: [Wb; 128] = {
     let mut t = [Wb::Other; 128];
     let mut i = 0;
@@ -220,6 +210,8 @@ static ASCII_WB: [Wb; 128] = {
     t
 };
 
+/// Class of a non-ASCII `c`, or `None` when the fast tokenizer does not know it (then
+/// the passage goes through `unicode_words`).
 fn wb_slow(c: char) -> Option<Wb> {
     Some(match c {
         'a'..='z' | 'A'..='Z' => Wb::Letter,
@@ -254,84 +246,99 @@ fn wb_slow(c: char) -> Option<Wb> {
     })
 }
 
-/// `unicode_words` + case folding for text made only of characters [`wb`] knows: calls
+/// `unicode_words` + case folding for text made only of characters it has a class for: calls
 /// `emit` with each case-folded word (`buf` is scratch space). `None` when the text has
 /// another character (words may have been emitted already). Agrees with `unicode_words`
-/// on that alphabet (tested against it).
+/// on that alphabet (tested against it). Works on bytes; a word is a slice of `text`,
+/// copied (lower-cased) only when it has an upper-case or non-ASCII letter.
 fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Option<()> {
-    buf.clear();
-    let mut prev: Option<(Wb, char)> = None; // last char of the current word
-    let mut pending: Option<char> = None; // a Mid* char after the word, not yet joined
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
     let mut in_word = false;
-    let mut word_has_alnum = false;
-    let mut word_start = 0usize;
-    for c in text.chars() {
-        let cls = wb(c)?;
+    let mut start = 0usize; // first byte of the current word
+    let mut end = 0usize; // one past its last joined character
+    let mut has_alnum = false;
+    let mut prev = Wb::Other; // class of the word's last character
+    let mut pending: Option<Wb> = None; // a Mid* character right after the word
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (cls, len) = if b < 128 {
+            (ASCII_WB[b as usize], 1)
+        } else {
+            let c = text.get(i..)?.chars().next()?;
+            (wb_slow(c)?, c.len_utf8())
+        };
         let word_char = matches!(cls, Wb::Letter | Wb::Digit | Wb::Ext);
         if in_word {
-            if let Some(m) = pending {
-                let (pc, _) = prev.unwrap_or((Wb::Other, ' '));
-                let mcls = wb(m).unwrap_or(Wb::Other);
+            if let Some(m) = pending.take() {
                 let joins = matches!(
-                    (pc, mcls, cls),
+                    (prev, m, cls),
                     (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter)
                         | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
                 );
-                pending = None;
                 if joins {
-                    push_lower(buf, m);
-                    push_lower(buf, c);
-                    prev = Some((cls, c));
-                    word_has_alnum = true;
+                    end = i + len;
+                    prev = cls;
+                    has_alnum = true;
+                    i += len;
                     continue;
                 }
-                end_word(buf, word_start, word_has_alnum, emit);
+                emit_word(&text[start..end], has_alnum, buf, emit);
                 in_word = false;
             } else if word_char {
-                push_lower(buf, c);
-                prev = Some((cls, c));
-                word_has_alnum |= cls != Wb::Ext;
+                end = i + len;
+                prev = cls;
+                has_alnum |= cls != Wb::Ext;
+                i += len;
                 continue;
             } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
-                pending = Some(c);
+                pending = Some(cls);
+                i += len;
                 continue;
             } else {
-                end_word(buf, word_start, word_has_alnum, emit);
+                emit_word(&text[start..end], has_alnum, buf, emit);
                 in_word = false;
+                i += len;
                 continue;
             }
         }
         if word_char {
             in_word = true;
-            word_start = buf.len();
-            push_lower(buf, c);
-            prev = Some((cls, c));
-            word_has_alnum = cls != Wb::Ext;
+            start = i;
+            end = i + len;
+            prev = cls;
+            has_alnum = cls != Wb::Ext;
         }
+        i += len;
     }
     if in_word {
-        end_word(buf, word_start, word_has_alnum, emit);
+        emit_word(&text[start..end], has_alnum, buf, emit);
     }
     Some(())
 }
 
+/// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
 #[inline]
-fn push_lower(buf: &mut String, c: char) {
-    if c.is_ascii() {
-        buf.push(c.to_ascii_lowercase());
-    } else {
-        buf.extend(c.to_lowercase());
+fn emit_word(word: &str, has_alnum: bool, buf: &mut String, emit: &mut dyn FnMut(&str)) {
+    if !has_alnum {
+        return;
     }
-}
-
-/// Close the word that started at `start`: emit it when it has a letter or digit (a run
-/// of `_` is not a word).
-#[inline]
-fn end_word(buf: &mut String, start: usize, has_alnum: bool, emit: &mut dyn FnMut(&str)) {
-    if has_alnum {
-        emit(&buf[start..]);
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        emit(word);
+        return;
     }
-    buf.truncate(start);
+    buf.clear();
+    for c in word.chars() {
+        if c.is_ascii() {
+            buf.push(c.to_ascii_lowercase());
+        } else {
+            buf.extend(c.to_lowercase());
+        }
+    }
+    emit(buf);
 }
 
 /// Combine a window of token hashes into one well-mixed hash (order-sensitive).
