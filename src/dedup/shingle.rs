@@ -290,6 +290,17 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
                 prev = cls;
                 has_alnum |= cls != Wb::Ext;
                 i += len;
+                // Tight loop over the ASCII word characters that follow.
+                while i < bytes.len() && bytes[i] < 128 {
+                    let c = ASCII_WB[bytes[i] as usize];
+                    if !matches!(c, Wb::Letter | Wb::Digit | Wb::Ext) {
+                        break;
+                    }
+                    has_alnum |= c != Wb::Ext;
+                    prev = c;
+                    i += 1;
+                    end = i;
+                }
                 continue;
             } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
                 pending = Some(cls);
@@ -323,19 +334,25 @@ fn emit_word(word: &str, has_alnum: bool, buf: &mut String, emit: &mut dyn FnMut
     if !has_alnum {
         return;
     }
-    if word
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        emit(word);
+    if word.is_ascii() {
+        if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            buf.clear();
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+            emit(buf);
+        } else {
+            emit(word);
+        }
         return;
     }
     buf.clear();
     for c in word.chars() {
-        if c.is_ascii() {
-            buf.push(c.to_ascii_lowercase());
-        } else {
-            buf.extend(c.to_lowercase());
+        match c as u32 {
+            0..=0x7F => buf.push(c.to_ascii_lowercase()),
+            // Latin-1 upper-case letters (not ×) are their lower case minus 0x20.
+            0xC0..=0xDE if c != '\u{D7}' => buf.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+            0xDF..=0xFF => buf.push(c),
+            _ => buf.extend(c.to_lowercase()),
         }
     }
     emit(buf);
