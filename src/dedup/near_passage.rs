@@ -43,6 +43,11 @@ pub struct NearRepeat {
 
 pub const RULE_NEAR: &str = "dup-passage-near";
 
+/// Containment is estimated from 16 values and the set sizes: too noisy for tiny sets
+/// (list items sharing a tail), so the containment path needs this many shingles in the
+/// smaller passage.
+const CONTAINED_MIN_SHINGLES: u32 = 16;
+
 pub struct NearPassages {
     p: NearParams,
     keys: IdMap32<u32>,
@@ -103,7 +108,8 @@ impl NearPassages {
                 let sim = similarity16(&self.sigs[s * k..(s + 1) * k], n, &ps.sig, ps.shingles);
                 let ok = sim.jaccard >= self.p.min_jaccard
                     || (sim.containment >= self.p.min_containment
-                        && sim.jaccard >= self.p.min_jaccard_contained);
+                        && sim.jaccard >= self.p.min_jaccard_contained
+                        && n.min(ps.shingles) >= CONTAINED_MIN_SHINGLES);
                 let better = match best {
                     None => true,
                     Some((_, b)) => sim.jaccard > b.jaccard,
