@@ -226,9 +226,16 @@ pub fn encode_doc(mut doc: Document, passages: &[PassageSketch], text_field: &st
     let mut e = Enc(Vec::with_capacity(doc.text.len() + 256));
     e.str(&doc.id);
     e.str(&doc.text);
+    // The record keeps the original text for rejected/; stored once when normalization
+    // left it unchanged (flag 1: the text field is the normalized text).
+    let mut same = 0u32;
     if let Some(v) = doc.record.get_mut(text_field) {
-        *v = Value::Null;
+        if v.as_str() == Some(doc.text.as_str()) {
+            *v = Value::Null;
+            same = 1;
+        }
     }
+    e.u32(same);
     let rec = serde_json::to_vec(&doc.record).unwrap_or_else(|_| b"{}".to_vec());
     e.bytes(&rec);
     e.str(&doc.origin.file);
@@ -265,10 +272,13 @@ pub fn decode_doc(
     let mut d = Dec::new(buf);
     let id = d.str()?.to_string();
     let text = d.str()?.to_string();
+    let same = d.u32()? == 1;
     let mut record: Map<String, Value> =
         serde_json::from_slice(d.bytes()?).map_err(|_| corrupt())?;
-    if let Some(v) = record.get_mut(text_field) {
-        *v = Value::String(text.clone());
+    if same {
+        if let Some(v) = record.get_mut(text_field) {
+            *v = Value::String(text.clone());
+        }
     }
     let file: Arc<str> = d.str()?.into();
     let line = d.u64()?;
@@ -414,7 +424,17 @@ mod tests {
         let (back, bps) = decode_doc(&bytes, &["de"], "text").unwrap();
         assert_eq!(back.record, doc.record);
         assert_eq!(back.removals, doc.removals);
-        assert_eq!((back.lang, back.origin, bps), (Some("de"), doc.origin, ps));
+        assert_eq!(
+            (back.lang, &back.origin, &bps),
+            (Some("de"), &doc.origin, &ps)
+        );
         assert!(decode_doc(&bytes[..bytes.len() - 3], &[], "text").is_err());
+        // When normalization changed the text, the record keeps the original.
+        let mut changed = doc.clone();
+        changed.text = "Hello world".into();
+        let bytes = encode_doc(changed, &ps, "text");
+        let (back, _) = decode_doc(&bytes, &["de"], "text").unwrap();
+        assert_eq!(back.record["text"], "Hello\nworld");
+        assert_eq!(back.text, "Hello world");
     }
 }

@@ -290,3 +290,37 @@ fn dedup_can_be_switched_off() {
     assert!(removed(&out).is_empty());
     assert_eq!(records(&out.join("kept")).len(), 803);
 }
+
+#[test]
+fn rejected_duplicates_keep_their_original_record() {
+    let dir = scratch("dedup_original_record");
+    let input = dir.join("in.jsonl");
+    let text = "Der Rat tagte am Montag in Wien und beschloss neue Regeln für den Handel.";
+    let lines = [
+        serde_json::json!({"id": "a", "text": text, "n": 1}),
+        // Normalizes to the same text (no-break space), so it is an exact duplicate.
+        serde_json::json!({"id": "b", "text": text.replacen(' ', "\u{a0}", 1), "n": 2}),
+    ];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&input, body).unwrap();
+    let out = dir.join("out");
+    rinse_ok(&[
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let rejected = records(&out.join("rejected"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["reason"], "exact-duplicate");
+    assert_eq!(rejected[0]["dup_of"], "a");
+    assert_eq!(rejected[0]["record"], lines[1]);
+    let keys: Vec<_> = rejected[0]["record"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, ["id", "text", "n"]);
+}
