@@ -1,18 +1,25 @@
 //! The one place that knows the order of the stages:
-//! read → normalize → clean → (dedup) → write.
+//! read → normalize → clean → dedup (passages, then documents) → write.
 //!
 //! A reader thread cuts the input into numbered batches; each batch is processed in
-//! parallel on a rayon pool and collected in input order; the writer writes it. Memory is
-//! bounded by a few batches in flight, whatever the corpus size.
+//! parallel on a rayon pool and collected in input order. Without dedup the writer writes
+//! each batch at once, and memory is bounded by a few batches in flight. With dedup
+//! (global by nature) the run has two passes: pass 1 also sketches every document in
+//! parallel and, in input order, feeds the dedup indexes and spills the document to a
+//! temporary file; then dedup decides (signatures → candidates → clusters), and pass 2
+//! re-reads the spill and writes every document in input order. Records rejected before
+//! dedup are written during pass 1, so rejected/ holds them first.
 use crate::clean::{Clean, Cleaner};
 use crate::config::Config;
+use crate::dedup::run::{Applied, DedupRun, Sketched};
+use crate::dedup::{self, sketch::Sketcher};
 use crate::document::Verdict;
 use crate::error::{Error, Result};
 use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::report::{Bytes, OutputInfo, Records, Report, StageReport};
 use crate::stage::{Stage, StageStats};
-use crate::write::{self, Encoded, WriteOptions, Writer};
+use crate::write::{WriteOptions, Writer};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -89,6 +96,53 @@ impl Stages {
 pub struct BatchStats {
     pub text_in: u64,
     pub stages: Vec<StageStats>,
+    /// Time spent sketching documents for dedup (summed over threads).
+    pub dedup_nanos: u64,
+}
+
+/// What pass 1 makes of one record.
+enum Pass1 {
+    /// Final: written at once.
+    Done(Verdict),
+    /// Kept so far; dedup decides later.
+    Sketched(Sketched),
+}
+
+/// The writer plus the record counts derived from the verdicts it wrote.
+struct Sink {
+    writer: Writer,
+    records: Records,
+    text_out: u64,
+}
+
+impl Sink {
+    /// Write a kept record serialized elsewhere.
+    fn write_kept_line(&mut self, line: &[u8], text_bytes: u64) -> Result<()> {
+        self.records.read += 1;
+        self.records.kept += 1;
+        self.text_out += text_bytes;
+        self.writer.keep_line(line)
+    }
+
+    fn write(&mut self, v: Verdict) -> Result<()> {
+        self.records.read += 1;
+        match v {
+            Verdict::Kept(doc) => {
+                self.records.kept += 1;
+                self.text_out += self.writer.keep(doc)?;
+            }
+            Verdict::Rejected(r) => {
+                self.records.rejected += 1;
+                *self
+                    .records
+                    .rejected_by_reason
+                    .entry(r.reason.to_string())
+                    .or_default() += 1;
+                self.writer.reject(r)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl BatchStats {
@@ -96,11 +150,13 @@ impl BatchStats {
         BatchStats {
             text_in: 0,
             stages: vec![StageStats::default(); n],
+            dedup_nanos: 0,
         }
     }
 
     fn merge(&mut self, other: &BatchStats) {
         self.text_in += other.text_in;
+        self.dedup_nanos += other.dedup_nanos;
         for (a, b) in self.stages.iter_mut().zip(&other.stages) {
             a.merge(b);
         }
@@ -117,7 +173,13 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
     let started = Instant::now();
     let sources = read::expand_inputs(&plan.inputs)?;
     let stages = Stages::compile(&plan.config)?;
-    let mut writer = Writer::create(plan.write.clone())?;
+    let writer = Writer::create(plan.write.clone())?;
+    let dedup_run = if plan.config.dedup.enabled {
+        Some(DedupRun::create(&plan.config.dedup, &plan.write.out)?)
+    } else {
+        None
+    };
+    let sketcher: Option<Sketcher> = dedup_run.as_ref().map(|d| d.sketcher.clone());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
         .build()
@@ -126,15 +188,34 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
 
     let counters = Arc::new(ReadCounters::default());
     let mut totals = BatchStats::new(stages.stages.len());
-    let mut records = Records::default();
-    let mut text_out = 0u64;
+    let mut sink = Sink {
+        writer,
+        records: Records::default(),
+        text_out: 0,
+    };
     let mut progress = Progress {
         total_bytes: sources.total_bytes(),
         files: sources.files.len() as u64,
         ..Progress::default()
     };
 
-    std::thread::scope(|scope| -> Result<()> {
+    // The dedup indexes are fed in input order on their own thread, so the pool can work on
+    // the next batch meanwhile.
+    let mut dedup_run = std::thread::scope(|scope| -> Result<Option<DedupRun>> {
+        let (otx, orx) = std::sync::mpsc::sync_channel::<Vec<Sketched>>(4);
+        let observed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let observed_in = observed.clone();
+        let observer = dedup_run.map(|mut d| {
+            scope.spawn(move || -> Result<DedupRun> {
+                for batch in orx.iter() {
+                    for s in batch {
+                        d.observe(s)?;
+                    }
+                    observed_in.store(d.docs() as u64, Ordering::Relaxed);
+                }
+                Ok(d)
+            })
+        });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
         let reader_counters = counters.clone();
         let sources_ref: &Sources = &sources;
@@ -150,7 +231,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         });
         let mut write_result = Ok(());
         for batch in rx.iter() {
-            let results: Vec<(Vec<Encoded>, BatchStats)> = pool.install(|| {
+            let results: Vec<(Vec<Pass1>, BatchStats)> = pool.install(|| {
                 let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
                 let mut it = batch.into_iter().peekable();
                 while it.peek().is_some() {
@@ -160,35 +241,37 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                     .into_par_iter()
                     .map(|chunk| {
                         let mut st = BatchStats::new(stages.stages.len());
-                        let lines = chunk
+                        let outs = chunk
                             .into_iter()
                             .map(|raw| {
-                                let verdict = stages.process(raw, &plan.fields, &mut st);
-                                write::encode(verdict, &plan.write)
+                                let v = stages.process(raw, &plan.fields, &mut st);
+                                match (v, sketcher.as_ref()) {
+                                    (Verdict::Kept(doc), Some(sk)) => {
+                                        let t0 = Instant::now();
+                                        let s = dedup::run::sketch_doc(sk, doc, &plan.fields.text);
+                                        st.dedup_nanos += t0.elapsed().as_nanos() as u64;
+                                        Pass1::Sketched(s)
+                                    }
+                                    (v, _) => Pass1::Done(v),
+                                }
                             })
                             .collect();
-                        (lines, st)
+                        (outs, st)
                     })
                     .collect()
             });
-            for (lines, st) in results {
+            let mut sketched = Vec::new();
+            for (outs, st) in results {
                 totals.merge(&st);
-                for line in &lines {
-                    records.read += 1;
-                    match line {
-                        Encoded::Kept { text_bytes, .. } => {
-                            records.kept += 1;
-                            text_out += text_bytes;
+                for out in outs {
+                    let res = match out {
+                        Pass1::Done(v) => sink.write(v),
+                        Pass1::Sketched(s) => {
+                            sketched.push(s);
+                            Ok(())
                         }
-                        Encoded::Rejected { reason, .. } => {
-                            records.rejected += 1;
-                            *records
-                                .rejected_by_reason
-                                .entry(reason.to_string())
-                                .or_default() += 1;
-                        }
-                    }
-                    if let Err(e) = writer.write(line) {
+                    };
+                    if let Err(e) = res {
                         write_result = Err(e);
                         break;
                     }
@@ -197,24 +280,79 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                     break;
                 }
             }
+            if !sketched.is_empty() && otx.send(sketched).is_err() {
+                // The observer stopped on an error; it is reported when joined.
+                break;
+            }
             if write_result.is_err() {
                 break;
             }
-            progress.records = records.read;
+            progress.records = sink.records.read + observed.load(Ordering::Relaxed);
             progress.raw_bytes = counters.raw_bytes.load(Ordering::Relaxed);
             progress.files_done = counters.files_done.load(Ordering::Relaxed);
             on_progress(&progress);
         }
         drop(rx);
+        drop(otx);
         let read_result = reader
             .join()
             .map_err(|_| Error::Usage("reader thread panicked".into()))?;
+        let dedup = match observer {
+            Some(h) => Some(
+                h.join()
+                    .map_err(|_| Error::Usage("dedup thread panicked".into()))??,
+            ),
+            None => None,
+        };
         write_result?;
-        read_result
+        read_result?;
+        Ok(dedup)
     })?;
+
+    // Dedup: decide over the whole corpus, then write its documents in input order.
+    let mut sections = std::collections::BTreeMap::new();
+    let mut dedup_stats: Option<StageStats> = None;
+    if let Some(mut d) = dedup_run.take() {
+        let t0 = Instant::now();
+        let decisions = d.decide(&pool)?;
+        let before = sink.records.clone();
+        d.apply(&decisions, &pool, &plan.write, &mut |a| match a {
+            Applied::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes),
+            Applied::Rejected(r) => sink.write(Verdict::Rejected(*r)),
+        })?;
+        let mut st = StageStats {
+            docs_in: d.docs() as u64,
+            nanos: totals.dedup_nanos + t0.elapsed().as_nanos() as u64,
+            ..StageStats::default()
+        };
+        for (reason, n) in &sink.records.rejected_by_reason {
+            let was = before.rejected_by_reason.get(reason).copied().unwrap_or(0);
+            if *n > was {
+                let reason: &'static str = match reason.as_str() {
+                    "exact-duplicate" => "exact-duplicate",
+                    "near-duplicate" => "near-duplicate",
+                    _ => "only-duplicate-passages",
+                };
+                st.rejected.insert(reason, n - was);
+            }
+        }
+        sections.insert("dedup".to_string(), d.report(&decisions));
+        dedup_stats = Some(st);
+    }
+    let Sink {
+        writer,
+        records,
+        text_out,
+    } = sink;
 
     let seconds = started.elapsed().as_secs_f64();
     let w = writer.totals();
+    let mut stage_names: Vec<&'static str> = stages.names();
+    let mut stage_stats = totals.stages;
+    if let Some(st) = dedup_stats {
+        stage_names.push("dedup");
+        stage_stats.push(st);
+    }
     let report = Report {
         rinse_version: env!("CARGO_PKG_VERSION").to_string(),
         config_fingerprint: plan.config.fingerprint(),
@@ -235,17 +373,16 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             kept_jsonl: w.kept_bytes,
             rejected_jsonl: w.rejected_bytes,
         },
-        stages: stages
-            .names()
+        stages: stage_names
             .into_iter()
-            .zip(totals.stages)
+            .zip(stage_stats)
             .map(|(name, stats)| StageReport {
                 name: name.to_string(),
                 seconds: stats.nanos as f64 / 1e9,
                 stats,
             })
             .collect(),
-        sections: Default::default(),
+        sections,
         seconds,
         records_per_second: w.kept as f64 / seconds.max(1e-9)
             + w.rejected as f64 / seconds.max(1e-9),

@@ -103,6 +103,17 @@ impl Report {
                 100.0 * removed as f64 / self.bytes.text_in as f64
             }
         );
+        if let Some(d) = self.sections.get("dedup") {
+            let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+            let r = &d["removed"];
+            s += &format!(
+                "rinse: dedup: {} clusters; passages removed: {} repeated, {} near-repeated, {} boilerplate\n",
+                n(&d["clusters"]["count"]),
+                n(&r["dup-passage-exact"]["passages"]),
+                n(&r["dup-passage-near"]["passages"]),
+                n(&r["boilerplate-passage"]["passages"]),
+            );
+        }
         if !self.files_skipped.is_empty() {
             s += &format!(
                 "rinse: skipped {} files with unknown extensions (listed in report.json)\n",

@@ -230,12 +230,24 @@ impl Writer {
         })
     }
 
-    /// Write one encoded record (see [`encode`]) to the kept or rejected shards.
-    pub fn write(&mut self, line: &Encoded) -> Result<()> {
-        match line {
-            Encoded::Kept { line, .. } => self.kept.write_line(line),
-            Encoded::Rejected { line, .. } => self.rejected.write_line(line),
-        }
+    /// Write a kept document: the original record with its text field replaced by the
+    /// cleaned text (or annotated only), plus a `rinse` object when explaining.
+    pub fn keep(&mut self, doc: Document) -> Result<u64> {
+        let line = kept_line(doc, &self.opts);
+        let text_bytes = line.1;
+        self.kept.write_line(&line.0)?;
+        Ok(text_bytes)
+    }
+
+    /// Write a kept record already serialized by [`kept_line`] (so callers can serialize
+    /// in parallel and write in order).
+    pub fn keep_line(&mut self, line: &[u8]) -> Result<()> {
+        self.kept.write_line(line)
+    }
+
+    pub fn reject(&mut self, r: Rejection) -> Result<()> {
+        let line = serde_json::to_vec(&rejected_value(r)).expect("JSON values always encode");
+        self.rejected.write_line(&line)
     }
 
     pub fn totals(&self) -> WriteTotals {
@@ -270,36 +282,6 @@ impl Drop for Writer {
             self.kept.abort();
             self.rejected.abort();
             let _ = std::fs::remove_file(self.opts.out.join(".report.json.rinse-tmp"));
-        }
-    }
-}
-
-/// A verdict encoded as one JSONL line (without the newline), ready for the writer.
-/// Encoding is a pure function, so it runs in parallel; only writing is serial.
-#[derive(Debug)]
-pub enum Encoded {
-    Kept {
-        line: Vec<u8>,
-        /// Bytes of the output text.
-        text_bytes: u64,
-    },
-    Rejected {
-        line: Vec<u8>,
-        reason: &'static str,
-    },
-}
-
-/// Encode a verdict as its output line.
-pub fn encode(verdict: crate::document::Verdict, opts: &WriteOptions) -> Encoded {
-    match verdict {
-        crate::document::Verdict::Kept(doc) => {
-            let (line, text_bytes) = kept_line(doc, opts);
-            Encoded::Kept { line, text_bytes }
-        }
-        crate::document::Verdict::Rejected(r) => {
-            let reason = r.reason;
-            let line = serde_json::to_vec(&rejected_value(r)).expect("JSON values always encode");
-            Encoded::Rejected { line, reason }
         }
     }
 }

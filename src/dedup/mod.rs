@@ -1,9 +1,214 @@
-//! Near-duplicate passages and documents (issue 4). Configuration only, for now.
+//! Near-duplicate passages and documents (issue 4), as separable phases with plain-data
+//! inputs and outputs, so that each could run as a sharded step:
+//!
+//! 1. [`sketch`]: per document, in parallel — passages with their hashes, the exact hash
+//!    of the cleaned text, and the MinHash of the non-short passages ([`sketch::Sketch`]);
+//! 2. [`passage::PassageIndex`]: in input order — first occurrence and document count of
+//!    every passage hash; after the last document it knows which short passages are
+//!    boilerplate and [`passage::PassageIndex::removals`] decides each document's passage
+//!    removals; [`near_passage::NearPassages`] finds near repeats of long passages, also
+//!    in input order;
+//! 3. [`document`]: exact duplicates (in input order), then the final signatures (the
+//!    boilerplate-free MinHash), LSH band hashes, candidate pairs, verification and
+//!    union-find clusters ([`cluster`]) — the document verdicts;
+//! 4. apply: the pipeline re-reads the spilled documents and writes them in input order.
+//!
+//! Only [`crate::pipeline`] knows that order.
+pub mod cluster;
+pub mod document;
+pub mod minhash;
+pub mod near_passage;
+pub mod passage;
+pub mod run;
+pub mod shingle;
+pub mod sketch;
+pub mod spill;
+
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupConfig {
     /// Run deduplication.
     pub enabled: bool,
+    /// Tokens per shingle (words).
+    pub word_ngram: usize,
+    /// Tokens per shingle for text in scripts without spaces (characters).
+    pub char_ngram: usize,
+    /// Seed of all hashes (fixed: same input, same output).
+    pub seed: u64,
+    pub passage: PassageConfig,
+    pub boilerplate: BoilerplateConfig,
+    pub document: DocumentConfig,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            enabled: true,
+            word_ngram: 5,
+            char_ngram: 5,
+            seed: 0x005E_ED0F_D1CE,
+            passage: PassageConfig::default(),
+            boilerplate: BoilerplateConfig::default(),
+            document: DocumentConfig::default(),
+        }
+    }
+}
+
+/// Repeated passages inside and across documents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PassageConfig {
+    /// Remove later copies of a passage seen before (`dup-passage-exact`).
+    pub exact: bool,
+    /// Passages with fewer words are never removed as repeats (only as boilerplate).
+    pub min_words: usize,
+    /// Remove later near repeats of a passage (`dup-passage-near`).
+    pub near: bool,
+    /// LSH of the passage MinHash (`near_bands * near_rows` values per passage).
+    pub near_bands: usize,
+    pub near_rows: usize,
+    /// A candidate is a near repeat at this estimated Jaccard similarity ...
+    pub near_min_jaccard: f64,
+    /// ... or when it is this contained in the earlier passage (or it in it) with at
+    /// least `near_min_jaccard_contained`.
+    pub near_min_containment: f64,
+    pub near_min_jaccard_contained: f64,
+}
+
+impl Default for PassageConfig {
+    fn default() -> Self {
+        PassageConfig {
+            exact: true,
+            min_words: 10,
+            near: true,
+            near_bands: 8,
+            near_rows: 2,
+            near_min_jaccard: 0.6,
+            near_min_containment: 0.85,
+            near_min_jaccard_contained: 0.4,
+        }
+    }
+}
+
+/// Which copies of a boilerplate passage stay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeepPolicy {
+    /// Keep the first occurrence in input order, remove the others.
+    First,
+    /// Remove every occurrence.
+    None,
+}
+
+/// Short passages that recur in many documents (site furniture).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoilerplateConfig {
+    /// Detect boilerplate passages at all.
+    pub enabled: bool,
+    /// A passage with at most this many words can be boilerplate.
+    pub max_words: usize,
+    /// ... when it occurs in at least this many documents.
+    pub min_docs: u32,
+    /// `none`: remove every occurrence; `first`: keep the first one.
+    pub keep: KeepPolicy,
+}
+
+impl Default for BoilerplateConfig {
+    fn default() -> Self {
+        BoilerplateConfig {
+            enabled: true,
+            max_words: 16,
+            min_docs: 20,
+            keep: KeepPolicy::None,
+        }
+    }
+}
+
+/// Exact and near-duplicate documents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentConfig {
+    /// Reject documents whose cleaned text equals an earlier one (`exact-duplicate`).
+    pub exact: bool,
+    /// Reject near duplicates (`near-duplicate`).
+    pub near: bool,
+    /// MinHash values per signature; must equal `bands * rows`.
+    pub num_hashes: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// Signature values per band.
+    pub rows: usize,
+    /// A candidate pair is a duplicate when its estimated Jaccard similarity reaches this...
+    pub min_jaccard: f64,
+    /// ... or the estimated containment of the smaller document in the larger reaches this
+    /// (truncated copies) while the Jaccard similarity is at least `min_jaccard_contained`.
+    pub min_containment: f64,
+    pub min_jaccard_contained: f64,
+    /// Buckets larger than this link each member only to the bucket's first members.
+    pub max_bucket_pairs: usize,
+}
+
+impl Default for DocumentConfig {
+    fn default() -> Self {
+        DocumentConfig {
+            exact: true,
+            near: true,
+            num_hashes: 128,
+            bands: 64,
+            rows: 2,
+            min_jaccard: 0.5,
+            min_containment: 0.85,
+            min_jaccard_contained: 0.35,
+            max_bucket_pairs: 64,
+        }
+    }
+}
+
+impl DedupConfig {
+    /// Check values that serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| {
+            Err(Error::Config {
+                origin: "[dedup]".into(),
+                message: m,
+            })
+        };
+        let d = &self.document;
+        if self.word_ngram == 0 || self.char_ngram == 0 {
+            return bad("word_ngram and char_ngram must be at least 1".into());
+        }
+        if d.bands == 0 || d.rows == 0 || d.bands * d.rows != d.num_hashes {
+            return bad(format!(
+                "document.bands ({}) x document.rows ({}) must equal document.num_hashes ({})",
+                d.bands, d.rows, d.num_hashes
+            ));
+        }
+        let p = &self.passage;
+        if p.near_bands == 0 || p.near_rows == 0 || p.near_bands * p.near_rows > 256 {
+            return bad("passage.near_bands x passage.near_rows must be between 1 and 256".into());
+        }
+        if d.rows > 64 || d.num_hashes > 4096 {
+            return bad("document.rows must be <= 64 and num_hashes <= 4096".into());
+        }
+        for (name, v) in [
+            ("document.min_jaccard", d.min_jaccard),
+            ("document.min_containment", d.min_containment),
+            ("document.min_jaccard_contained", d.min_jaccard_contained),
+            ("passage.near_min_jaccard", p.near_min_jaccard),
+            ("passage.near_min_containment", p.near_min_containment),
+            (
+                "passage.near_min_jaccard_contained",
+                p.near_min_jaccard_contained,
+            ),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(format!("{name} must be between 0 and 1, not {v}"));
+            }
+        }
+        Ok(())
+    }
 }

@@ -2,5 +2,6 @@
 //! subcommand or one invariant by running the real `rinse` binary.
 mod util;
 
+mod dedup;
 mod eval;
 mod run;

@@ -1,0 +1,348 @@
+//! Phase 3 of dedup: document verdicts. Exact duplicates by hash of the cleaned text (in
+//! input order); near duplicates by LSH over MinHash band hashes → candidate pairs →
+//! verification against the stored signatures → union-find clusters that keep their
+//! first document. Each step is a function from plain data to plain data.
+use super::cluster::UnionFind;
+use super::minhash::{self, MinHasher, Similarity};
+use super::passage::{IdMap, PassageIndex};
+use super::sketch::ShortPassage;
+use super::DocumentConfig;
+use crate::error::Result;
+use rayon::prelude::*;
+
+/// First document of each exact hash, fed in input order.
+#[derive(Default)]
+pub struct ExactIndex {
+    map: IdMap<u32>,
+}
+
+impl ExactIndex {
+    /// Record `doc` with `hash`; returns the earlier document with the same hash, if any.
+    pub fn observe(&mut self, doc: u32, hash: u64) -> Option<u32> {
+        match self.map.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(doc);
+                None
+            }
+        }
+    }
+
+    pub fn entries(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.map.capacity() * (8 + 4 + 1)
+    }
+}
+
+/// The final signature of a document: the long-passage signature lowered by the short
+/// passages that are not boilerplate. Returns the number of shingles in the set.
+pub fn final_signature(
+    minhasher: &MinHasher,
+    sig: &mut [u32],
+    long_shingles: u32,
+    short: &[ShortPassage],
+    passages: &PassageIndex,
+) -> u32 {
+    let mut n = long_shingles;
+    for sp in short {
+        if !passages.is_boilerplate(sp.hash, sp.words) {
+            minhasher.update(sig, &sp.shingles);
+            n += sp.shingles.len() as u32;
+        }
+    }
+    n
+}
+
+/// Band hashes of every document (`bands` per document, row-major); documents without a
+/// signature (exact duplicates, no shingles) are inactive.
+pub struct BandIndex {
+    pub bands: usize,
+    pub hashes: Vec<u32>,
+    pub active: Vec<bool>,
+}
+
+impl BandIndex {
+    pub fn new(bands: usize) -> Self {
+        BandIndex {
+            bands,
+            hashes: Vec::new(),
+            active: Vec::new(),
+        }
+    }
+
+    /// Append the next document's bands (`None`: inactive).
+    pub fn push(&mut self, sig: Option<&[u32]>, rows: usize) {
+        match sig {
+            Some(s) => {
+                minhash::band_hashes(s, self.bands, rows, &mut self.hashes);
+                self.active.push(true);
+            }
+            None => {
+                self.hashes.extend(std::iter::repeat(0).take(self.bands));
+                self.active.push(false);
+            }
+        }
+    }
+
+    pub fn docs(&self) -> usize {
+        self.active.len()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.hashes.len() * 4 + self.active.len()
+    }
+}
+
+/// Candidate pairs `(a, b)`, `a < b`, sharing at least one band, sorted and unique.
+/// A bucket of more than `max_bucket` documents links each member to the bucket's first
+/// `max_bucket` members only (bounded work on pathological buckets).
+pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
+    let n = index.docs();
+    let max_bucket = max_bucket.max(2);
+    let per_band: Vec<Vec<(u32, u32)>> = (0..index.bands)
+        .into_par_iter()
+        .map(|band| {
+            let mut keys: Vec<(u32, u32)> = (0..n)
+                .filter(|&d| index.active[d])
+                .map(|d| (index.hashes[d * index.bands + band], d as u32))
+                .collect();
+            keys.sort_unstable();
+            let mut pairs = Vec::new();
+            let mut i = 0;
+            while i < keys.len() {
+                let mut j = i + 1;
+                while j < keys.len() && keys[j].0 == keys[i].0 {
+                    j += 1;
+                }
+                let bucket = &keys[i..j];
+                for (x, &(_, b)) in bucket.iter().enumerate().skip(1) {
+                    for &(_, a) in &bucket[..x.min(max_bucket)] {
+                        pairs.push((a, b));
+                    }
+                }
+                i = j;
+            }
+            pairs
+        })
+        .collect();
+    let mut all: Vec<(u32, u32)> = per_band.into_iter().flatten().collect();
+    all.par_sort_unstable();
+    all.dedup();
+    all
+}
+
+/// Does a measured similarity make a pair duplicates?
+pub fn is_duplicate(sim: &Similarity, cfg: &DocumentConfig) -> bool {
+    sim.jaccard >= cfg.min_jaccard
+        || (sim.containment >= cfg.min_containment && sim.jaccard >= cfg.min_jaccard_contained)
+}
+
+/// A document's signature and shingle count, by document index.
+pub type SigLookup<'a> = dyn Fn(u32) -> Result<(Vec<u32>, u32)> + Sync + 'a;
+
+/// Measure every candidate pair from the stored signatures; keep the duplicates.
+pub fn verify(
+    pairs: &[(u32, u32)],
+    sigs: &SigLookup<'_>,
+    cfg: &DocumentConfig,
+) -> Result<Vec<(u32, u32, Similarity)>> {
+    let chunks: Vec<Result<Vec<(u32, u32, Similarity)>>> = pairs
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut out = Vec::new();
+            let mut cached: Option<(u32, Vec<u32>, u32)> = None;
+            for &(a, b) in chunk {
+                if cached.as_ref().map(|c| c.0) != Some(a) {
+                    let (s, n) = sigs(a)?;
+                    cached = Some((a, s, n));
+                }
+                let Some((_, sa, na)) = cached.as_ref() else {
+                    continue;
+                };
+                let (sb, nb) = sigs(b)?;
+                let sim = minhash::similarity(sa, *na, &sb, nb);
+                if is_duplicate(&sim, cfg) {
+                    out.push((a, b, sim));
+                }
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut all = Vec::new();
+    for c in chunks {
+        all.extend(c?);
+    }
+    Ok(all)
+}
+
+/// Why a document is rejected by dedup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DocVerdict {
+    Keep,
+    Exact { of: u32 },
+    Near { of: u32, similarity: Similarity },
+}
+
+/// Cluster statistics for the report.
+#[derive(Clone, Debug, Default)]
+pub struct Clusters {
+    /// Clusters with at least two members (exact and near duplicates together).
+    pub count: usize,
+    /// Cluster size → number of clusters.
+    pub sizes: std::collections::BTreeMap<usize, usize>,
+    /// The largest clusters: (size, member indices, first is the survivor).
+    pub largest: Vec<(usize, Vec<u32>)>,
+}
+
+/// Union-find over exact links and verified pairs; every document that is not the first
+/// of its cluster becomes a duplicate of that first document.
+pub fn clusters(
+    exact_of: &[Option<u32>],
+    verified: &[(u32, u32, Similarity)],
+    sigs: &SigLookup<'_>,
+    largest: usize,
+) -> Result<(Vec<DocVerdict>, Clusters)> {
+    let n = exact_of.len();
+    let mut uf = UnionFind::new(n);
+    for &(a, b, _) in verified {
+        uf.union(a, b);
+    }
+    // Exact duplicates join the cluster of their first copy (they have no signature).
+    let mut verdicts = vec![DocVerdict::Keep; n];
+    let roots: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
+    let mut members: Vec<u32> = vec![0; n];
+    for (d, of) in exact_of.iter().enumerate() {
+        let root = match of {
+            Some(f) => roots[*f as usize],
+            None => roots[d],
+        };
+        members[root as usize] += 1;
+        if of.is_some() {
+            verdicts[d] = DocVerdict::Exact { of: root };
+        } else if root != d as u32 {
+            let (sr, nr) = sigs(root)?;
+            let (sd, nd) = sigs(d as u32)?;
+            verdicts[d] = DocVerdict::Near {
+                of: root,
+                similarity: minhash::similarity(&sr, nr, &sd, nd),
+            };
+        }
+    }
+    let mut stats = Clusters::default();
+    let mut big: Vec<(usize, u32)> = Vec::new();
+    for (root, &m) in members.iter().enumerate() {
+        if m >= 2 {
+            stats.count += 1;
+            *stats.sizes.entry(m as usize).or_default() += 1;
+            big.push((m as usize, root as u32));
+        }
+    }
+    big.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    big.truncate(largest);
+    for (size, root) in big {
+        let list: Vec<u32> = (0..n as u32)
+            .filter(|&d| {
+                let r = match exact_of[d as usize] {
+                    Some(f) => roots[f as usize],
+                    None => roots[d as usize],
+                };
+                r == root
+            })
+            .take(20)
+            .collect();
+        stats.largest.push((size, list));
+    }
+    Ok((verdicts, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random-ish 32-bit shingles.
+    fn set(range: std::ops::Range<u32>, salt: u32) -> Vec<u32> {
+        range
+            .map(|x| (x ^ salt).wrapping_mul(0x9E37_79B1).rotate_left(13) ^ salt)
+            .collect()
+    }
+
+    fn exact_jaccard(a: &[u32], b: &[u32]) -> f64 {
+        let sa: std::collections::BTreeSet<_> = a.iter().collect();
+        let sb: std::collections::BTreeSet<_> = b.iter().collect();
+        let inter = sa.intersection(&sb).count() as f64;
+        inter / ((sa.len() + sb.len()) as f64 - inter)
+    }
+
+    /// LSH + verification against brute force: every pair with exact Jaccard >= 0.6 is
+    /// found, and no pair below 0.2 is.
+    #[test]
+    fn lsh_agrees_with_brute_force_similarity() {
+        let cfg = DocumentConfig::default();
+        let mh = MinHasher::new(cfg.num_hashes, 11);
+        // 30 base sets, and for each one copies with a growing share of replaced shingles.
+        let mut docs: Vec<Vec<u32>> = Vec::new();
+        for base in 0..30u32 {
+            let orig = set(0..400, base * 7919 + 1);
+            docs.push(orig.clone());
+            for (k, frac) in [0.05, 0.2, 0.5, 0.9].iter().enumerate() {
+                let mut copy = orig.clone();
+                let cut = (400.0 * frac) as usize;
+                let fresh = set(0..cut as u32, 1_000_003 * (base + 1) + k as u32);
+                copy[..cut].copy_from_slice(&fresh);
+                docs.push(copy);
+            }
+        }
+        let sigs: Vec<Vec<u32>> = docs
+            .iter()
+            .map(|d| {
+                let mut s = mh.empty();
+                mh.update(&mut s, d);
+                s
+            })
+            .collect();
+        let mut bands = BandIndex::new(cfg.bands);
+        for s in &sigs {
+            bands.push(Some(s), cfg.rows);
+        }
+        let lookup = |d: u32| Ok((sigs[d as usize].clone(), docs[d as usize].len() as u32));
+        let pairs = candidates(&bands, cfg.max_bucket_pairs);
+        let found = verify(&pairs, &lookup, &cfg).unwrap();
+        let found: std::collections::BTreeSet<(u32, u32)> =
+            found.iter().map(|&(a, b, _)| (a, b)).collect();
+        let mut checked_high = 0;
+        for a in 0..docs.len() {
+            for b in a + 1..docs.len() {
+                let j = exact_jaccard(&docs[a], &docs[b]);
+                let hit = found.contains(&(a as u32, b as u32));
+                if j >= 0.6 {
+                    checked_high += 1;
+                    assert!(hit, "pair ({a},{b}) with J={j:.2} missed");
+                }
+                if j < 0.2 {
+                    assert!(!hit, "pair ({a},{b}) with J={j:.2} reported");
+                }
+            }
+        }
+        assert!(checked_high >= 60, "{checked_high}");
+    }
+
+    #[test]
+    fn clusters_keep_the_first_document() {
+        let sim = Similarity {
+            jaccard: 0.9,
+            containment: 0.9,
+        };
+        let sigs = |_d: u32| Ok((vec![1u32, 2, 3], 3u32));
+        let exact_of = vec![None, None, Some(0), None];
+        let (v, stats) = clusters(&exact_of, &[(1, 3, sim), (0, 1, sim)], &sigs, 5).unwrap();
+        assert_eq!(v[0], DocVerdict::Keep);
+        assert!(matches!(v[1], DocVerdict::Near { of: 0, .. }));
+        assert_eq!(v[2], DocVerdict::Exact { of: 0 });
+        assert!(matches!(v[3], DocVerdict::Near { of: 0, .. }));
+        assert_eq!(stats.count, 1);
+        assert_eq!(stats.largest[0], (4, vec![0, 1, 2, 3]));
+    }
+}

@@ -1,0 +1,242 @@
+//! Near-repeat passages (`dup-passage-near`): a small MinHash per long passage, LSH bands
+//! looked up in input order against the passages seen before, each candidate verified
+//! (Jaccard, or containment for a truncated copy). The first occurrence stays.
+//!
+//! Fed in input order, so the decisions are final as soon as a document is observed and
+//! do not depend on scheduling. Memory: per indexed passage `bands` map entries (4-byte
+//! band key, 4-byte slot), its signature kept as 16-bit values (`2 × hashes` bytes; two
+//! different minima agree on 16 bits with probability 2^-16, a negligible bias) and 12
+//! bytes of position; passages found to be repeats are not indexed.
+use super::minhash::{self, Similarity};
+use super::passage::{IdMap, IdMap32};
+use crate::document::{DupRef, Removal};
+use std::sync::Arc;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// A passage's small signature, computed with the document's sketch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassageSig {
+    /// Index of the passage in its document.
+    pub passage: u32,
+    pub shingles: u32,
+    pub sig: Vec<u32>,
+}
+
+/// Thresholds of the near-passage index.
+#[derive(Clone, Copy, Debug)]
+pub struct NearParams {
+    pub bands: usize,
+    pub rows: usize,
+    pub min_jaccard: f64,
+    pub min_containment: f64,
+    pub min_jaccard_contained: f64,
+}
+
+/// A later passage that repeats an earlier one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NearRepeat {
+    pub passage: u32,
+    pub of_doc: u32,
+    pub of_passage: u32,
+    pub similarity: f64,
+}
+
+pub const RULE_NEAR: &str = "dup-passage-near";
+
+/// Containment is estimated from 16 values and the set sizes: too noisy for tiny sets
+/// (list items sharing a tail), so the containment path needs this many shingles in the
+/// smaller passage.
+const CONTAINED_MIN_SHINGLES: u32 = 16;
+
+pub struct NearPassages {
+    p: NearParams,
+    keys: IdMap32<u32>,
+    sigs: Vec<u16>,
+    slots: Vec<(u32, u32, u32)>,
+    found: IdMap<Vec<NearRepeat>>,
+    repeats: u64,
+    rule: Arc<str>,
+    category: Arc<str>,
+}
+
+impl NearPassages {
+    pub fn new(p: NearParams) -> Self {
+        NearPassages {
+            p,
+            keys: IdMap32::default(),
+            sigs: Vec::new(),
+            slots: Vec::new(),
+            found: IdMap::default(),
+            repeats: 0,
+            rule: RULE_NEAR.into(),
+            category: "duplicate".into(),
+        }
+    }
+
+    fn band_key(&self, sig: &[u32], band: usize) -> u32 {
+        let lo = (band * self.p.rows).min(sig.len());
+        let hi = ((band + 1) * self.p.rows).min(sig.len()).min(lo + 64);
+        let mut bytes = [0u8; 4 * 64];
+        for (j, v) in sig[lo..hi].iter().enumerate() {
+            bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        xxh3_64_with_seed(&bytes[..(hi - lo) * 4], band as u64 + 1) as u32
+    }
+
+    /// Look up and index the long passages of document `doc` (input order). `skip`
+    /// says which passages are already removed (exact repeats, boilerplate).
+    pub fn observe(&mut self, doc: u32, passages: &[PassageSig], skip: &dyn Fn(u32) -> bool) {
+        let k = self.p.bands * self.p.rows;
+        let mut repeats = Vec::new();
+        for ps in passages {
+            if skip(ps.passage) || ps.sig.len() != k || ps.shingles == 0 {
+                continue;
+            }
+            let keys: Vec<u32> = (0..self.p.bands)
+                .map(|b| self.band_key(&ps.sig, b))
+                .collect();
+            let mut cands: Vec<u32> = keys
+                .iter()
+                .filter_map(|key| self.keys.get(key).copied())
+                .collect();
+            cands.sort_unstable();
+            cands.dedup();
+            let mut best: Option<(u32, Similarity)> = None;
+            for &slot in &cands {
+                let s = slot as usize;
+                let (_, _, n) = self.slots[s];
+                let sim = similarity16(&self.sigs[s * k..(s + 1) * k], n, &ps.sig, ps.shingles);
+                let ok = sim.jaccard >= self.p.min_jaccard
+                    || (sim.containment >= self.p.min_containment
+                        && sim.jaccard >= self.p.min_jaccard_contained
+                        && n.min(ps.shingles) >= CONTAINED_MIN_SHINGLES);
+                let better = match best {
+                    None => true,
+                    Some((_, b)) => sim.jaccard > b.jaccard,
+                };
+                if ok && better {
+                    best = Some((slot, sim));
+                }
+            }
+            if let Some((slot, sim)) = best {
+                let (of_doc, of_passage, _) = self.slots[slot as usize];
+                repeats.push(NearRepeat {
+                    passage: ps.passage,
+                    of_doc,
+                    of_passage,
+                    similarity: sim.jaccard,
+                });
+                continue;
+            }
+            let slot = self.slots.len() as u32;
+            self.slots.push((doc, ps.passage, ps.shingles));
+            self.sigs.extend(ps.sig.iter().map(|&v| v as u16));
+            for &key in &keys {
+                self.keys.entry(key).or_insert(slot);
+            }
+        }
+        if !repeats.is_empty() {
+            self.repeats += repeats.len() as u64;
+            self.found.insert(doc as u64, repeats);
+        }
+    }
+
+    /// The near-repeat removals of document `doc`; `span` gives a passage's byte span.
+    pub fn removals(
+        &self,
+        doc: u32,
+        span: &dyn Fn(u32) -> Option<(usize, usize)>,
+        id_of: &dyn Fn(u32) -> String,
+    ) -> Vec<Removal> {
+        let Some(list) = self.found.get(&(doc as u64)) else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter_map(|r| {
+                let (start, end) = span(r.passage)?;
+                Some(Removal {
+                    start,
+                    end,
+                    rule: self.rule.clone(),
+                    category: self.category.clone(),
+                    dup_of: Some(DupRef {
+                        doc: id_of(r.of_doc),
+                        passage: Some(r.of_passage as usize),
+                        similarity: Some((r.similarity * 1e4).round() / 1e4),
+                    }),
+                })
+            })
+            .collect()
+    }
+
+    pub fn indexed(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn repeats(&self) -> u64 {
+        self.repeats
+    }
+
+    /// Approximate bytes held.
+    pub fn bytes(&self) -> usize {
+        self.keys.capacity() * (4 + 4 + 1) + self.sigs.capacity() * 2 + self.slots.capacity() * 12
+    }
+}
+
+/// [`minhash::similarity`] against a signature stored as 16-bit values.
+fn similarity16(stored: &[u16], n_stored: u32, sig: &[u32], n: u32) -> Similarity {
+    let k = stored.len().min(sig.len());
+    let equal = stored
+        .iter()
+        .zip(sig)
+        .filter(|(a, b)| **a == **b as u16)
+        .count();
+    minhash::estimate(equal, k, n_stored, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::minhash::MinHasher;
+
+    fn sig(m: &MinHasher, shingles: &[u32], passage: u32) -> PassageSig {
+        let mut s = m.empty();
+        m.update(&mut s, shingles);
+        PassageSig {
+            passage,
+            shingles: shingles.len() as u32,
+            sig: s,
+        }
+    }
+
+    #[test]
+    fn an_edited_copy_is_a_near_repeat_of_the_first() {
+        let p = NearParams {
+            bands: 8,
+            rows: 2,
+            min_jaccard: 0.6,
+            min_containment: 0.85,
+            min_jaccard_contained: 0.4,
+        };
+        let m = MinHasher::new(16, 5);
+        let base: Vec<u32> = (0..60u32).map(|x| x.wrapping_mul(0x9E37_79B1)).collect();
+        let mut edited = base.clone();
+        edited[30] = 7;
+        let other: Vec<u32> = (1000..1060u32)
+            .map(|x| x.wrapping_mul(0x85EB_CA77))
+            .collect();
+        let mut ix = NearPassages::new(p);
+        ix.observe(0, &[sig(&m, &base, 0), sig(&m, &other, 1)], &|_| false);
+        ix.observe(1, &[sig(&m, &edited, 0), sig(&m, &base[..30], 1)], &|_| {
+            false
+        });
+        let id = |d: u32| format!("d{d}");
+        let span = |p: u32| Some((p as usize * 10, p as usize * 10 + 5));
+        assert!(ix.removals(0, &span, &id).is_empty());
+        let r = ix.removals(1, &span, &id);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(r[0].dup_of.as_ref().unwrap().doc, "d0");
+        assert_eq!(r[0].dup_of.as_ref().unwrap().passage, Some(0));
+        assert_eq!(ix.indexed(), 2);
+    }
+}

@@ -1,0 +1,226 @@
+//! Phase 2 of dedup: the passage index. Fed in input order with every document's passage
+//! hashes, it records each hash's first occurrence and the number of documents it occurs
+//! in; afterwards it decides, per document, which passages are later repeats
+//! (`dup-passage-exact`) or cross-document boilerplate (`boilerplate-passage`).
+use super::sketch::PassageSketch;
+use super::{BoilerplateConfig, KeepPolicy, PassageConfig};
+use crate::document::{DupRef, Removal};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+/// A hasher for keys that already are well-mixed 64-bit hashes.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Spread the bits: hashbrown takes its control byte from the top bits.
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// The same for 32-bit keys.
+pub type IdMap32<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+
+/// First occurrence and document count of one passage hash (16 bytes).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    doc: u32,
+    passage: u32,
+    docs: u32,
+    last_doc: u32,
+}
+
+/// Rule ids of passage removals.
+pub const RULE_EXACT: &str = "dup-passage-exact";
+pub const RULE_BOILERPLATE: &str = "boilerplate-passage";
+
+/// Every passage hash seen, in input order.
+pub struct PassageIndex {
+    map: IdMap<Entry>,
+    passage: PassageConfig,
+    boilerplate: BoilerplateConfig,
+    rule_exact: Arc<str>,
+    rule_boilerplate: Arc<str>,
+    category_dup: Arc<str>,
+    category_boilerplate: Arc<str>,
+}
+
+impl PassageIndex {
+    pub fn new(passage: &PassageConfig, boilerplate: &BoilerplateConfig) -> Self {
+        PassageIndex {
+            map: IdMap::default(),
+            passage: passage.clone(),
+            boilerplate: boilerplate.clone(),
+            rule_exact: RULE_EXACT.into(),
+            rule_boilerplate: RULE_BOILERPLATE.into(),
+            category_dup: "duplicate".into(),
+            category_boilerplate: "boilerplate".into(),
+        }
+    }
+
+    /// Record the passages of document `doc`. Must be called in input order.
+    pub fn observe(&mut self, doc: u32, passages: &[PassageSketch]) {
+        for (p, ps) in passages.iter().enumerate() {
+            let e = self.map.entry(ps.hash).or_insert(Entry {
+                doc,
+                passage: p as u32,
+                docs: 0,
+                last_doc: u32::MAX,
+            });
+            if e.last_doc != doc {
+                e.docs = e.docs.saturating_add(1);
+                e.last_doc = doc;
+            }
+        }
+    }
+
+    /// Is this passage boilerplate (short, in many documents)? Final once every
+    /// document was observed.
+    pub fn is_boilerplate(&self, hash: u64, words: u32) -> bool {
+        self.boilerplate.enabled
+            && words as usize <= self.boilerplate.max_words
+            && self
+                .map
+                .get(&hash)
+                .is_some_and(|e| e.docs >= self.boilerplate.min_docs)
+    }
+
+    /// The passage removals of document `doc`; `id_of` names a document by its index.
+    pub fn removals(
+        &self,
+        doc: u32,
+        passages: &[PassageSketch],
+        id_of: &dyn Fn(u32) -> String,
+    ) -> Vec<Removal> {
+        let mut out = Vec::new();
+        for (p, ps) in passages.iter().enumerate() {
+            let Some(e) = self.map.get(&ps.hash) else {
+                continue;
+            };
+            let first = e.doc == doc && e.passage == p as u32;
+            let (rule, category) = if self.is_boilerplate(ps.hash, ps.words) {
+                if first && self.boilerplate.keep == KeepPolicy::First {
+                    continue;
+                }
+                (&self.rule_boilerplate, &self.category_boilerplate)
+            } else if self.passage.exact && !first && ps.words as usize >= self.passage.min_words {
+                (&self.rule_exact, &self.category_dup)
+            } else {
+                continue;
+            };
+            out.push(Removal {
+                start: ps.start,
+                end: ps.end,
+                rule: rule.clone(),
+                category: category.clone(),
+                dup_of: (!first).then(|| DupRef {
+                    doc: id_of(e.doc),
+                    passage: Some(e.passage as usize),
+                    similarity: Some(1.0),
+                }),
+            });
+        }
+        out
+    }
+
+    /// Is passage `p` of document `doc` (with `hash`) the first occurrence of its text?
+    pub fn is_first(&self, hash: u64, doc: u32, p: u32) -> bool {
+        match self.map.get(&hash) {
+            Some(e) => e.doc == doc && e.passage == p,
+            None => true,
+        }
+    }
+
+    /// Distinct passage hashes held.
+    pub fn entries(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Approximate bytes held by the index.
+    pub fn bytes(&self) -> usize {
+        self.map.capacity() * (8 + std::mem::size_of::<Entry>() + 1)
+    }
+
+    /// Distinct passages that are boilerplate.
+    pub fn boilerplate_passages(&self) -> usize {
+        if !self.boilerplate.enabled {
+            return 0;
+        }
+        self.map
+            .values()
+            .filter(|e| e.docs >= self.boilerplate.min_docs)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ps(hash: u64, words: u32) -> PassageSketch {
+        PassageSketch {
+            start: 0,
+            end: 1,
+            hash,
+            words,
+        }
+    }
+
+    fn index(min_docs: u32, keep: KeepPolicy) -> PassageIndex {
+        PassageIndex::new(
+            &PassageConfig {
+                exact: true,
+                min_words: 3,
+                ..PassageConfig::default()
+            },
+            &BoilerplateConfig {
+                enabled: true,
+                max_words: 2,
+                min_docs,
+                keep,
+            },
+        )
+    }
+
+    #[test]
+    fn later_repeats_are_removed_first_stays() {
+        let mut ix = index(100, KeepPolicy::None);
+        ix.observe(0, &[ps(1, 5), ps(1, 5)]);
+        ix.observe(1, &[ps(1, 5), ps(2, 1)]);
+        let id = |d: u32| format!("d{d}");
+        let r0 = ix.removals(0, &[ps(1, 5), ps(1, 5)], &id);
+        assert_eq!(r0.len(), 1);
+        assert_eq!(r0[0].dup_of.as_ref().unwrap().passage, Some(0));
+        let r1 = ix.removals(1, &[ps(1, 5), ps(2, 1)], &id);
+        assert_eq!(r1.len(), 1);
+        assert_eq!(r1[0].dup_of.as_ref().unwrap().doc, "d0");
+    }
+
+    #[test]
+    fn boilerplate_goes_everywhere_or_keeps_first() {
+        for (keep, first_removed) in [(KeepPolicy::None, 1), (KeepPolicy::First, 0)] {
+            let mut ix = index(2, keep);
+            ix.observe(0, &[ps(9, 1)]);
+            ix.observe(1, &[ps(9, 1)]);
+            let id = |d: u32| format!("d{d}");
+            assert_eq!(ix.removals(0, &[ps(9, 1)], &id).len(), first_removed);
+            let r = ix.removals(1, &[ps(9, 1)], &id);
+            assert_eq!(&*r[0].rule, RULE_BOILERPLATE);
+            assert_eq!(ix.boilerplate_passages(), 1);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! One dedup run over a corpus, driven by the pipeline in three calls:
+//! [`DedupRun::observe`] each sketched document in input order (spilling it to a temporary
+//! file), [`DedupRun::decide`] once after the last one (signatures → candidates →
+//! clusters), and [`DedupRun::apply`] to re-read the spill and emit every document's
+//! verdict in input order.
+//!
+//! Memory held per document until the end: its id, 8 bytes of exact-duplicate link, and
+//! `bands × 4` bytes of band hashes; plus ~35 bytes per distinct passage hash, ~13 per
+//! distinct document hash and the near-passage index (see `near_passage`). Texts and
+//! signatures live in the temporary files.
+use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
+use super::near_passage::{NearParams, NearPassages, PassageSig};
+use super::passage::PassageIndex;
+use super::sketch::{PassageSketch, Sketcher};
+use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
+use super::DedupConfig;
+use crate::document::{Document, Rejection};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+mod apply;
+mod report;
+
+/// What the parallel per-document phase hands to the in-order phase.
+pub struct Sketched {
+    pub id: String,
+    pub lang: Option<&'static str>,
+    pub exact: u64,
+    pub passages: Vec<PassageSketch>,
+    /// Small signatures of the long passages.
+    pub passage_sigs: Vec<PassageSig>,
+    /// The encoded document (for the spill).
+    pub spill: Vec<u8>,
+    /// The encoded signature part of the sketch.
+    pub sig: Vec<u8>,
+}
+
+/// Sketch and encode one document: a pure function, run in parallel.
+pub fn sketch_doc(sketcher: &Sketcher, doc: Document, text_field: &str) -> Sketched {
+    let mut sk = sketcher.sketch(&doc);
+    let sig = spill::encode_sig(&sk);
+    let passage_sigs = std::mem::take(&mut sk.passage_sigs);
+    let id = doc.id.clone();
+    let lang = doc.lang;
+    let spill = spill::encode_doc(doc, &sk.passages, text_field);
+    Sketched {
+        id,
+        lang,
+        exact: sk.exact,
+        passages: sk.passages,
+        passage_sigs,
+        spill,
+        sig,
+    }
+}
+
+/// A document's fate after dedup, ready to write: kept records are already serialized.
+pub enum Applied {
+    /// A kept record's JSON line and the byte length of its output text.
+    Kept {
+        line: Vec<u8>,
+        text_bytes: u64,
+    },
+    Rejected(Box<Rejection>),
+}
+
+/// Passages and bytes removed per passage rule, for one document.
+type PassageCounts = [(u64, u64); 3];
+
+/// A final signature and its shingle count.
+type FinalSig = (Vec<u32>, u32);
+
+/// The decisions of [`DedupRun::decide`].
+pub struct Decisions {
+    verdicts: Vec<DocVerdict>,
+    clusters: Clusters,
+    candidates: usize,
+    verified: usize,
+    band_bytes: usize,
+    signature_bytes: u64,
+}
+
+pub struct DedupRun {
+    cfg: DedupConfig,
+    pub sketcher: Sketcher,
+    _temps: TempFiles,
+    spill_path: PathBuf,
+    sketch_path: PathBuf,
+    sig_path: PathBuf,
+    spill: Option<FrameWriter>,
+    sketches: Option<FrameWriter>,
+    spill_bytes: u64,
+    sketch_bytes: u64,
+    ids: Vec<Box<str>>,
+    exact_of: Vec<Option<u32>>,
+    exact: ExactIndex,
+    passages: PassageIndex,
+    near: Option<NearPassages>,
+    langs: Vec<&'static str>,
+    seconds: Vec<(&'static str, f64)>,
+    removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
+}
+
+impl DedupRun {
+    /// Prepare a run whose temporary files live in `dir` (the output directory).
+    pub fn create(cfg: &DedupConfig, dir: &Path) -> Result<DedupRun> {
+        cfg.validate()?;
+        let mut temps = TempFiles::new();
+        let spill_path = temps.path(dir, "documents");
+        let sketch_path = temps.path(dir, "sketches");
+        let sig_path = temps.path(dir, "signatures");
+        Ok(DedupRun {
+            spill: Some(FrameWriter::create(&spill_path)?),
+            sketches: Some(FrameWriter::create(&sketch_path)?),
+            cfg: cfg.clone(),
+            sketcher: Sketcher::new(cfg),
+            _temps: temps,
+            spill_path,
+            sketch_path,
+            sig_path,
+            spill_bytes: 0,
+            sketch_bytes: 0,
+            ids: Vec::new(),
+            exact_of: Vec::new(),
+            exact: ExactIndex::default(),
+            passages: PassageIndex::new(&cfg.passage, &cfg.boilerplate),
+            near: cfg.passage.near.then(|| {
+                NearPassages::new(NearParams {
+                    bands: cfg.passage.near_bands,
+                    rows: cfg.passage.near_rows,
+                    min_jaccard: cfg.passage.near_min_jaccard,
+                    min_containment: cfg.passage.near_min_containment,
+                    min_jaccard_contained: cfg.passage.near_min_jaccard_contained,
+                })
+            }),
+            langs: Vec::new(),
+            seconds: Vec::new(),
+            removed: Default::default(),
+        })
+    }
+
+    /// Record the next document in input order.
+    pub fn observe(&mut self, s: Sketched) -> Result<()> {
+        let doc = u32::try_from(self.ids.len())
+            .map_err(|_| Error::Usage("more than 4 billion documents".into()))?;
+        let first = if self.cfg.document.exact {
+            self.exact.observe(doc, s.exact)
+        } else {
+            None
+        };
+        if first.is_none() {
+            self.passages.observe(doc, &s.passages);
+            if let Some(near) = self.near.as_mut() {
+                let (ix, ps) = (&self.passages, &s.passages);
+                let skip = |p: u32| match ps.get(p as usize) {
+                    Some(x) => !ix.is_first(x.hash, doc, p),
+                    None => true,
+                };
+                near.observe(doc, &s.passage_sigs, &skip);
+            }
+        }
+        self.exact_of.push(first);
+        self.ids.push(s.id.into_boxed_str());
+        if let Some(l) = s.lang {
+            if !self.langs.contains(&l) {
+                self.langs.push(l);
+            }
+        }
+        let (Some(spill), Some(sketches)) = (self.spill.as_mut(), self.sketches.as_mut()) else {
+            return Err(Error::Usage("dedup: document observed after decide".into()));
+        };
+        spill.write(&s.spill)?;
+        sketches.write(&s.sig)
+    }
+
+    /// Documents observed.
+    pub fn docs(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Phases 2-3: final signatures and band hashes, candidates, verification, clusters.
+    pub fn decide(&mut self, pool: &rayon::ThreadPool) -> Result<Decisions> {
+        if let Some(w) = self.spill.take() {
+            self.spill_bytes = w.bytes;
+            w.finish()?;
+        }
+        if let Some(w) = self.sketches.take() {
+            self.sketch_bytes = w.bytes;
+            w.finish()?;
+        }
+        let t0 = Instant::now();
+        let dc = self.cfg.document.clone();
+        let k = dc.num_hashes;
+        let n = self.ids.len();
+        let mut bands = BandIndex::new(dc.bands);
+        let mut fixed = FrameLessWriter::create(&self.sig_path)?;
+        let mut reader = FrameReader::open(&self.sketch_path)?;
+        let mut next_doc = 0usize;
+        loop {
+            let mut batch = Vec::with_capacity(2048);
+            while batch.len() < 2048 {
+                match reader.next_record()? {
+                    Some(r) => batch.push(r),
+                    None => break,
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let base = next_doc;
+            next_doc += batch.len();
+            let this = &*self;
+            let finals: Vec<Result<Option<FinalSig>>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, rec)| {
+                        if this.exact_of.get(base + i).copied().flatten().is_some() || !dc.near {
+                            return Ok(None);
+                        }
+                        let (mut sig, long, short) = spill::decode_sig(rec)?;
+                        if sig.len() != k {
+                            return Err(Error::Usage("dedup: signature length mismatch".into()));
+                        }
+                        let count = document::final_signature(
+                            &this.sketcher.minhasher,
+                            &mut sig,
+                            long,
+                            &short,
+                            &this.passages,
+                        );
+                        Ok((count > 0).then_some((sig, count)))
+                    })
+                    .collect()
+            });
+            let mut buf = Vec::new();
+            for f in finals {
+                let f = f?;
+                buf.clear();
+                match &f {
+                    Some((sig, count)) => SigFile::encode(sig, *count, &mut buf),
+                    None => SigFile::encode(&vec![0; k], 0, &mut buf),
+                }
+                fixed.write(&buf)?;
+                bands.push(f.as_ref().map(|(s, _)| s.as_slice()), dc.rows);
+            }
+        }
+        if next_doc != n {
+            return Err(Error::Usage("dedup: sketch file is incomplete".into()));
+        }
+        let signature_bytes = fixed.finish()?;
+        self.seconds
+            .push(("signatures", t0.elapsed().as_secs_f64()));
+
+        let t0 = Instant::now();
+        let pairs = pool.install(|| document::candidates(&bands, dc.max_bucket_pairs));
+        self.seconds
+            .push(("candidates", t0.elapsed().as_secs_f64()));
+
+        let t0 = Instant::now();
+        let sigs = SigFile::open(&self.sig_path, k)?;
+        let lookup = |d: u32| sigs.get(d);
+        if let Some(path) = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS") {
+            let mut all = dc.clone();
+            all.min_jaccard = 0.0;
+            let measured = pool.install(|| document::verify(&pairs, &lookup, &all))?;
+            let mut text = String::new();
+            for (a, b, s) in measured {
+                text += &format!(
+                    "{} {} {:.4} {:.4}\n",
+                    self.ids[a as usize], self.ids[b as usize], s.jaccard, s.containment
+                );
+            }
+            std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        }
+        let verified = pool.install(|| document::verify(&pairs, &lookup, &dc))?;
+        self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
+
+        let t0 = Instant::now();
+        let (verdicts, clusters) = document::clusters(&self.exact_of, &verified, &lookup, 10)?;
+        self.seconds.push(("clusters", t0.elapsed().as_secs_f64()));
+        Ok(Decisions {
+            verdicts,
+            clusters,
+            candidates: pairs.len(),
+            verified: verified.len(),
+            band_bytes: bands.bytes(),
+            signature_bytes,
+        })
+    }
+}
+
+/// Writes the fixed-size signature records back to back.
+struct FrameLessWriter {
+    path: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    bytes: u64,
+}
+
+impl FrameLessWriter {
+    fn create(path: &Path) -> Result<Self> {
+        let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        Ok(FrameLessWriter {
+            path: path.to_path_buf(),
+            out: std::io::BufWriter::with_capacity(1 << 20, f),
+            bytes: 0,
+        })
+    }
+
+    fn write(&mut self, b: &[u8]) -> Result<()> {
+        use std::io::Write;
+        self.bytes += b.len() as u64;
+        self.out.write_all(b).map_err(|e| Error::io(&self.path, e))
+    }
+
+    fn finish(mut self) -> Result<u64> {
+        use std::io::Write;
+        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.bytes)
+    }
+}

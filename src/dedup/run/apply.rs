@@ -1,0 +1,239 @@
+//! Phase 4 of a dedup run: re-read the spilled documents in input order, attach each
+//! one's passage removals or turn it into a duplicate rejection, serialize in parallel.
+use super::report::round4;
+use super::{Applied, Decisions, DedupRun, PassageCounts};
+use crate::dedup::document::DocVerdict;
+use crate::dedup::minhash::Similarity;
+use crate::dedup::near_passage::RULE_NEAR;
+use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
+use crate::dedup::spill::{self, FrameReader};
+use crate::document::{Rejection, Verdict};
+use crate::error::{Error, Result};
+use crate::write::{kept_line, WriteOptions};
+use rayon::prelude::*;
+use serde_json::json;
+use std::time::Instant;
+
+impl DedupRun {
+    /// Phase 4: re-read the spilled documents and emit each one's verdict, in input order.
+    pub fn apply(
+        &mut self,
+        decisions: &Decisions,
+        pool: &rayon::ThreadPool,
+        opts: &WriteOptions,
+        emit: &mut dyn FnMut(Applied) -> Result<()>,
+    ) -> Result<()> {
+        let t0 = Instant::now();
+        let mut reader = FrameReader::open(&self.spill_path)?;
+        let mut next_doc = 0usize;
+        // A reader thread keeps the next batch of spilled documents ready.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        std::thread::scope(|scope| -> Result<()> {
+            let read = scope.spawn(move || -> Result<()> {
+                loop {
+                    let mut batch = Vec::with_capacity(1024);
+                    while batch.len() < 1024 {
+                        match reader.next_record()? {
+                            Some(r) => batch.push(r),
+                            None => break,
+                        }
+                    }
+                    if batch.is_empty() || tx.send(batch).is_err() {
+                        return Ok(());
+                    }
+                }
+            });
+            let result = self.apply_batches(rx, &mut next_doc, decisions, pool, opts, emit);
+            let read_result = read
+                .join()
+                .map_err(|_| Error::Usage("dedup spill reader panicked".into()))?;
+            result?;
+            read_result
+        })?;
+        if next_doc != self.ids.len() {
+            return Err(Error::Usage("dedup: document spill is incomplete".into()));
+        }
+        self.seconds.push(("apply", t0.elapsed().as_secs_f64()));
+        Ok(())
+    }
+
+    fn apply_batches(
+        &mut self,
+        rx: std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
+        next_doc: &mut usize,
+        decisions: &Decisions,
+        pool: &rayon::ThreadPool,
+        opts: &WriteOptions,
+        emit: &mut dyn FnMut(Applied) -> Result<()>,
+    ) -> Result<()> {
+        let text_field = opts.fields.text.as_str();
+        for batch in rx.iter() {
+            let base = *next_doc;
+            *next_doc += batch.len();
+            let this = &*self;
+            let out: Vec<Result<(Applied, PassageCounts)>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, rec)| {
+                        let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
+                        let mut counts = [(0u64, 0u64); 3];
+                        Ok(match v {
+                            Verdict::Kept(doc) => {
+                                for r in &doc.removals {
+                                    for (k, rule) in
+                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
+                                    {
+                                        if &*r.rule == *rule {
+                                            counts[k].0 += 1;
+                                            counts[k].1 += (r.end - r.start) as u64;
+                                        }
+                                    }
+                                }
+                                let (line, text_bytes) = kept_line(doc, opts);
+                                (Applied::Kept { line, text_bytes }, counts)
+                            }
+                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                        })
+                    })
+                    .collect()
+            });
+            for v in out {
+                let (v, counts) = v?;
+                for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
+                    let e = self.removed.entry(rule).or_default();
+                    e.0 += counts[k].0;
+                    e.1 += counts[k].1;
+                }
+                emit(v)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn verdict(
+        &self,
+        d: u32,
+        rec: &[u8],
+        decisions: &Decisions,
+        text_field: &str,
+    ) -> Result<Verdict> {
+        let (mut doc, passages) = spill::decode_doc(rec, &self.langs, text_field)?;
+        let id_of = |x: u32| {
+            self.ids
+                .get(x as usize)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        };
+        let (reason, of, sim) = match decisions.verdicts.get(d as usize) {
+            Some(DocVerdict::Exact { of }) => (
+                "exact-duplicate",
+                *of,
+                Similarity {
+                    jaccard: 1.0,
+                    containment: 1.0,
+                },
+            ),
+            Some(DocVerdict::Near { of, similarity }) => ("near-duplicate", *of, *similarity),
+            _ => {
+                let removals = self.passages.removals(d, &passages, &id_of);
+                let mut near_removals = Vec::new();
+                if let Some(near) = &self.near {
+                    let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));
+                    for r in near.removals(d, &span, &id_of) {
+                        if !removals.iter().any(|x| x.start == r.start) {
+                            near_removals.push(r);
+                        }
+                    }
+                }
+                let clean_len = doc.removals.len();
+                doc.removals.extend(removals);
+                doc.removals.extend(near_removals.iter().cloned());
+                if !near_removals.is_empty() && all_removed(&doc.text, &doc.removals) {
+                    // Near repeats alone never empty a document: keep them then.
+                    let n = doc.removals.len() - near_removals.len();
+                    doc.removals.truncate(n.max(clean_len));
+                }
+                if all_removed(&doc.text, &doc.removals) {
+                    let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
+                    r.detail = Some("every passage is an exact repeat or boilerplate".into());
+                    return Ok(Verdict::Rejected(r));
+                }
+                return Ok(Verdict::Kept(doc));
+            }
+        };
+        let mut r = Rejection::of(doc, reason, "dedup");
+        r.detail = Some(format!(
+            "{reason} of {} (jaccard {:.3}, containment {:.3})",
+            id_of(of),
+            sim.jaccard,
+            sim.containment
+        ));
+        r.extra.insert("dup_of".into(), json!(id_of(of)));
+        r.extra
+            .insert("similarity".into(), json!(round4(sim.jaccard)));
+        r.extra
+            .insert("containment".into(), json!(round4(sim.containment)));
+        Ok(Verdict::Rejected(r))
+    }
+}
+
+/// Do `removals` leave only whitespace of `text`? (What `apply_removals` would make
+/// of it, without building the string.)
+fn all_removed(text: &str, removals: &[crate::document::Removal]) -> bool {
+    let mut spans: Vec<(usize, usize)> = removals.iter().map(|r| (r.start, r.end)).collect();
+    spans.sort_unstable();
+    let mut pos = 0usize;
+    for (s, e) in spans {
+        if s > pos
+            && !text
+                .get(pos..s.min(text.len()))
+                .unwrap_or("")
+                .trim()
+                .is_empty()
+        {
+            return false;
+        }
+        pos = pos.max(e);
+    }
+    text.get(pos.min(text.len())..)
+        .unwrap_or("")
+        .trim()
+        .is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{apply_removals, Removal};
+
+    fn rm(start: usize, end: usize) -> Removal {
+        Removal {
+            start,
+            end,
+            rule: "r".into(),
+            category: "c".into(),
+            dup_of: None,
+        }
+    }
+
+    #[test]
+    fn all_removed_agrees_with_apply_removals() {
+        let text = "one two\n\nthree\n four ";
+        for spans in [
+            vec![],
+            vec![(0, 7)],
+            vec![(0, 7), (9, 14)],
+            vec![(9, 14), (0, 8), (15, 21)],
+            vec![(0, 21)],
+        ] {
+            let r: Vec<Removal> = spans.iter().map(|&(s, e)| rm(s, e)).collect();
+            assert_eq!(
+                all_removed(text, &r),
+                apply_removals(text, &r).trim().is_empty(),
+                "{spans:?}"
+            );
+        }
+        assert!(all_removed(text, &[rm(0, 21)]));
+    }
+}

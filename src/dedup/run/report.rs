@@ -1,0 +1,73 @@
+//! The `dedup` section of report.json: counts per kind, clusters, index sizes, timings.
+use super::{Decisions, DedupRun};
+use crate::dedup::document::DocVerdict;
+use crate::dedup::near_passage::RULE_NEAR;
+use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
+use serde_json::{json, Value};
+
+impl DedupRun {
+    /// The `dedup` section of report.json.
+    pub fn report(&self, d: &Decisions) -> Value {
+        let exact = d
+            .verdicts
+            .iter()
+            .filter(|v| matches!(v, DocVerdict::Exact { .. }))
+            .count();
+        let near = d
+            .verdicts
+            .iter()
+            .filter(|v| matches!(v, DocVerdict::Near { .. }))
+            .count();
+        let largest: Vec<Value> = d
+            .clusters
+            .largest
+            .iter()
+            .map(|(size, members)| {
+                let ids: Vec<&str> = members.iter().map(|&m| &*self.ids[m as usize]).collect();
+                json!({"size": size, "keep": ids.first(), "members": ids})
+            })
+            .collect();
+        let removed = |rule: &str| {
+            let (n, b) = self.removed.get(rule).copied().unwrap_or_default();
+            json!({"passages": n, "bytes": b})
+        };
+        let ids_bytes: usize = self.ids.iter().map(|s| s.len() + 16).sum();
+        json!({
+            "documents": self.ids.len(),
+            "removed": {
+                "exact-duplicate": exact,
+                "near-duplicate": near,
+                RULE_EXACT: removed(RULE_EXACT),
+                RULE_BOILERPLATE: removed(RULE_BOILERPLATE),
+                RULE_NEAR: removed(RULE_NEAR),
+            },
+            "boilerplate_passages": self.passages.boilerplate_passages(),
+            "candidate_pairs": d.candidates,
+            "verified_pairs": d.verified,
+            "clusters": {
+                "count": d.clusters.count,
+                "sizes": d.clusters.sizes.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "largest": largest,
+            },
+            "index": {
+                "passage_hashes": self.passages.entries(),
+                "passage_index_bytes": self.passages.bytes(),
+                "near_passages_indexed": self.near.as_ref().map_or(0, |n| n.indexed()),
+                "near_passage_index_bytes": self.near.as_ref().map_or(0, |n| n.bytes()),
+                "document_hashes": self.exact.entries(),
+                "document_index_bytes": self.exact.bytes(),
+                "band_index_bytes": d.band_bytes,
+                "id_bytes": ids_bytes,
+                "exact_link_bytes": self.exact_of.len() * std::mem::size_of::<Option<u32>>(),
+                "signature_file_bytes": d.signature_bytes,
+                "sketch_file_bytes": self.sketch_bytes,
+                "spill_file_bytes": self.spill_bytes,
+            },
+            "seconds": self.seconds.iter().map(|(k, v)| (k.to_string(), json!(round4(*v)))).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}
+
+pub(super) fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}

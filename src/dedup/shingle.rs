@@ -1,0 +1,477 @@
+//! Passages and shingles: cutting a text into passages, words into case-folded token
+//! hashes (seeded xxh3), and token windows into 32-bit shingle hashes.
+//!
+//! Words come from `unicode_words` (UAX #29), case-folded. Words written in a script
+//! without spaces (Han, Hiragana, Katakana, Hangul, Thai, Lao, Khmer, Myanmar) are split
+//! into single characters, and a passage made mostly of such characters is shingled with
+//! the character n-gram size instead of the word n-gram size.
+use unicode_segmentation::UnicodeSegmentation;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// How texts are cut into shingles.
+#[derive(Clone, Copy, Debug)]
+pub struct Shingler {
+    /// Tokens per shingle for ordinary text.
+    pub word_ngram: usize,
+    /// Tokens (characters) per shingle for passages written without spaces.
+    pub char_ngram: usize,
+    /// Seed of the token hash.
+    pub seed: u64,
+}
+
+/// Byte span `[start, end)` of one passage in the text.
+pub type Span = (usize, usize);
+
+/// Passages of `text`: blank-line separated paragraphs; when the text has no blank line,
+/// every non-empty line is a passage. Spans exclude the line break.
+pub fn passages(text: &str) -> Vec<Span> {
+    let has_blank = has_blank_line(text);
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut end = 0usize;
+    let mut pos = 0usize;
+    for line in text.split('\n') {
+        let line_start = pos;
+        let line_end = pos + line.len();
+        pos = line_end + 1;
+        let blank = line.trim().is_empty();
+        if has_blank {
+            if blank {
+                if let Some(s) = start.take() {
+                    out.push((s, end));
+                }
+            } else {
+                start.get_or_insert(line_start);
+                end = line_end;
+            }
+        } else if !blank {
+            out.push((line_start, line_end));
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, end));
+    }
+    out
+}
+
+fn has_blank_line(text: &str) -> bool {
+    let mut seen_content = false;
+    let mut blank_after_content = false;
+    for line in text.split('\n') {
+        if line.trim().is_empty() {
+            if seen_content {
+                blank_after_content = true;
+            }
+        } else if blank_after_content {
+            return true;
+        } else {
+            seen_content = true;
+        }
+    }
+    false
+}
+
+/// Is `c` in a script written without spaces between words?
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF   // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x3400..=0x4DBF // CJK ext A
+        | 0x4E00..=0x9FFF // CJK unified
+        | 0xAC00..=0xD7AF // Hangul syllables
+        | 0xF900..=0xFAFF // CJK compatibility
+        | 0x20000..=0x2FFFF)
+}
+
+/// Token hashes of one passage, and whether it is mostly unspaced script.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    pub hashes: Vec<u64>,
+    /// Number of single-character tokens from unspaced scripts.
+    pub unspaced: usize,
+}
+
+impl Shingler {
+    /// Hash the case-folded words of `text` into `out` (cleared first).
+    pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
+        out.hashes.clear();
+        out.unspaced = 0;
+        let seed = self.seed;
+        let fast = fast_words(text, buf, &mut |w: &str| {
+            out.hashes.push(xxh3_64_with_seed(w.as_bytes(), seed))
+        });
+        if fast.is_some() {
+            return;
+        }
+        out.hashes.clear();
+        for word in text.unicode_words() {
+            self.push_word(word, out, buf);
+        }
+    }
+
+    fn push_word(&self, word: &str, out: &mut Tokens, buf: &mut String) {
+        if word.is_ascii() {
+            if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                buf.clear();
+                buf.push_str(word);
+                buf.make_ascii_lowercase();
+                out.hashes
+                    .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
+            } else {
+                out.hashes
+                    .push(xxh3_64_with_seed(word.as_bytes(), self.seed));
+            }
+            return;
+        }
+        if word.chars().any(unspaced) {
+            let mut tmp = [0u8; 16];
+            for c in word.chars() {
+                for lc in c.to_lowercase() {
+                    out.hashes.push(xxh3_64_with_seed(
+                        lc.encode_utf8(&mut tmp).as_bytes(),
+                        self.seed,
+                    ));
+                }
+                if unspaced(c) {
+                    out.unspaced += 1;
+                }
+            }
+            return;
+        }
+        buf.clear();
+        for c in word.chars() {
+            buf.extend(c.to_lowercase());
+        }
+        out.hashes
+            .push(xxh3_64_with_seed(buf.as_bytes(), self.seed));
+    }
+
+    /// The n-gram size for a passage with these tokens.
+    pub fn ngram(&self, tokens: &Tokens) -> usize {
+        if tokens.unspaced * 2 > tokens.hashes.len() {
+            self.char_ngram.max(1)
+        } else {
+            self.word_ngram.max(1)
+        }
+    }
+
+    /// Append the shingle hashes of `tokens` to `out`: one per window of n tokens, or
+    /// one for the whole passage when it has fewer than n tokens (none when empty).
+    pub fn shingles(&self, tokens: &Tokens, out: &mut Vec<u32>) {
+        let t = &tokens.hashes;
+        if t.is_empty() {
+            return;
+        }
+        let n = self.ngram(tokens).min(t.len());
+        for w in t.windows(n) {
+            out.push(combine(w) as u32);
+        }
+    }
+}
+
+/// Word-break classes of the characters the fast tokenizer knows (UAX #29 names).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Wb {
+    /// ALetter.
+    Letter,
+    /// Numeric.
+    Digit,
+    /// ExtendNumLet (`_`).
+    Ext,
+    /// MidLetter (`:`, `·`): joins letters.
+    MidLetter,
+    /// MidNumLet and Single_Quote (`.`, `'`, `‘`, `’`): joins letters or digits.
+    MidNumLet,
+    /// MidNum (`,`, `;`): joins digits.
+    MidNum,
+    /// Never part of a word.
+    Other,
+}
+
+/// Word-break class of the ASCII characters.
+static ASCII_WB: [Wb; 128] = {
+    let mut t = [Wb::Other; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = match c {
+            b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
+            b'0'..=b'9' => Wb::Digit,
+            b'_' => Wb::Ext,
+            b':' => Wb::MidLetter,
+            b'.' | b'\'' => Wb::MidNumLet,
+            b',' | b';' => Wb::MidNum,
+            _ => Wb::Other,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Class of a non-ASCII `c`, or `None` when the fast tokenizer does not know it (then
+/// the passage goes through `unicode_words`).
+fn wb_slow(c: char) -> Option<Wb> {
+    Some(match c {
+        'a'..='z' | 'A'..='Z' => Wb::Letter,
+        '0'..='9' => Wb::Digit,
+        '_' => Wb::Ext,
+        ':' | '\u{B7}' => Wb::MidLetter,
+        '.' | '\'' | '\u{2018}' | '\u{2019}' => Wb::MidNumLet,
+        ',' | ';' => Wb::MidNum,
+        '\u{0}'..='\u{7F}' => Wb::Other,
+        '\u{AA}' | '\u{B5}' | '\u{BA}' => Wb::Letter,
+        '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{24F}' => Wb::Letter,
+        '\u{A1}'..='\u{A9}'
+        | '\u{AB}'
+        | '\u{AC}'
+        | '\u{AE}'..='\u{B1}'
+        | '\u{B4}'
+        | '\u{B6}'
+        | '\u{B8}'
+        | '\u{BB}'
+        | '\u{BF}'
+        | '\u{D7}'
+        | '\u{F7}'
+        | '\u{2013}'
+        | '\u{2014}'
+        | '\u{201C}'..='\u{201E}'
+        | '\u{2022}'
+        | '\u{2026}'
+        | '\u{2039}'
+        | '\u{203A}'
+        | '\u{20AC}' => Wb::Other,
+        _ => return None,
+    })
+}
+
+/// `unicode_words` + case folding for text made only of characters it has a class for: calls
+/// `emit` with each case-folded word (`buf` is scratch space). `None` when the text has
+/// another character (words may have been emitted already). Agrees with `unicode_words`
+/// on that alphabet (tested against it). Works on bytes; a word is a slice of `text`,
+/// copied (lower-cased) only when it has an upper-case or non-ASCII letter.
+fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Option<()> {
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    let mut in_word = false;
+    let mut start = 0usize; // first byte of the current word
+    let mut end = 0usize; // one past its last joined character
+    let mut has_alnum = false;
+    let mut prev = Wb::Other; // class of the word's last character
+    let mut pending: Option<Wb> = None; // a Mid* character right after the word
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (cls, len) = if b < 128 {
+            (ASCII_WB[b as usize], 1)
+        } else {
+            let c = text.get(i..)?.chars().next()?;
+            (wb_slow(c)?, c.len_utf8())
+        };
+        let word_char = matches!(cls, Wb::Letter | Wb::Digit | Wb::Ext);
+        if in_word {
+            if let Some(m) = pending.take() {
+                let joins = matches!(
+                    (prev, m, cls),
+                    (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter)
+                        | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
+                );
+                if joins {
+                    end = i + len;
+                    prev = cls;
+                    has_alnum = true;
+                    i += len;
+                    continue;
+                }
+                emit_word(&text[start..end], has_alnum, buf, emit);
+                in_word = false;
+            } else if word_char {
+                end = i + len;
+                prev = cls;
+                has_alnum |= cls != Wb::Ext;
+                i += len;
+                // Tight loop over the ASCII word characters that follow.
+                while i < bytes.len() && bytes[i] < 128 {
+                    let c = ASCII_WB[bytes[i] as usize];
+                    if !matches!(c, Wb::Letter | Wb::Digit | Wb::Ext) {
+                        break;
+                    }
+                    has_alnum |= c != Wb::Ext;
+                    prev = c;
+                    i += 1;
+                    end = i;
+                }
+                continue;
+            } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
+                pending = Some(cls);
+                i += len;
+                continue;
+            } else {
+                emit_word(&text[start..end], has_alnum, buf, emit);
+                in_word = false;
+                i += len;
+                continue;
+            }
+        }
+        if word_char {
+            in_word = true;
+            start = i;
+            end = i + len;
+            prev = cls;
+            has_alnum = cls != Wb::Ext;
+        }
+        i += len;
+    }
+    if in_word {
+        emit_word(&text[start..end], has_alnum, buf, emit);
+    }
+    Some(())
+}
+
+/// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
+#[inline]
+fn emit_word(word: &str, has_alnum: bool, buf: &mut String, emit: &mut dyn FnMut(&str)) {
+    if !has_alnum {
+        return;
+    }
+    if word.is_ascii() {
+        if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            buf.clear();
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+            emit(buf);
+        } else {
+            emit(word);
+        }
+        return;
+    }
+    buf.clear();
+    for c in word.chars() {
+        match c as u32 {
+            0..=0x7F => buf.push(c.to_ascii_lowercase()),
+            // Latin-1 upper-case letters (not ×) are their lower case minus 0x20.
+            0xC0..=0xDE if c != '\u{D7}' => buf.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+            0xDF..=0xFF => buf.push(c),
+            _ => buf.extend(c.to_lowercase()),
+        }
+    }
+    emit(buf);
+}
+
+/// Combine a window of token hashes into one well-mixed hash (order-sensitive).
+#[inline]
+pub fn combine(tokens: &[u64]) -> u64 {
+    let mut h = 0x9E37_79B9_7F4A_7C15u64;
+    for &t in tokens {
+        h = (h.rotate_left(23) ^ t).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    }
+    fmix64(h ^ tokens.len() as u64)
+}
+
+/// The murmur3 64-bit finalizer.
+#[inline]
+pub fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh() -> Shingler {
+        Shingler {
+            word_ngram: 3,
+            char_ngram: 2,
+            seed: 7,
+        }
+    }
+
+    fn toks(text: &str) -> Tokens {
+        let mut t = Tokens::default();
+        sh().tokens(text, &mut t, &mut String::new());
+        t
+    }
+
+    #[test]
+    fn lines_are_passages_without_blank_lines() {
+        let text = "one\ntwo two\n\u{20}\n";
+        // The only blank line is at the end: lines are passages.
+        assert_eq!(passages(text), vec![(0, 3), (4, 11)]);
+    }
+
+    #[test]
+    fn paragraphs_are_passages_with_blank_lines() {
+        let text = "a b\nc\n\nd e\n\n\nf";
+        let p = passages(text);
+        let got: Vec<&str> = p.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(got, ["a b\nc", "d e", "f"]);
+    }
+
+    #[test]
+    fn case_folds_and_ignores_punctuation() {
+        assert_eq!(
+            toks("Über den Fluß, HEUTE!").hashes,
+            toks("über den fluß heute").hashes
+        );
+        assert_ne!(toks("heute").hashes, toks("gestern").hashes);
+    }
+
+    /// The fast tokenizer agrees with `unicode_words` on every pattern of its alphabet.
+    #[test]
+    fn fast_words_agree_with_unicode_words() {
+        let alphabet: Vec<char> = "aZ9_:.',; \u{B7}\u{2019}\u{2018}\u{AA}\u{B5}\u{E4}\u{DF}\u{C4}\u{17E}\u{24F}\u{A7}\u{AB}\u{BB}\u{D7}\u{2013}\u{201E}\u{201C}\u{2026}\u{20AC}\n-!\"(0"
+            .chars()
+            .collect();
+        let mut state = 12345u64;
+        let mut buf = String::new();
+        for len in 1..12 {
+            for _ in 0..3000 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                let expected: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
+                let mut got: Vec<String> = Vec::new();
+                fast_words(&s, &mut buf, &mut |w| got.push(w.to_string())).expect("known alphabet");
+                assert_eq!(got, expected, "{s:?}");
+            }
+        }
+        assert!(fast_words("東京", &mut buf, &mut |_| ()).is_none());
+        assert!(fast_words("soft\u{AD}hyphen", &mut buf, &mut |_| ()).is_none());
+    }
+
+    #[test]
+    fn fast_and_slow_paths_hash_alike() {
+        // "Straße" takes the fast path, "Straße\u{301}" (combining mark) the slow one.
+        let a = toks("Die STRAßE ist 3.5 km lang");
+        let b = toks("Die STRAßE ist 3.5 km lang \u{1F600}");
+        assert_eq!(a.hashes, b.hashes);
+    }
+
+    #[test]
+    fn cjk_is_split_into_characters() {
+        let t = toks("東京都の天気");
+        assert_eq!(t.hashes.len(), 6);
+        assert_eq!(sh().ngram(&t), 2);
+        let mut out = Vec::new();
+        sh().shingles(&t, &mut out);
+        assert_eq!(out.len(), 5);
+    }
+
+    #[test]
+    fn short_passage_has_one_shingle() {
+        let mut out = Vec::new();
+        sh().shingles(&toks("Teilen"), &mut out);
+        assert_eq!(out.len(), 1);
+        sh().shingles(&toks("a b c d"), &mut out);
+        assert_eq!(out.len(), 3);
+    }
+}

@@ -1,0 +1,241 @@
+//! Phase 1 of dedup, per document and in parallel: a [`Sketch`] — passages with their
+//! hashes, the exact hash of the cleaned text, and the MinHash of the passages that are
+//! too long to ever be boilerplate. Short passages keep their shingles, so the final
+//! signature can include them once the boilerplate is known (MinHash of a union is the
+//! element-wise minimum).
+use super::minhash::MinHasher;
+use super::near_passage::PassageSig;
+use super::shingle::{self, Shingler, Tokens};
+use super::DedupConfig;
+use crate::document::{apply_removals, Document};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+/// One passage of a document as dedup sees it (after the clean stage's removals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassageSketch {
+    /// Byte span in the document's (normalized) text.
+    pub start: usize,
+    pub end: usize,
+    /// Hash of the case-folded words (of the raw text when it has no word).
+    pub hash: u64,
+    pub words: u32,
+}
+
+/// A passage short enough to be boilerplate, with its shingles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShortPassage {
+    pub hash: u64,
+    pub words: u32,
+    pub shingles: Vec<u32>,
+}
+
+/// What dedup needs to know about one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sketch {
+    /// xxh3 of the cleaned text.
+    pub exact: u64,
+    pub passages: Vec<PassageSketch>,
+    /// MinHash over the shingles of the long passages.
+    pub sig: Vec<u32>,
+    /// Number of shingles that went into `sig`.
+    pub sig_shingles: u32,
+    /// Passages that may turn out to be boilerplate.
+    pub short: Vec<ShortPassage>,
+    /// Small signatures of the passages long enough to be near repeats.
+    pub passage_sigs: Vec<PassageSig>,
+}
+
+/// Computes sketches; built once per run.
+#[derive(Clone, Debug)]
+pub struct Sketcher {
+    pub shingler: Shingler,
+    pub minhasher: MinHasher,
+    /// Passages with at most this many words may be boilerplate (0: none can).
+    pub short_words: usize,
+    /// Signatures of long passages (`None`: no near-passage dedup).
+    pub passage_minhasher: Option<MinHasher>,
+    /// Passages with at least this many words get a passage signature.
+    pub passage_min_words: usize,
+}
+
+impl Sketcher {
+    pub fn new(cfg: &DedupConfig) -> Sketcher {
+        Sketcher {
+            shingler: Shingler {
+                word_ngram: cfg.word_ngram,
+                char_ngram: cfg.char_ngram,
+                seed: cfg.seed,
+            },
+            minhasher: MinHasher::new(cfg.document.num_hashes, cfg.seed ^ 0x4D1E_4A54),
+            short_words: if cfg.boilerplate.enabled {
+                cfg.boilerplate.max_words
+            } else {
+                0
+            },
+            passage_minhasher: cfg.passage.near.then(|| {
+                MinHasher::new(
+                    cfg.passage.near_bands * cfg.passage.near_rows,
+                    cfg.seed ^ 0x9A55_A6E5,
+                )
+            }),
+            passage_min_words: cfg.passage.min_words.max(1),
+        }
+    }
+
+    /// The sketch of one (cleaned) document. A pure function of the document.
+    pub fn sketch(&self, doc: &Document) -> Sketch {
+        let text = doc.text.as_str();
+        let exact = if doc.removals.is_empty() {
+            xxh3_64(text.as_bytes())
+        } else {
+            xxh3_64(apply_removals(text, &doc.removals).as_bytes())
+        };
+        let mut sketch = Sketch {
+            exact,
+            passages: Vec::new(),
+            sig: self.minhasher.empty(),
+            sig_shingles: 0,
+            short: Vec::new(),
+            passage_sigs: Vec::new(),
+        };
+        let mut tokens = Tokens::default();
+        let mut buf = String::new();
+        let mut kept = String::new();
+        let mut shingles: Vec<u32> = Vec::new();
+        for (start, end) in shingle::passages(text) {
+            let body = match kept_part(text, start, end, &doc.removals, &mut kept) {
+                Some(b) => b,
+                None => continue,
+            };
+            self.shingler.tokens(body, &mut tokens, &mut buf);
+            let words = tokens.hashes.len() as u32;
+            let hash = if tokens.hashes.is_empty() {
+                xxh3_64_with_seed(body.trim().as_bytes(), self.shingler.seed)
+            } else {
+                passage_hash(&tokens.hashes)
+            };
+            sketch.passages.push(PassageSketch {
+                start,
+                end,
+                hash,
+                words,
+            });
+            shingles.clear();
+            self.shingler.shingles(&tokens, &mut shingles);
+            if let Some(pm) = &self.passage_minhasher {
+                if words as usize >= self.passage_min_words && !shingles.is_empty() {
+                    let mut sig = pm.empty();
+                    pm.update(&mut sig, &shingles);
+                    sketch.passage_sigs.push(PassageSig {
+                        passage: (sketch.passages.len() - 1) as u32,
+                        shingles: shingles.len() as u32,
+                        sig,
+                    });
+                }
+            }
+            if (words as usize) <= self.short_words {
+                sketch.short.push(ShortPassage {
+                    hash,
+                    words,
+                    shingles: shingles.clone(),
+                });
+            } else {
+                self.minhasher.update(&mut sketch.sig, &shingles);
+                sketch.sig_shingles += shingles.len() as u32;
+            }
+        }
+        sketch
+    }
+}
+
+/// Hash of a whole passage from its token hashes.
+fn passage_hash(tokens: &[u64]) -> u64 {
+    let mut h = 0x243F_6A88_85A3_08D3u64;
+    for &t in tokens {
+        h = (h.rotate_left(29) ^ t).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    shingle::fmix64(h ^ tokens.len() as u64)
+}
+
+/// The part of `text[start..end]` not covered by `removals`; `None` when all of it is.
+fn kept_part<'a>(
+    text: &'a str,
+    start: usize,
+    end: usize,
+    removals: &[crate::document::Removal],
+    buf: &'a mut String,
+) -> Option<&'a str> {
+    let overlapping = removals.iter().any(|r| r.start < end && r.end > start);
+    if !overlapping {
+        return Some(&text[start..end]);
+    }
+    let mut spans: Vec<(usize, usize)> = removals
+        .iter()
+        .filter(|r| r.start < end && r.end > start)
+        .map(|r| (r.start.max(start), r.end.min(end)))
+        .collect();
+    spans.sort_unstable();
+    buf.clear();
+    let mut pos = start;
+    for (s, e) in spans {
+        if s > pos {
+            buf.push_str(text.get(pos..s).unwrap_or(""));
+            buf.push('\n');
+        }
+        pos = pos.max(e);
+    }
+    if pos < end {
+        buf.push_str(text.get(pos..end).unwrap_or(""));
+    }
+    if buf.trim().is_empty() {
+        None
+    } else {
+        Some(buf.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Origin, Removal};
+
+    fn doc(text: &str) -> Document {
+        Document {
+            id: "x".into(),
+            text: text.into(),
+            record: Default::default(),
+            origin: Origin {
+                file: "f".into(),
+                line: 1,
+            },
+            lang: None,
+            removals: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn short_passages_stay_out_of_the_long_signature() {
+        let s = Sketcher::new(&DedupConfig::default());
+        let long = "word ".repeat(40);
+        let sk = s.sketch(&doc(&format!("Teilen\n{long}\nImpressum")));
+        assert_eq!(sk.passages.len(), 3);
+        assert_eq!(sk.short.len(), 2);
+        assert_eq!(sk.sig_shingles, 36);
+    }
+
+    #[test]
+    fn cleaned_away_passages_are_skipped() {
+        let s = Sketcher::new(&DedupConfig::default());
+        let mut d = doc("Anzeige\nkept line here");
+        d.removals.push(Removal {
+            start: 0,
+            end: 7,
+            rule: "ad".into(),
+            category: "ad".into(),
+            dup_of: None,
+        });
+        let sk = s.sketch(&d);
+        assert_eq!(sk.passages.len(), 1);
+        assert_eq!(sk.exact, xxh3_64(b"kept line here"));
+    }
+}

@@ -1,0 +1,326 @@
+//! Dedup (issue 4): the quality bar on a small generated corpus with truth
+//! (`tests/data/dedup/`, made by `make_corpus.py --size-mb 2 --seed 7`), nothing lost,
+//! byte-identical output for any thread count and batch size, explain and report.
+use crate::util::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn run_dedup(name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = scratch(name);
+    let corpus = data("dedup/corpus.jsonl");
+    let mut args = vec![
+        "run",
+        corpus.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    rinse_ok(&args);
+    out
+}
+
+fn truth() -> Vec<Value> {
+    std::fs::read_to_string(data("dedup/truth.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Rejected records by id, for the dedup reasons.
+fn removed(out: &Path) -> BTreeMap<String, Value> {
+    records(&out.join("rejected"))
+        .into_iter()
+        .filter(|r| r["reason"] == "exact-duplicate" || r["reason"] == "near-duplicate")
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r))
+        .collect()
+}
+
+#[test]
+fn dedup_meets_the_quality_bar_on_the_small_corpus() {
+    let out = run_dedup("dedup_quality", &[]);
+    let removed = removed(&out);
+    let truth = truth();
+    let dups: BTreeMap<&str, &Value> = truth
+        .iter()
+        .filter(|t| t["dup_of"].is_string())
+        .map(|t| (t["id"].as_str().unwrap(), t))
+        .collect();
+    let originals: BTreeSet<&str> = dups
+        .values()
+        .map(|t| t["dup_of"].as_str().unwrap())
+        .collect();
+    let recall = |keep: &dyn Fn(&Value) -> bool| {
+        let ids: Vec<&&str> = dups.keys().filter(|id| keep(dups[**id])).collect();
+        assert!(!ids.is_empty());
+        let hit = ids.iter().filter(|id| removed.contains_key(***id)).count();
+        hit as f64 / ids.len() as f64
+    };
+    let exact = recall(&|t| t["kind"] == "exact");
+    let near = recall(&|t| t["kind"] == "near");
+    let light = recall(&|t| t["kind"] == "near" && t["edit_rate"].as_f64().unwrap() <= 0.05);
+    let low_j = recall(&|t| t["kind"] == "near" && t["jaccard"].as_f64().unwrap() < 0.7);
+    assert_eq!(exact, 1.0, "exact recall");
+    assert!(near >= 0.90, "near recall {near}");
+    assert!(light >= 0.99, "near recall at edit_rate <= 0.05: {light}");
+    assert!(low_j >= 0.85, "near recall below J 0.7: {low_j}");
+    let true_pos = removed
+        .keys()
+        .filter(|id| dups.contains_key(id.as_str()))
+        .count();
+    let precision = true_pos as f64 / removed.len() as f64;
+    assert!(precision >= 0.995, "precision {precision}");
+    let originals_removed: Vec<&String> = removed
+        .keys()
+        .filter(|id| originals.contains(id.as_str()))
+        .collect();
+    assert!(
+        originals_removed.is_empty(),
+        "originals removed: {originals_removed:?}"
+    );
+    // Every rejection names an earlier survivor and a measured similarity.
+    for (id, r) in &removed {
+        let of = r["dup_of"].as_str().unwrap();
+        assert!(of < id.as_str(), "{id} dup_of {of}");
+        let sim = r["similarity"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&sim), "{id} similarity {sim}");
+        assert_eq!(r["stage"], "dedup");
+        if r["reason"] == "exact-duplicate" {
+            assert_eq!(sim, 1.0);
+        }
+    }
+}
+
+#[test]
+fn nothing_is_lost_and_temporary_files_are_gone() {
+    let out = run_dedup("dedup_nothing_lost", &[]);
+    let input: Vec<String> = std::fs::read_to_string(data("dedup/corpus.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut seen: Vec<String> = records(&out.join("kept"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .chain(
+            records(&out.join("rejected"))
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string()),
+        )
+        .collect();
+    seen.sort();
+    let mut expected = input.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("rinse"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Kept records stay in input order.
+    let kept: Vec<String> = records(&out.join("kept"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = kept.clone();
+    sorted.sort();
+    assert_eq!(kept, sorted);
+}
+
+#[test]
+fn same_bytes_for_any_thread_count_and_batch_size() {
+    let a = run_dedup(
+        "dedup_det_a",
+        &["--threads", "1", "--batch-size", "7", "--explain"],
+    );
+    let b = run_dedup(
+        "dedup_det_b",
+        &["--threads", "2", "--batch-size", "4096", "--explain"],
+    );
+    let c = run_dedup(
+        "dedup_det_c",
+        &["--threads", "2", "--batch-size", "33", "--explain"],
+    );
+    let (oa, ob, oc) = (output_bytes(&a), output_bytes(&b), output_bytes(&c));
+    assert!(oa.iter().map(|(_, b)| b.len()).sum::<usize>() > 1_000_000);
+    assert!(
+        oa == ob,
+        "threads 1 / batch 7 differs from threads 2 / batch 4096"
+    );
+    assert!(ob == oc, "batch 4096 differs from batch 33");
+    assert_eq!(
+        report(&a)["sections"]["dedup"]["removed"],
+        report(&b)["sections"]["dedup"]["removed"]
+    );
+}
+
+#[test]
+fn explain_names_removed_passages_and_their_first_copy() {
+    let out = run_dedup("dedup_explain", &["--explain"]);
+    let kept = records(&out.join("kept"));
+    let ids: BTreeSet<&str> = kept.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut rules: BTreeMap<String, usize> = BTreeMap::new();
+    for rec in &kept {
+        for rm in rec["rinse"]["removals"].as_array().unwrap() {
+            let rule = rm["rule"].as_str().unwrap();
+            *rules.entry(rule.to_string()).or_default() += 1;
+            if rule == "dup-passage-exact" {
+                let of = &rm["dup_of"];
+                assert!(of["passage"].is_u64(), "{rm}");
+                assert_eq!(of["similarity"], 1.0);
+                assert!(of["doc"].as_str().unwrap() <= rec["id"].as_str().unwrap());
+                // Repeats are long passages, and the text left does not contain it twice
+                // unless it was the first copy.
+                assert!(rm["text"].as_str().unwrap().split_whitespace().count() >= 10);
+            }
+            if rule == "dup-passage-near" {
+                let of = &rm["dup_of"];
+                assert!(of["passage"].is_u64(), "{rm}");
+                let sim = of["similarity"].as_f64().unwrap();
+                assert!(sim > 0.3 && sim <= 1.0, "{rm}");
+            }
+            if rule == "boilerplate-passage" {
+                // keep = "none": the boilerplate line is gone from every kept text.
+                let line = rm["text"].as_str().unwrap();
+                assert!(
+                    !rec["text"].as_str().unwrap().lines().any(|l| l == line),
+                    "{line}"
+                );
+            }
+        }
+    }
+    assert!(
+        rules.get("boilerplate-passage").copied().unwrap_or(0) > 100,
+        "{rules:?}"
+    );
+    assert!(ids.len() > 600);
+    let rep = report(&out);
+    let d = &rep["sections"]["dedup"];
+    assert_eq!(
+        d["removed"]["boilerplate-passage"]["passages"]
+            .as_u64()
+            .unwrap() as usize,
+        rules["boilerplate-passage"]
+    );
+    assert_eq!(
+        d["removed"]["dup-passage-exact"]["passages"]
+            .as_u64()
+            .unwrap() as usize,
+        rules.get("dup-passage-exact").copied().unwrap_or(0)
+    );
+}
+
+#[test]
+fn report_counts_clusters_and_index_sizes() {
+    let out = run_dedup("dedup_report", &[]);
+    let rep = report(&out);
+    let d = &rep["sections"]["dedup"];
+    let by_reason = &rep["records"]["rejected_by_reason"];
+    assert_eq!(
+        d["removed"]["exact-duplicate"],
+        by_reason["exact-duplicate"]
+    );
+    assert_eq!(d["removed"]["near-duplicate"], by_reason["near-duplicate"]);
+    let sizes = d["clusters"]["sizes"].as_object().unwrap();
+    let members: u64 = sizes
+        .iter()
+        .map(|(k, v)| k.parse::<u64>().unwrap() * v.as_u64().unwrap())
+        .sum();
+    let clusters: u64 = sizes.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(clusters, d["clusters"]["count"].as_u64().unwrap());
+    // Every cluster keeps exactly one document.
+    let rejected = by_reason["exact-duplicate"].as_u64().unwrap()
+        + by_reason["near-duplicate"].as_u64().unwrap();
+    assert_eq!(members - clusters, rejected);
+    let largest = d["clusters"]["largest"].as_array().unwrap();
+    assert!(!largest.is_empty());
+    assert_eq!(largest[0]["keep"], largest[0]["members"][0]);
+    for key in [
+        "passage_hashes",
+        "band_index_bytes",
+        "signature_file_bytes",
+        "spill_file_bytes",
+    ] {
+        assert!(d["index"][key].as_u64().unwrap() > 0, "{key}");
+    }
+    assert!(rep["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "dedup"));
+}
+
+#[test]
+fn bands_times_rows_must_match_the_hash_count() {
+    let dir = scratch("dedup_bad_config");
+    let cfg = dir.join("bad.toml");
+    std::fs::write(
+        &cfg,
+        "[dedup.document]\nnum_hashes = 128\nbands = 10\nrows = 3\n",
+    )
+    .unwrap();
+    let corpus = data("dedup/corpus.jsonl");
+    let out = rinse(&[
+        "run",
+        corpus.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bands") && err.contains("num_hashes"), "{err}");
+}
+
+#[test]
+fn dedup_can_be_switched_off() {
+    let dir = scratch("dedup_off_cfg");
+    let cfg = dir.join("off.toml");
+    std::fs::write(&cfg, "[dedup]\nenabled = false\n").unwrap();
+    let out = run_dedup("dedup_off", &["--config", cfg.to_str().unwrap()]);
+    assert!(removed(&out).is_empty());
+    assert_eq!(records(&out.join("kept")).len(), 803);
+}
+
+#[test]
+fn rejected_duplicates_keep_their_original_record() {
+    let dir = scratch("dedup_original_record");
+    let input = dir.join("in.jsonl");
+    let text = "Der Rat tagte am Montag in Wien und beschloss neue Regeln für den Handel.";
+    let lines = [
+        serde_json::json!({"id": "a", "text": text, "n": 1}),
+        // Normalizes to the same text (no-break space), so it is an exact duplicate.
+        serde_json::json!({"id": "b", "text": text.replacen(' ', "\u{a0}", 1), "n": 2}),
+    ];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&input, body).unwrap();
+    let out = dir.join("out");
+    rinse_ok(&[
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let rejected = records(&out.join("rejected"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["reason"], "exact-duplicate");
+    assert_eq!(rejected[0]["dup_of"], "a");
+    assert_eq!(rejected[0]["record"], lines[1]);
+    let keys: Vec<_> = rejected[0]["record"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, ["id", "text", "n"]);
+}
