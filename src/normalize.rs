@@ -41,9 +41,11 @@ impl Default for NormalizeConfig {
     }
 }
 
-/// Normalize one text according to `cfg`. Pure function; returns the input unchanged
-/// (no allocation beyond the copy) when nothing applies.
+/// Normalize one text according to `cfg`. Pure function.
 pub fn normalize(text: &str, cfg: &NormalizeConfig) -> String {
+    if !needs_normalizing(text, cfg) {
+        return text.to_string();
+    }
     let composed: String;
     let text = if cfg.nfc && is_nfc_quick(text.chars()) != IsNormalized::Yes {
         composed = text.nfc().collect();
@@ -85,6 +87,52 @@ pub fn normalize(text: &str, cfg: &NormalizeConfig) -> String {
     out
 }
 
+/// Whether [`normalize`] would change `text`: a quick scan, so that the common case (clean
+/// UTF-8 with `\n` line ends) costs one pass over the bytes and no rewriting.
+pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
+    let bytes = text.as_bytes();
+    let mut prev = 0u8;
+    for &b in bytes {
+        match b {
+            b'\r' if cfg.line_endings => return true,
+            b'\t' if cfg.spaces => return true,
+            b'\n' if cfg.trim_trailing && (prev == b' ' || prev == b'\t') => return true,
+            0x80.. => return needs_normalizing_slow(text, cfg),
+            _ => {}
+        }
+        prev = b;
+    }
+    cfg.trim_trailing && matches!(prev, b' ' | b'\t')
+}
+
+/// The char-level check for non-ASCII text.
+fn needs_normalizing_slow(text: &str, cfg: &NormalizeConfig) -> bool {
+    if cfg.nfc && is_nfc_quick(text.chars()) != IsNormalized::Yes {
+        return true;
+    }
+    let mut prev = '\0';
+    for c in text.chars() {
+        let changes = match c {
+            '\r' | '\u{2028}' | '\u{2029}' | '\u{0085}' => cfg.line_endings,
+            '\t'
+            | '\u{00A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}' => cfg.spaces,
+            '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' => cfg.zero_width,
+            '\n' => cfg.trim_trailing && (prev == ' ' || prev == '\t'),
+            _ => false,
+        };
+        if changes {
+            return true;
+        }
+        prev = c;
+    }
+    cfg.trim_trailing && (prev == ' ' || prev == '\t')
+}
+
 fn push_newline(out: &mut String, cfg: &NormalizeConfig) {
     if cfg.trim_trailing {
         let len = out.trim_end_matches([' ', '\t']).len();
@@ -114,11 +162,13 @@ impl Stage for Normalize {
         mut doc: Document,
         stats: &mut StageStats,
     ) -> Result<Document, crate::document::Rejection> {
-        let normalized = normalize(&doc.text, &self.cfg);
-        if normalized != doc.text {
-            stats.changed += 1;
-            stats.bytes_removed += doc.text.len().saturating_sub(normalized.len()) as u64;
-            doc.text = normalized;
+        if needs_normalizing(&doc.text, &self.cfg) {
+            let normalized = normalize(&doc.text, &self.cfg);
+            if normalized != doc.text {
+                stats.changed += 1;
+                stats.bytes_removed += doc.text.len().saturating_sub(normalized.len()) as u64;
+                doc.text = normalized;
+            }
         }
         if doc.text.trim().is_empty() {
             return Err(crate::document::Rejection::of(doc, "empty", "normalize")
@@ -144,6 +194,38 @@ mod tests {
         let cfg = NormalizeConfig::default();
         let input = "Zei\u{00AD}tung \u{200D}x";
         assert_eq!(normalize(input, &cfg), input);
+    }
+
+    #[test]
+    fn quick_check_agrees_with_normalize() {
+        let cfg = NormalizeConfig::default();
+        let off = NormalizeConfig {
+            nfc: false,
+            line_endings: false,
+            spaces: false,
+            zero_width: false,
+            trim_trailing: false,
+        };
+        let samples = [
+            "plain ascii\nlines\n",
+            "trailing \nspace",
+            "end space ",
+            "tab\there",
+            "crlf\r\n",
+            "Grüße aus Köln\n",
+            "e\u{0301}",
+            "nb\u{00A0}sp",
+            "zw\u{200B}sp",
+            "line\u{2028}sep",
+            "Zei\u{00AD}tung \u{200D}",
+            "ü \n",
+            "",
+        ];
+        for cfg in [&cfg, &off] {
+            for s in samples {
+                assert_eq!(needs_normalizing(s, cfg), normalize(s, cfg) != s, "{s:?}");
+            }
+        }
     }
 
     #[test]
