@@ -46,10 +46,7 @@ impl Config {
 
     /// A stable fingerprint of the effective config (xxh3 of its TOML form), in hex.
     pub fn fingerprint(&self) -> String {
-        format!(
-            "{:016x}",
-            xxhash_rust::xxh3::xxh3_64(self.to_toml().as_bytes())
-        )
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(self.to_toml().as_bytes()))
     }
 }
 

@@ -63,12 +63,7 @@ pub fn normalize(text: &str, cfg: &NormalizeConfig) -> String {
             }
             '\u{2028}' | '\u{2029}' | '\u{0085}' if cfg.line_endings => push_newline(&mut out, cfg),
             '\n' => push_newline(&mut out, cfg),
-            '\t'
-            | '\u{00A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{202F}'
-            | '\u{205F}'
+            '\t' | '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
             | '\u{3000}'
                 if cfg.spaces =>
             {

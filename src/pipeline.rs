@@ -217,11 +217,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         rinse_version: env!("CARGO_PKG_VERSION").to_string(),
         config_fingerprint: plan.config.fingerprint(),
         threads,
-        inputs: plan
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
+        inputs: plan.inputs.iter().map(|p| p.display().to_string()).collect(),
         files_read: counters.files_done.load(Ordering::Relaxed),
         files_skipped: sources.skipped.clone(),
         blank_lines_skipped: counters.blank_lines.load(Ordering::Relaxed),
@@ -245,8 +241,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             .collect(),
         sections: Default::default(),
         seconds,
-        records_per_second: w.kept as f64 / seconds.max(1e-9)
-            + w.rejected as f64 / seconds.max(1e-9),
+        records_per_second: w.kept as f64 / seconds.max(1e-9) + w.rejected as f64 / seconds.max(1e-9),
         mb_per_second: counters.raw_bytes.load(Ordering::Relaxed) as f64 / 1e6 / seconds.max(1e-9),
         output: OutputInfo {
             dir: plan.write.out.display().to_string(),
@@ -254,10 +249,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             rejected_shards: w.rejected_shards,
         },
     };
-    debug_assert_eq!(
-        report.records.read,
-        report.records.kept + report.records.rejected
-    );
+    debug_assert_eq!(report.records.read, report.records.kept + report.records.rejected);
     writer.commit(&report.to_json())?;
     Ok(report)
 }
+

@@ -119,9 +119,9 @@ impl Shards {
                 buf,
                 flate2::Compression::default(),
             )),
-            OutputCompression::Zstd => Sink::Zstd(
-                zstd::stream::write::Encoder::new(buf, 3).map_err(|e| Error::io(&tmp, e))?,
-            ),
+            OutputCompression::Zstd => {
+                Sink::Zstd(zstd::stream::write::Encoder::new(buf, 3).map_err(|e| Error::io(&tmp, e))?)
+            }
         };
         self.files.push((tmp, final_path));
         self.current = Some(sink);

@@ -5,13 +5,7 @@ use crate::util::*;
 fn seeds_are_kept_with_their_fields() {
     let out = scratch("seeds_kept");
     let seeds = data("seeds");
-    rinse_ok(&[
-        "run",
-        seeds.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    rinse_ok(&["run", seeds.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     let kept = records(&out.join("kept"));
     assert_eq!(kept.len(), 5);
     for rec in &kept {
