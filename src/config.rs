@@ -46,18 +46,26 @@ impl Config {
 
     /// A stable fingerprint of the effective config (xxh3 of its TOML form), in hex.
     pub fn fingerprint(&self) -> String {
-        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(self.to_toml().as_bytes()))
+        format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(self.to_toml().as_bytes())
+        )
     }
 }
 
-/// toml's messages span several lines (with a source excerpt); keep them on one line.
+/// toml's messages span several lines (with a source excerpt); keep them on one line:
+/// `TOML parse error at line 2, column 1: unknown field ...`.
 fn one_line(message: &str) -> String {
+    let is_excerpt = |l: &str| {
+        let rest = l.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        rest.starts_with('|') || l.chars().all(|c| c == '^' || c == ' ')
+    };
     message
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .filter(|l| !l.is_empty() && !is_excerpt(l))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(": ")
 }
 
 #[cfg(test)]

@@ -125,11 +125,9 @@ pub enum Verdict {
 
 /// Apply removals to `text`: overlapping and adjacent spans are merged, and the line
 /// structure is tidied (a line that becomes blank is dropped, runs of blank lines collapse
-/// to one, leading/trailing blank lines go).
+/// to one, leading/trailing blank lines go). The tidying happens whether or not there are
+/// removals, so every kept text has the same shape.
 pub fn apply_removals(text: &str, removals: &[Removal]) -> String {
-    if removals.is_empty() {
-        return text.to_string();
-    }
     let mut spans: Vec<(usize, usize)> = removals
         .iter()
         .map(|r| (r.start.min(text.len()), r.end.min(text.len())))
@@ -197,7 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn apply_without_removals_is_identity() {
-        assert_eq!(apply_removals("a\n\n\nb ", &[]), "a\n\n\nb ");
+    fn apply_without_removals_only_tidies() {
+        assert_eq!(apply_removals("\n a\n\n\nb \n", &[]), " a\n\nb");
     }
 }

@@ -12,7 +12,7 @@ use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::report::{Bytes, OutputInfo, Records, Report, StageReport};
 use crate::stage::{Stage, StageStats};
-use crate::write::{WriteOptions, Writer};
+use crate::write::{self, Encoded, WriteOptions, Writer};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -150,7 +150,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         });
         let mut write_result = Ok(());
         for batch in rx.iter() {
-            let results: Vec<(Vec<Verdict>, BatchStats)> = pool.install(|| {
+            let results: Vec<(Vec<Encoded>, BatchStats)> = pool.install(|| {
                 let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
                 let mut it = batch.into_iter().peekable();
                 while it.peek().is_some() {
@@ -160,33 +160,35 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                     .into_par_iter()
                     .map(|chunk| {
                         let mut st = BatchStats::new(stages.stages.len());
-                        let verdicts = chunk
+                        let lines = chunk
                             .into_iter()
-                            .map(|raw| stages.process(raw, &plan.fields, &mut st))
+                            .map(|raw| {
+                                let verdict = stages.process(raw, &plan.fields, &mut st);
+                                write::encode(verdict, &plan.write)
+                            })
                             .collect();
-                        (verdicts, st)
+                        (lines, st)
                     })
                     .collect()
             });
-            for (verdicts, st) in results {
+            for (lines, st) in results {
                 totals.merge(&st);
-                for v in verdicts {
+                for line in &lines {
                     records.read += 1;
-                    let res = match v {
-                        Verdict::Kept(doc) => {
+                    match line {
+                        Encoded::Kept { text_bytes, .. } => {
                             records.kept += 1;
-                            writer.keep(doc).map(|n| text_out += n)
+                            text_out += text_bytes;
                         }
-                        Verdict::Rejected(r) => {
+                        Encoded::Rejected { reason, .. } => {
                             records.rejected += 1;
                             *records
                                 .rejected_by_reason
-                                .entry(r.reason.to_string())
+                                .entry(reason.to_string())
                                 .or_default() += 1;
-                            writer.reject(r)
                         }
-                    };
-                    if let Err(e) = res {
+                    }
+                    if let Err(e) = writer.write(line) {
                         write_result = Err(e);
                         break;
                     }
@@ -217,7 +219,11 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         rinse_version: env!("CARGO_PKG_VERSION").to_string(),
         config_fingerprint: plan.config.fingerprint(),
         threads,
-        inputs: plan.inputs.iter().map(|p| p.display().to_string()).collect(),
+        inputs: plan
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         files_read: counters.files_done.load(Ordering::Relaxed),
         files_skipped: sources.skipped.clone(),
         blank_lines_skipped: counters.blank_lines.load(Ordering::Relaxed),
@@ -241,7 +247,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             .collect(),
         sections: Default::default(),
         seconds,
-        records_per_second: w.kept as f64 / seconds.max(1e-9) + w.rejected as f64 / seconds.max(1e-9),
+        records_per_second: w.kept as f64 / seconds.max(1e-9)
+            + w.rejected as f64 / seconds.max(1e-9),
         mb_per_second: counters.raw_bytes.load(Ordering::Relaxed) as f64 / 1e6 / seconds.max(1e-9),
         output: OutputInfo {
             dir: plan.write.out.display().to_string(),
@@ -249,8 +256,10 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             rejected_shards: w.rejected_shards,
         },
     };
-    debug_assert_eq!(report.records.read, report.records.kept + report.records.rejected);
+    debug_assert_eq!(
+        report.records.read,
+        report.records.kept + report.records.rejected
+    );
     writer.commit(&report.to_json())?;
     Ok(report)
 }
-

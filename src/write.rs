@@ -119,9 +119,9 @@ impl Shards {
                 buf,
                 flate2::Compression::default(),
             )),
-            OutputCompression::Zstd => {
-                Sink::Zstd(zstd::stream::write::Encoder::new(buf, 3).map_err(|e| Error::io(&tmp, e))?)
-            }
+            OutputCompression::Zstd => Sink::Zstd(
+                zstd::stream::write::Encoder::new(buf, 3).map_err(|e| Error::io(&tmp, e))?,
+            ),
         };
         self.files.push((tmp, final_path));
         self.current = Some(sink);
@@ -184,7 +184,7 @@ fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
         let is_shard = num.len() == 5
             && num.bytes().all(|b| b.is_ascii_digit())
             && matches!(ext, "jsonl" | "jsonl.gz" | "jsonl.zst");
-        if is_shard && num.parse::<usize>().map_or(false, |n| n >= keep) {
+        if is_shard && num.parse::<usize>().is_ok_and(|n| n >= keep) {
             std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
         }
     }
@@ -197,7 +197,6 @@ pub struct Writer {
     kept: Shards,
     rejected: Shards,
     committed: bool,
-    line: Vec<u8>,
 }
 
 /// Totals the writer saw, for the report.
@@ -228,27 +227,15 @@ impl Writer {
             rejected: Shards::new(rejected_dir, opts.compression, opts.shard_size),
             opts,
             committed: false,
-            line: Vec::with_capacity(1 << 16),
         })
     }
 
-    /// Write a kept document: the original record with its text field replaced by the
-    /// cleaned text (or annotated only), plus a `rinse` object when explaining.
-    pub fn keep(&mut self, doc: Document) -> Result<u64> {
-        let line = kept_line(doc, &self.opts);
-        let text_bytes = line.1;
-        self.kept.write_line(&line.0)?;
-        Ok(text_bytes)
-    }
-
-    pub fn reject(&mut self, r: Rejection) -> Result<()> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, &rejected_value(r))
-            .map_err(|e| Error::Usage(format!("cannot encode rejected record: {e}")))?;
-        let line = std::mem::take(&mut self.line);
-        let res = self.rejected.write_line(&line);
-        self.line = line;
-        res
+    /// Write one encoded record (see [`encode`]) to the kept or rejected shards.
+    pub fn write(&mut self, line: &Encoded) -> Result<()> {
+        match line {
+            Encoded::Kept { line, .. } => self.kept.write_line(line),
+            Encoded::Rejected { line, .. } => self.rejected.write_line(line),
+        }
     }
 
     pub fn totals(&self) -> WriteTotals {
@@ -283,6 +270,36 @@ impl Drop for Writer {
             self.kept.abort();
             self.rejected.abort();
             let _ = std::fs::remove_file(self.opts.out.join(".report.json.rinse-tmp"));
+        }
+    }
+}
+
+/// A verdict encoded as one JSONL line (without the newline), ready for the writer.
+/// Encoding is a pure function, so it runs in parallel; only writing is serial.
+#[derive(Debug)]
+pub enum Encoded {
+    Kept {
+        line: Vec<u8>,
+        /// Bytes of the output text.
+        text_bytes: u64,
+    },
+    Rejected {
+        line: Vec<u8>,
+        reason: &'static str,
+    },
+}
+
+/// Encode a verdict as its output line.
+pub fn encode(verdict: crate::document::Verdict, opts: &WriteOptions) -> Encoded {
+    match verdict {
+        crate::document::Verdict::Kept(doc) => {
+            let (line, text_bytes) = kept_line(doc, opts);
+            Encoded::Kept { line, text_bytes }
+        }
+        crate::document::Verdict::Rejected(r) => {
+            let reason = r.reason;
+            let line = serde_json::to_vec(&rejected_value(r)).expect("JSON values always encode");
+            Encoded::Rejected { line, reason }
         }
     }
 }

@@ -18,7 +18,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let cfg = super::load_config(args.config.as_deref())?;
-    println!("# effective rinse config, fingerprint {}", cfg.fingerprint());
+    println!(
+        "# effective rinse config, fingerprint {}",
+        cfg.fingerprint()
+    );
     print!("{}", cfg.to_toml());
     Ok(())
 }

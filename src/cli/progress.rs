@@ -39,10 +39,10 @@ impl Reporter {
                         Some(total) => {
                             bar.set_length(total);
                             ProgressStyle::with_template(
-                                "{bar:30} {binary_bytes}/{binary_total_bytes} {msg} ({eta})",
+                                "{bar:30} {bytes}/{total_bytes} {msg} ({eta})",
                             )
                         }
-                        None => ProgressStyle::with_template("{spinner} {binary_bytes} {msg}"),
+                        None => ProgressStyle::with_template("{spinner} {bytes} {msg}"),
                     };
                     if let Ok(style) = style {
                         bar.set_style(style);

@@ -1,6 +1,5 @@
 //! `rinse run`: read corpora, clean and deduplicate them, write kept/rejected JSONL.
 use super::progress::Reporter;
-use anyhow::Context;
 use rinse::pipeline::{self, RunPlan};
 use rinse::read::Fields;
 use rinse::write::{OutputCompression, TextMode, WriteOptions};
@@ -77,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut reporter = Reporter::new(args.quiet);
     let result = pipeline::run(&plan, &mut |p| reporter.update(p));
     reporter.finish();
-    let report = result.context("run failed")?;
+    let report = result?;
     if !args.quiet {
         eprint!("{}", report.summary());
     }

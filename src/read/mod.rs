@@ -191,7 +191,8 @@ pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
         Some(Value::String(s)) => s.clone(),
         other => {
             let (reason, what) = match other {
-                None | Some(Value::Null) => ("missing-text", "has no"),
+                None => ("missing-text", "has no"),
+                Some(Value::Null) => ("missing-text", "has a null"),
                 _ => ("non-string-text", "has a non-string"),
             };
             let mut r = Rejection::new(reason, "read", origin)

@@ -156,7 +156,9 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.counters.raw_bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.counters
+            .raw_bytes
+            .fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -197,9 +199,18 @@ mod tests {
 
     #[test]
     fn classify_by_extension() {
-        assert_eq!(classify("a.jsonl"), Some((Format::Jsonl, Compression::None)));
-        assert_eq!(classify("a.NDJSON.gz"), Some((Format::Jsonl, Compression::Gzip)));
-        assert_eq!(classify("a.txt.zst"), Some((Format::Text, Compression::Zstd)));
+        assert_eq!(
+            classify("a.jsonl"),
+            Some((Format::Jsonl, Compression::None))
+        );
+        assert_eq!(
+            classify("a.NDJSON.gz"),
+            Some((Format::Jsonl, Compression::Gzip))
+        );
+        assert_eq!(
+            classify("a.txt.zst"),
+            Some((Format::Text, Compression::Zstd))
+        );
         assert_eq!(classify("a.csv"), None);
         assert_eq!(classify("README"), None);
     }

@@ -5,7 +5,9 @@ use std::process::{Command, Output};
 
 /// Path to a fixture under `tests/data/`.
 pub fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 /// A fresh scratch directory for one test, removed and re-created.
@@ -102,7 +104,16 @@ pub fn golden(rel: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {} (run with RINSE_BLESS=1)", path.display()));
-    assert_eq!(actual, expected, "golden file {} differs (RINSE_BLESS=1 to update)", path.display());
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {} (run with RINSE_BLESS=1)",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "golden file {} differs (RINSE_BLESS=1 to update)",
+        path.display()
+    );
 }
