@@ -85,7 +85,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         {
             Some(r) if cl.book.rules[r].kind == RuleKind::Line => {
                 fate[li] = Fate::Rule(r);
-                Class::Bad(Why::Rule)
+                cl.rule_class(r)
             }
             Some(r) => {
                 sections.push((li, r));
@@ -140,7 +140,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             for m in sr.regex.find_iter(content) {
                 if m.start() == 0 && content[m.end()..].trim().is_empty() {
                     fate[li] = Fate::Rule(sr.rule);
-                    classes[ci] = Class::Bad(Why::Rule);
+                    classes[ci] = cl.rule_class(sr.rule);
                     break;
                 }
                 spans.push((line.c_start + m.start(), line.c_start + m.end(), sr.rule));

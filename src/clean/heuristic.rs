@@ -26,6 +26,9 @@ pub struct HeuristicConfig {
     pub sentence_bonus: f64,
     /// Share of characters that are digits or symbols above which a line is `bad`.
     pub max_symbol_ratio: f64,
+    /// Rule categories of debris that sits *inside* articles (captions, credits): lines
+    /// they remove do not end an article block, but a short line next to one goes too.
+    pub inline_categories: Vec<String>,
 }
 
 impl Default for HeuristicConfig {
@@ -33,11 +36,12 @@ impl Default for HeuristicConfig {
         HeuristicConfig {
             enabled: true,
             short_chars: 70,
-            long_chars: 200,
-            stopwords_low: 0.22,
+            long_chars: 150,
+            stopwords_low: 0.18,
             stopwords_high: 0.30,
             sentence_bonus: 0.08,
             max_symbol_ratio: 0.35,
+            inline_categories: vec!["caption".into(), "credit".into(), "image-file".into()],
         }
     }
 }
@@ -48,6 +52,8 @@ pub enum Class {
     Good,
     NearGood,
     Short,
+    /// Removed by a rule of an inline category (caption, credit): transparent for context.
+    Aside,
     Bad(Why),
 }
 
@@ -256,14 +262,45 @@ fn coarse(c: Class, ignore_near_good: bool) -> Option<bool> {
     match c {
         Class::Good => Some(true),
         Class::NearGood if !ignore_near_good => Some(true),
-        Class::Bad(_) => Some(false),
+        Class::Bad(_) | Class::Aside => Some(false),
         _ => None,
     }
 }
 
 /// Decide `Short` and `NearGood` lines from their neighbours (jusText's revision).
+///
 /// `classes` holds one class per non-blank line, in order; edges count as debris.
 pub fn revise(classes: &mut [Class]) {
+    // Without a good line, the best lines there are stand in for the article: the
+    // near-good ones if any, else the short ones (a tweet, a title, a one-line record).
+    if !classes.contains(&Class::Good) {
+        let promote = if classes.contains(&Class::NearGood) {
+            Class::NearGood
+        } else {
+            Class::Short
+        };
+        for c in classes.iter_mut() {
+            if *c == promote {
+                *c = Class::Good;
+            }
+        }
+    }
+    // Next to a caption or credit: a short line is its title, a borderline line between
+    // two pieces of debris is the caption itself.
+    let debris = |c: Option<&Class>| matches!(c, None | Some(Class::Aside | Class::Bad(_)));
+    let before: Vec<Class> = classes.to_vec();
+    for i in 0..before.len() {
+        let prev = if i == 0 { None } else { before.get(i - 1) };
+        let next = before.get(i + 1);
+        let aside = matches!(prev, Some(Class::Aside)) || matches!(next, Some(Class::Aside));
+        match before[i] {
+            Class::Short if aside => classes[i] = Class::Bad(Why::ShortLine),
+            Class::NearGood if aside && debris(prev) && debris(next) => {
+                classes[i] = Class::Bad(Why::Uncertain)
+            }
+            _ => {}
+        }
+    }
     let orig: Vec<Class> = classes.to_vec();
     // Nearest neighbour class skipping short lines (and near-good ones if asked).
     let neighbour = |i: usize, back: bool, ignore_ng: bool| -> Class {
@@ -281,7 +318,7 @@ pub fn revise(classes: &mut [Class]) {
                 }
             }
             match orig[j] {
-                Class::Short => continue,
+                Class::Short | Class::Aside => continue,
                 Class::NearGood if ignore_ng => continue,
                 c => return c,
             }

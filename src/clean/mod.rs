@@ -143,6 +143,16 @@ impl Cleaner {
         configured.chain(heuristic).collect()
     }
 
+    /// The heuristic class of a line a rule removed: `Aside` for inline categories.
+    fn rule_class(&self, rule: usize) -> heuristic::Class {
+        let cat = &*self.book.rules[rule].info.category;
+        if self.hcfg.inline_categories.iter().any(|c| c == cat) {
+            heuristic::Class::Aside
+        } else {
+            heuristic::Class::Bad(heuristic::Why::Rule)
+        }
+    }
+
     /// Decide the removals for `text` (already normalized), counting per rule into `stats`.
     pub fn decide(&self, text: &str, stats: &mut StageStats) -> Decision {
         engine::decide(self, text, stats)
