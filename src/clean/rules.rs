@@ -1,5 +1,6 @@
 //! Rule definitions as written in TOML ([`RuleConfig`]) and their compiled form
-//! ([`RuleBook`]): whole-line phrase sets, one `RegexSet` for line patterns, one
+//! ([`RuleBook`]): whole-line phrase sets, per-rule line regexes (tried only where the
+//! rule could apply and still win), one
 //! Aho-Corasick automaton for "line contains" phrases, span regexes and section markers.
 //!
 //! A line is matched once against every line-level rule family; the earliest rule in
@@ -7,7 +8,7 @@
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -170,9 +171,8 @@ pub struct RuleBook {
     pub rules: Vec<Compiled>,
     /// Normalized whole-line phrase → rules having it (ascending).
     phrases: HashMap<String, Vec<usize>>,
-    /// Line patterns (anchored), and the rule of each.
-    line_set: RegexSet,
-    line_set_rules: Vec<usize>,
+    /// Line patterns (anchored), and the rule of each, in rule order.
+    line_patterns: Vec<(usize, Regex)>,
     /// "contains" phrases, and the rule of each pattern.
     contains: Option<AhoCorasick>,
     contains_rules: Vec<usize>,
@@ -225,8 +225,7 @@ impl RuleBook {
     pub fn compile(configs: &[RuleConfig]) -> Result<RuleBook> {
         let mut rules = Vec::with_capacity(configs.len());
         let mut phrases: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut patterns = Vec::new();
-        let mut line_set_rules = Vec::new();
+        let mut line_patterns = Vec::new();
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
         let mut spans = Vec::new();
@@ -268,9 +267,12 @@ impl RuleBook {
             } else {
                 if let Some(p) = &rc.pattern {
                     let anchored = format!("^(?:{p})$");
-                    Regex::new(&anchored).map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
-                    patterns.push(anchored);
-                    line_set_rules.push(i);
+                    let re = RegexBuilder::new(&anchored)
+                        .size_limit(32 << 20)
+                        .dfa_size_limit(16 << 20)
+                        .build()
+                        .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
+                    line_patterns.push((i, re));
                 }
                 for ph in &rc.phrases {
                     line_key(ph, &mut key);
@@ -303,11 +305,6 @@ impl RuleBook {
                 max_words: rc.max_words.unwrap_or(usize::MAX),
             });
         }
-        let line_set = RegexSetBuilder::new(&patterns)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(|e| rule_err("<line patterns>", e.to_string()))?;
         let contains = if contains.is_empty() {
             None
         } else {
@@ -321,8 +318,7 @@ impl RuleBook {
         Ok(RuleBook {
             rules,
             phrases,
-            line_set,
-            line_set_rules,
+            line_patterns,
             contains,
             contains_rules,
             spans,
@@ -360,9 +356,14 @@ impl RuleBook {
                 consider(self.contains_rules[m.pattern().as_usize()]);
             }
         }
-        if !self.line_set_rules.is_empty() {
-            for m in self.line_set.matches(trimmed).iter() {
-                consider(self.line_set_rules[m]);
+        // Patterns last, cheapest first: only those that could still win and that apply.
+        for (i, re) in &self.line_patterns {
+            if best.is_some_and(|b| b < *i) {
+                break;
+            }
+            if ok(*i) && re.is_match(trimmed) {
+                best = Some(*i);
+                break;
             }
         }
         best

@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each with its args and its `run`.
 mod config;
 mod progress;
+mod rules;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,7 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Config(config::Args),
+    Rules(rules::Args),
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -25,6 +27,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Config(args) => config::run(args),
+        Command::Rules(args) => rules::run(args),
     }
 }
 

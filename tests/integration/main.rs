@@ -2,4 +2,5 @@
 //! subcommand or one invariant by running the real `rinse` binary.
 mod util;
 
+mod clean;
 mod run;
