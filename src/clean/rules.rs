@@ -7,7 +7,7 @@
 //! config order that applies to the document's language wins, so the order of rules in
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -311,6 +311,7 @@ impl RuleBook {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&contains)
                     .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
             )
