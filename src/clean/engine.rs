@@ -76,9 +76,19 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             continue;
         }
         let f = heuristic::features(content, lang_bit, &mut buf);
-        line_key(content, &mut key);
+        key.clear();
+        if f.words <= cl.book.phrase_max_words {
+            line_key(content, &mut key);
+        }
         lower.clear();
-        lower.extend(content.chars().flat_map(char::to_lowercase));
+        if f.words <= cl.book.contains_max_words {
+            if content.is_ascii() {
+                lower.push_str(content);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(content.chars().flat_map(char::to_lowercase));
+            }
+        }
         let class = match cl
             .book
             .match_line(content, &lower, &key, f.words, lang, &cl.active)

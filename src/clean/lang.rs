@@ -4,7 +4,34 @@
 //! The lists are short (function words only) so that detection is cheap and the
 //! stop-word density of a line means the same in every language.
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
+
+/// A small, fast, non-cryptographic hasher (FNV-1a) for short keys built into the binary.
+/// Lookups only; iteration order never reaches the output.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A `HashMap` with the [`Fnv`] hasher.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Languages with a stop-word list, in a fixed order (the bit index in [`StopWords`]).
 pub const LANGUAGES: &[&str] = &["de", "en", "es", "fr", "pl", "it", "pt", "nl", "no"];
@@ -51,7 +78,7 @@ const NO: &str = "og i på til av for med som er var har hadde ikke det den de e
 
 /// For each known stop word, the set of languages (bit i = `LANGUAGES[i]`) it belongs to.
 pub struct StopWords {
-    words: HashMap<String, u16>,
+    words: FastMap<String, u16>,
 }
 
 impl StopWords {
@@ -59,7 +86,7 @@ impl StopWords {
     pub fn get() -> &'static StopWords {
         static SW: OnceLock<StopWords> = OnceLock::new();
         SW.get_or_init(|| {
-            let mut words: HashMap<String, u16> = HashMap::new();
+            let mut words: FastMap<String, u16> = FastMap::default();
             for (i, list) in [DE, EN, ES, FR, PL, IT, PT, NL, NO].iter().enumerate() {
                 for w in list.split_whitespace() {
                     *words.entry(w.to_string()).or_default() |= 1 << i;

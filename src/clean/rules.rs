@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::lang::FastMap;
 use super::RuleInfo;
 
 /// What a rule does with what it matches.
@@ -170,7 +170,11 @@ pub struct SpanRule {
 pub struct RuleBook {
     pub rules: Vec<Compiled>,
     /// Normalized whole-line phrase → rules having it (ascending).
-    phrases: HashMap<String, Vec<usize>>,
+    phrases: FastMap<String, Vec<usize>>,
+    /// The most words any phrase has: longer lines skip the phrase lookup.
+    pub phrase_max_words: usize,
+    /// The largest `max_words` of the rules with `contains`.
+    pub contains_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
     line_patterns: Vec<(usize, Regex)>,
     /// "contains" phrases, and the rule of each pattern.
@@ -224,12 +228,15 @@ pub fn line_key(line: &str, out: &mut String) {
 impl RuleBook {
     pub fn compile(configs: &[RuleConfig]) -> Result<RuleBook> {
         let mut rules = Vec::with_capacity(configs.len());
-        let mut phrases: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut phrases: FastMap<String, Vec<usize>> = FastMap::default();
+        let mut phrase_max_words = 0;
+        let mut contains_max_words = 0;
         let mut line_patterns = Vec::new();
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
         let mut spans = Vec::new();
         let mut key = String::new();
+        let mut word_buf = String::new();
         for (i, rc) in configs.iter().enumerate() {
             let id = rc.id.as_str();
             if !is_kebab(id) {
@@ -279,6 +286,9 @@ impl RuleBook {
                     if key.is_empty() {
                         return Err(rule_err(id, format!("phrase '{ph}' is empty once trimmed")));
                     }
+                    let mut n = 0;
+                    super::lang::for_each_word(&key, &mut word_buf, |_| n += 1);
+                    phrase_max_words = phrase_max_words.max(n + 1);
                     let v = phrases.entry(key.clone()).or_default();
                     if !v.contains(&i) {
                         v.push(i);
@@ -291,6 +301,7 @@ impl RuleBook {
                     }
                     contains.push(c);
                     contains_rules.push(i);
+                    contains_max_words = contains_max_words.max(rc.max_words.unwrap_or(usize::MAX));
                 }
             }
             rules.push(Compiled {
@@ -319,6 +330,8 @@ impl RuleBook {
         Ok(RuleBook {
             rules,
             phrases,
+            phrase_max_words,
+            contains_max_words,
             line_patterns,
             contains,
             contains_rules,
@@ -347,12 +360,20 @@ impl RuleBook {
                 best = Some(i);
             }
         };
-        if let Some(v) = self.phrases.get(key) {
+        if let Some(v) = self
+            .phrases
+            .get(key)
+            .filter(|_| words <= self.phrase_max_words)
+        {
             for &i in v {
                 consider(i);
             }
         }
-        if let Some(ac) = &self.contains {
+        if let Some(ac) = self
+            .contains
+            .as_ref()
+            .filter(|_| words <= self.contains_max_words)
+        {
             for m in ac.find_overlapping_iter(lower) {
                 consider(self.contains_rules[m.pattern().as_usize()]);
             }
