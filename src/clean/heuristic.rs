@@ -41,7 +41,12 @@ impl Default for HeuristicConfig {
             stopwords_high: 0.30,
             sentence_bonus: 0.08,
             max_symbol_ratio: 0.35,
-            inline_categories: vec!["caption".into(), "credit".into(), "image-file".into()],
+            inline_categories: vec![
+                "caption".into(),
+                "credit".into(),
+                "image-file".into(),
+                "related".into(),
+            ],
         }
     }
 }
@@ -286,8 +291,7 @@ pub fn revise(classes: &mut [Class]) {
         }
     }
     // Next to a caption or credit: a short line is its title, a borderline line between
-    // two pieces of debris is the caption itself.
-    let debris = |c: Option<&Class>| matches!(c, None | Some(Class::Aside | Class::Bad(_)));
+    // two of them (image file name above, credit below) is the caption itself.
     let before: Vec<Class> = classes.to_vec();
     for i in 0..before.len() {
         let prev = if i == 0 { None } else { before.get(i - 1) };
@@ -295,7 +299,7 @@ pub fn revise(classes: &mut [Class]) {
         let aside = matches!(prev, Some(Class::Aside)) || matches!(next, Some(Class::Aside));
         match before[i] {
             Class::Short if aside => classes[i] = Class::Bad(Why::ShortLine),
-            Class::NearGood if aside && debris(prev) && debris(next) => {
+            Class::NearGood if matches!((prev, next), (Some(Class::Aside), Some(Class::Aside))) => {
                 classes[i] = Class::Bad(Why::Uncertain)
             }
             _ => {}

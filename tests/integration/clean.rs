@@ -185,3 +185,32 @@ fn a_document_left_without_words_is_rejected_too_short() {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0]["reason"], "too-short", "{}", rejected[0]);
 }
+
+/// Debris in English, French, Spanish and Polish pages goes, each removal names its rule,
+/// and the article paragraphs between read-also links stay (golden file, RINSE_BLESS=1).
+#[test]
+fn multilingual_pages_golden_removals() {
+    let out = scratch("clean_multilingual");
+    let input = data("clean/multilingual.jsonl");
+    rinse_ok(&[
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--explain",
+    ]);
+    let mut actual = String::new();
+    for rec in records(&out.join("kept")) {
+        let lang = rec["rinse"]["lang"].as_str().unwrap_or("-");
+        actual.push_str(&format!("== {} ({lang})\n", rec["id"].as_str().unwrap()));
+        actual.push_str(rec["text"].as_str().unwrap());
+        actual.push('\n');
+        for r in rec["rinse"]["removals"].as_array().unwrap() {
+            let text = r["text"].as_str().unwrap().trim_end();
+            actual.push_str(&format!("  - {}: {text}\n", r["rule"].as_str().unwrap()));
+        }
+    }
+    assert!(actual.contains("La reunión continuará"), "{actual}");
+    golden("golden/clean-multilingual.txt", &actual);
+}
