@@ -57,6 +57,8 @@ pub enum Class {
     Good,
     NearGood,
     Short,
+    /// A short line that ends a sentence: like `Short`, but not taken as a caption's title.
+    ShortSentence,
     /// Removed by a rule of an inline category (caption, credit): transparent for context.
     Aside,
     Bad(Why),
@@ -248,6 +250,9 @@ pub fn classify(f: &Features, cfg: &HeuristicConfig, known_lang: bool) -> Class 
     };
     let chars = if f.cjk { f.chars * 3 } else { f.chars };
     if chars < cfg.short_chars {
+        if f.sentence_end && f.words >= 3 {
+            return Class::ShortSentence;
+        }
         return Class::Short;
     }
     if density >= cfg.stopwords_high {
@@ -285,7 +290,7 @@ pub fn revise(classes: &mut [Class]) {
             Class::Short
         };
         for c in classes.iter_mut() {
-            if *c == promote {
+            if *c == promote || (promote == Class::Short && *c == Class::ShortSentence) {
                 *c = Class::Good;
             }
         }
@@ -322,7 +327,7 @@ pub fn revise(classes: &mut [Class]) {
                 }
             }
             match orig[j] {
-                Class::Short | Class::Aside => continue,
+                Class::Short | Class::ShortSentence | Class::Aside => continue,
                 Class::NearGood if ignore_ng => continue,
                 c => return c,
             }
@@ -330,7 +335,7 @@ pub fn revise(classes: &mut [Class]) {
     };
     let mut after_short = orig.clone();
     for i in 0..orig.len() {
-        if orig[i] != Class::Short {
+        if !matches!(orig[i], Class::Short | Class::ShortSentence) {
             continue;
         }
         let prev = coarse(neighbour(i, true, true), true);
