@@ -106,3 +106,31 @@ fn every_removal_names_a_known_rule() {
         assert!(ids.contains(&r.rule.to_string()), "{}", r.rule);
     }
 }
+
+#[test]
+fn a_config_with_rules_prints_and_parses_back_to_itself() {
+    let text = "[clean]\nrule_sets = []\ndisable = [\"heuristic-link\"]\n\
+        [[clean.rules]]\nid = \"a-span\"\ncategory = \"credit\"\nkind = \"span\"\nlanguages = [\"de\"]\npattern = '\\(Foto: [^)]+\\)'\n\
+        [[clean.rules]]\nid = \"a-line\"\ncategory = \"footer\"\ndescription = \"d\"\nphrases = [\"Impressum\"]\ncontains = [\"alle rechte\"]\nmax_words = 9\n";
+    let cfg = Config::parse(text, "t").unwrap();
+    assert_eq!(cfg.clean.rules.len(), 2);
+    assert_eq!(cfg.clean.rules[0].kind, RuleKind::Span);
+    let again = Config::parse(&cfg.to_toml(), "printed").unwrap();
+    assert_eq!(again, cfg);
+    let cl = Cleaner::new(&cfg.clean).unwrap();
+    let ids: Vec<String> = cl.rules().iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids[..2], ["a-span".to_string(), "a-line".to_string()]);
+    assert!(!ids.contains(&"heuristic-link".to_string()));
+}
+
+#[test]
+fn language_scoped_rule_runs_only_on_its_language() {
+    let cl = cleaner(
+        "[clean]\nrule_sets = []\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"de-only\"\ncategory = \"test\"\nlanguages = [\"de\"]\nphrases = [\"Zum Thema\"]\n",
+    );
+    let de = "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen, und verwies auf die Sprecher.\nZum Thema";
+    let en = "The Kremlin said on Tuesday that it could not confirm the reports and that it was not aware of them.\nZum Thema";
+    assert!(!cleaned(&cl, de).contains("Zum Thema"));
+    assert!(cleaned(&cl, en).contains("Zum Thema"));
+}
