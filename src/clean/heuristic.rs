@@ -133,7 +133,10 @@ impl Why {
 pub struct Features {
     pub chars: usize,
     pub words: usize,
+    /// Stop words of the line's best language (the document's, or another one).
     pub stopwords: usize,
+    /// Stop words of the document's language (any language when it is unknown).
+    pub doc_stopwords: usize,
     pub capitalized: usize,
     pub sentence_end: bool,
     pub symbols: usize,
@@ -190,13 +193,25 @@ pub fn features(content: &str, lang_bit: u16, buf: &mut String) -> Features {
             f.capitalized += 1;
         }
     }
-    let mask = if lang_bit == 0 { u16::MAX } else { lang_bit };
+    // Stop words of the document's language, or of whichever language the line is most
+    // clearly written in (a quote or passage in another language is still running text).
+    let mut per_lang = [0usize; LANGUAGES.len()];
+    let mut in_doc_lang = 0;
     for_each_word(content, buf, |w| {
         f.words += 1;
-        if sw.bits(w) & mask != 0 {
-            f.stopwords += 1;
+        let bits = sw.bits(w);
+        if bits != 0 {
+            if bits & lang_bit != 0 {
+                in_doc_lang += 1;
+            }
+            for (i, n) in per_lang.iter_mut().enumerate() {
+                *n += usize::from(bits >> i & 1 == 1);
+            }
         }
     });
+    let best = per_lang.iter().copied().max().unwrap_or(0);
+    f.stopwords = best.max(in_doc_lang);
+    f.doc_stopwords = if lang_bit == 0 { best } else { in_doc_lang };
     let last = content.trim_end_matches([')', ']', ' ']).chars().last();
     f.sentence_end = matches!(
         last,
@@ -224,7 +239,7 @@ pub fn classify(f: &Features, cfg: &HeuristicConfig, known_lang: bool) -> Class 
     }
     if f.words >= 2
         && f.words <= 10
-        && f.stopwords == 0
+        && f.doc_stopwords == 0
         && !f.sentence_end
         && f.capitalized * 10 >= f.words * 8
         && !f.cjk

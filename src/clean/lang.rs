@@ -102,10 +102,11 @@ impl StopWords {
     }
 }
 
-/// Calls `f` with each word of `text`, lowercased (letters and digits; apostrophes split).
+/// Calls `f` with each word of `text`, lowercased (letters and digits; apostrophes split;
+/// soft hyphens U+00AD are part of the word and dropped from it).
 /// Reuses one buffer, so it allocates only when a word is longer than any before.
 pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    for word in text.split(|c: char| !c.is_alphanumeric()) {
+    for word in text.split(|c: char| !c.is_alphanumeric() && c != '\u{AD}') {
         if word.is_empty() {
             continue;
         }
@@ -114,7 +115,14 @@ pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
             buf.push_str(word);
             buf.make_ascii_lowercase();
         } else {
-            buf.extend(word.chars().flat_map(char::to_lowercase));
+            buf.extend(
+                word.chars()
+                    .filter(|&c| c != '\u{AD}')
+                    .flat_map(char::to_lowercase),
+            );
+            if buf.is_empty() {
+                continue;
+            }
         }
         f(buf);
     }
