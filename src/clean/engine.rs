@@ -98,7 +98,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
                 cl.rule_class(r)
             }
             Some(r) => {
-                sections.push((li, r));
+                sections.push((classes.len(), r));
                 heuristic::classify(&f, &cl.hcfg, lang.is_some())
             }
             None => heuristic::classify(&f, &cl.hcfg, lang.is_some()),
@@ -108,30 +108,31 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     }
     let t_lines = t0.elapsed().as_nanos() as u64;
 
-    // Section rules: the first marker with article text (a good line) on the kept side.
-    for &(li, r) in &sections {
-        let pos = class_line.iter().position(|&l| l == li).unwrap_or(0);
-        let to_end = cl.book.rules[r].kind == RuleKind::SectionToEnd;
-        let has_article = if to_end {
-            classes[..pos].contains(&Class::Good)
-        } else {
-            classes[pos + 1..].contains(&Class::Good)
-        };
-        if !has_article {
-            continue;
-        }
-        let range = if to_end {
-            pos..classes.len()
-        } else {
-            0..pos + 1
-        };
-        for ci in range {
-            let l = class_line[ci];
-            if fate[l] == Fate::Keep {
-                fate[l] = Fate::Rule(r);
+    // Section rules: the first to-end marker with article text (a good line) before it,
+    // and the last from-start marker with article text after it. Linear in the lines.
+    let first_good = classes.iter().position(|c| *c == Class::Good);
+    let last_good = classes.iter().rposition(|c| *c == Class::Good);
+    let to_end = sections.iter().find(|&&(ci, r)| {
+        cl.book.rules[r].kind == RuleKind::SectionToEnd && first_good.is_some_and(|g| g < ci)
+    });
+    let from_start = sections.iter().rev().find(|&&(ci, r)| {
+        cl.book.rules[r].kind == RuleKind::SectionFromStart && last_good.is_some_and(|g| g > ci)
+    });
+    let cut =
+        |range: std::ops::Range<usize>, r: usize, fate: &mut [Fate], classes: &mut [Class]| {
+            for ci in range {
+                let l = class_line[ci];
+                if fate[l] == Fate::Keep {
+                    fate[l] = Fate::Rule(r);
+                }
+                classes[ci] = Class::Bad(Why::Rule);
             }
-            classes[ci] = Class::Bad(Why::Rule);
-        }
+        };
+    if let Some(&(ci, r)) = from_start {
+        cut(0..ci + 1, r, &mut fate, &mut classes);
+    }
+    if let Some(&(ci, r)) = to_end {
+        cut(ci..classes.len(), r, &mut fate, &mut classes);
     }
 
     // Span rules on the lines still kept; a span covering the whole content removes the

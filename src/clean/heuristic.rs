@@ -326,26 +326,38 @@ pub fn revise(classes: &mut [Class]) {
         }
     }
     let orig: Vec<Class> = classes.to_vec();
-    // Nearest neighbour class skipping short lines (and near-good ones if asked).
+    // Nearest neighbour class skipping short lines (and near-good ones if asked), looked up
+    // in tables filled in two linear passes, so long runs of short lines stay O(n).
+    let edge = Class::Bad(Why::ShortLine);
+    let skip = |c: Class, ignore_ng: bool| {
+        matches!(c, Class::Short | Class::ShortSentence | Class::Aside)
+            || (ignore_ng && c == Class::NearGood)
+    };
+    let n = orig.len();
+    let mut before = [vec![edge; n], vec![edge; n]];
+    let mut after = [vec![edge; n], vec![edge; n]];
+    for (k, ignore_ng) in [(0, false), (1, true)] {
+        let mut last = edge;
+        for i in 0..n {
+            before[k][i] = last;
+            if !skip(orig[i], ignore_ng) {
+                last = orig[i];
+            }
+        }
+        let mut last = edge;
+        for i in (0..n).rev() {
+            after[k][i] = last;
+            if !skip(orig[i], ignore_ng) {
+                last = orig[i];
+            }
+        }
+    }
     let neighbour = |i: usize, back: bool, ignore_ng: bool| -> Class {
-        let mut j = i;
-        loop {
-            if back {
-                if j == 0 {
-                    return Class::Bad(Why::ShortLine);
-                }
-                j -= 1;
-            } else {
-                j += 1;
-                if j >= orig.len() {
-                    return Class::Bad(Why::ShortLine);
-                }
-            }
-            match orig[j] {
-                Class::Short | Class::ShortSentence | Class::Aside => continue,
-                Class::NearGood if ignore_ng => continue,
-                c => return c,
-            }
+        let k = usize::from(ignore_ng);
+        if back {
+            before[k][i]
+        } else {
+            after[k][i]
         }
     };
     let mut after_short = orig.clone();

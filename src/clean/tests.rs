@@ -134,3 +134,20 @@ fn language_scoped_rule_runs_only_on_its_language() {
     assert!(!cleaned(&cl, de).contains("Zum Thema"));
     assert!(cleaned(&cl, en).contains("Zum Thema"));
 }
+
+#[test]
+fn long_runs_of_short_lines_and_repeated_markers_are_decided_like_short_ones() {
+    let cl = cleaner("");
+    let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher der Regierung in Moskau, die sich äußern würden.";
+    let mut text = String::from("Menü eins\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("Punkt {i}\n"));
+    }
+    text.push_str(article);
+    text.push('\n');
+    for _ in 0..5_000 {
+        text.push_str("Leave a Reply\n");
+    }
+    let out = cleaned(&cl, &text);
+    assert_eq!(out, article);
+}
