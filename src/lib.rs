@@ -19,6 +19,7 @@ pub mod config;
 pub mod dedup;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;

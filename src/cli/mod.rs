@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each with its args and its `run`.
 mod config;
+mod eval;
 mod progress;
 mod rules;
 mod run;
@@ -20,6 +21,7 @@ enum Command {
     Run(run::Args),
     Config(config::Args),
     Rules(rules::Args),
+    Eval(eval::Args),
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -28,6 +30,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         Command::Config(args) => config::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }
 

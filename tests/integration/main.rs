@@ -3,4 +3,5 @@
 mod util;
 
 mod clean;
+mod eval;
 mod run;

@@ -1,0 +1,345 @@
+//! `rinse eval`: score configs against gold annotations, attribute removals to rules,
+//! and (optionally) ablate rules one at a time.
+use anyhow::Context;
+use rinse::eval::{self, ConfigEval, EvalOptions, Evaluation, Gold, NamedConfig};
+use rinse::read::Fields;
+use serde_json::json;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
+
+/// Benchmark cleanup rules against gold annotations: precision, recall, accuracy and F1
+/// per config, what each rule removed (good) and damaged (bad), and with --ablate what
+/// F1 each rule is worth.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Documents to clean (files or directories, as for `rinse run`).
+    #[arg(required = true, value_name = "DOCS")]
+    inputs: Vec<PathBuf>,
+    /// Gold annotations, JSONL: {"id", "with": [snippets to keep], "without": [to remove]}.
+    #[arg(long, value_name = "GOLD.jsonl")]
+    gold: PathBuf,
+    /// Config to evaluate (TOML); repeat to compare several side by side. Without it,
+    /// the embedded default.
+    #[arg(long = "config", value_name = "FILE")]
+    configs: Vec<PathBuf>,
+    /// JSON field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// JSON field holding the document id (matched against the gold ids).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_field: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Print one JSON object on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Show the `with` snippets this rule damaged, in context.
+    #[arg(long, value_name = "ID")]
+    rule: Option<String>,
+    /// Lines of context around each bad removal shown by --rule.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    context: usize,
+    /// Score each config once more per rule with that rule switched off.
+    #[arg(long)]
+    ablate: bool,
+    /// Write each document's missed `with` and leaked `without` snippets (JSONL, worst
+    /// first) to FILE.
+    #[arg(long, value_name = "FILE")]
+    per_doc: Option<PathBuf>,
+    /// Run the whole pipeline with deduplication on (default: normalize and clean only).
+    #[arg(long)]
+    with_dedup: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let gold = Gold::load(&args.gold).context("cannot read gold file")?;
+    let configs = load_configs(&args.configs)?;
+    if let Some(id) = &args.rule {
+        let known = configs
+            .iter()
+            .map(|c| eval::rules_of(&c.config))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .any(|r| &*r.id == id);
+        if !known && !args.with_dedup {
+            anyhow::bail!("--rule {id}: no config has a rule with this id");
+        }
+    }
+    let opts = EvalOptions {
+        inputs: args.inputs.clone(),
+        fields: Fields {
+            text: args.text_field.clone(),
+            id: args.id_field.clone(),
+        },
+        threads: args.threads.unwrap_or(0),
+        with_dedup: args.with_dedup,
+        ablate: args.ablate,
+    };
+    let progress = std::io::stderr().is_terminal();
+    let ev = eval::evaluate(&gold, &configs, &opts, &mut |step| {
+        if progress {
+            let what = step
+                .without_rule
+                .map_or(String::new(), |r| format!(" without {r}"));
+            eprint!(
+                "\r\x1b[Krinse: eval {}: pass {}/{}{what}",
+                step.config, step.pass, step.passes
+            );
+        }
+    });
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let ev = ev?;
+    warn_missing(&ev);
+    if let Some(path) = &args.per_doc {
+        write_per_doc(path, &gold, &ev)?;
+    }
+    let text = if args.json {
+        let mut v = serde_json::to_value(&ev)?;
+        if let Some(id) = &args.rule {
+            v["bad_removals"] = json!(ev
+                .configs
+                .iter()
+                .map(|c| json!({"config": c.name, "removals": bad_removals(&gold, c, id, args.context)}))
+                .collect::<Vec<_>>());
+        }
+        format!("{}\n", serde_json::to_string_pretty(&v)?)
+    } else {
+        render(&ev, &gold, &args)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    Ok(())
+}
+
+fn load_configs(paths: &[PathBuf]) -> anyhow::Result<Vec<NamedConfig>> {
+    if paths.is_empty() {
+        return Ok(vec![NamedConfig {
+            name: "default".into(),
+            config: rinse::Config::embedded()?,
+        }]);
+    }
+    paths
+        .iter()
+        .map(|p| {
+            Ok(NamedConfig {
+                name: p.display().to_string(),
+                config: super::load_config(Some(p))?,
+            })
+        })
+        .collect()
+}
+
+fn warn_missing(ev: &Evaluation) {
+    let missing = &ev.gold.missing_from_docs;
+    if missing.is_empty() {
+        return;
+    }
+    let mut shown: Vec<&str> = missing.iter().take(3).map(String::as_str).collect();
+    if missing.len() > 3 {
+        shown.push("…");
+    }
+    eprintln!(
+        "rinse: warning: {} of {} gold ids have no document in DOCS; scored as missing \
+         (their `with` snippets count as fn, `without` as tn): {}",
+        missing.len(),
+        ev.gold.docs,
+        shown.join(", ")
+    );
+    let docs = ev.configs.first().map(|c| &c.docs);
+    if let Some(example) = docs.and_then(|d| d.extra_example.as_deref()) {
+        if missing.len() == ev.gold.docs {
+            eprintln!(
+                "rinse: warning: no gold id matches a document; DOCS ids look like {example:?} \
+                 (see --id-field)"
+            );
+        }
+    }
+}
+
+fn bad_removals(gold: &Gold, c: &ConfigEval, rule: &str, around: usize) -> Vec<eval::BadRemoval> {
+    gold.docs
+        .iter()
+        .zip(c.runs.iter().zip(&c.per_doc))
+        .filter_map(|(g, (run, e))| {
+            run.as_ref()
+                .map(|r| eval::bad_removals(g, r, e, rule, around))
+        })
+        .flatten()
+        .collect()
+}
+
+/// Width of a table column: its widest cell or header, in characters.
+fn width<'a>(cells: impl Iterator<Item = &'a str>, header: &'a str) -> usize {
+    cells
+        .chain([header])
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+fn ratio(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{v:.3}"))
+}
+
+/// The human-readable report: the score table, then per config its rules, then the
+/// ablation and the bad removals of `--rule` when asked for.
+fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
+    let mut s = String::new();
+    let w = width(ev.configs.iter().map(|c| c.name.as_str()), "config");
+    let _ = writeln!(
+        s,
+        "gold: {} docs, {} with, {} without ({})\n",
+        ev.gold.docs, ev.gold.with, ev.gold.without, ev.gold.path
+    );
+    let _ = writeln!(
+        s,
+        "{:<w$}  {:>6} {:>6} {:>6} {:>6} {:>7} {:>8}",
+        "config", "P", "R", "Acc", "F1", "docs", "MB/s"
+    );
+    for c in &ev.configs {
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>8.1}",
+            c.name, c.precision, c.recall, c.accuracy, c.f1, c.docs.read, c.mb_per_second
+        );
+    }
+    for c in &ev.configs {
+        let _ = writeln!(
+            s,
+            "\n## {}: tp={} fp={} fn={} tn={}; kept {} of {} docs",
+            c.name, c.counts.tp, c.counts.fp, c.counts.fn_, c.counts.tn, c.docs.kept, c.docs.read
+        );
+        if !c.docs.gold_rejected.is_empty() {
+            let r: Vec<String> = c
+                .docs
+                .gold_rejected
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            let _ = writeln!(s, "gold docs not kept: {}", r.join(", "));
+        }
+        render_rules(&mut s, c);
+        if !c.ablation.is_empty() {
+            let rw = width(c.ablation.iter().map(|r| r.rule.as_str()), "rule");
+            let _ = writeln!(
+                s,
+                "\nablation (F1 with all rules {:.3}; lowest gain first):",
+                c.f1
+            );
+            // Four decimals: one snippet moves F1 by about 1/(2 tp + fp + fn).
+            let _ = writeln!(s, "{:<rw$}  {:>10} {:>8}", "rule", "F1 without", "gain");
+            for r in &c.ablation {
+                let _ = writeln!(
+                    s,
+                    "{:<rw$}  {:>10.4} {:>+8.4}",
+                    r.rule, r.f1_without, r.gain
+                );
+            }
+        }
+        if let Some(id) = &args.rule {
+            let bad = bad_removals(gold, c, id, args.context);
+            let _ = writeln!(s, "\nrule {id} damaged {} `with` snippets:", bad.len());
+            for b in bad {
+                let _ = writeln!(s, "\n{}\n  with: {:?}", b.doc, b.snippet);
+                for (n, lines) in b.contexts.iter().enumerate() {
+                    if n > 0 {
+                        let _ = writeln!(s, "  ...");
+                    }
+                    for line in lines {
+                        let _ = writeln!(s, "  {line}");
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+fn render_rules(s: &mut String, c: &ConfigEval) {
+    if c.rules.is_empty() {
+        let _ = writeln!(s, "no cleaning rules");
+    } else {
+        let rw = width(c.rules.iter().map(|r| r.id.as_str()), "rule");
+        let cw = width(c.rules.iter().map(|r| r.category.as_str()), "category");
+        let _ = writeln!(
+            s,
+            "\nrules, most harmful first (good = `without` removed, bad = `with` damaged):"
+        );
+        let _ = writeln!(
+            s,
+            "{:<rw$}  {:<cw$}  {:>5} {:>5} {:>6} {:>9} {:>6}",
+            "rule", "category", "good", "bad", "prec", "time ms", "time%"
+        );
+        for r in &c.rules {
+            let _ = writeln!(
+                s,
+                "{:<rw$}  {:<cw$}  {:>5} {:>5} {:>6} {:>9.1} {:>5.1}%",
+                r.id,
+                r.category,
+                r.good,
+                r.bad,
+                ratio(r.precision),
+                r.seconds * 1e3,
+                r.time_share * 100.0
+            );
+        }
+    }
+    if !c.other_causes.is_empty() {
+        let parts: Vec<String> = c
+            .other_causes
+            .iter()
+            .map(|(k, v)| format!("{k} (with {}, without {})", v.with, v.without))
+            .collect();
+        let _ = writeln!(s, "snippets absent for other causes: {}", parts.join(", "));
+    }
+}
+
+/// Per document and config: counts, missed `with` (with their cause) and leaked
+/// `without`, worst (most fn + fp) first.
+fn write_per_doc(path: &PathBuf, gold: &Gold, ev: &Evaluation) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for c in &ev.configs {
+        let mut order: Vec<usize> = (0..gold.docs.len()).collect();
+        order.sort_by_key(|&i| {
+            let k = &c.per_doc[i].score.counts;
+            std::cmp::Reverse(k.fn_ + k.fp)
+        });
+        for i in order {
+            let (g, e, run) = (&gold.docs[i], &c.per_doc[i], &c.runs[i]);
+            let status = match run {
+                None => "missing".to_string(),
+                Some(r) => r
+                    .rejected
+                    .as_ref()
+                    .map_or("kept".into(), |x| format!("rejected:{x}")),
+            };
+            let missed: Vec<_> = e
+                .score
+                .missed_with
+                .iter()
+                .zip(&e.missed_causes)
+                .map(|(&j, cause)| json!({"snippet": g.with[j], "cause": cause.label()}))
+                .collect();
+            let leaked: Vec<_> = e
+                .score
+                .leaked_without
+                .iter()
+                .map(|&j| &g.without[j])
+                .collect();
+            let k = &e.score.counts;
+            let row = json!({
+                "config": c.name, "id": g.id, "status": status,
+                "tp": k.tp, "fp": k.fp, "fn": k.fn_, "tn": k.tn,
+                "missed_with": missed, "leaked_without": leaked,
+            });
+            let _ = writeln!(text, "{row}");
+        }
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}

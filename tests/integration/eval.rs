@@ -1,0 +1,441 @@
+//! `rinse eval` (issue 5): the metric agrees with the reference scorer
+//! (`tests/tools/score_clean.py`), attribution and ablation on a hand-checked config, two
+//! configs side by side, per-document output, and clear errors.
+use crate::util::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn path(rel: &str) -> String {
+    data(rel).to_str().unwrap().to_string()
+}
+
+/// `rinse eval --json` with `args`, parsed.
+fn eval_json(args: &[&str]) -> Value {
+    let mut all = vec!["eval", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&rinse_ok(&all)).unwrap()
+}
+
+/// tp/fp/fn/tn as the reference scorer counts them on rinse run's kept output.
+fn scorer_counts(gold: &str, docs: &str, config: Option<&str>, name: &str) -> [u64; 4] {
+    let out = scratch(name);
+    let mut args = vec!["run", docs, "--out", out.to_str().unwrap(), "-q"];
+    if let Some(c) = config {
+        args.extend(["--config", c]);
+    }
+    rinse_ok(&args);
+    let summary = out.join("summary.json");
+    let scorer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/score_clean.py");
+    let status = Command::new("python3")
+        .arg(&scorer)
+        .arg(gold)
+        .arg(out.join("kept/00000.jsonl"))
+        .arg("--json")
+        .arg(&summary)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 is needed to run the reference scorer");
+    assert!(status.success(), "score_clean.py failed");
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    ["tp", "fp", "fn", "tn"].map(|k| s[k].as_u64().unwrap())
+}
+
+/// A config in `dir` that runs exactly `rules` (`[[clean.rules]]` tables) with
+/// `min_words`, and nothing else: the rule engine (issue 3) starts from built-in rule
+/// sets and a heuristic unless told otherwise, so when the binary's effective config has
+/// those keys they are switched off; dedup is off, so `rinse run` writes what `rinse
+/// eval` scores. Returns the path.
+fn only_rules(dir: &Path, name: &str, rules: &str, min_words: usize) -> String {
+    let effective = rinse_ok(&["config"]);
+    let mut toml = format!("[clean]\nmin_words = {min_words}\n");
+    if effective.contains("rule_sets") {
+        toml.push_str("rule_sets = []\n");
+    }
+    if effective.contains("[clean.heuristic]") {
+        toml.push_str("\n[clean.heuristic]\nenabled = false\n");
+    }
+    toml.push_str("\n[dedup]\nenabled = false\n\n");
+    toml.push_str(rules);
+    let path = dir.join(name);
+    std::fs::write(&path, toml).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// [`only_rules`] with the rules of the fixture `tests/data/eval/<fixture>`.
+fn only_rules_of(dir: &Path, name: &str, fixture: &str, min_words: usize) -> String {
+    let rules = std::fs::read_to_string(data("eval").join(fixture)).unwrap();
+    only_rules(dir, name, &rules, min_words)
+}
+
+fn counts(c: &Value) -> [u64; 4] {
+    ["tp", "fp", "fn", "tn"].map(|k| c[k].as_u64().unwrap())
+}
+
+#[test]
+fn seeds_scores_agree_with_the_reference_scorer() {
+    // The embedded default, the default plus the lines-a rules, and the same with dedup:
+    // rinse run writes the output, score_clean.py scores it, rinse eval must agree.
+    let gold = path("gold/seeds.gold.jsonl");
+    let docs = path("seeds/seeds.jsonl");
+    let dir = scratch("eval_seeds_configs");
+    let lines_a = std::fs::read_to_string(data("eval/lines-a.toml")).unwrap();
+    let config = |name: &str, dedup: bool, rules: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("[dedup]\nenabled = {dedup}\n\n{rules}")).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let plain = config("default.toml", false, "");
+    let rules = config("lines-a.toml", false, &lines_a);
+    let dedup = config("lines-a-dedup.toml", true, &lines_a);
+    let identity = scorer_counts(&gold, &docs, Some(&plain), "eval_seeds_default");
+    let cleaned = scorer_counts(&gold, &docs, Some(&rules), "eval_seeds_rules");
+    let deduped = scorer_counts(&gold, &docs, Some(&dedup), "eval_seeds_dedup");
+    // The rules really change the output, so the comparisons mean something.
+    assert_ne!(identity, cleaned);
+    let ev = eval_json(&["--gold", &gold, "--config", &plain, &docs]);
+    assert_eq!(counts(&ev["configs"][0]), identity);
+    let ev = eval_json(&["--gold", &gold, "--config", &rules, &docs]);
+    assert_eq!(counts(&ev["configs"][0]), cleaned);
+    let ev = eval_json(&["--gold", &gold, "--config", &dedup, "--with-dedup", &docs]);
+    assert_eq!(counts(&ev["configs"][0]), deduped);
+}
+
+#[test]
+fn tricky_case_agrees_with_the_reference_scorer() {
+    // Python's whitespace (U+001C-U+001F count), soft hyphens, an empty snippet, a
+    // document rejected as too short, one with null text, one only whitespace, one
+    // missing from DOCS and one not in the gold file.
+    let gold = path("eval/tricky.gold.jsonl");
+    let docs = path("eval/tricky.docs.jsonl");
+    let config = only_rules_of(
+        &scratch("eval_tricky_config"),
+        "tricky.toml",
+        "tricky.rules.toml",
+        2,
+    );
+    let want = scorer_counts(&gold, &docs, Some(&config), "eval_tricky");
+    assert_eq!(want, [4, 1, 6, 5]);
+    let out = rinse(&[
+        "eval", "--json", "--gold", &gold, "--config", &config, &docs,
+    ]);
+    assert!(out.status.success());
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &ev["configs"][0];
+    assert_eq!(counts(c), want);
+    assert_eq!(ev["gold"]["missing_from_docs"], serde_json::json!(["t4"]));
+    assert_eq!(c["docs"]["extra"], 1);
+    assert_eq!(c["docs"]["gold_rejected"]["too-short"], 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 1 of 6 gold ids have no document in DOCS"),
+        "{stderr}"
+    );
+    // The too-short document's snippets are blamed on the rule that emptied it.
+    let rule = &c["rules"][0];
+    assert_eq!(
+        (
+            rule["id"].as_str(),
+            rule["good"].as_u64(),
+            rule["bad"].as_u64()
+        ),
+        (Some("t-one-word"), Some(3), Some(2))
+    );
+}
+
+#[test]
+fn attribution_and_ablation_on_a_small_config() {
+    let mini = only_rules_of(
+        &scratch("eval_attribution"),
+        "mini.toml",
+        "mini.rules.toml",
+        1,
+    );
+    let ev = eval_json(&[
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &mini,
+        "--ablate",
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    let c = &ev["configs"][0];
+    assert_eq!(counts(c), [3, 0, 2, 4]);
+    assert!((c["f1"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    let rows: Vec<(String, u64, u64)> = c["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["good"].as_u64().unwrap(),
+                r["bad"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("t-one-word", 1, 2), ("t-unused", 0, 0), ("t-credit", 2, 0)];
+    assert_eq!(rows, want.map(|(a, b, c)| (a.to_string(), b, c)));
+    assert!((c["rules"][0]["precision"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert!(c["rules"][1]["precision"].is_null());
+    assert_eq!(c["other_causes"]["not-in-input"]["without"], 1);
+    // one-word off: tp 5 fp 1 fn 0 -> 10/11; credit off: tp 3 fp 2 fn 2 -> 0.6.
+    let abl: Vec<(String, f64)> = c["ablation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                r["f1_without"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = abl.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["t-one-word", "t-unused", "t-credit"]);
+    for ((_, got), want) in abl.iter().zip([10.0 / 11.0, 0.75, 0.6]) {
+        assert!((got - want).abs() < 1e-12, "{abl:?}");
+    }
+}
+
+#[test]
+fn rule_shows_its_bad_removals_in_context() {
+    let mini = only_rules_of(&scratch("eval_rule"), "mini.toml", "mini.rules.toml", 1);
+    let text = rinse_ok(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &mini,
+        "--rule",
+        "t-one-word",
+        "--context",
+        "1",
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    assert!(
+        text.contains("rule t-one-word damaged 2 `with` snippets:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  -     1 | [-Short-]\n        2 | Body text that is long enough.\n\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("with: \"Headline\"\n  -     1 | [-Headline-]\n        2 | Foto: dpa\n"),
+        "{text}"
+    );
+    let out = rinse(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &mini,
+        "--rule",
+        "no-such-rule",
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-rule"));
+}
+
+#[test]
+fn two_configs_side_by_side() {
+    let dir = scratch("eval_two_configs");
+    let mini = only_rules_of(&dir, "mini.toml", "mini.rules.toml", 1);
+    let lines_b = only_rules_of(&dir, "lines-b.toml", "lines-b.toml", 1);
+    let gold = path("eval/mini.gold.jsonl");
+    let docs = path("eval/mini.docs.jsonl");
+    let text = rinse_ok(&[
+        "eval", "--gold", &gold, "--config", &mini, "--config", &lines_b, &docs,
+    ]);
+    let header = text.lines().find(|l| l.starts_with("config")).unwrap();
+    let cols: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(cols, ["config", "P", "R", "Acc", "F1", "docs", "MB/s"]);
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row(&mini), format!("{mini} 1.000 0.600 0.778 0.750 2"));
+    // lines-b removes nothing here: the identity score, 5 of 5 kept and 3 of 4 debris leaked.
+    assert_eq!(
+        row(&lines_b),
+        format!("{lines_b} 0.625 1.000 0.667 0.769 2")
+    );
+    let ev = eval_json(&["--gold", &gold, "--config", &mini, "--config", &mini, &docs]);
+    assert_eq!(ev["configs"].as_array().unwrap().len(), 2);
+    assert_eq!(counts(&ev["configs"][0]), counts(&ev["configs"][1]));
+}
+
+#[test]
+fn per_doc_lists_misses_worst_first() {
+    let dir = scratch("eval_per_doc");
+    let file = dir.join("per-doc.jsonl");
+    let identity = only_rules(&dir, "identity.toml", "", 1);
+    rinse_ok(&[
+        "eval",
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &identity,
+        "--per-doc",
+        file.to_str().unwrap(),
+        &path("eval/mini.docs.jsonl"),
+    ]);
+    let rows: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Gold order is m2, m1; with nothing removed m1 leaks two debris snippets, m2 one.
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["m1", "m2"]);
+    assert_eq!(
+        rows[0]["leaked_without"],
+        serde_json::json!(["Foto: dpa", "Teilen"])
+    );
+    assert_eq!(rows[0]["config"], identity.as_str());
+    assert_eq!(rows[1]["fp"], 1);
+}
+
+#[test]
+fn with_dedup_scores_the_pipelines_output() {
+    let mini = only_rules_of(
+        &scratch("eval_with_dedup"),
+        "mini.toml",
+        "mini.rules.toml",
+        1,
+    );
+    let args = [
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &mini,
+        &path("eval/mini.docs.jsonl"),
+    ];
+    let plain = eval_json(&args);
+    let mut with = args.to_vec();
+    with.push("--with-dedup");
+    let deduped = eval_json(&with);
+    // The mini documents share no passage: dedup changes nothing, attribution included.
+    assert_eq!(counts(&deduped["configs"][0]), counts(&plain["configs"][0]));
+    assert_eq!(deduped["configs"][0]["rules"][0]["bad"], 2);
+}
+
+#[test]
+fn gold_errors_name_the_file_and_line() {
+    let dir = scratch("eval_errors");
+    let docs = path("eval/mini.docs.jsonl");
+    let missing = dir.join("nope.jsonl");
+    let out = rinse(&["eval", "--gold", missing.to_str().unwrap(), &docs]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read gold file") && err.contains("nope.jsonl"),
+        "{err}"
+    );
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"m1\",\"with\":[]}\n{\"id\": \"m2\", \"with\": [\n",
+    )
+    .unwrap();
+    let out = rinse(&["eval", "--gold", bad.to_str().unwrap(), &docs]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2: invalid JSON"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_gold_id_kept_twice_is_an_error() {
+    let docs = path("eval/mini.docs.jsonl");
+    let identity = only_rules(&scratch("eval_kept_twice"), "identity.toml", "", 1);
+    let gold = path("eval/mini.gold.jsonl");
+    let out = rinse(&["eval", "--gold", &gold, "--config", &identity, &docs, &docs]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"m1\" (gold line 2) occurs more than once in DOCS"),
+        "{err}"
+    );
+}
+
+/// The evaluation without its timings (seconds, MB/s, time shares), which vary by run.
+fn without_timings(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["seconds", "mb_per_second", "time_share"] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+#[test]
+fn same_evaluation_for_one_and_two_threads() {
+    // 100 copies of the mini set under new ids: several parallel chunks.
+    let dir = scratch("eval_threads");
+    let mini = only_rules_of(&dir, "mini.toml", "mini.rules.toml", 1);
+    let (mut docs, mut gold) = (String::new(), String::new());
+    let read = |rel: &str| std::fs::read_to_string(data(rel)).unwrap();
+    for n in 0..100 {
+        for (src, dst) in [
+            ("eval/mini.docs.jsonl", &mut docs),
+            ("eval/mini.gold.jsonl", &mut gold),
+        ] {
+            for line in read(src).lines() {
+                let mut v: Value = serde_json::from_str(line).unwrap();
+                v["id"] = format!("{}-{n}", v["id"].as_str().unwrap()).into();
+                dst.push_str(&format!("{v}\n"));
+            }
+        }
+    }
+    let (docs_path, gold_path) = (dir.join("docs.jsonl"), dir.join("gold.jsonl"));
+    std::fs::write(&docs_path, docs).unwrap();
+    std::fs::write(&gold_path, gold).unwrap();
+    let run = |threads: &str| {
+        let args = [
+            "--gold",
+            gold_path.to_str().unwrap(),
+            "--config",
+            &mini,
+            "--ablate",
+            "-j",
+            threads,
+            docs_path.to_str().unwrap(),
+        ];
+        without_timings(eval_json(&args))
+    };
+    let one = run("1");
+    assert_eq!(counts(&one["configs"][0]), [300, 0, 200, 400]);
+    assert_eq!(one, run("2"));
+}
+
+#[test]
+fn gold_ids_matching_no_document_get_a_hint() {
+    // .txt documents are named by their path: no gold id of the seeds matches them.
+    let gold = path("gold/seeds.gold.jsonl");
+    let out = rinse(&["eval", "--json", "--gold", &gold, &path("seeds-txt")]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("5 of 5 gold ids have no document in DOCS"),
+        "{err}"
+    );
+    assert!(err.contains("DOCS ids look like \"news-000.txt\""), "{err}");
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(counts(&ev["configs"][0]), [0, 0, 18, 22]);
+}
