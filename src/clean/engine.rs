@@ -58,24 +58,45 @@ fn split_lines(text: &str) -> Vec<Line> {
     lines
 }
 
+/// Words at the start of a document whose stop words vote for its language.
+const LANG_WORDS: usize = 3000;
+/// Stop-word hits the winning language needs.
+const LANG_MIN_HITS: u32 = 8;
+
 pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decision {
     let t0 = Instant::now();
-    let lang = lang::detect(text, 3000, 8);
-    let lang_bit = heuristic::lang_bit(lang);
     let lines = split_lines(text);
+    // Measure every line once; the stop words of the first words vote for the language.
+    let mut buf = String::new();
+    let mut votes = [0u32; lang::LANGUAGES.len()];
+    let mut seen = 0usize;
+    let mut measured: Vec<(usize, heuristic::Features)> = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        let content = &text[line.c_start..line.c_end];
+        if content.is_empty() {
+            continue;
+        }
+        let f = heuristic::features(content, &mut buf);
+        if seen < LANG_WORDS {
+            seen += f.words;
+            for (v, n) in votes.iter_mut().zip(f.per_lang) {
+                *v += n;
+            }
+        }
+        measured.push((li, f));
+    }
+    let lang = lang::vote(&votes, LANG_MIN_HITS);
+    let lang_bit = heuristic::lang_bit(lang);
     let mut fate = vec![Fate::Keep; lines.len()];
     let mut classes: Vec<Class> = Vec::new();
     let mut class_line: Vec<usize> = Vec::new();
     let mut sections: Vec<(usize, usize)> = Vec::new();
     let mut key = String::new();
     let mut lower = String::new();
-    let mut buf = String::new();
-    for (li, line) in lines.iter().enumerate() {
+    for (li, mut f) in measured {
+        let line = &lines[li];
         let content = &text[line.c_start..line.c_end];
-        if content.is_empty() {
-            continue;
-        }
-        let f = heuristic::features(content, lang_bit, &mut buf);
+        f.with_language(lang_bit);
         key.clear();
         if f.words <= cl.book.phrase_max_words {
             line_key(content, &mut key);

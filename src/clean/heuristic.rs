@@ -138,6 +138,8 @@ pub struct Features {
     /// Stop words of the document's language (any language when it is unknown).
     pub doc_stopwords: usize,
     pub capitalized: usize,
+    /// Stop words of each language (`LANGUAGES` order) in the line.
+    pub per_lang: [u32; LANGUAGES.len()],
     pub sentence_end: bool,
     pub symbols: usize,
     pub link: bool,
@@ -145,9 +147,9 @@ pub struct Features {
     pub cjk: bool,
 }
 
-/// Measure a line (`content`: trimmed, bullets stripped). `lang_bit` selects the stop-word
-/// list (0 = any language).
-pub fn features(content: &str, lang_bit: u16, buf: &mut String) -> Features {
+/// Measure a line (`content`: trimmed, bullets stripped). Stop words are counted per
+/// language; [`Features::with_language`] then picks the counts for the document.
+pub fn features(content: &str, buf: &mut String) -> Features {
     let sw = StopWords::get();
     let mut f = Features::default();
     for c in content.chars() {
@@ -193,31 +195,38 @@ pub fn features(content: &str, lang_bit: u16, buf: &mut String) -> Features {
             f.capitalized += 1;
         }
     }
-    // Stop words of the document's language, or of whichever language the line is most
-    // clearly written in (a quote or passage in another language is still running text).
-    let mut per_lang = [0usize; LANGUAGES.len()];
-    let mut in_doc_lang = 0;
+    let per_lang = &mut f.per_lang;
+    let mut words = 0;
     for_each_word(content, buf, |w| {
-        f.words += 1;
+        words += 1;
         let bits = sw.bits(w);
         if bits != 0 {
-            if bits & lang_bit != 0 {
-                in_doc_lang += 1;
-            }
             for (i, n) in per_lang.iter_mut().enumerate() {
-                *n += usize::from(bits >> i & 1 == 1);
+                *n += u32::from(bits >> i & 1 == 1);
             }
         }
     });
-    let best = per_lang.iter().copied().max().unwrap_or(0);
-    f.stopwords = best.max(in_doc_lang);
-    f.doc_stopwords = if lang_bit == 0 { best } else { in_doc_lang };
+    f.words = words;
     let last = content.trim_end_matches([')', ']', ' ']).chars().last();
     f.sentence_end = matches!(
         last,
         Some('.' | '!' | '?' | '…' | '"' | '“' | '”' | '„' | '»' | '«' | '。' | '！' | '？' | '\'')
     );
     f
+}
+
+impl Features {
+    /// Set the stop-word counts for a document in the language of `lang_bit` (0 = unknown):
+    /// the line's best language counts for density (a quote or passage in another language
+    /// is still running text), the document's language for the title-case test.
+    pub fn with_language(&mut self, lang_bit: u16) {
+        let best = self.per_lang.iter().copied().max().unwrap_or(0) as usize;
+        let in_doc = (0..LANGUAGES.len())
+            .find(|i| lang_bit >> i & 1 == 1)
+            .map_or(0, |i| self.per_lang[i] as usize);
+        self.stopwords = best.max(in_doc);
+        self.doc_stopwords = if lang_bit == 0 { best } else { in_doc };
+    }
 }
 
 /// The stop-word bit of a language code (0 if it has no list).
@@ -428,20 +437,17 @@ mod tests {
     #[test]
     fn tag_line_is_title_case_debris() {
         let mut buf = String::new();
-        let f = features(
-            "Krieg Militär Nachrichten Russland Ukraine",
-            lang_bit(Some("de")),
-            &mut buf,
-        );
+        let mut f = features("Krieg Militär Nachrichten Russland Ukraine", &mut buf);
+        f.with_language(lang_bit(Some("de")));
         assert_eq!(
             classify(&f, &HeuristicConfig::default(), true),
             Class::Bad(Why::TitleCase)
         );
-        let f = features(
+        let mut f = features(
             "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen, sagte ein Sprecher in Moskau.",
-            lang_bit(Some("de")),
             &mut buf,
         );
+        f.with_language(lang_bit(Some("de")));
         assert_ne!(
             classify(&f, &HeuristicConfig::default(), true),
             Class::Bad(Why::LowStopwords)

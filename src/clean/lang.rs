@@ -150,6 +150,14 @@ pub fn detect(text: &str, max_words: usize, min_hits: u32) -> Option<&'static st
             }
         });
     }
+    let mut counts = [0u32; LANGUAGES.len()];
+    counts.copy_from_slice(&votes[..LANGUAGES.len()]);
+    vote(&counts, min_hits)
+}
+
+/// The language with the most stop-word hits, if it has at least `min_hits` and no other
+/// language ties with it.
+pub fn vote(votes: &[u32; LANGUAGES.len()], min_hits: u32) -> Option<&'static str> {
     let (best, &top) = votes
         .iter()
         .enumerate()
