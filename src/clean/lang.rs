@@ -79,6 +79,8 @@ const NO: &str = "og i på til av for med som er var har hadde ikke det den de e
 /// For each known stop word, the set of languages (bit i = `LANGUAGES[i]`) it belongs to.
 pub struct StopWords {
     words: FastMap<String, u16>,
+    /// Length in bytes of the longest stop word: longer words skip the lookup.
+    max_len: usize,
 }
 
 impl StopWords {
@@ -92,12 +94,16 @@ impl StopWords {
                     *words.entry(w.to_string()).or_default() |= 1 << i;
                 }
             }
-            StopWords { words }
+            let max_len = words.keys().map(String::len).max().unwrap_or(0);
+            StopWords { words, max_len }
         })
     }
 
     /// The language bits of a lowercase word (0 if it is no stop word).
     pub fn bits(&self, lower: &str) -> u16 {
+        if lower.len() > self.max_len {
+            return 0;
+        }
         self.words.get(lower).copied().unwrap_or(0)
     }
 }
