@@ -122,24 +122,51 @@ struct RuleFile {
     rules: Vec<RuleConfig>,
 }
 
-/// The rule sets built into the binary, by name.
-pub const RULE_SETS: &[(&str, &str)] =
-    &[("default", include_str!("../../configs/rules/default.toml"))];
+/// One embedded rule file: its name (for errors) and its text.
+macro_rules! rule_file {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../configs/rules/default/", $name, ".toml")),
+        )
+    };
+}
+
+/// The files of the built-in rule set "default", one per rule family, in the order
+/// their rules run.
+const DEFAULT_SET: &[(&str, &str)] = &[
+    rule_file!("01-sections"),
+    rule_file!("02-captions"),
+    rule_file!("03-dates-bylines"),
+    rule_file!("04-navigation"),
+    rule_file!("05-footer"),
+    rule_file!("06-widgets"),
+    rule_file!("07-forms-newsletter-cookies"),
+    rule_file!("08-spans-small-debris"),
+    rule_file!("09-inline-debris"),
+];
+
+/// The rule sets built into the binary, by name, each with its files in order.
+pub const RULE_SETS: &[(&str, &[(&str, &str)])] = &[("default", DEFAULT_SET)];
 
 /// The rules of a built-in rule set.
 pub fn rule_set(name: &str) -> Result<Vec<RuleConfig>> {
-    let Some((_, text)) = RULE_SETS.iter().find(|(n, _)| *n == name) else {
+    let Some((_, files)) = RULE_SETS.iter().find(|(n, _)| *n == name) else {
         let known: Vec<&str> = RULE_SETS.iter().map(|(n, _)| *n).collect();
         return Err(Error::Config {
             origin: "[clean] rule_sets".into(),
             message: format!("unknown rule set '{name}' (known: {})", known.join(", ")),
         });
     };
-    let file: RuleFile = toml::from_str(text).map_err(|e| Error::Config {
-        origin: format!("rule set '{name}'"),
-        message: e.message().trim().to_string(),
-    })?;
-    Ok(file.rules)
+    let mut rules = Vec::new();
+    for (file, text) in files.iter() {
+        let parsed: RuleFile = toml::from_str(text).map_err(|e| Error::Config {
+            origin: format!("rule set '{name}', file {file}.toml"),
+            message: e.message().trim().to_string(),
+        })?;
+        rules.extend(parsed.rules);
+    }
+    Ok(rules)
 }
 
 /// The language scope of a compiled rule.
