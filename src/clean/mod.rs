@@ -3,14 +3,25 @@
 //! Rules only *record* removals (byte ranges of the normalized text, with the rule id);
 //! the writer applies them. This makes `--explain`, `--annotate-only` and `rinse eval`
 //! work from the same decisions.
+//!
+//! - [`rules`]: rule configs and their compiled matchers (line, span, section rules);
+//! - [`heuristic`]: line scoring with context for what no rule names;
+//! - [`lang`]: per-document language detection by stop-word vote;
+//! - [`engine`]: one pass over the lines of a text that puts them together.
+mod engine;
+pub mod heuristic;
+pub mod lang;
+pub mod rules;
+
 use crate::document::{apply_removals, Document, Rejection, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{Stage, StageStats};
-use regex::Regex;
+use heuristic::{HeuristicConfig, HEURISTIC_RULES};
+pub use rules::{RuleConfig, RuleKind};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Instant;
 
+/// The `[clean]` section of the config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CleanConfig {
@@ -18,9 +29,13 @@ pub struct CleanConfig {
     pub enabled: bool,
     /// A document left with fewer words than this after cleaning is rejected (`too-short`).
     pub min_words: usize,
+    /// Built-in rule sets to start from (`"default"`); `[]` for none.
+    pub rule_sets: Vec<String>,
     /// Rule ids to switch off (used by `rinse eval --ablate`, and by users).
     pub disable: Vec<String>,
-    /// The rules, in the order they run.
+    /// Heuristic line scoring with context.
+    pub heuristic: HeuristicConfig,
+    /// Extra rules, run after those of the rule sets, in this order.
     pub rules: Vec<RuleConfig>,
 }
 
@@ -29,23 +44,12 @@ impl Default for CleanConfig {
         CleanConfig {
             enabled: true,
             min_words: 1,
+            rule_sets: vec!["default".to_string()],
             disable: Vec::new(),
+            heuristic: HeuristicConfig::default(),
             rules: Vec::new(),
         }
     }
-}
-
-/// One rule as written in the config.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleConfig {
-    pub id: String,
-    pub category: String,
-    #[serde(default)]
-    pub description: String,
-    /// Regex matched against a whole (trimmed) line.
-    #[serde(default)]
-    pub pattern: Option<String>,
 }
 
 /// Public description of a compiled rule (for `rinse rules`, reports and eval).
@@ -57,17 +61,6 @@ pub struct RuleInfo {
     pub description: String,
 }
 
-struct Rule {
-    info: RuleInfo,
-    pattern: Regex,
-}
-
-/// The rules of a config, compiled once before any input is read.
-pub struct Cleaner {
-    rules: Vec<Rule>,
-    min_words: usize,
-}
-
 /// What the cleaner decided for one text.
 #[derive(Debug, Default)]
 pub struct Decision {
@@ -75,70 +68,94 @@ pub struct Decision {
     pub removals: Vec<Removal>,
 }
 
+/// The rules of a config, compiled once before any input is read.
+pub struct Cleaner {
+    book: rules::RuleBook,
+    /// Per configured rule: not disabled.
+    active: Vec<bool>,
+    /// Heuristic rules (ids, categories) and whether each is enabled.
+    heuristic: Vec<(heuristic::Why, RuleInfo, bool)>,
+    hcfg: HeuristicConfig,
+    min_words: usize,
+}
+
 impl Cleaner {
     pub fn new(cfg: &CleanConfig) -> Result<Cleaner> {
-        let mut rules = Vec::new();
-        for rc in cfg.rules.iter().filter(|r| !cfg.disable.contains(&r.id)) {
-            let Some(p) = &rc.pattern else {
-                return Err(Error::Rule {
-                    id: rc.id.clone(),
-                    message: "needs a `pattern`".into(),
-                });
-            };
-            let pattern = Regex::new(p).map_err(|e| Error::Rule {
-                id: rc.id.clone(),
-                message: format!("bad regex: {e}"),
-            })?;
-            rules.push(Rule {
-                info: RuleInfo {
-                    id: rc.id.as_str().into(),
-                    category: rc.category.as_str().into(),
-                    languages: Vec::new(),
-                    description: rc.description.clone(),
-                },
-                pattern,
-            });
+        let mut all = Vec::new();
+        for name in &cfg.rule_sets {
+            all.extend(rules::rule_set(name)?);
         }
+        all.extend(cfg.rules.iter().cloned());
+        let book = rules::RuleBook::compile(&all)?;
+        let heuristic: Vec<_> = HEURISTIC_RULES
+            .iter()
+            .map(|(why, id, description)| {
+                let info = RuleInfo {
+                    id: Arc::from(*id),
+                    category: Arc::from("heuristic"),
+                    languages: Vec::new(),
+                    description: description.to_string(),
+                };
+                let on = cfg.heuristic.enabled && !cfg.disable.iter().any(|d| d == id);
+                (*why, info, on)
+            })
+            .collect();
+        for d in &cfg.disable {
+            let known =
+                all.iter().any(|r| &r.id == d) || heuristic.iter().any(|(_, i, _)| &*i.id == d);
+            if !known {
+                return Err(Error::Rule {
+                    id: d.clone(),
+                    message: "listed in `disable` but no such rule".into(),
+                });
+            }
+            if all.iter().any(|r| &r.id == d) && heuristic.iter().any(|(_, i, _)| &*i.id == d) {
+                return Err(Error::Rule {
+                    id: d.clone(),
+                    message: "a configured rule uses a heuristic rule id".into(),
+                });
+            }
+        }
+        let active = all.iter().map(|r| !cfg.disable.contains(&r.id)).collect();
         Ok(Cleaner {
-            rules,
+            book,
+            active,
+            heuristic,
+            hcfg: cfg.heuristic.clone(),
             min_words: cfg.min_words,
         })
     }
 
+    /// The effective rules in order: configured rules, then the heuristic's.
     pub fn rules(&self) -> Vec<RuleInfo> {
-        self.rules.iter().map(|r| r.info.clone()).collect()
+        let configured = self
+            .book
+            .rules
+            .iter()
+            .zip(&self.active)
+            .filter(|(_, on)| **on)
+            .map(|(r, _)| r.info.clone());
+        let heuristic = self
+            .heuristic
+            .iter()
+            .filter(|(_, _, on)| *on)
+            .map(|(_, i, _)| i.clone());
+        configured.chain(heuristic).collect()
+    }
+
+    /// The heuristic class of a line a rule removed: `Aside` for inline categories.
+    fn rule_class(&self, rule: usize) -> heuristic::Class {
+        let cat = &*self.book.rules[rule].info.category;
+        if self.hcfg.inline_categories.iter().any(|c| c == cat) {
+            heuristic::Class::Aside
+        } else {
+            heuristic::Class::Bad(heuristic::Why::Rule)
+        }
     }
 
     /// Decide the removals for `text` (already normalized), counting per rule into `stats`.
     pub fn decide(&self, text: &str, stats: &mut StageStats) -> Decision {
-        let mut decision = Decision::default();
-        for rule in &self.rules {
-            let t0 = Instant::now();
-            let before = decision.removals.len();
-            let mut offset = 0;
-            for line in text.split_inclusive('\n') {
-                let body = line.trim_end_matches('\n');
-                if rule.pattern.is_match(body.trim()) {
-                    decision.removals.push(Removal {
-                        start: offset,
-                        end: offset + line.len(),
-                        rule: rule.info.id.clone(),
-                        category: rule.info.category.clone(),
-                        dup_of: None,
-                    });
-                }
-                offset += line.len();
-            }
-            let c = stats.item(&rule.info.id);
-            c.nanos += t0.elapsed().as_nanos() as u64;
-            let added = &decision.removals[before..];
-            if !added.is_empty() {
-                c.docs += 1;
-                c.spans += added.len() as u64;
-                c.bytes += added.iter().map(|r| (r.end - r.start) as u64).sum::<u64>();
-            }
-        }
-        decision
+        engine::decide(self, text, stats)
     }
 }
 
@@ -166,9 +183,9 @@ impl Stage for Clean {
             stats.changed += 1;
             doc.removals.extend(decision.removals);
         }
-        let words = apply_removals(&doc.text, &doc.removals)
-            .split_whitespace()
-            .count();
+        let cleaned = apply_removals(&doc.text, &doc.removals);
+        stats.bytes_removed += doc.text.len().saturating_sub(cleaned.len()) as u64;
+        let words = cleaned.split_whitespace().count();
         if words < self.cleaner.min_words {
             let min = self.cleaner.min_words;
             return Err(Rejection::of(doc, "too-short", "clean")
@@ -177,3 +194,6 @@ impl Stage for Clean {
         Ok(doc)
     }
 }
+
+#[cfg(test)]
+mod tests;

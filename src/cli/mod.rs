@@ -2,6 +2,7 @@
 mod config;
 mod eval;
 mod progress;
+mod rules;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +20,7 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Config(config::Args),
+    Rules(rules::Args),
     Eval(eval::Args),
 }
 
@@ -27,6 +29,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Config(args) => config::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Eval(args) => eval::run(args),
     }
 }

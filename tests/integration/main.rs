@@ -2,6 +2,7 @@
 //! subcommand or one invariant by running the real `rinse` binary.
 mod util;
 
+mod clean;
 mod dedup;
 mod eval;
 mod run;

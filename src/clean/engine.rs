@@ -1,0 +1,261 @@
+//! One pass over the lines of a text: language, line/section rules, span rules, then the
+//! heuristic with context; the result is a list of removals that each name a rule.
+use super::heuristic::{self, Class, Why};
+use super::rules::{line_key, RuleKind};
+use super::{lang, Cleaner, Decision};
+use crate::document::Removal;
+use crate::stage::StageStats;
+use std::time::Instant;
+
+/// One line of the text: byte range (without its `\n`) and the content range
+/// (trimmed, leading list bullet stripped).
+struct Line {
+    start: usize,
+    end: usize,
+    c_start: usize,
+    c_end: usize,
+}
+
+/// Who removes a line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Keep,
+    Rule(usize),
+    Heuristic(Why),
+}
+
+/// Strip a leading list bullet (`*`, `+`, `-`, `•`, `·`, `▪`) and the space after it.
+fn strip_bullet(s: &str) -> &str {
+    let t = s.trim_start_matches(['*', '+', '•', '·', '▪', '◦', '‣']);
+    let t = if t.len() == s.len() && s.starts_with("- ") {
+        &s[1..]
+    } else {
+        t
+    };
+    t.trim_start()
+}
+
+fn split_lines(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for piece in text.split('\n') {
+        let end = start + piece.len();
+        let trimmed = piece.trim();
+        let content = strip_bullet(trimmed);
+        let c_start = if content.is_empty() {
+            start
+        } else {
+            start + (content.as_ptr() as usize - piece.as_ptr() as usize)
+        };
+        lines.push(Line {
+            start,
+            end,
+            c_start,
+            c_end: c_start + content.len(),
+        });
+        start = end + 1;
+    }
+    lines
+}
+
+/// Words at the start of a document whose stop words vote for its language.
+const LANG_WORDS: usize = 3000;
+/// Stop-word hits the winning language needs.
+const LANG_MIN_HITS: u32 = 8;
+
+pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decision {
+    let t0 = Instant::now();
+    let lines = split_lines(text);
+    // Measure every line once; the stop words of the first words vote for the language.
+    let mut buf = String::new();
+    let mut votes = [0u32; lang::LANGUAGES.len()];
+    let mut seen = 0usize;
+    let mut measured: Vec<(usize, heuristic::Features)> = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        let content = &text[line.c_start..line.c_end];
+        if content.is_empty() {
+            continue;
+        }
+        let f = heuristic::features(content, &mut buf);
+        if seen < LANG_WORDS {
+            seen += f.words;
+            for (v, n) in votes.iter_mut().zip(f.per_lang) {
+                *v += n;
+            }
+        }
+        measured.push((li, f));
+    }
+    let lang = lang::vote(&votes, LANG_MIN_HITS);
+    let lang_bit = heuristic::lang_bit(lang);
+    let mut fate = vec![Fate::Keep; lines.len()];
+    let mut classes: Vec<Class> = Vec::new();
+    let mut class_line: Vec<usize> = Vec::new();
+    let mut sections: Vec<(usize, usize)> = Vec::new();
+    let mut key = String::new();
+    let mut lower = String::new();
+    for (li, mut f) in measured {
+        let line = &lines[li];
+        let content = &text[line.c_start..line.c_end];
+        f.with_language(lang_bit);
+        key.clear();
+        if f.words <= cl.book.phrase_max_words {
+            line_key(content, &mut key);
+        }
+        lower.clear();
+        if f.words <= cl.book.contains_max_words {
+            if content.is_ascii() {
+                lower.push_str(content);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(content.chars().flat_map(char::to_lowercase));
+            }
+        }
+        let class = match cl
+            .book
+            .match_line(content, &lower, &key, f.words, lang, &cl.active)
+        {
+            Some(r) if cl.book.rules[r].kind == RuleKind::Line => {
+                fate[li] = Fate::Rule(r);
+                cl.rule_class(r)
+            }
+            Some(r) => {
+                sections.push((classes.len(), r));
+                heuristic::classify(&f, &cl.hcfg, lang.is_some())
+            }
+            None => heuristic::classify(&f, &cl.hcfg, lang.is_some()),
+        };
+        classes.push(class);
+        class_line.push(li);
+    }
+    let t_lines = t0.elapsed().as_nanos() as u64;
+
+    // Section rules: the first to-end marker with article text (a good line) before it,
+    // and the last from-start marker with article text after it. Linear in the lines.
+    let first_good = classes.iter().position(|c| *c == Class::Good);
+    let last_good = classes.iter().rposition(|c| *c == Class::Good);
+    let to_end = sections.iter().find(|&&(ci, r)| {
+        cl.book.rules[r].kind == RuleKind::SectionToEnd && first_good.is_some_and(|g| g < ci)
+    });
+    let from_start = sections.iter().rev().find(|&&(ci, r)| {
+        cl.book.rules[r].kind == RuleKind::SectionFromStart && last_good.is_some_and(|g| g > ci)
+    });
+    let cut =
+        |range: std::ops::Range<usize>, r: usize, fate: &mut [Fate], classes: &mut [Class]| {
+            for ci in range {
+                let l = class_line[ci];
+                if fate[l] == Fate::Keep {
+                    fate[l] = Fate::Rule(r);
+                }
+                classes[ci] = Class::Bad(Why::Rule);
+            }
+        };
+    if let Some(&(ci, r)) = from_start {
+        cut(0..ci + 1, r, &mut fate, &mut classes);
+    }
+    if let Some(&(ci, r)) = to_end {
+        cut(ci..classes.len(), r, &mut fate, &mut classes);
+    }
+
+    // Span rules on the lines still kept; a span covering the whole content removes the
+    // line. One rule at a time over all lines, so each rule's time can be counted.
+    let t1 = Instant::now();
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    for sr in &cl.book.spans {
+        if !cl.active[sr.rule] || !cl.book.rules[sr.rule].scope.applies(lang) {
+            continue;
+        }
+        let t_rule = Instant::now();
+        for (ci, &li) in class_line.iter().enumerate() {
+            if fate[li] != Fate::Keep {
+                continue;
+            }
+            let line = &lines[li];
+            let content = &text[line.c_start..line.c_end];
+            for m in sr.regex.find_iter(content) {
+                if m.start() == 0 && content[m.end()..].trim().is_empty() {
+                    fate[li] = Fate::Rule(sr.rule);
+                    classes[ci] = cl.rule_class(sr.rule);
+                    break;
+                }
+                spans.push((line.c_start + m.start(), line.c_start + m.end(), sr.rule));
+            }
+        }
+        stats.item(&cl.book.rules[sr.rule].info.id).nanos += t_rule.elapsed().as_nanos() as u64;
+    }
+    let t_spans = t1.elapsed().as_nanos() as u64;
+
+    // Heuristic with context.
+    let t2 = Instant::now();
+    if cl.hcfg.enabled {
+        heuristic::revise(&mut classes);
+        for (ci, &li) in class_line.iter().enumerate() {
+            if fate[li] != Fate::Keep {
+                continue;
+            }
+            if let Class::Bad(why) = classes[ci] {
+                if cl.heuristic.iter().any(|(w, _, on)| *w == why && *on) {
+                    fate[li] = Fate::Heuristic(why);
+                }
+            }
+        }
+    }
+    let t_heur = t2.elapsed().as_nanos() as u64;
+    // A span inside a line that a later step removed whole is not a removal of its own.
+    spans.retain(|&(s, _, _)| {
+        let li = lines.partition_point(|l| l.end < s);
+        lines
+            .get(li)
+            .is_some_and(|l| fate_is_keep(&fate, li) && l.start <= s)
+    });
+
+    let mut removals = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        let (rule, category) = match fate[li] {
+            Fate::Keep => continue,
+            Fate::Rule(r) => (&cl.book.rules[r].info.id, &cl.book.rules[r].info.category),
+            Fate::Heuristic(why) => match cl.heuristic.iter().find(|(w, _, _)| *w == why) {
+                Some((_, info, _)) => (&info.id, &info.category),
+                None => continue,
+            },
+        };
+        let end = (line.end + 1).min(text.len());
+        let c = stats.item(rule);
+        c.spans += 1;
+        c.bytes += (end - line.start) as u64;
+        removals.push(Removal {
+            start: line.start,
+            end,
+            rule: rule.clone(),
+            category: category.clone(),
+            dup_of: None,
+        });
+    }
+    for &(s, e, r) in &spans {
+        let info = &cl.book.rules[r].info;
+        let c = stats.item(&info.id);
+        c.spans += 1;
+        c.bytes += (e - s) as u64;
+        removals.push(Removal {
+            start: s,
+            end: e,
+            rule: info.id.clone(),
+            category: info.category.clone(),
+            dup_of: None,
+        });
+    }
+    removals.sort_by_key(|r| (r.start, r.end));
+    let mut touched: Vec<&str> = removals.iter().map(|r| &*r.rule).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for id in touched {
+        stats.item(id).docs += 1;
+    }
+    stats.item("pass-line-rules").nanos += t_lines;
+    stats.item("pass-span-rules").nanos += t_spans;
+    stats.item("pass-heuristic").nanos += t_heur;
+    Decision { lang, removals }
+}
+
+fn fate_is_keep(fate: &[Fate], li: usize) -> bool {
+    fate.get(li).is_some_and(|f| *f == Fate::Keep)
+}

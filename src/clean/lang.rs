@@ -1,0 +1,207 @@
+//! Per-document language detection by a stop-word vote, and the stop-word lists the
+//! heuristic uses to measure how much a line reads like running text.
+//!
+//! The lists are short (function words only) so that detection is cheap and the
+//! stop-word density of a line means the same in every language.
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+/// A small, fast, non-cryptographic hasher (FNV-1a) for short keys built into the binary.
+/// Lookups only; iteration order never reaches the output.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A `HashMap` with the [`Fnv`] hasher.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// Languages with a stop-word list, in a fixed order (the bit index in [`StopWords`]).
+pub const LANGUAGES: &[&str] = &["de", "en", "es", "fr", "pl", "it", "pt", "nl", "no"];
+
+const DE: &str = "der die das den dem des ein eine einer eines einem einen und oder aber \
+  nicht ist sind war waren wird werden wurde wurden hat haben hatte hatten sein im in ins \
+  am an auf aus bei mit nach von vom zu zum zur für über unter vor durch gegen ohne um \
+  als auch auf noch nur schon sich sie er es wir ihr ich du man wie wenn dass daß so dann \
+  denn doch da hier dort mehr sehr kann können muss müssen soll sollen will wollen diese \
+  dieser dieses diesem diesen jetzt immer alle allem allen alles einen seine seiner seinen \
+  seinem ihre ihren ihrem ihrer was wer wo weil ob bis zwischen sowie bereits etwa heute";
+const EN: &str = "the a an and or but not is are was were be been being has have had \
+  of in on at to for from by with about into over after before under between through \
+  as than that this these those it its he she they we you i his her their our your my \
+  which who whom what when where why how there here so if then also only just more most \
+  can could will would should may might must do does did not no all any some such very \
+  been one other out up down off again";
+const ES: &str = "el la los las un una unos unas y o pero no es son fue eran ser está \
+  están estaba ha han había de del al en con por para sin sobre entre hasta desde que \
+  como más muy ya también se su sus lo le les nos este esta estos estas ese esa eso \
+  cuando donde porque pues si sí todo todos toda todas cada otro otra hay puede ni mi";
+const FR: &str = "le la les un une des du de et ou mais ne pas est sont était étaient \
+  être a ont avait en dans sur sous avec pour par sans entre vers chez que qui quoi dont \
+  où comme plus très aussi se sa son ses leur leurs ce cette ces il elle ils elles nous \
+  vous on je tu au aux y si tout tous toute toutes même autre peut fait été été";
+const PL: &str = "i w z na do się nie jest są był była było byli to że jak ale lub oraz \
+  od po przez przy dla o za pod nad przed między bez jego jej ich ten ta te tego tej \
+  który która które którego co czy tak już jeszcze tylko też także może będzie został \
+  została ze we gdy jako są być";
+const IT: &str = "il lo la i gli le un uno una e o ma non è sono era erano essere ha \
+  hanno aveva di del della dei delle degli al alla ai alle in nel nella con per tra fra \
+  su sul sulla da dal dalla che come più molto anche si suo sua suoi sue loro questo \
+  questa questi quello quella quando dove perché se tutto tutti ogni altro altra";
+const PT: &str = "o a os as um uma uns umas e ou mas não é são foi eram ser está estão \
+  tem têm tinha de do da dos das no na nos nas em com por para sem sobre entre até que \
+  como mais muito também se seu sua seus suas ele ela eles elas este esta isso isto \
+  quando onde porque todo todos toda todas cada outro outra pelo pela ao aos";
+const NL: &str = "de het een en of maar niet is zijn was waren wordt worden werd heeft \
+  hebben had van in op aan met voor door over uit bij naar om tot tegen zonder dat die \
+  dit deze als ook nog al zich hij zij ze wij we ik je u er hier daar meer zeer kan";
+const NO: &str = "og i på til av for med som er var har hadde ikke det den de en et \
+  om fra ved men eller så kan skal vil ble blir etter over under seg han hun vi jeg du \
+  dette disse også bare når der her hvor hva hvis";
+
+/// For each known stop word, the set of languages (bit i = `LANGUAGES[i]`) it belongs to.
+pub struct StopWords {
+    words: FastMap<String, u16>,
+    /// Length in bytes of the longest stop word: longer words skip the lookup.
+    max_len: usize,
+}
+
+impl StopWords {
+    /// The built-in lists, built once per process.
+    pub fn get() -> &'static StopWords {
+        static SW: OnceLock<StopWords> = OnceLock::new();
+        SW.get_or_init(|| {
+            let mut words: FastMap<String, u16> = FastMap::default();
+            for (i, list) in [DE, EN, ES, FR, PL, IT, PT, NL, NO].iter().enumerate() {
+                for w in list.split_whitespace() {
+                    *words.entry(w.to_string()).or_default() |= 1 << i;
+                }
+            }
+            let max_len = words.keys().map(String::len).max().unwrap_or(0);
+            StopWords { words, max_len }
+        })
+    }
+
+    /// The language bits of a lowercase word (0 if it is no stop word).
+    pub fn bits(&self, lower: &str) -> u16 {
+        if lower.len() > self.max_len {
+            return 0;
+        }
+        self.words.get(lower).copied().unwrap_or(0)
+    }
+}
+
+/// Calls `f` with each word of `text`, lowercased (letters and digits; apostrophes split;
+/// soft hyphens U+00AD are part of the word and dropped from it).
+/// Reuses one buffer, so it allocates only when a word is longer than any before.
+pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    for word in text.split(|c: char| !c.is_alphanumeric() && c != '\u{AD}') {
+        if word.is_empty() {
+            continue;
+        }
+        buf.clear();
+        if word.is_ascii() {
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+        } else {
+            buf.extend(
+                word.chars()
+                    .filter(|&c| c != '\u{AD}')
+                    .flat_map(char::to_lowercase),
+            );
+            if buf.is_empty() {
+                continue;
+            }
+        }
+        f(buf);
+    }
+}
+
+/// Guess the language of a text by counting stop words per language over its first
+/// `max_words` words. Returns `None` when fewer than `min_hits` stop words were seen
+/// or no language clearly leads (ties go to `None`, so the answer is deterministic).
+pub fn detect(text: &str, max_words: usize, min_hits: u32) -> Option<&'static str> {
+    let sw = StopWords::get();
+    let mut votes = [0u32; 16];
+    let mut seen = 0usize;
+    let mut buf = String::new();
+    for line in text.lines() {
+        if seen >= max_words {
+            break;
+        }
+        for_each_word(line, &mut buf, |w| {
+            seen += 1;
+            let bits = sw.bits(w);
+            for (i, v) in votes.iter_mut().enumerate().take(LANGUAGES.len()) {
+                if bits & (1 << i) != 0 {
+                    *v += 1;
+                }
+            }
+        });
+    }
+    let mut counts = [0u32; LANGUAGES.len()];
+    counts.copy_from_slice(&votes[..LANGUAGES.len()]);
+    vote(&counts, min_hits)
+}
+
+/// The language with the most stop-word hits, if it has at least `min_hits` and no other
+/// language ties with it.
+pub fn vote(votes: &[u32; LANGUAGES.len()], min_hits: u32) -> Option<&'static str> {
+    let (best, &top) = votes
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, v)| (**v, usize::MAX - i))?;
+    let second = votes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != best)
+        .map(|(_, v)| *v)
+        .max()
+        .unwrap_or(0);
+    if top < min_hits || top == second {
+        return None;
+    }
+    LANGUAGES.get(best).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_common_languages() {
+        let cases = [
+            ("de", "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen und sei nicht zuständig."),
+            ("en", "The White House said on Monday that the two leaders could meet in the coming weeks and that it was not clear."),
+            ("fr", "Le président a déclaré que les négociations sont dans une phase difficile et que rien ne sera fait sans eux."),
+            ("es", "El presidente dijo que las negociaciones están en una fase difícil y que no se hará nada sin ellos."),
+            ("pl", "Prezydent powiedział, że negocjacje są w trudnej fazie i nie będzie nic zrobione bez nich, jak zawsze."),
+        ];
+        for (lang, text) in cases {
+            assert_eq!(detect(text, 1000, 3), Some(lang), "{text}");
+        }
+    }
+
+    #[test]
+    fn no_stop_words_means_unknown() {
+        assert_eq!(detect("金正恩 普京 会晤 符拉迪沃斯托克", 1000, 3), None);
+        assert_eq!(detect("", 1000, 3), None);
+    }
+}

@@ -1,0 +1,420 @@
+//! Rule definitions as written in TOML ([`RuleConfig`]) and their compiled form
+//! ([`RuleBook`]): whole-line phrase sets, per-rule line regexes (tried only where the
+//! rule could apply and still win), one
+//! Aho-Corasick automaton for "line contains" phrases, span regexes and section markers.
+//!
+//! A line is matched once against every line-level rule family; the earliest rule in
+//! config order that applies to the document's language wins, so the order of rules in
+//! the config is the order of precedence.
+use crate::error::{Error, Result};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use super::lang::FastMap;
+use super::RuleInfo;
+
+/// What a rule does with what it matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    /// Remove every line the rule matches.
+    #[default]
+    Line,
+    /// Remove each `pattern` match inside a line (the rest of the line stays).
+    Span,
+    /// A matching line and everything after it is removed (comment forms, footers).
+    SectionToEnd,
+    /// Everything before a matching line, and the line, is removed.
+    SectionFromStart,
+}
+
+/// One rule as written in the config. Unknown keys are an error that names the rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "toml::Table")]
+pub struct RuleConfig {
+    /// Stable kebab-case id, used in `disable`, reports and explanations.
+    pub id: String,
+    /// What kind of debris (caption, credit, navigation, cookie, ...).
+    pub category: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `line` (default), `span`, `section-to-end` or `section-from-start`.
+    #[serde(default, skip_serializing_if = "is_default_kind")]
+    pub kind: RuleKind,
+    /// ISO 639-1 codes the rule applies to; empty means every language (and unknown).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// Regex. Line and section rules: it must match the whole trimmed line (it is
+    /// anchored for you). Span rules: every match inside a line is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Whole-line phrases, compared case-insensitively after trimming list bullets,
+    /// surrounding punctuation and whitespace runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phrases: Vec<String>,
+    /// Phrases the line only has to contain (case-insensitive). Use with `max_words`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contains: Vec<String>,
+    /// The line must have at most this many words for the rule to match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_words: Option<usize>,
+}
+
+fn is_default_kind(k: &RuleKind) -> bool {
+    *k == RuleKind::Line
+}
+
+/// The same fields, strictly checked; `RuleConfig` wraps its errors with the rule id.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrictRule {
+    id: String,
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    kind: RuleKind,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    pattern: Option<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+    #[serde(default)]
+    max_words: Option<usize>,
+}
+
+impl TryFrom<toml::Table> for RuleConfig {
+    type Error = String;
+
+    fn try_from(table: toml::Table) -> std::result::Result<Self, String> {
+        let id = table
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("<rule without id>")
+            .to_string();
+        let r: StrictRule = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("rule '{id}': {}", e.message().trim()))?;
+        Ok(RuleConfig {
+            id: r.id,
+            category: r.category,
+            description: r.description,
+            kind: r.kind,
+            languages: r.languages,
+            pattern: r.pattern,
+            phrases: r.phrases,
+            contains: r.contains,
+            max_words: r.max_words,
+        })
+    }
+}
+
+/// A named, embedded set of rules (`rule_sets = ["default"]`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleConfig>,
+}
+
+/// One embedded rule file: its name (for errors) and its text.
+macro_rules! rule_file {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../configs/rules/default/", $name, ".toml")),
+        )
+    };
+}
+
+/// The files of the built-in rule set "default", one per rule family, in the order
+/// their rules run.
+const DEFAULT_SET: &[(&str, &str)] = &[
+    rule_file!("01-sections"),
+    rule_file!("02-captions"),
+    rule_file!("03-dates-bylines"),
+    rule_file!("04-navigation"),
+    rule_file!("05-footer"),
+    rule_file!("06-widgets"),
+    rule_file!("07-forms-newsletter-cookies"),
+    rule_file!("08-spans-small-debris"),
+    rule_file!("09-inline-debris"),
+];
+
+/// The rule sets built into the binary, by name, each with its files in order.
+pub const RULE_SETS: &[(&str, &[(&str, &str)])] = &[("default", DEFAULT_SET)];
+
+/// The rules of a built-in rule set.
+pub fn rule_set(name: &str) -> Result<Vec<RuleConfig>> {
+    let Some((_, files)) = RULE_SETS.iter().find(|(n, _)| *n == name) else {
+        let known: Vec<&str> = RULE_SETS.iter().map(|(n, _)| *n).collect();
+        return Err(Error::Config {
+            origin: "[clean] rule_sets".into(),
+            message: format!("unknown rule set '{name}' (known: {})", known.join(", ")),
+        });
+    };
+    let mut rules = Vec::new();
+    for (file, text) in files.iter() {
+        let parsed: RuleFile = toml::from_str(text).map_err(|e| Error::Config {
+            origin: format!("rule set '{name}', file {file}.toml"),
+            message: e.message().trim().to_string(),
+        })?;
+        rules.extend(parsed.rules);
+    }
+    Ok(rules)
+}
+
+/// The language scope of a compiled rule.
+#[derive(Clone, Debug)]
+pub struct Scope(Vec<String>);
+
+impl Scope {
+    pub fn applies(&self, lang: Option<&str>) -> bool {
+        self.0.is_empty() || lang.is_some_and(|l| self.0.iter().any(|x| x == l))
+    }
+}
+
+/// A compiled rule: its public info, kind, scope and word limit.
+pub struct Compiled {
+    pub info: RuleInfo,
+    pub kind: RuleKind,
+    pub scope: Scope,
+    pub max_words: usize,
+}
+
+/// A span rule's regex, with the index of its rule.
+pub struct SpanRule {
+    pub rule: usize,
+    pub regex: Regex,
+}
+
+/// Every rule of a config, compiled into a few matchers.
+pub struct RuleBook {
+    pub rules: Vec<Compiled>,
+    /// Normalized whole-line phrase → rules having it (ascending).
+    phrases: FastMap<String, Vec<usize>>,
+    /// The most words any phrase has: longer lines skip the phrase lookup.
+    pub phrase_max_words: usize,
+    /// The largest `max_words` of the rules with `contains`.
+    pub contains_max_words: usize,
+    /// Line patterns (anchored), and the rule of each, in rule order.
+    line_patterns: Vec<(usize, Regex)>,
+    /// "contains" phrases, and the rule of each pattern.
+    contains: Option<AhoCorasick>,
+    contains_rules: Vec<usize>,
+    pub spans: Vec<SpanRule>,
+}
+
+fn rule_err(id: &str, message: impl Into<String>) -> Error {
+    Error::Rule {
+        id: id.to_string(),
+        message: message.into(),
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The key a line (or a phrase) is looked up by: lowercase, list bullets and
+/// surrounding punctuation trimmed, whitespace runs collapsed to one space.
+pub fn line_key(line: &str, out: &mut String) {
+    out.clear();
+    let t = line.trim_matches(|c: char| {
+        c.is_whitespace()
+            || (c.is_ascii_punctuation() && c != '#' && c != '@' && c != '&')
+            || matches!(
+                c,
+                '•' | '·' | '»' | '«' | '›' | '‹' | '…' | '|' | '→' | '▶' | '►'
+            )
+    });
+    let mut space = false;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.extend(c.to_lowercase());
+    }
+}
+
+impl RuleBook {
+    pub fn compile(configs: &[RuleConfig]) -> Result<RuleBook> {
+        let mut rules = Vec::with_capacity(configs.len());
+        let mut phrases: FastMap<String, Vec<usize>> = FastMap::default();
+        let mut phrase_max_words = 0;
+        let mut contains_max_words = 0;
+        let mut line_patterns = Vec::new();
+        let mut contains = Vec::new();
+        let mut contains_rules = Vec::new();
+        let mut spans = Vec::new();
+        let mut key = String::new();
+        let mut word_buf = String::new();
+        for (i, rc) in configs.iter().enumerate() {
+            let id = rc.id.as_str();
+            if !is_kebab(id) {
+                return Err(rule_err(id, "id must be kebab-case (a-z, 0-9, -)"));
+            }
+            if configs[..i].iter().any(|o| o.id == rc.id) {
+                return Err(rule_err(id, "duplicate rule id"));
+            }
+            if rc.category.trim().is_empty() {
+                return Err(rule_err(id, "needs a `category`"));
+            }
+            for l in &rc.languages {
+                if l.len() != 2 || !l.chars().all(|c| c.is_ascii_lowercase()) {
+                    return Err(rule_err(
+                        id,
+                        format!("language '{l}' is not an ISO 639-1 code"),
+                    ));
+                }
+            }
+            if rc.pattern.is_none() && rc.phrases.is_empty() && rc.contains.is_empty() {
+                return Err(rule_err(id, "needs a `pattern`, `phrases` or `contains`"));
+            }
+            if rc.kind == RuleKind::Span {
+                if !rc.phrases.is_empty() || !rc.contains.is_empty() || rc.max_words.is_some() {
+                    return Err(rule_err(id, "a span rule takes only a `pattern`"));
+                }
+                let Some(p) = &rc.pattern else {
+                    return Err(rule_err(id, "a span rule needs a `pattern`"));
+                };
+                let regex = Regex::new(p).map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
+                if regex.is_match("") {
+                    return Err(rule_err(id, "pattern matches the empty string"));
+                }
+                spans.push(SpanRule { rule: i, regex });
+            } else {
+                if let Some(p) = &rc.pattern {
+                    let anchored = format!("^(?:{p})$");
+                    let re = RegexBuilder::new(&anchored)
+                        .size_limit(32 << 20)
+                        .dfa_size_limit(16 << 20)
+                        .build()
+                        .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
+                    line_patterns.push((i, re));
+                }
+                for ph in &rc.phrases {
+                    line_key(ph, &mut key);
+                    if key.is_empty() {
+                        return Err(rule_err(id, format!("phrase '{ph}' is empty once trimmed")));
+                    }
+                    let mut n = 0;
+                    super::lang::for_each_word(&key, &mut word_buf, |_| n += 1);
+                    phrase_max_words = phrase_max_words.max(n + 1);
+                    let v = phrases.entry(key.clone()).or_default();
+                    if !v.contains(&i) {
+                        v.push(i);
+                    }
+                }
+                for c in &rc.contains {
+                    let c = c.trim().to_lowercase();
+                    if c.is_empty() {
+                        return Err(rule_err(id, "empty `contains` phrase"));
+                    }
+                    contains.push(c);
+                    contains_rules.push(i);
+                    contains_max_words = contains_max_words.max(rc.max_words.unwrap_or(usize::MAX));
+                }
+            }
+            rules.push(Compiled {
+                info: RuleInfo {
+                    id: Arc::from(id),
+                    category: Arc::from(rc.category.as_str()),
+                    languages: rc.languages.clone(),
+                    description: rc.description.clone(),
+                },
+                kind: rc.kind,
+                scope: Scope(rc.languages.clone()),
+                max_words: rc.max_words.unwrap_or(usize::MAX),
+            });
+        }
+        let contains = if contains.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&contains)
+                    .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
+            )
+        };
+        Ok(RuleBook {
+            rules,
+            phrases,
+            phrase_max_words,
+            contains_max_words,
+            line_patterns,
+            contains,
+            contains_rules,
+            spans,
+        })
+    }
+
+    /// The first line-level rule (line or section kind) that matches this line.
+    /// `trimmed` is the line without surrounding whitespace, `lower` its lowercase form,
+    /// `key` its [`line_key`], `words` its word count.
+    pub fn match_line(
+        &self,
+        trimmed: &str,
+        lower: &str,
+        key: &str,
+        words: usize,
+        lang: Option<&str>,
+        active: &[bool],
+    ) -> Option<usize> {
+        let ok = |i: usize| {
+            active[i] && self.rules[i].scope.applies(lang) && words <= self.rules[i].max_words
+        };
+        let mut best: Option<usize> = None;
+        let mut consider = |i: usize| {
+            if best.map_or(true, |b| i < b) && ok(i) {
+                best = Some(i);
+            }
+        };
+        if let Some(v) = self
+            .phrases
+            .get(key)
+            .filter(|_| words <= self.phrase_max_words)
+        {
+            for &i in v {
+                consider(i);
+            }
+        }
+        if let Some(ac) = self
+            .contains
+            .as_ref()
+            .filter(|_| words <= self.contains_max_words)
+        {
+            for m in ac.find_overlapping_iter(lower) {
+                consider(self.contains_rules[m.pattern().as_usize()]);
+            }
+        }
+        // Patterns last, cheapest first: only those that could still win and that apply.
+        for (i, re) in &self.line_patterns {
+            if best.is_some_and(|b| b < *i) {
+                break;
+            }
+            if ok(*i) && re.is_match(trimmed) {
+                best = Some(*i);
+                break;
+            }
+        }
+        best
+    }
+}

@@ -1,0 +1,153 @@
+//! Unit tests of the cleaner: config round trip, errors that name the rule, rule kinds.
+use super::*;
+use crate::config::Config;
+
+fn cleaner(extra: &str) -> Cleaner {
+    let cfg = Config::parse(extra, "test").unwrap();
+    Cleaner::new(&cfg.clean).unwrap()
+}
+
+fn cleaned(cl: &Cleaner, text: &str) -> String {
+    let mut st = StageStats::default();
+    let d = cl.decide(text, &mut st);
+    apply_removals(text, &d.removals)
+}
+
+#[test]
+fn embedded_default_equals_default_and_compiles() {
+    let cfg = Config::embedded().unwrap();
+    assert_eq!(cfg, Config::default());
+    let cl = Cleaner::new(&cfg.clean).unwrap();
+    assert!(cl.rules().len() > 20);
+}
+
+#[test]
+fn bad_regex_is_an_error_naming_the_rule() {
+    let cfg = Config::parse(
+        "[[clean.rules]]\nid = \"my-rule\"\ncategory = \"x\"\npattern = \"(\"\n",
+        "t",
+    )
+    .unwrap();
+    let err = Cleaner::new(&cfg.clean).err().unwrap().to_string();
+    assert!(err.contains("my-rule") && err.contains("regex"), "{err}");
+}
+
+#[test]
+fn unknown_rule_key_is_an_error_naming_the_rule() {
+    let err = Config::parse(
+        "[[clean.rules]]\nid = \"my-rule\"\ncategory = \"x\"\npatern = \"a\"\n",
+        "t",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("my-rule") && err.contains("patern"), "{err}");
+}
+
+#[test]
+fn unknown_id_in_disable_is_an_error_naming_it() {
+    let cfg = Config::parse("[clean]\ndisable = [\"no-such-rule\"]\n", "t").unwrap();
+    let err = Cleaner::new(&cfg.clean).err().unwrap().to_string();
+    assert!(err.contains("no-such-rule"), "{err}");
+}
+
+#[test]
+fn disable_switches_a_rule_off() {
+    let on = cleaner("");
+    let off = cleaner("[clean]\ndisable = [\"image-file\"]\n");
+    assert!(on.rules().iter().any(|r| &*r.id == "image-file"));
+    assert!(!off.rules().iter().any(|r| &*r.id == "image-file"));
+}
+
+#[test]
+fn extra_rules_add_to_the_default_set() {
+    let cl = cleaner(
+        "[clean]\nrule_sets = [\"default\"]\n[[clean.rules]]\nid = \"no-foo\"\ncategory = \"test\"\nphrases = [\"FOO BAR\"]\n",
+    );
+    let ids: Vec<String> = cl.rules().iter().map(|r| r.id.to_string()).collect();
+    assert!(ids.contains(&"no-foo".to_string()) && ids.contains(&"image-file".to_string()));
+    let text = "A first sentence of the article that is long enough to be kept as it is here.\nfoo bar\nAnother sentence of the article that is long enough to be kept as it is now.";
+    let out = cleaned(&cl, text);
+    assert!(
+        !out.contains("foo bar") && out.contains("first sentence"),
+        "{out}"
+    );
+}
+
+#[test]
+fn span_rule_removes_only_the_match_and_records_the_rule() {
+    let cl = cleaner("");
+    let text = "date 2018-05 Die US-Regierung geht nach eigenen Angaben von einem Gipfeltreffen aus, sagte sie am Donnerstag.";
+    let mut st = StageStats::default();
+    let d = cl.decide(text, &mut st);
+    let out = apply_removals(text, &d.removals);
+    assert!(out.starts_with("Die US-Regierung"), "{out}");
+    assert!(d.removals.iter().any(|r| &*r.rule == "glued-date-prefix"));
+    assert_eq!(st.items["glued-date-prefix"].spans, 1);
+}
+
+#[test]
+fn section_rule_cuts_to_the_end_after_the_article() {
+    let cl = cleaner("");
+    let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das Treffen nicht bestätigen, und verwies auf die Sprecher, die sich dazu in den nächsten Tagen äußern würden, wie es hieß.";
+    let text = format!("{article}\nSchreibe einen Kommentar\nDas ist ein Kommentar, der hier nicht mehr stehen soll, weil er nach dem Formular kommt und so weiter.");
+    let out = cleaned(&cl, &text);
+    assert_eq!(out, article);
+}
+
+#[test]
+fn every_removal_names_a_known_rule() {
+    let cl = cleaner("");
+    let ids: Vec<String> = cl.rules().iter().map(|r| r.id.to_string()).collect();
+    let text = "Home » Politik\nImpressum\n119336682.jpg\nEin Satz.\n";
+    let mut st = StageStats::default();
+    let d = cl.decide(text, &mut st);
+    assert!(!d.removals.is_empty());
+    for r in &d.removals {
+        assert!(ids.contains(&r.rule.to_string()), "{}", r.rule);
+    }
+}
+
+#[test]
+fn a_config_with_rules_prints_and_parses_back_to_itself() {
+    let text = "[clean]\nrule_sets = []\ndisable = [\"heuristic-link\"]\n\
+        [[clean.rules]]\nid = \"a-span\"\ncategory = \"credit\"\nkind = \"span\"\nlanguages = [\"de\"]\npattern = '\\(Foto: [^)]+\\)'\n\
+        [[clean.rules]]\nid = \"a-line\"\ncategory = \"footer\"\ndescription = \"d\"\nphrases = [\"Impressum\"]\ncontains = [\"alle rechte\"]\nmax_words = 9\n";
+    let cfg = Config::parse(text, "t").unwrap();
+    assert_eq!(cfg.clean.rules.len(), 2);
+    assert_eq!(cfg.clean.rules[0].kind, RuleKind::Span);
+    let again = Config::parse(&cfg.to_toml(), "printed").unwrap();
+    assert_eq!(again, cfg);
+    let cl = Cleaner::new(&cfg.clean).unwrap();
+    let ids: Vec<String> = cl.rules().iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids[..2], ["a-span".to_string(), "a-line".to_string()]);
+    assert!(!ids.contains(&"heuristic-link".to_string()));
+}
+
+#[test]
+fn language_scoped_rule_runs_only_on_its_language() {
+    let cl = cleaner(
+        "[clean]\nrule_sets = []\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"de-only\"\ncategory = \"test\"\nlanguages = [\"de\"]\nphrases = [\"Zum Thema\"]\n",
+    );
+    let de = "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen, und verwies auf die Sprecher.\nZum Thema";
+    let en = "The Kremlin said on Tuesday that it could not confirm the reports and that it was not aware of them.\nZum Thema";
+    assert!(!cleaned(&cl, de).contains("Zum Thema"));
+    assert!(cleaned(&cl, en).contains("Zum Thema"));
+}
+
+#[test]
+fn long_runs_of_short_lines_and_repeated_markers_are_decided_like_short_ones() {
+    let cl = cleaner("");
+    let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher der Regierung in Moskau, die sich äußern würden.";
+    let mut text = String::from("Menü eins\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("Punkt {i}\n"));
+    }
+    text.push_str(article);
+    text.push('\n');
+    for _ in 0..5_000 {
+        text.push_str("Leave a Reply\n");
+    }
+    let out = cleaned(&cl, &text);
+    assert_eq!(out, article);
+}
