@@ -163,6 +163,9 @@ pub fn verify(
                     continue;
                 };
                 let (sb, nb) = sigs(b)?;
+                if (*na).min(nb) < cfg.min_shingles {
+                    continue;
+                }
                 let sim = minhash::similarity(sa, *na, &sb, nb);
                 if is_duplicate(&sim, cfg) {
                     out.push((a, b, sim));

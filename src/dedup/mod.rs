@@ -148,6 +148,10 @@ pub struct DocumentConfig {
     /// (truncated copies) while the Jaccard similarity is at least `min_jaccard_contained`.
     pub min_containment: f64,
     pub min_jaccard_contained: f64,
+    /// Both documents of a near-duplicate pair need at least this many shingles: on
+    /// smaller sets the estimates are noise, and what is left of a short templated report
+    /// after cleaning looks like its siblings. Shorter documents are only exact-deduplicated.
+    pub min_shingles: u32,
     /// Buckets larger than this link each member only to the bucket's first members.
     pub max_bucket_pairs: usize,
 }
@@ -163,6 +167,7 @@ impl Default for DocumentConfig {
             min_jaccard: 0.5,
             min_containment: 0.85,
             min_jaccard_contained: 0.35,
+            min_shingles: 30,
             max_bucket_pairs: 64,
         }
     }
