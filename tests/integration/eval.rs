@@ -42,19 +42,11 @@ fn scorer_counts(gold: &str, docs: &str, config: Option<&str>, name: &str) -> [u
 }
 
 /// A config in `dir` that runs exactly `rules` (`[[clean.rules]]` tables) with
-/// `min_words`, and nothing else: the rule engine (issue 3) starts from built-in rule
-/// sets and a heuristic unless told otherwise, so when the binary's effective config has
-/// those keys they are switched off; dedup is off, so `rinse run` writes what `rinse
-/// eval` scores. Returns the path.
+/// `min_words`, and nothing else: no built-in rule sets, no heuristic, and dedup off, so
+/// `rinse run` writes what `rinse eval` scores. Returns the path.
 fn only_rules(dir: &Path, name: &str, rules: &str, min_words: usize) -> String {
-    let effective = rinse_ok(&["config"]);
-    let mut toml = format!("[clean]\nmin_words = {min_words}\n");
-    if effective.contains("rule_sets") {
-        toml.push_str("rule_sets = []\n");
-    }
-    if effective.contains("[clean.heuristic]") {
-        toml.push_str("\n[clean.heuristic]\nenabled = false\n");
-    }
+    let mut toml = format!("[clean]\nmin_words = {min_words}\nrule_sets = []\n");
+    toml.push_str("\n[clean.heuristic]\nenabled = false\n");
     toml.push_str("\n[dedup]\nenabled = false\n\n");
     toml.push_str(rules);
     let path = dir.join(name);
