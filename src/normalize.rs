@@ -56,28 +56,16 @@ pub fn normalize(text: &str, cfg: &NormalizeConfig) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        match c {
-            '\r' if cfg.line_endings => {
-                if chars.peek() == Some(&'\n') {
+        match classify(c, cfg) {
+            Char::Newline => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
                     chars.next();
                 }
                 push_newline(&mut out, cfg);
             }
-            '\u{2028}' | '\u{2029}' | '\u{0085}' if cfg.line_endings => push_newline(&mut out, cfg),
-            '\n' => push_newline(&mut out, cfg),
-            '\t'
-            | '\u{00A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
-                if cfg.spaces =>
-            {
-                out.push(' ')
-            }
-            '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' if cfg.zero_width => {}
-            c => out.push(c),
+            Char::Space => out.push(' '),
+            Char::Drop => {}
+            Char::Keep => out.push(c),
         }
     }
     if cfg.trim_trailing {
@@ -105,6 +93,38 @@ pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
     cfg.trim_trailing && matches!(prev, b' ' | b'\t')
 }
 
+/// What normalization does with one character under `cfg`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Char {
+    /// A line break (`\n` itself, or one that becomes `\n`).
+    Newline,
+    /// An exotic space or tab that becomes a plain space.
+    Space,
+    /// A zero-width character that is removed.
+    Drop,
+    Keep,
+}
+
+fn classify(c: char, cfg: &NormalizeConfig) -> Char {
+    match c {
+        '\n' => Char::Newline,
+        '\r' | '\u{2028}' | '\u{2029}' | '\u{0085}' if cfg.line_endings => Char::Newline,
+        '\t'
+        | '\u{00A0}'
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{3000}'
+            if cfg.spaces =>
+        {
+            Char::Space
+        }
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' if cfg.zero_width => Char::Drop,
+        _ => Char::Keep,
+    }
+}
+
 /// The char-level check for non-ASCII text.
 fn needs_normalizing_slow(text: &str, cfg: &NormalizeConfig) -> bool {
     if cfg.nfc && is_nfc_quick(text.chars()) != IsNormalized::Yes {
@@ -112,18 +132,10 @@ fn needs_normalizing_slow(text: &str, cfg: &NormalizeConfig) -> bool {
     }
     let mut prev = '\0';
     for c in text.chars() {
-        let changes = match c {
-            '\r' | '\u{2028}' | '\u{2029}' | '\u{0085}' => cfg.line_endings,
-            '\t'
-            | '\u{00A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}' => cfg.spaces,
-            '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' => cfg.zero_width,
-            '\n' => cfg.trim_trailing && (prev == ' ' || prev == '\t'),
-            _ => false,
+        let changes = match classify(c, cfg) {
+            Char::Newline => c != '\n' || (cfg.trim_trailing && (prev == ' ' || prev == '\t')),
+            Char::Space | Char::Drop => true,
+            Char::Keep => false,
         };
         if changes {
             return true;

@@ -2,7 +2,6 @@
 //! and (optionally) ablate rules one at a time.
 use anyhow::Context;
 use rinse::eval::{self, ConfigEval, EvalOptions, Evaluation, Gold, NamedConfig};
-use rinse::read::Fields;
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -23,15 +22,8 @@ pub struct Args {
     /// the embedded default.
     #[arg(long = "config", value_name = "FILE")]
     configs: Vec<PathBuf>,
-    /// JSON field holding the document text.
-    #[arg(long, default_value = "text", value_name = "NAME")]
-    text_field: String,
-    /// JSON field holding the document id (matched against the gold ids).
-    #[arg(long, default_value = "id", value_name = "NAME")]
-    id_field: String,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// Print one JSON object on stdout instead of tables.
     #[arg(long)]
     json: bool,
@@ -70,11 +62,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let opts = EvalOptions {
         inputs: args.inputs.clone(),
-        fields: Fields {
-            text: args.text_field.clone(),
-            id: args.id_field.clone(),
-        },
-        threads: args.threads.unwrap_or(0),
+        fields: args.input.fields(),
+        threads: args.input.threads(),
         with_dedup: args.with_dedup,
         ablate: args.ablate,
     };

@@ -41,3 +41,31 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<rinse::Conf
         None => rinse::Config::embedded()?,
     })
 }
+
+/// Options shared by the subcommands that read documents.
+#[derive(clap::Args, Debug)]
+pub struct InputArgs {
+    /// JSON field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// JSON field holding the document id (records without one get `<file>:<line>`).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_field: String,
+    /// Worker threads (default: all cores); the output does not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+}
+
+impl InputArgs {
+    pub fn fields(&self) -> rinse::read::Fields {
+        rinse::read::Fields {
+            text: self.text_field.clone(),
+            id: self.id_field.clone(),
+        }
+    }
+
+    /// Worker threads for a plan (0: all cores).
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or(0)
+    }
+}

@@ -1,7 +1,6 @@
 //! `rinse run`: read corpora, clean and deduplicate them, write kept/rejected JSONL.
 use super::progress::Reporter;
 use rinse::pipeline::{self, RunPlan};
-use rinse::read::Fields;
 use rinse::write::{OutputCompression, TextMode, WriteOptions};
 use std::path::PathBuf;
 
@@ -19,15 +18,8 @@ pub struct Args {
     /// Configuration file (TOML). Without it, the embedded default (`rinse config`).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// JSON field holding the document text.
-    #[arg(long, default_value = "text", value_name = "NAME")]
-    text_field: String,
-    /// JSON field holding the document id (records without one get `<file>:<line>`).
-    #[arg(long, default_value = "id", value_name = "NAME")]
-    id_field: String,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// Compression of the output shards.
     #[arg(long, value_enum, default_value_t = OutputCompression::None)]
     compression: OutputCompression,
@@ -50,10 +42,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = super::load_config(args.config.as_deref())?;
-    let fields = Fields {
-        text: args.text_field,
-        id: args.id_field,
-    };
+    let fields = args.input.fields();
     let plan = RunPlan {
         inputs: args.inputs,
         fields: fields.clone(),
@@ -70,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
             fields,
         },
-        threads: args.threads.unwrap_or(0),
+        threads: args.input.threads(),
         batch_records: args.batch_size,
     };
     let mut reporter = Reporter::new(args.quiet);
