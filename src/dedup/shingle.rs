@@ -246,18 +246,48 @@ fn wb_slow(c: char) -> Option<Wb> {
     })
 }
 
+/// Per-byte flags of the fast tokenizer's inner loop: a word character (ALetter, Numeric,
+/// ExtendNumLet), a letter or digit, an upper-case letter. Non-ASCII bytes have none (they
+/// leave the inner loop for the per-character path).
+const B_WORD: u8 = 1;
+const B_ALNUM: u8 = 2;
+const B_UPPER: u8 = 4;
+static BYTE_FLAGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = match c {
+            b'A'..=b'Z' => B_WORD | B_ALNUM | B_UPPER,
+            b'a'..=b'z' | b'0'..=b'9' => B_WORD | B_ALNUM,
+            b'_' => B_WORD,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Does a word with this character (first byte `b`) need case folding?
+#[inline(always)]
+fn needs_fold(b: u8) -> bool {
+    b >= 128 || b.is_ascii_uppercase()
+}
+
 /// `unicode_words` + case folding for text made only of characters it has a class for: calls
 /// `emit` with each case-folded word (`buf` is scratch space). `None` when the text has
 /// another character (words may have been emitted already). Agrees with `unicode_words`
 /// on that alphabet (tested against it). Works on bytes; a word is a slice of `text`,
-/// copied (lower-cased) only when it has an upper-case or non-ASCII letter.
-fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Option<()> {
+/// copied (lower-cased) only when it has an upper-case or non-ASCII character (tracked
+/// while scanning, so plain words are not scanned again).
+fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Option<()> {
     let bytes = text.as_bytes();
     let mut i = 0usize;
     let mut in_word = false;
     let mut start = 0usize; // first byte of the current word
     let mut end = 0usize; // one past its last joined character
     let mut has_alnum = false;
+    let mut fold = false; // the word has an upper-case or non-ASCII character
     let mut prev = Wb::Other; // class of the word's last character
     let mut pending: Option<Wb> = None; // a Mid* character right after the word
     while i < bytes.len() {
@@ -277,29 +307,38 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
                         | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
                 );
                 if joins {
+                    // The joiner spans [end, i): non-ASCII when longer than a byte.
+                    fold |= i - end > 1 || needs_fold(b);
                     end = i + len;
                     prev = cls;
                     has_alnum = true;
                     i += len;
                     continue;
                 }
-                emit_word(&text[start..end], has_alnum, buf, emit);
+                emit_word(&text[start..end], has_alnum, fold, buf, emit);
                 in_word = false;
             } else if word_char {
-                end = i + len;
-                prev = cls;
+                fold |= needs_fold(b);
                 has_alnum |= cls != Wb::Ext;
+                prev = cls;
                 i += len;
+                end = i;
                 // Tight loop over the ASCII word characters that follow.
-                while i < bytes.len() && bytes[i] < 128 {
-                    let c = ASCII_WB[bytes[i] as usize];
-                    if !matches!(c, Wb::Letter | Wb::Digit | Wb::Ext) {
+                let run = i;
+                let mut flags = 0u8;
+                while let Some(&c) = bytes.get(i) {
+                    let f = BYTE_FLAGS[c as usize];
+                    if f & B_WORD == 0 {
                         break;
                     }
-                    has_alnum |= c != Wb::Ext;
-                    prev = c;
+                    flags |= f;
                     i += 1;
+                }
+                if i > run {
                     end = i;
+                    prev = ASCII_WB[bytes[i - 1] as usize];
+                    has_alnum |= flags & B_ALNUM != 0;
+                    fold |= flags & B_UPPER != 0;
                 }
                 continue;
             } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
@@ -307,7 +346,7 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
                 i += len;
                 continue;
             } else {
-                emit_word(&text[start..end], has_alnum, buf, emit);
+                emit_word(&text[start..end], has_alnum, fold, buf, emit);
                 in_word = false;
                 i += len;
                 continue;
@@ -319,19 +358,32 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
             end = i + len;
             prev = cls;
             has_alnum = cls != Wb::Ext;
+            fold = needs_fold(b);
         }
         i += len;
     }
     if in_word {
-        emit_word(&text[start..end], has_alnum, buf, emit);
+        emit_word(&text[start..end], has_alnum, fold, buf, emit);
     }
     Some(())
 }
 
 /// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
-#[inline]
-fn emit_word(word: &str, has_alnum: bool, buf: &mut String, emit: &mut dyn FnMut(&str)) {
+/// `fold`: the word may have an upper-case or non-ASCII character (when not, it is its own
+/// case folding).
+#[inline(always)]
+fn emit_word<F: FnMut(&str)>(
+    word: &str,
+    has_alnum: bool,
+    fold: bool,
+    buf: &mut String,
+    emit: &mut F,
+) {
     if !has_alnum {
+        return;
+    }
+    if !fold {
+        emit(word);
         return;
     }
     if word.is_ascii() {
