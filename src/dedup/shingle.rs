@@ -25,16 +25,19 @@ pub type Span = (usize, usize);
 /// Passages of `text`: blank-line separated paragraphs; when the text has no blank line,
 /// every non-empty line is a passage. Spans exclude the line break.
 pub fn passages(text: &str) -> Vec<Span> {
-    let has_blank = has_blank_line(text);
+    // One pass over the lines: (start, end, blank).
+    let mut lines: Vec<(usize, usize, bool)> = Vec::new();
+    let mut pos = 0usize;
+    for line in text.split('\n') {
+        let line_end = pos + line.len();
+        lines.push((pos, line_end, is_blank(line)));
+        pos = line_end + 1;
+    }
+    let has_blank = has_blank_line(&lines);
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let mut end = 0usize;
-    let mut pos = 0usize;
-    for line in text.split('\n') {
-        let line_start = pos;
-        let line_end = pos + line.len();
-        pos = line_end + 1;
-        let blank = line.trim().is_empty();
+    for &(line_start, line_end, blank) in &lines {
         if has_blank {
             if blank {
                 if let Some(s) = start.take() {
@@ -54,11 +57,23 @@ pub fn passages(text: &str) -> Vec<Span> {
     out
 }
 
-fn has_blank_line(text: &str) -> bool {
+/// `line.trim().is_empty()`, without the Unicode path for the usual line that starts
+/// with an ASCII non-space character.
+#[inline]
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(&b) if b < 128 && !b.is_ascii_whitespace() && b != 0x0B => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
+/// Is there a blank line between two lines with content?
+fn has_blank_line(lines: &[(usize, usize, bool)]) -> bool {
     let mut seen_content = false;
     let mut blank_after_content = false;
-    for line in text.split('\n') {
-        if line.trim().is_empty() {
+    for &(_, _, blank) in lines {
+        if blank {
             if seen_content {
                 blank_after_content = true;
             }
@@ -292,6 +307,41 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
     let mut pending: Option<Wb> = None; // a Mid* character right after the word
     while i < bytes.len() {
         let b = bytes[i];
+        if b < 128 && pending.is_none() {
+            let f = BYTE_FLAGS[b as usize];
+            if !in_word {
+                if f & B_WORD == 0 {
+                    // Outside a word an ASCII non-word character is skipped.
+                    i += 1;
+                    continue;
+                }
+                // An ASCII word character starts a word: take its ASCII run at once.
+                start = i;
+                let mut flags = f;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    let f = BYTE_FLAGS[c as usize];
+                    if f & B_WORD == 0 {
+                        break;
+                    }
+                    flags |= f;
+                    i += 1;
+                }
+                in_word = true;
+                end = i;
+                prev = ASCII_WB[bytes[i - 1] as usize];
+                has_alnum = flags & B_ALNUM != 0;
+                fold = flags & B_UPPER != 0;
+                continue;
+            }
+            if f == 0 && ASCII_WB[b as usize] == Wb::Other {
+                // An ASCII character that neither continues nor joins ends the word.
+                emit_word(&text[start..end], has_alnum, fold, buf, emit);
+                in_word = false;
+                i += 1;
+                continue;
+            }
+        }
         let (cls, len) = if b < 128 {
             (ASCII_WB[b as usize], 1)
         } else {
