@@ -283,10 +283,30 @@ static BYTE_FLAGS: [u8; 256] = {
     t
 };
 
-/// Does a word with this character (first byte `b`) need case folding?
+/// Why a word needs case folding: an upper-case ASCII letter, a non-ASCII character.
+const FOLD_UPPER: u8 = 1;
+const FOLD_NON_ASCII: u8 = 2;
+
+/// The case-folding needs of a character with first byte `b`.
 #[inline(always)]
-fn needs_fold(b: u8) -> bool {
-    b >= 128 || b.is_ascii_uppercase()
+fn needs_fold(b: u8) -> u8 {
+    if b >= 128 {
+        FOLD_NON_ASCII
+    } else if b.is_ascii_uppercase() {
+        FOLD_UPPER
+    } else {
+        0
+    }
+}
+
+/// [`FOLD_UPPER`] when the inner-loop `flags` saw an upper-case letter.
+#[inline(always)]
+fn fold_of(flags: u8) -> u8 {
+    if flags & B_UPPER != 0 {
+        FOLD_UPPER
+    } else {
+        0
+    }
 }
 
 /// `unicode_words` + case folding for text made only of characters it has a class for: calls
@@ -302,7 +322,7 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
     let mut start = 0usize; // first byte of the current word
     let mut end = 0usize; // one past its last joined character
     let mut has_alnum = false;
-    let mut fold = false; // the word has an upper-case or non-ASCII character
+    let mut fold = 0u8; // FOLD_* bits: the word has an upper-case or non-ASCII character
     let mut prev = Wb::Other; // class of the word's last character
     let mut pending: Option<Wb> = None; // a Mid* character right after the word
     while i < bytes.len() {
@@ -331,7 +351,7 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                 end = i;
                 prev = ASCII_WB[bytes[i - 1] as usize];
                 has_alnum = flags & B_ALNUM != 0;
-                fold = flags & B_UPPER != 0;
+                fold = fold_of(flags);
                 continue;
             }
             if f == 0 && ASCII_WB[b as usize] == Wb::Other {
@@ -358,7 +378,10 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                 );
                 if joins {
                     // The joiner spans [end, i): non-ASCII when longer than a byte.
-                    fold |= i - end > 1 || needs_fold(b);
+                    if i - end > 1 {
+                        fold |= FOLD_NON_ASCII;
+                    }
+                    fold |= needs_fold(b);
                     end = i + len;
                     prev = cls;
                     has_alnum = true;
@@ -388,7 +411,7 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                     end = i;
                     prev = ASCII_WB[bytes[i - 1] as usize];
                     has_alnum |= flags & B_ALNUM != 0;
-                    fold |= flags & B_UPPER != 0;
+                    fold |= fold_of(flags);
                 }
                 continue;
             } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
@@ -419,21 +442,28 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
 }
 
 /// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
-/// `fold`: the word may have an upper-case or non-ASCII character (when not, it is its own
-/// case folding).
+/// `fold`: `FOLD_*` bits the word may have (none: it is its own case folding; only
+/// [`FOLD_UPPER`]: it is ASCII).
 #[inline(always)]
 fn emit_word<F: FnMut(&str)>(
     word: &str,
     has_alnum: bool,
-    fold: bool,
+    fold: u8,
     buf: &mut String,
     emit: &mut F,
 ) {
     if !has_alnum {
         return;
     }
-    if !fold {
+    if fold == 0 {
         emit(word);
+        return;
+    }
+    if fold == FOLD_UPPER {
+        buf.clear();
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+        emit(buf);
         return;
     }
     if word.is_ascii() {
