@@ -135,13 +135,28 @@ pub fn band_hashes(sig: &[u32], bands: usize, rows: usize, out: &mut Vec<u32>) {
     for band in 0..bands {
         let lo = (band * rows).min(sig.len());
         let hi = ((band + 1) * rows).min(sig.len());
-        let mut bytes = [0u8; 4 * 64];
         let n = (hi - lo).min(64);
-        for (j, v) in sig[lo..lo + n].iter().enumerate() {
+        out.push(hash_values(&sig[lo..lo + n], band as u64) as u32);
+    }
+}
+
+/// xxh3 of the little-endian bytes of `vals` (at most 64 of them). Bands are usually a
+/// few values: those are laid out in a 16-byte buffer instead of zeroing 256 bytes.
+#[inline]
+pub fn hash_values(vals: &[u32], seed: u64) -> u64 {
+    let n = vals.len().min(64);
+    if n <= 4 {
+        let mut bytes = [0u8; 16];
+        for (j, v) in vals[..n].iter().enumerate() {
             bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
         }
-        out.push(xxh3_64_with_seed(&bytes[..n * 4], band as u64) as u32);
+        return xxh3_64_with_seed(&bytes[..n * 4], seed);
     }
+    let mut bytes = [0u8; 4 * 64];
+    for (j, v) in vals[..n].iter().enumerate() {
+        bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..n * 4], seed)
 }
 
 /// Similarity of two documents estimated from their signatures and shingle counts.
@@ -256,6 +271,19 @@ mod tests {
             let mut slow = m.empty();
             update_tail(&m.a, &m.b, &mut slow, &sh);
             assert_eq!(fast, slow, "k = {k}");
+        }
+    }
+
+    #[test]
+    fn hash_values_is_xxh3_of_the_le_bytes() {
+        for n in [0usize, 1, 2, 4, 5, 64, 70] {
+            let vals: Vec<u32> = (0..n as u32).map(|x| x.wrapping_mul(0x9E37_79B9)).collect();
+            let bytes: Vec<u8> = vals.iter().take(64).flat_map(|v| v.to_le_bytes()).collect();
+            assert_eq!(
+                hash_values(&vals, 7),
+                xxh3_64_with_seed(&bytes, 7),
+                "n = {n}"
+            );
         }
     }
 }
