@@ -102,25 +102,29 @@ impl BandIndex {
 pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
     let n = index.docs();
     let max_bucket = max_bucket.max(2);
-    let per_band: Vec<Vec<(u32, u32)>> = (0..index.bands)
+    // (hash, doc) and (a, b) pairs are sorted packed into one u64 (high half first):
+    // the same order as the tuples, with one comparison instead of two.
+    let per_band: Vec<Vec<u64>> = (0..index.bands)
         .into_par_iter()
         .map(|band| {
-            let mut keys: Vec<(u32, u32)> = (0..n)
+            let mut keys: Vec<u64> = (0..n)
                 .filter(|&d| index.active[d])
-                .map(|d| (index.hashes[d * index.bands + band], d as u32))
+                .map(|d| (u64::from(index.hashes[d * index.bands + band]) << 32) | d as u64)
                 .collect();
             keys.sort_unstable();
             let mut pairs = Vec::new();
             let mut i = 0;
             while i < keys.len() {
+                let hash = keys[i] >> 32;
                 let mut j = i + 1;
-                while j < keys.len() && keys[j].0 == keys[i].0 {
+                while j < keys.len() && keys[j] >> 32 == hash {
                     j += 1;
                 }
                 let bucket = &keys[i..j];
-                for (x, &(_, b)) in bucket.iter().enumerate().skip(1) {
-                    for &(_, a) in &bucket[..x.min(max_bucket)] {
-                        pairs.push((a, b));
+                for (x, &kb) in bucket.iter().enumerate().skip(1) {
+                    let b = kb as u32;
+                    for &ka in &bucket[..x.min(max_bucket)] {
+                        pairs.push((u64::from(ka as u32) << 32) | u64::from(b));
                     }
                 }
                 i = j;
@@ -128,10 +132,12 @@ pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
             pairs
         })
         .collect();
-    let mut all: Vec<(u32, u32)> = per_band.into_iter().flatten().collect();
+    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
     all.par_sort_unstable();
     all.dedup();
-    all
+    all.into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
 }
 
 /// Does a measured similarity make a pair duplicates?

@@ -64,8 +64,56 @@ impl MinHasher {
     }
 }
 
+/// Lanes per block: the block's minima stay in registers (4 AVX2 vectors) while every
+/// shingle goes through it, instead of loading and storing the signature per shingle.
+const BLOCK: usize = 32;
+
 #[inline(always)]
 fn update_generic(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
+    let k = sig.len().min(a.len()).min(b.len());
+    let (a, b, sig) = (&a[..k], &b[..k], &mut sig[..k]);
+    let full = k - k % BLOCK;
+    for ((a, b), sig) in a[..full]
+        .chunks_exact(BLOCK)
+        .zip(b[..full].chunks_exact(BLOCK))
+        .zip(sig[..full].chunks_exact_mut(BLOCK))
+    {
+        update_block::<BLOCK>(a, b, sig, shingles);
+    }
+    let (a, b, sig) = (&a[full..], &b[full..], &mut sig[full..]);
+    if sig.len() >= 16 {
+        let (sh, rest) = sig.split_at_mut(16);
+        update_block::<16>(&a[..16], &b[..16], sh, shingles);
+        update_tail(&a[16..], &b[16..], rest, shingles);
+    } else {
+        update_tail(a, b, sig, shingles);
+    }
+}
+
+/// `W` lanes at once, the running minima held in a local array (registers).
+#[inline(always)]
+fn update_block<const W: usize>(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
+    if a.len() != W || b.len() != W || sig.len() != W {
+        return update_tail(a, b, sig, shingles);
+    }
+    let (Ok(a), Ok(b), Ok(sig)) = (
+        <&[u32; W]>::try_from(a),
+        <&[u32; W]>::try_from(b),
+        <&mut [u32; W]>::try_from(sig),
+    ) else {
+        return;
+    };
+    let mut m = *sig;
+    for &h in shingles {
+        for i in 0..W {
+            m[i] = m[i].min(a[i].wrapping_mul(h).wrapping_add(b[i]));
+        }
+    }
+    *sig = m;
+}
+
+#[inline(always)]
+fn update_tail(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
     let k = sig.len().min(a.len()).min(b.len());
     let (a, b, sig) = (&a[..k], &b[..k], &mut sig[..k]);
     for &h in shingles {
@@ -87,13 +135,28 @@ pub fn band_hashes(sig: &[u32], bands: usize, rows: usize, out: &mut Vec<u32>) {
     for band in 0..bands {
         let lo = (band * rows).min(sig.len());
         let hi = ((band + 1) * rows).min(sig.len());
-        let mut bytes = [0u8; 4 * 64];
         let n = (hi - lo).min(64);
-        for (j, v) in sig[lo..lo + n].iter().enumerate() {
+        out.push(hash_values(&sig[lo..lo + n], band as u64) as u32);
+    }
+}
+
+/// xxh3 of the little-endian bytes of `vals` (at most 64 of them). Bands are usually a
+/// few values: those are laid out in a 16-byte buffer instead of zeroing 256 bytes.
+#[inline]
+pub fn hash_values(vals: &[u32], seed: u64) -> u64 {
+    let n = vals.len().min(64);
+    if n <= 4 {
+        let mut bytes = [0u8; 16];
+        for (j, v) in vals[..n].iter().enumerate() {
             bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
         }
-        out.push(xxh3_64_with_seed(&bytes[..n * 4], band as u64) as u32);
+        return xxh3_64_with_seed(&bytes[..n * 4], seed);
     }
+    let mut bytes = [0u8; 4 * 64];
+    for (j, v) in vals[..n].iter().enumerate() {
+        bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..n * 4], seed)
 }
 
 /// Similarity of two documents estimated from their signatures and shingle counts.
@@ -193,5 +256,34 @@ mod tests {
         band_hashes(&[1, 2, 3, 5], 2, 2, &mut y);
         assert_eq!(x[0], y[0]);
         assert_ne!(x[1], y[1]);
+    }
+
+    #[test]
+    fn blocked_update_matches_the_plain_loop() {
+        for k in [1usize, 7, 16, 17, 31, 32, 33, 48, 50, 64, 100, 128, 200] {
+            let m = MinHasher::new(k, k as u64);
+            let sh: Vec<u32> = (0..77u32)
+                .map(|x| x.wrapping_mul(2_654_435_761) ^ 0x5bd1)
+                .collect();
+            let mut fast = m.empty();
+            m.update(&mut fast, &sh[..40]);
+            m.update(&mut fast, &sh[40..]);
+            let mut slow = m.empty();
+            update_tail(&m.a, &m.b, &mut slow, &sh);
+            assert_eq!(fast, slow, "k = {k}");
+        }
+    }
+
+    #[test]
+    fn hash_values_is_xxh3_of_the_le_bytes() {
+        for n in [0usize, 1, 2, 4, 5, 64, 70] {
+            let vals: Vec<u32> = (0..n as u32).map(|x| x.wrapping_mul(0x9E37_79B9)).collect();
+            let bytes: Vec<u8> = vals.iter().take(64).flat_map(|v| v.to_le_bytes()).collect();
+            assert_eq!(
+                hash_values(&vals, 7),
+                xxh3_64_with_seed(&bytes, 7),
+                "n = {n}"
+            );
+        }
     }
 }

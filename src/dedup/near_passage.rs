@@ -11,7 +11,6 @@ use super::minhash::{self, Similarity};
 use super::passage::{IdMap, IdMap32};
 use crate::document::{DupRef, Removal};
 use std::sync::Arc;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// A passage's small signature, computed with the document's sketch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,11 +75,7 @@ impl NearPassages {
     fn band_key(&self, sig: &[u32], band: usize) -> u32 {
         let lo = (band * self.p.rows).min(sig.len());
         let hi = ((band + 1) * self.p.rows).min(sig.len()).min(lo + 64);
-        let mut bytes = [0u8; 4 * 64];
-        for (j, v) in sig[lo..hi].iter().enumerate() {
-            bytes[j * 4..j * 4 + 4].copy_from_slice(&v.to_le_bytes());
-        }
-        xxh3_64_with_seed(&bytes[..(hi - lo) * 4], band as u64 + 1) as u32
+        minhash::hash_values(&sig[lo..hi], band as u64 + 1) as u32
     }
 
     /// Look up and index the long passages of document `doc` (input order). `skip`

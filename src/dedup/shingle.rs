@@ -25,16 +25,19 @@ pub type Span = (usize, usize);
 /// Passages of `text`: blank-line separated paragraphs; when the text has no blank line,
 /// every non-empty line is a passage. Spans exclude the line break.
 pub fn passages(text: &str) -> Vec<Span> {
-    let has_blank = has_blank_line(text);
+    // One pass over the lines: (start, end, blank).
+    let mut lines: Vec<(usize, usize, bool)> = Vec::new();
+    let mut pos = 0usize;
+    for line in text.split('\n') {
+        let line_end = pos + line.len();
+        lines.push((pos, line_end, is_blank(line)));
+        pos = line_end + 1;
+    }
+    let has_blank = has_blank_line(&lines);
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let mut end = 0usize;
-    let mut pos = 0usize;
-    for line in text.split('\n') {
-        let line_start = pos;
-        let line_end = pos + line.len();
-        pos = line_end + 1;
-        let blank = line.trim().is_empty();
+    for &(line_start, line_end, blank) in &lines {
         if has_blank {
             if blank {
                 if let Some(s) = start.take() {
@@ -54,11 +57,23 @@ pub fn passages(text: &str) -> Vec<Span> {
     out
 }
 
-fn has_blank_line(text: &str) -> bool {
+/// `line.trim().is_empty()`, without the Unicode path for the usual line that starts
+/// with an ASCII non-space character.
+#[inline]
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(&b) if b < 128 && !b.is_ascii_whitespace() && b != 0x0B => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
+/// Is there a blank line between two lines with content?
+fn has_blank_line(lines: &[(usize, usize, bool)]) -> bool {
     let mut seen_content = false;
     let mut blank_after_content = false;
-    for line in text.split('\n') {
-        if line.trim().is_empty() {
+    for &(_, _, blank) in lines {
+        if blank {
             if seen_content {
                 blank_after_content = true;
             }
@@ -246,22 +261,107 @@ fn wb_slow(c: char) -> Option<Wb> {
     })
 }
 
+/// Per-byte flags of the fast tokenizer's inner loop: a word character (ALetter, Numeric,
+/// ExtendNumLet), a letter or digit, an upper-case letter. Non-ASCII bytes have none (they
+/// leave the inner loop for the per-character path).
+const B_WORD: u8 = 1;
+const B_ALNUM: u8 = 2;
+const B_UPPER: u8 = 4;
+static BYTE_FLAGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = match c {
+            b'A'..=b'Z' => B_WORD | B_ALNUM | B_UPPER,
+            b'a'..=b'z' | b'0'..=b'9' => B_WORD | B_ALNUM,
+            b'_' => B_WORD,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Why a word needs case folding: an upper-case ASCII letter, a non-ASCII character.
+const FOLD_UPPER: u8 = 1;
+const FOLD_NON_ASCII: u8 = 2;
+
+/// The case-folding needs of a character with first byte `b`.
+#[inline(always)]
+fn needs_fold(b: u8) -> u8 {
+    if b >= 128 {
+        FOLD_NON_ASCII
+    } else if b.is_ascii_uppercase() {
+        FOLD_UPPER
+    } else {
+        0
+    }
+}
+
+/// [`FOLD_UPPER`] when the inner-loop `flags` saw an upper-case letter.
+#[inline(always)]
+fn fold_of(flags: u8) -> u8 {
+    if flags & B_UPPER != 0 {
+        FOLD_UPPER
+    } else {
+        0
+    }
+}
+
 /// `unicode_words` + case folding for text made only of characters it has a class for: calls
 /// `emit` with each case-folded word (`buf` is scratch space). `None` when the text has
 /// another character (words may have been emitted already). Agrees with `unicode_words`
 /// on that alphabet (tested against it). Works on bytes; a word is a slice of `text`,
-/// copied (lower-cased) only when it has an upper-case or non-ASCII letter.
-fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Option<()> {
+/// copied (lower-cased) only when it has an upper-case or non-ASCII character (tracked
+/// while scanning, so plain words are not scanned again).
+fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Option<()> {
     let bytes = text.as_bytes();
     let mut i = 0usize;
     let mut in_word = false;
     let mut start = 0usize; // first byte of the current word
     let mut end = 0usize; // one past its last joined character
     let mut has_alnum = false;
+    let mut fold = 0u8; // FOLD_* bits: the word has an upper-case or non-ASCII character
     let mut prev = Wb::Other; // class of the word's last character
     let mut pending: Option<Wb> = None; // a Mid* character right after the word
     while i < bytes.len() {
         let b = bytes[i];
+        if b < 128 && pending.is_none() {
+            let f = BYTE_FLAGS[b as usize];
+            if !in_word {
+                if f & B_WORD == 0 {
+                    // Outside a word an ASCII non-word character is skipped.
+                    i += 1;
+                    continue;
+                }
+                // An ASCII word character starts a word: take its ASCII run at once.
+                start = i;
+                let mut flags = f;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    let f = BYTE_FLAGS[c as usize];
+                    if f & B_WORD == 0 {
+                        break;
+                    }
+                    flags |= f;
+                    i += 1;
+                }
+                in_word = true;
+                end = i;
+                prev = ASCII_WB[bytes[i - 1] as usize];
+                has_alnum = flags & B_ALNUM != 0;
+                fold = fold_of(flags);
+                continue;
+            }
+            if f == 0 && ASCII_WB[b as usize] == Wb::Other {
+                // An ASCII character that neither continues nor joins ends the word.
+                emit_word(&text[start..end], has_alnum, fold, buf, emit);
+                in_word = false;
+                i += 1;
+                continue;
+            }
+        }
         let (cls, len) = if b < 128 {
             (ASCII_WB[b as usize], 1)
         } else {
@@ -277,29 +377,41 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
                         | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
                 );
                 if joins {
+                    // The joiner spans [end, i): non-ASCII when longer than a byte.
+                    if i - end > 1 {
+                        fold |= FOLD_NON_ASCII;
+                    }
+                    fold |= needs_fold(b);
                     end = i + len;
                     prev = cls;
                     has_alnum = true;
                     i += len;
                     continue;
                 }
-                emit_word(&text[start..end], has_alnum, buf, emit);
+                emit_word(&text[start..end], has_alnum, fold, buf, emit);
                 in_word = false;
             } else if word_char {
-                end = i + len;
-                prev = cls;
+                fold |= needs_fold(b);
                 has_alnum |= cls != Wb::Ext;
+                prev = cls;
                 i += len;
+                end = i;
                 // Tight loop over the ASCII word characters that follow.
-                while i < bytes.len() && bytes[i] < 128 {
-                    let c = ASCII_WB[bytes[i] as usize];
-                    if !matches!(c, Wb::Letter | Wb::Digit | Wb::Ext) {
+                let run = i;
+                let mut flags = 0u8;
+                while let Some(&c) = bytes.get(i) {
+                    let f = BYTE_FLAGS[c as usize];
+                    if f & B_WORD == 0 {
                         break;
                     }
-                    has_alnum |= c != Wb::Ext;
-                    prev = c;
+                    flags |= f;
                     i += 1;
+                }
+                if i > run {
                     end = i;
+                    prev = ASCII_WB[bytes[i - 1] as usize];
+                    has_alnum |= flags & B_ALNUM != 0;
+                    fold |= fold_of(flags);
                 }
                 continue;
             } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
@@ -307,7 +419,7 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
                 i += len;
                 continue;
             } else {
-                emit_word(&text[start..end], has_alnum, buf, emit);
+                emit_word(&text[start..end], has_alnum, fold, buf, emit);
                 in_word = false;
                 i += len;
                 continue;
@@ -319,19 +431,39 @@ fn fast_words(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) -> Optio
             end = i + len;
             prev = cls;
             has_alnum = cls != Wb::Ext;
+            fold = needs_fold(b);
         }
         i += len;
     }
     if in_word {
-        emit_word(&text[start..end], has_alnum, buf, emit);
+        emit_word(&text[start..end], has_alnum, fold, buf, emit);
     }
     Some(())
 }
 
 /// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
-#[inline]
-fn emit_word(word: &str, has_alnum: bool, buf: &mut String, emit: &mut dyn FnMut(&str)) {
+/// `fold`: `FOLD_*` bits the word may have (none: it is its own case folding; only
+/// [`FOLD_UPPER`]: it is ASCII).
+#[inline(always)]
+fn emit_word<F: FnMut(&str)>(
+    word: &str,
+    has_alnum: bool,
+    fold: u8,
+    buf: &mut String,
+    emit: &mut F,
+) {
     if !has_alnum {
+        return;
+    }
+    if fold == 0 {
+        emit(word);
+        return;
+    }
+    if fold == FOLD_UPPER {
+        buf.clear();
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+        emit(buf);
         return;
     }
     if word.is_ascii() {
