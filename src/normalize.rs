@@ -76,22 +76,49 @@ pub fn normalize(text: &str, cfg: &NormalizeConfig) -> String {
 }
 
 /// Whether [`normalize`] would change `text`: a quick scan, so that the common case (clean
-/// UTF-8 with `\n` line ends) costs one pass over the bytes and no rewriting.
+/// UTF-8 with `\n` line ends) costs one pass over the bytes and no rewriting. Only
+/// non-ASCII characters are decoded.
 pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
     let bytes = text.as_bytes();
     let mut prev = 0u8;
-    for &b in bytes {
-        match b {
-            b'\r' if cfg.line_endings => return true,
-            b'\t' if cfg.spaces => return true,
-            b'\n' if cfg.trim_trailing && (prev == b' ' || prev == b'\t') => return true,
-            0x80.. => return needs_normalizing_slow(text, cfg),
-            _ => {}
+    let mut i = 0;
+    let mut may_need_nfc = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            match b {
+                b'\r' if cfg.line_endings => return true,
+                b'\t' if cfg.spaces => return true,
+                b'\n' if cfg.trim_trailing && matches!(prev, b' ' | b'\t') => return true,
+                _ => {}
+            }
+            prev = b;
+            i += 1;
+            continue;
         }
-        prev = b;
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        if classify(c, cfg) != Char::Keep {
+            return true;
+        }
+        may_need_nfc |= c >= FIRST_NON_NFC_SAFE;
+        prev = 0;
+        i += c.len_utf8();
     }
-    cfg.trim_trailing && matches!(prev, b' ' | b'\t')
+    if cfg.trim_trailing && matches!(prev, b' ' | b'\t') {
+        return true;
+    }
+    // Characters below U+0300 are NFC and never combine, so only the others are checked.
+    // Dropping the ones in between can only make the check say "maybe" more often (they
+    // would reset the combining-class order), never "yes" wrongly.
+    may_need_nfc
+        && cfg.nfc
+        && is_nfc_quick(text.chars().filter(|&c| c >= FIRST_NON_NFC_SAFE)) != IsNormalized::Yes
 }
+
+/// Every character below this one is in NFC on its own and has combining class 0.
+const FIRST_NON_NFC_SAFE: char = '\u{0300}';
 
 /// What normalization does with one character under `cfg`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -123,26 +150,6 @@ fn classify(c: char, cfg: &NormalizeConfig) -> Char {
         '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' if cfg.zero_width => Char::Drop,
         _ => Char::Keep,
     }
-}
-
-/// The char-level check for non-ASCII text.
-fn needs_normalizing_slow(text: &str, cfg: &NormalizeConfig) -> bool {
-    if cfg.nfc && is_nfc_quick(text.chars()) != IsNormalized::Yes {
-        return true;
-    }
-    let mut prev = '\0';
-    for c in text.chars() {
-        let changes = match classify(c, cfg) {
-            Char::Newline => c != '\n' || (cfg.trim_trailing && (prev == ' ' || prev == '\t')),
-            Char::Space | Char::Drop => true,
-            Char::Keep => false,
-        };
-        if changes {
-            return true;
-        }
-        prev = c;
-    }
-    cfg.trim_trailing && (prev == ' ' || prev == '\t')
 }
 
 fn push_newline(out: &mut String, cfg: &NormalizeConfig) {
@@ -231,6 +238,10 @@ mod tests {
             "line\u{2028}sep",
             "Zei\u{00AD}tung \u{200D}",
             "ü \n",
+            "„Zitat“ – mit Gedankenstrich",
+            "A\u{030A}ngström",
+            "\u{1100}\u{1161}",
+            "ein\u{2009}schmales Leerzeichen",
             "",
         ];
         for cfg in [&cfg, &off] {
