@@ -5,7 +5,7 @@
 //! and URL density. Lines already removed by a rule count as `Bad`. Then `Short` and
 //! `NearGood` lines are decided by their neighbours: between debris they are debris,
 //! inside an article block they stay.
-use super::lang::{for_each_word, StopWords, LANGUAGES};
+use super::lang::{pack_array, StopWords, KEY_BYTES, LANGUAGES};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the heuristic (`[clean.heuristic]`).
@@ -147,65 +147,149 @@ pub struct Features {
     pub cjk: bool,
 }
 
-/// Measure a line (`content`: trimmed, bullets stripped). Stop words are counted per
-/// language; [`Features::with_language`] then picks the counts for the document.
-pub fn features(content: &str, buf: &mut String) -> Features {
-    let sw = StopWords::get();
-    let mut f = Features::default();
-    for c in content.chars() {
-        f.chars += 1;
-        if !(c.is_alphabetic()
-            || c.is_whitespace()
+/// ASCII bytes that are not "symbols" for [`Features::symbols`]: letters, whitespace
+/// (as `char::is_whitespace`) and common punctuation.
+const fn ascii_plain_table() -> [bool; 128] {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphabetic()
+            || matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
             || matches!(
                 c,
-                '.' | ','
-                    | '-'
-                    | '\''
-                    | '’'
-                    | '"'
-                    | '„'
-                    | '“'
-                    | '”'
-                    | '?'
-                    | '!'
-                    | ':'
-                    | ';'
-                    | '('
-                    | ')'
-                    | '«'
-                    | '»'
-                    | '–'
-                    | '—'
-            ))
-        {
-            f.symbols += 1;
-        }
-        if c == '©' {
-            f.copyright = true;
-        }
-        if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
-            f.cjk = true;
-        }
+                b'.' | b',' | b'-' | b'\'' | b'"' | b'?' | b'!' | b':' | b';' | b'(' | b')'
+            );
+        b += 1;
     }
-    for tok in content.split_whitespace() {
-        if tok.contains("://") || tok.starts_with("www.") || (tok.contains('@') && tok.len() > 3) {
-            f.link = true;
-        }
-        if tok.chars().next().is_some_and(|c| c.is_uppercase()) {
-            f.capitalized += 1;
-        }
-    }
+    t
+}
+const ASCII_PLAIN: [bool; 128] = ascii_plain_table();
+
+/// `char::is_whitespace` for an ASCII byte.
+#[inline]
+fn ascii_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+/// The link test of a whitespace-separated token.
+#[inline]
+fn is_link_token(tok: &str) -> bool {
+    tok.contains("://") || tok.starts_with("www.") || (tok.contains('@') && tok.len() > 3)
+}
+
+/// Measure a line (`content`: trimmed, bullets stripped). Stop words are counted per
+/// language; [`Features::with_language`] then picks the counts for the document.
+///
+/// One pass over the bytes does what three passes did before (characters and symbols,
+/// whitespace tokens, [`super::lang::for_each_word`] words with their stop-word lookup):
+/// ASCII bytes take table look-ups, other characters the same `char` tests as before.
+pub fn features(content: &str, buf: &mut String) -> Features {
+    let sw = StopWords::get();
+    let max_len = sw.max_len();
+    let mut f = Features::default();
+    let bytes = content.as_bytes();
+    let n = bytes.len();
+    let mut words = 0usize;
     let per_lang = &mut f.per_lang;
-    let mut words = 0;
-    for_each_word(content, buf, |w| {
-        words += 1;
-        let bits = sw.bits(w);
+    let mut count_bits = |bits: u16| {
         if bits != 0 {
-            for (i, n) in per_lang.iter_mut().enumerate() {
-                *n += u32::from(bits >> i & 1 == 1);
+            for (i, c) in per_lang.iter_mut().enumerate() {
+                *c += u32::from(bits >> i & 1 == 1);
             }
         }
-    });
+    };
+    // Current whitespace token: start, and whether it may be a link (has ':' or '@').
+    let mut tok_start = usize::MAX;
+    let mut tok_maybe_link = false;
+    // Current word (alphanumeric or soft hyphen run): start, and whether all ASCII.
+    let mut word_start = usize::MAX;
+    let mut word_ascii = true;
+    let mut link = false;
+    let mut i = 0;
+    while i < n {
+        let b = bytes[i];
+        let (is_ws, is_word, len);
+        f.chars += 1;
+        if b < 0x80 {
+            len = 1;
+            f.symbols += usize::from(!ASCII_PLAIN[b as usize]);
+            is_ws = ascii_ws(b);
+            is_word = b.is_ascii_alphanumeric();
+            if !is_ws && tok_start == usize::MAX {
+                tok_start = i;
+                tok_maybe_link = false;
+                f.capitalized += usize::from(b.is_ascii_uppercase());
+            }
+            tok_maybe_link |= b == b':' || b == b'@';
+        } else {
+            let c = content[i..].chars().next().unwrap_or('\0');
+            len = c.len_utf8();
+            if !(c.is_alphabetic()
+                || c.is_whitespace()
+                || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
+            {
+                f.symbols += 1;
+            }
+            if c == '©' {
+                f.copyright = true;
+            }
+            if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
+                f.cjk = true;
+            }
+            is_ws = c.is_whitespace();
+            is_word = c.is_alphanumeric() || c == '\u{AD}';
+            if !is_ws && tok_start == usize::MAX {
+                tok_start = i;
+                tok_maybe_link = false;
+                f.capitalized += usize::from(c.is_uppercase());
+            }
+        }
+        if is_ws && tok_start != usize::MAX {
+            if tok_maybe_link && !link {
+                link = is_link_token(&content[tok_start..i]);
+            } else if !link && content[tok_start..i].starts_with("www.") {
+                link = true;
+            }
+            tok_start = usize::MAX;
+        }
+        if is_word {
+            if word_start == usize::MAX {
+                word_start = i;
+                word_ascii = true;
+            }
+            word_ascii &= b < 0x80;
+        } else if word_start != usize::MAX {
+            words += word(
+                &content[word_start..i],
+                word_ascii,
+                sw,
+                max_len,
+                buf,
+                &mut count_bits,
+            );
+            word_start = usize::MAX;
+        }
+        i += len;
+    }
+    if tok_start != usize::MAX {
+        if tok_maybe_link && !link {
+            link = is_link_token(&content[tok_start..]);
+        } else if !link && content[tok_start..].starts_with("www.") {
+            link = true;
+        }
+    }
+    if word_start != usize::MAX {
+        words += word(
+            &content[word_start..],
+            word_ascii,
+            sw,
+            max_len,
+            buf,
+            &mut count_bits,
+        );
+    }
+    f.link = link;
     f.words = words;
     let last = content.trim_end_matches([')', ']', ' ']).chars().last();
     f.sentence_end = matches!(
@@ -213,6 +297,47 @@ pub fn features(content: &str, buf: &mut String) -> Features {
         Some('.' | '!' | '?' | '…' | '"' | '“' | '”' | '„' | '»' | '«' | '。' | '！' | '？' | '\'')
     );
     f
+}
+
+/// One word of [`features`]: looks up its stop-word bits (lowercased, soft hyphens
+/// dropped, as [`super::lang::for_each_word`] does) and returns 1, or 0 for a word that is
+/// only soft hyphens (which `for_each_word` skips).
+#[inline]
+fn word(
+    w: &str,
+    ascii: bool,
+    sw: &StopWords,
+    max_len: usize,
+    buf: &mut String,
+    count_bits: &mut impl FnMut(u16),
+) -> usize {
+    if ascii {
+        if w.len() <= max_len {
+            let mut k = [0u8; KEY_BYTES];
+            for (d, s) in k.iter_mut().zip(w.as_bytes()) {
+                *d = s.to_ascii_lowercase();
+            }
+            let (a, b) = pack_array(&k);
+            count_bits(sw.bits_packed(a, b, w.len()));
+        }
+        return 1;
+    }
+    buf.clear();
+    for c in w.chars() {
+        if c == '\u{AD}' {
+            continue;
+        }
+        if c.is_ascii() {
+            buf.push(c.to_ascii_lowercase());
+        } else {
+            buf.extend(c.to_lowercase());
+        }
+    }
+    if buf.is_empty() {
+        return 0;
+    }
+    count_bits(sw.bits(buf));
+    1
 }
 
 impl Features {
