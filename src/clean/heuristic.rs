@@ -5,7 +5,7 @@
 //! and URL density. Lines already removed by a rule count as `Bad`. Then `Short` and
 //! `NearGood` lines are decided by their neighbours: between debris they are debris,
 //! inside an article block they stay.
-use super::lang::{pack_array, StopWords, KEY_BYTES, LANGUAGES};
+use super::lang::{pack, StopWords, LANGUAGES};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the heuristic (`[clean.heuristic]`).
@@ -147,30 +147,56 @@ pub struct Features {
     pub cjk: bool,
 }
 
-/// ASCII bytes that are not "symbols" for [`Features::symbols`]: letters, whitespace
-/// (as `char::is_whitespace`) and common punctuation.
-const fn ascii_plain_table() -> [bool; 128] {
-    let mut t = [false; 128];
+/// Byte classes of [`features`] (ASCII bytes only; bytes ≥ 0x80 have class 0).
+const PLAIN: u8 = 1;
+/// `char::is_whitespace`.
+const WS: u8 = 2;
+/// ASCII alphanumeric: part of a word.
+const WORD: u8 = 4;
+/// `:` or `@`: the whitespace token may be a link.
+const LINK: u8 = 8;
+const UPPER: u8 = 16;
+const DIGIT: u8 = 32;
+
+/// The class of every byte: `PLAIN` for what is not a "symbol" of [`Features::symbols`]
+/// (letters, whitespace and common punctuation), and the other flags above.
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        t[b] = c.is_ascii_alphabetic()
-            || matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+        let ws = matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+        let mut k = 0;
+        if c.is_ascii_alphabetic()
+            || ws
             || matches!(
                 c,
                 b'.' | b',' | b'-' | b'\'' | b'"' | b'?' | b'!' | b':' | b';' | b'(' | b')'
-            );
+            )
+        {
+            k |= PLAIN;
+        }
+        if ws {
+            k |= WS;
+        }
+        if c.is_ascii_alphanumeric() {
+            k |= WORD;
+        }
+        if c == b':' || c == b'@' {
+            k |= LINK;
+        }
+        if c.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if c.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        t[b] = k;
         b += 1;
     }
     t
 }
-const ASCII_PLAIN: [bool; 128] = ascii_plain_table();
-
-/// `char::is_whitespace` for an ASCII byte.
-#[inline]
-fn ascii_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
-}
+static CLASS: [u8; 256] = byte_classes();
 
 /// The link test of a whitespace-separated token.
 #[inline]
@@ -183,7 +209,8 @@ fn is_link_token(tok: &str) -> bool {
 ///
 /// One pass over the bytes does what three passes did before (characters and symbols,
 /// whitespace tokens, [`super::lang::for_each_word`] words with their stop-word lookup):
-/// ASCII bytes take table look-ups, other characters the same `char` tests as before.
+/// runs of ASCII letters and digits are scanned in a tight loop, other ASCII bytes take
+/// a table look-up, other characters the same `char` tests as before.
 pub fn features(content: &str, buf: &mut String) -> Features {
     let sw = StopWords::get();
     let max_len = sw.max_len();
@@ -206,22 +233,51 @@ pub fn features(content: &str, buf: &mut String) -> Features {
     let mut word_start = usize::MAX;
     let mut word_ascii = true;
     let mut link = false;
+    let mut chars = 0usize;
+    let mut symbols = 0usize;
+    let mut capitalized = 0usize;
     let mut i = 0;
     while i < n {
         let b = bytes[i];
+        let cls = CLASS[b as usize];
+        if cls & WORD != 0 {
+            // A run of ASCII letters and digits: inside one token and one word.
+            if tok_start == usize::MAX {
+                tok_start = i;
+                tok_maybe_link = false;
+                capitalized += usize::from(cls & UPPER != 0);
+            }
+            if word_start == usize::MAX {
+                word_start = i;
+                word_ascii = true;
+            }
+            let mut j = i + 1;
+            let mut digits = usize::from(cls & DIGIT != 0);
+            while j < n {
+                let c2 = CLASS[bytes[j] as usize];
+                if c2 & WORD == 0 {
+                    break;
+                }
+                digits += usize::from(c2 & DIGIT != 0);
+                j += 1;
+            }
+            chars += j - i;
+            symbols += digits;
+            i = j;
+            continue;
+        }
         let (is_ws, is_word, len);
-        f.chars += 1;
+        chars += 1;
         if b < 0x80 {
             len = 1;
-            f.symbols += usize::from(!ASCII_PLAIN[b as usize]);
-            is_ws = ascii_ws(b);
-            is_word = b.is_ascii_alphanumeric();
+            symbols += usize::from(cls & PLAIN == 0);
+            is_ws = cls & WS != 0;
+            is_word = false;
             if !is_ws && tok_start == usize::MAX {
                 tok_start = i;
                 tok_maybe_link = false;
-                f.capitalized += usize::from(b.is_ascii_uppercase());
             }
-            tok_maybe_link |= b == b':' || b == b'@';
+            tok_maybe_link |= cls & LINK != 0;
         } else {
             let c = content[i..].chars().next().unwrap_or('\0');
             len = c.len_utf8();
@@ -229,7 +285,7 @@ pub fn features(content: &str, buf: &mut String) -> Features {
                 || c.is_whitespace()
                 || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
             {
-                f.symbols += 1;
+                symbols += 1;
             }
             if c == '©' {
                 f.copyright = true;
@@ -242,23 +298,25 @@ pub fn features(content: &str, buf: &mut String) -> Features {
             if !is_ws && tok_start == usize::MAX {
                 tok_start = i;
                 tok_maybe_link = false;
-                f.capitalized += usize::from(c.is_uppercase());
+                capitalized += usize::from(c.is_uppercase());
             }
         }
         if is_ws && tok_start != usize::MAX {
-            if tok_maybe_link && !link {
-                link = is_link_token(&content[tok_start..i]);
-            } else if !link && content[tok_start..i].starts_with("www.") {
-                link = true;
+            if !link {
+                let tok = &content[tok_start..i];
+                link = if tok_maybe_link {
+                    is_link_token(tok)
+                } else {
+                    tok.starts_with("www.")
+                };
             }
             tok_start = usize::MAX;
         }
         if is_word {
             if word_start == usize::MAX {
                 word_start = i;
-                word_ascii = true;
             }
-            word_ascii &= b < 0x80;
+            word_ascii = false;
         } else if word_start != usize::MAX {
             words += word(
                 &content[word_start..i],
@@ -272,12 +330,13 @@ pub fn features(content: &str, buf: &mut String) -> Features {
         }
         i += len;
     }
-    if tok_start != usize::MAX {
-        if tok_maybe_link && !link {
-            link = is_link_token(&content[tok_start..]);
-        } else if !link && content[tok_start..].starts_with("www.") {
-            link = true;
-        }
+    if tok_start != usize::MAX && !link {
+        let tok = &content[tok_start..];
+        link = if tok_maybe_link {
+            is_link_token(tok)
+        } else {
+            tok.starts_with("www.")
+        };
     }
     if word_start != usize::MAX {
         words += word(
@@ -289,6 +348,9 @@ pub fn features(content: &str, buf: &mut String) -> Features {
             &mut count_bits,
         );
     }
+    f.chars = chars;
+    f.symbols = symbols;
+    f.capitalized = capitalized;
     f.link = link;
     f.words = words;
     let last = content.trim_end_matches([')', ']', ' ']).chars().last();
@@ -313,12 +375,11 @@ fn word(
 ) -> usize {
     if ascii {
         if w.len() <= max_len {
-            let mut k = [0u8; KEY_BYTES];
-            for (d, s) in k.iter_mut().zip(w.as_bytes()) {
-                *d = s.to_ascii_lowercase();
-            }
-            let (a, b) = pack_array(&k);
-            count_bits(sw.bits_packed(a, b, w.len()));
+            // ASCII letters and digits: setting bit 0x20 lowercases letters and leaves
+            // digits as they are; the zero padding stays zero.
+            let (a, b) = pack(w.as_bytes());
+            let (ma, mb) = lower_mask(w.len());
+            count_bits(sw.bits_packed(a | ma, b | mb, w.len()));
         }
         return 1;
     }
@@ -338,6 +399,24 @@ fn word(
     }
     count_bits(sw.bits(buf));
     1
+}
+
+/// 0x20 in each of the first `len` (≤ 16) bytes of a packed key.
+#[inline]
+fn lower_mask(len: usize) -> (u64, u64) {
+    const ALL: u64 = 0x2020_2020_2020_2020;
+    let part = |k: usize| {
+        if k >= 8 {
+            ALL
+        } else {
+            ALL & ((1u64 << (8 * k)) - 1)
+        }
+    };
+    if len >= 8 {
+        (ALL, part(len - 8))
+    } else {
+        (part(len), 0)
+    }
 }
 
 impl Features {
