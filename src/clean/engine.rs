@@ -103,12 +103,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         }
         lower.clear();
         if f.words <= cl.book.contains_max_words {
-            if content.is_ascii() {
-                lower.push_str(content);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(content.chars().flat_map(char::to_lowercase));
-            }
+            push_lowercase(content, &mut lower);
         }
         let class = match cl
             .book
@@ -254,6 +249,31 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     stats.item("pass-span-rules").nanos += t_spans;
     stats.item("pass-heuristic").nanos += t_heur;
     Decision { lang, removals }
+}
+
+/// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: ASCII
+/// bytes directly, other characters through `char::to_lowercase`.
+fn push_lowercase(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    out.reserve(s.len());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            out.push(char::from(b.to_ascii_lowercase()));
+            i += 1;
+        } else {
+            let c = s[i..].chars().next().unwrap_or('\0');
+            out.extend(c.to_lowercase());
+            i += c.len_utf8();
+        }
+    }
 }
 
 fn fate_is_keep(fate: &[Fate], li: usize) -> bool {
