@@ -213,7 +213,6 @@ fn is_link_token(tok: &str) -> bool {
 /// a table look-up, other characters the same `char` tests as before.
 pub fn features(content: &str, buf: &mut String) -> Features {
     let sw = StopWords::get();
-    let max_len = sw.max_len();
     let mut f = Features::default();
     let bytes = content.as_bytes();
     let n = bytes.len();
@@ -318,14 +317,7 @@ pub fn features(content: &str, buf: &mut String) -> Features {
             }
             word_ascii = false;
         } else if word_start != usize::MAX {
-            words += word(
-                &content[word_start..i],
-                word_ascii,
-                sw,
-                max_len,
-                buf,
-                &mut count_bits,
-            );
+            words += word(content, word_start, i, word_ascii, sw, buf, &mut count_bits);
             word_start = usize::MAX;
         }
         i += len;
@@ -339,14 +331,7 @@ pub fn features(content: &str, buf: &mut String) -> Features {
         };
     }
     if word_start != usize::MAX {
-        words += word(
-            &content[word_start..],
-            word_ascii,
-            sw,
-            max_len,
-            buf,
-            &mut count_bits,
-        );
+        words += word(content, word_start, n, word_ascii, sw, buf, &mut count_bits);
     }
     f.chars = chars;
     f.symbols = symbols;
@@ -366,25 +351,39 @@ pub fn features(content: &str, buf: &mut String) -> Features {
 /// only soft hyphens (which `for_each_word` skips).
 #[inline]
 fn word(
-    w: &str,
+    content: &str,
+    start: usize,
+    end: usize,
     ascii: bool,
     sw: &StopWords,
-    max_len: usize,
     buf: &mut String,
     count_bits: &mut impl FnMut(u16),
 ) -> usize {
+    let len = end - start;
     if ascii {
-        if w.len() <= max_len {
+        if len <= sw.max_len() {
             // ASCII letters and digits: setting bit 0x20 lowercases letters and leaves
-            // digits as they are; the zero padding stays zero.
-            let (a, b) = pack(w.as_bytes());
-            let (ma, mb) = lower_mask(w.len());
-            count_bits(sw.bits_packed(a | ma, b | mb, w.len()));
+            // digits as they are; the zero padding stays zero. With 16 bytes left in the
+            // line, the key is loaded directly and masked to the word's length.
+            let bytes = content.as_bytes();
+            let (a, b) = match bytes.get(start..start + 16) {
+                Some(k) => {
+                    let (ma, mb) = LEN_MASK[len];
+                    let (lo, hi) = k.split_at(8);
+                    let a = u64::from_le_bytes(lo.try_into().unwrap_or_default());
+                    let b = u64::from_le_bytes(hi.try_into().unwrap_or_default());
+                    (a & ma, b & mb)
+                }
+                None => pack(&bytes[start..end]),
+            };
+            let (ma, mb) = LEN_MASK[len];
+            const LOWER: u64 = 0x2020_2020_2020_2020;
+            count_bits(sw.bits_packed(a | (ma & LOWER), b | (mb & LOWER), len));
         }
         return 1;
     }
     buf.clear();
-    for c in w.chars() {
+    for c in content[start..end].chars() {
         if c == '\u{AD}' {
             continue;
         }
@@ -401,22 +400,28 @@ fn word(
     1
 }
 
-/// 0x20 in each of the first `len` (≤ 16) bytes of a packed key.
-#[inline]
-fn lower_mask(len: usize) -> (u64, u64) {
-    const ALL: u64 = 0x2020_2020_2020_2020;
-    let part = |k: usize| {
+/// For each length `len` ≤ 16: 0xFF in the first `len` bytes of a packed key.
+const LEN_MASK: [(u64, u64); 17] = len_masks();
+
+const fn len_masks() -> [(u64, u64); 17] {
+    const fn part(k: usize) -> u64 {
         if k >= 8 {
-            ALL
+            u64::MAX
         } else {
-            ALL & ((1u64 << (8 * k)) - 1)
+            (1u64 << (8 * k)) - 1
         }
-    };
-    if len >= 8 {
-        (ALL, part(len - 8))
-    } else {
-        (part(len), 0)
     }
+    let mut t = [(0u64, 0u64); 17];
+    let mut len = 1;
+    while len <= 16 {
+        t[len] = if len >= 8 {
+            (u64::MAX, part(len - 8))
+        } else {
+            (part(len), 0)
+        };
+        len += 1;
+    }
+    t
 }
 
 impl Features {
