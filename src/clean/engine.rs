@@ -214,9 +214,6 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             },
         };
         let end = (line.end + 1).min(text.len());
-        let c = stats.item(rule);
-        c.spans += 1;
-        c.bytes += (end - line.start) as u64;
         removals.push(Removal {
             start: line.start,
             end,
@@ -227,9 +224,6 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     }
     for &(s, e, r) in &spans {
         let info = &cl.book.rules[r].info;
-        let c = stats.item(&info.id);
-        c.spans += 1;
-        c.bytes += (e - s) as u64;
         removals.push(Removal {
             start: s,
             end: e,
@@ -239,11 +233,26 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         });
     }
     removals.sort_by_key(|r| (r.start, r.end));
-    let mut touched: Vec<&str> = removals.iter().map(|r| &*r.rule).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    for id in touched {
-        stats.item(id).docs += 1;
+    // Per rule: its removals, their bytes, and one document. Summed here first so that
+    // each rule touched looks up its counter once per document, not once per removal.
+    let mut touched: Vec<(&str, u64)> = removals
+        .iter()
+        .map(|r| (&*r.rule, (r.end - r.start) as u64))
+        .collect();
+    touched.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut k = 0;
+    while k < touched.len() {
+        let id = touched[k].0;
+        let (mut spans, mut bytes) = (0u64, 0u64);
+        while k < touched.len() && touched[k].0 == id {
+            spans += 1;
+            bytes += touched[k].1;
+            k += 1;
+        }
+        let c = stats.item(id);
+        c.spans += spans;
+        c.bytes += bytes;
+        c.docs += 1;
     }
     stats.item("pass-line-rules").nanos += t_lines;
     stats.item("pass-span-rules").nanos += t_spans;
