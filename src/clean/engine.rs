@@ -103,12 +103,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         }
         lower.clear();
         if f.words <= cl.book.contains_max_words {
-            if content.is_ascii() {
-                lower.push_str(content);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(content.chars().flat_map(char::to_lowercase));
-            }
+            push_lowercase(content, &mut lower);
         }
         let class = match cl
             .book
@@ -219,9 +214,6 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             },
         };
         let end = (line.end + 1).min(text.len());
-        let c = stats.item(rule);
-        c.spans += 1;
-        c.bytes += (end - line.start) as u64;
         removals.push(Removal {
             start: line.start,
             end,
@@ -232,9 +224,6 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     }
     for &(s, e, r) in &spans {
         let info = &cl.book.rules[r].info;
-        let c = stats.item(&info.id);
-        c.spans += 1;
-        c.bytes += (e - s) as u64;
         removals.push(Removal {
             start: s,
             end: e,
@@ -244,16 +233,56 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         });
     }
     removals.sort_by_key(|r| (r.start, r.end));
-    let mut touched: Vec<&str> = removals.iter().map(|r| &*r.rule).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    for id in touched {
-        stats.item(id).docs += 1;
+    // Per rule: its removals, their bytes, and one document. Summed here first so that
+    // each rule touched looks up its counter once per document, not once per removal.
+    let mut touched: Vec<(&str, u64)> = removals
+        .iter()
+        .map(|r| (&*r.rule, (r.end - r.start) as u64))
+        .collect();
+    touched.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut k = 0;
+    while k < touched.len() {
+        let id = touched[k].0;
+        let (mut spans, mut bytes) = (0u64, 0u64);
+        while k < touched.len() && touched[k].0 == id {
+            spans += 1;
+            bytes += touched[k].1;
+            k += 1;
+        }
+        let c = stats.item(id);
+        c.spans += spans;
+        c.bytes += bytes;
+        c.docs += 1;
     }
     stats.item("pass-line-rules").nanos += t_lines;
     stats.item("pass-span-rules").nanos += t_spans;
     stats.item("pass-heuristic").nanos += t_heur;
     Decision { lang, removals }
+}
+
+/// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: ASCII
+/// bytes directly, other characters through `char::to_lowercase`.
+fn push_lowercase(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    out.reserve(s.len());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            out.push(char::from(b.to_ascii_lowercase()));
+            i += 1;
+        } else {
+            let c = s[i..].chars().next().unwrap_or('\0');
+            out.extend(c.to_lowercase());
+            i += c.len_utf8();
+        }
+    }
 }
 
 fn fate_is_keep(fate: &[Fate], li: usize) -> bool {

@@ -5,7 +5,7 @@
 //! and URL density. Lines already removed by a rule count as `Bad`. Then `Short` and
 //! `NearGood` lines are decided by their neighbours: between debris they are debris,
 //! inside an article block they stay.
-use super::lang::{for_each_word, StopWords, LANGUAGES};
+use super::lang::{pack, StopWords, LANGUAGES};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the heuristic (`[clean.heuristic]`).
@@ -147,65 +147,196 @@ pub struct Features {
     pub cjk: bool,
 }
 
+/// Byte classes of [`features`] (ASCII bytes only; bytes ≥ 0x80 have class 0).
+const PLAIN: u8 = 1;
+/// `char::is_whitespace`.
+const WS: u8 = 2;
+/// ASCII alphanumeric: part of a word.
+const WORD: u8 = 4;
+/// `:` or `@`: the whitespace token may be a link.
+const LINK: u8 = 8;
+const UPPER: u8 = 16;
+const DIGIT: u8 = 32;
+
+/// The class of every byte: `PLAIN` for what is not a "symbol" of [`Features::symbols`]
+/// (letters, whitespace and common punctuation), and the other flags above.
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let ws = matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+        let mut k = 0;
+        if c.is_ascii_alphabetic()
+            || ws
+            || matches!(
+                c,
+                b'.' | b',' | b'-' | b'\'' | b'"' | b'?' | b'!' | b':' | b';' | b'(' | b')'
+            )
+        {
+            k |= PLAIN;
+        }
+        if ws {
+            k |= WS;
+        }
+        if c.is_ascii_alphanumeric() {
+            k |= WORD;
+        }
+        if c == b':' || c == b'@' {
+            k |= LINK;
+        }
+        if c.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if c.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        t[b] = k;
+        b += 1;
+    }
+    t
+}
+static CLASS: [u8; 256] = byte_classes();
+
+/// The link test of a whitespace-separated token.
+#[inline]
+fn is_link_token(tok: &str) -> bool {
+    tok.contains("://") || tok.starts_with("www.") || (tok.contains('@') && tok.len() > 3)
+}
+
 /// Measure a line (`content`: trimmed, bullets stripped). Stop words are counted per
 /// language; [`Features::with_language`] then picks the counts for the document.
+///
+/// One pass over the bytes does what three passes did before (characters and symbols,
+/// whitespace tokens, [`super::lang::for_each_word`] words with their stop-word lookup):
+/// runs of ASCII letters and digits are scanned in a tight loop, other ASCII bytes take
+/// a table look-up, other characters the same `char` tests as before.
 pub fn features(content: &str, buf: &mut String) -> Features {
     let sw = StopWords::get();
     let mut f = Features::default();
-    for c in content.chars() {
-        f.chars += 1;
-        if !(c.is_alphabetic()
-            || c.is_whitespace()
-            || matches!(
-                c,
-                '.' | ','
-                    | '-'
-                    | '\''
-                    | '’'
-                    | '"'
-                    | '„'
-                    | '“'
-                    | '”'
-                    | '?'
-                    | '!'
-                    | ':'
-                    | ';'
-                    | '('
-                    | ')'
-                    | '«'
-                    | '»'
-                    | '–'
-                    | '—'
-            ))
-        {
-            f.symbols += 1;
-        }
-        if c == '©' {
-            f.copyright = true;
-        }
-        if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
-            f.cjk = true;
-        }
-    }
-    for tok in content.split_whitespace() {
-        if tok.contains("://") || tok.starts_with("www.") || (tok.contains('@') && tok.len() > 3) {
-            f.link = true;
-        }
-        if tok.chars().next().is_some_and(|c| c.is_uppercase()) {
-            f.capitalized += 1;
-        }
-    }
+    let bytes = content.as_bytes();
+    let n = bytes.len();
+    let mut words = 0usize;
     let per_lang = &mut f.per_lang;
-    let mut words = 0;
-    for_each_word(content, buf, |w| {
-        words += 1;
-        let bits = sw.bits(w);
+    let mut count_bits = |bits: u16| {
         if bits != 0 {
-            for (i, n) in per_lang.iter_mut().enumerate() {
-                *n += u32::from(bits >> i & 1 == 1);
+            for (i, c) in per_lang.iter_mut().enumerate() {
+                *c += u32::from(bits >> i & 1 == 1);
             }
         }
-    });
+    };
+    // Current whitespace token: start, and whether it may be a link (has ':' or '@').
+    let mut tok_start = usize::MAX;
+    let mut tok_maybe_link = false;
+    // Current word (alphanumeric or soft hyphen run): start, and whether all ASCII.
+    let mut word_start = usize::MAX;
+    let mut word_ascii = true;
+    let mut link = false;
+    let mut chars = 0usize;
+    let mut symbols = 0usize;
+    let mut capitalized = 0usize;
+    let mut i = 0;
+    while i < n {
+        let b = bytes[i];
+        let cls = CLASS[b as usize];
+        if cls & WORD != 0 {
+            // A run of ASCII letters and digits: inside one token and one word.
+            if tok_start == usize::MAX {
+                tok_start = i;
+                tok_maybe_link = false;
+                capitalized += usize::from(cls & UPPER != 0);
+            }
+            if word_start == usize::MAX {
+                word_start = i;
+                word_ascii = true;
+            }
+            let mut j = i + 1;
+            let mut digits = usize::from(cls & DIGIT != 0);
+            while j < n {
+                let c2 = CLASS[bytes[j] as usize];
+                if c2 & WORD == 0 {
+                    break;
+                }
+                digits += usize::from(c2 & DIGIT != 0);
+                j += 1;
+            }
+            chars += j - i;
+            symbols += digits;
+            i = j;
+            continue;
+        }
+        let (is_ws, is_word, len);
+        chars += 1;
+        if b < 0x80 {
+            len = 1;
+            symbols += usize::from(cls & PLAIN == 0);
+            is_ws = cls & WS != 0;
+            is_word = false;
+            if !is_ws && tok_start == usize::MAX {
+                tok_start = i;
+                tok_maybe_link = false;
+            }
+            tok_maybe_link |= cls & LINK != 0;
+        } else {
+            let c = content[i..].chars().next().unwrap_or('\0');
+            len = c.len_utf8();
+            if !(c.is_alphabetic()
+                || c.is_whitespace()
+                || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
+            {
+                symbols += 1;
+            }
+            if c == '©' {
+                f.copyright = true;
+            }
+            if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
+                f.cjk = true;
+            }
+            is_ws = c.is_whitespace();
+            is_word = c.is_alphanumeric() || c == '\u{AD}';
+            if !is_ws && tok_start == usize::MAX {
+                tok_start = i;
+                tok_maybe_link = false;
+                capitalized += usize::from(c.is_uppercase());
+            }
+        }
+        if is_ws && tok_start != usize::MAX {
+            if !link {
+                let tok = &content[tok_start..i];
+                link = if tok_maybe_link {
+                    is_link_token(tok)
+                } else {
+                    tok.starts_with("www.")
+                };
+            }
+            tok_start = usize::MAX;
+        }
+        if is_word {
+            if word_start == usize::MAX {
+                word_start = i;
+            }
+            word_ascii = false;
+        } else if word_start != usize::MAX {
+            words += word(content, word_start, i, word_ascii, sw, buf, &mut count_bits);
+            word_start = usize::MAX;
+        }
+        i += len;
+    }
+    if tok_start != usize::MAX && !link {
+        let tok = &content[tok_start..];
+        link = if tok_maybe_link {
+            is_link_token(tok)
+        } else {
+            tok.starts_with("www.")
+        };
+    }
+    if word_start != usize::MAX {
+        words += word(content, word_start, n, word_ascii, sw, buf, &mut count_bits);
+    }
+    f.chars = chars;
+    f.symbols = symbols;
+    f.capitalized = capitalized;
+    f.link = link;
     f.words = words;
     let last = content.trim_end_matches([')', ']', ' ']).chars().last();
     f.sentence_end = matches!(
@@ -213,6 +344,84 @@ pub fn features(content: &str, buf: &mut String) -> Features {
         Some('.' | '!' | '?' | '…' | '"' | '“' | '”' | '„' | '»' | '«' | '。' | '！' | '？' | '\'')
     );
     f
+}
+
+/// One word of [`features`]: looks up its stop-word bits (lowercased, soft hyphens
+/// dropped, as [`super::lang::for_each_word`] does) and returns 1, or 0 for a word that is
+/// only soft hyphens (which `for_each_word` skips).
+#[inline]
+fn word(
+    content: &str,
+    start: usize,
+    end: usize,
+    ascii: bool,
+    sw: &StopWords,
+    buf: &mut String,
+    count_bits: &mut impl FnMut(u16),
+) -> usize {
+    let len = end - start;
+    if ascii {
+        if len <= sw.max_len() {
+            // ASCII letters and digits: setting bit 0x20 lowercases letters and leaves
+            // digits as they are; the zero padding stays zero. With 16 bytes left in the
+            // line, the key is loaded directly and masked to the word's length.
+            let bytes = content.as_bytes();
+            let (a, b) = match bytes.get(start..start + 16) {
+                Some(k) => {
+                    let (ma, mb) = LEN_MASK[len];
+                    let (lo, hi) = k.split_at(8);
+                    let a = u64::from_le_bytes(lo.try_into().unwrap_or_default());
+                    let b = u64::from_le_bytes(hi.try_into().unwrap_or_default());
+                    (a & ma, b & mb)
+                }
+                None => pack(&bytes[start..end]),
+            };
+            let (ma, mb) = LEN_MASK[len];
+            const LOWER: u64 = 0x2020_2020_2020_2020;
+            count_bits(sw.bits_packed(a | (ma & LOWER), b | (mb & LOWER), len));
+        }
+        return 1;
+    }
+    buf.clear();
+    for c in content[start..end].chars() {
+        if c == '\u{AD}' {
+            continue;
+        }
+        if c.is_ascii() {
+            buf.push(c.to_ascii_lowercase());
+        } else {
+            buf.extend(c.to_lowercase());
+        }
+    }
+    if buf.is_empty() {
+        return 0;
+    }
+    count_bits(sw.bits(buf));
+    1
+}
+
+/// For each length `len` ≤ 16: 0xFF in the first `len` bytes of a packed key.
+const LEN_MASK: [(u64, u64); 17] = len_masks();
+
+const fn len_masks() -> [(u64, u64); 17] {
+    const fn part(k: usize) -> u64 {
+        if k >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * k)) - 1
+        }
+    }
+    let mut t = [(0u64, 0u64); 17];
+    let mut len = 1;
+    while len <= 16 {
+        t[len] = if len >= 8 {
+            (u64::MAX, part(len - 8))
+        } else {
+            (part(len), 0)
+        };
+        len += 1;
+    }
+    t
 }
 
 impl Features {

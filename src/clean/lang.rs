@@ -77,10 +77,24 @@ const NO: &str = "og i på til av for med som er var har hadde ikke det den de e
   dette disse også bare når der her hvor hva hvis";
 
 /// For each known stop word, the set of languages (bit i = `LANGUAGES[i]`) it belongs to.
+///
+/// Stored in a small open-addressing table keyed by the word's bytes packed into two
+/// `u64`s (every stop word is at most [`KEY_BYTES`] bytes long), so a lookup is a few
+/// integer operations and no string hashing or comparison.
 pub struct StopWords {
-    words: FastMap<String, u16>,
+    /// Slots: (packed key, byte length, language bits); `bits == 0` marks an empty slot.
+    table: Vec<(u64, u64, u32, u16)>,
+    mask: usize,
     /// Length in bytes of the longest stop word: longer words skip the lookup.
     max_len: usize,
+}
+
+/// Longest key the packed table can hold.
+pub const KEY_BYTES: usize = 16;
+
+#[inline]
+fn slot_hash(a: u64, b: u64, len: usize) -> u64 {
+    (a ^ b.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl StopWords {
@@ -95,8 +109,32 @@ impl StopWords {
                 }
             }
             let max_len = words.keys().map(String::len).max().unwrap_or(0);
-            StopWords { words, max_len }
+            assert!(
+                max_len <= KEY_BYTES,
+                "stop word longer than {KEY_BYTES} bytes"
+            );
+            let size = (words.len() * 4).next_power_of_two().max(16);
+            let mask = size - 1;
+            let mut table = vec![(0u64, 0u64, 0u32, 0u16); size];
+            for (w, &bits) in &words {
+                let (a, b) = pack(w.as_bytes());
+                let mut i = (slot_hash(a, b, w.len()) >> 32) as usize & mask;
+                while table[i].3 != 0 {
+                    i = (i + 1) & mask;
+                }
+                table[i] = (a, b, w.len() as u32, bits);
+            }
+            StopWords {
+                table,
+                mask,
+                max_len,
+            }
         })
+    }
+
+    /// Length in bytes of the longest stop word.
+    pub fn max_len(&self) -> usize {
+        self.max_len
     }
 
     /// The language bits of a lowercase word (0 if it is no stop word).
@@ -104,8 +142,44 @@ impl StopWords {
         if lower.len() > self.max_len {
             return 0;
         }
-        self.words.get(lower).copied().unwrap_or(0)
+        let (a, b) = pack(lower.as_bytes());
+        self.bits_packed(a, b, lower.len())
     }
+
+    /// The language bits of a lowercase word given packed (see [`pack`]); `len` is its
+    /// length in bytes and at most [`StopWords::max_len`].
+    #[inline]
+    pub fn bits_packed(&self, a: u64, b: u64, len: usize) -> u16 {
+        let mut i = (slot_hash(a, b, len) >> 32) as usize & self.mask;
+        loop {
+            let s = &self.table[i];
+            if s.3 == 0 {
+                return 0;
+            }
+            if s.0 == a && s.1 == b && s.2 as usize == len {
+                return s.3;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// The bytes of a word of at most [`KEY_BYTES`] bytes, zero-padded, as two `u64`s.
+#[inline]
+pub fn pack(w: &[u8]) -> (u64, u64) {
+    let mut k = [0u8; KEY_BYTES];
+    k[..w.len()].copy_from_slice(w);
+    pack_array(&k)
+}
+
+/// A zero-padded key array as two `u64`s.
+#[inline]
+pub fn pack_array(k: &[u8; KEY_BYTES]) -> (u64, u64) {
+    let (lo, hi) = k.split_at(8);
+    (
+        u64::from_le_bytes(lo.try_into().unwrap_or_default()),
+        u64::from_le_bytes(hi.try_into().unwrap_or_default()),
+    )
 }
 
 /// Calls `f` with each word of `text`, lowercased (letters and digits; apostrophes split;

@@ -185,7 +185,11 @@ impl Stage for Clean {
         }
         let cleaned = apply_removals(&doc.text, &doc.removals);
         stats.bytes_removed += doc.text.len().saturating_sub(cleaned.len()) as u64;
-        let words = cleaned.split_whitespace().count();
+        // Only whether `min_words` is reached matters (and the exact count below it).
+        let words = cleaned
+            .split_whitespace()
+            .take(self.cleaner.min_words)
+            .count();
         if words < self.cleaner.min_words {
             let min = self.cleaner.min_words;
             return Err(Rejection::of(doc, "too-short", "clean")
