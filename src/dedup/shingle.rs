@@ -261,6 +261,22 @@ fn wb_slow(c: char) -> Option<Wb> {
     })
 }
 
+/// Skip the ASCII word characters from `i` on: the index after them and the OR of their
+/// byte flags (0 when there are none).
+#[inline(always)]
+fn ascii_word_run(bytes: &[u8], mut i: usize) -> (usize, u8) {
+    let mut flags = 0u8;
+    while let Some(&c) = bytes.get(i) {
+        let f = BYTE_FLAGS[c as usize];
+        if f & B_WORD == 0 {
+            break;
+        }
+        flags |= f;
+        i += 1;
+    }
+    (i, flags)
+}
+
 /// Per-byte flags of the fast tokenizer's inner loop: a word character (ALetter, Numeric,
 /// ExtendNumLet), a letter or digit, an upper-case letter. Non-ASCII bytes have none (they
 /// leave the inner loop for the per-character path).
@@ -337,16 +353,8 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                 }
                 // An ASCII word character starts a word: take its ASCII run at once.
                 start = i;
-                let mut flags = f;
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    let f = BYTE_FLAGS[c as usize];
-                    if f & B_WORD == 0 {
-                        break;
-                    }
-                    flags |= f;
-                    i += 1;
-                }
+                let (after, flags) = ascii_word_run(bytes, i);
+                i = after;
                 in_word = true;
                 end = i;
                 prev = ASCII_WB[bytes[i - 1] as usize];
@@ -398,15 +406,8 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                 end = i;
                 // Tight loop over the ASCII word characters that follow.
                 let run = i;
-                let mut flags = 0u8;
-                while let Some(&c) = bytes.get(i) {
-                    let f = BYTE_FLAGS[c as usize];
-                    if f & B_WORD == 0 {
-                        break;
-                    }
-                    flags |= f;
-                    i += 1;
-                }
+                let (after, flags) = ascii_word_run(bytes, i);
+                i = after;
                 if i > run {
                     end = i;
                     prev = ASCII_WB[bytes[i - 1] as usize];
