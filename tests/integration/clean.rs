@@ -25,13 +25,7 @@ fn rule_ids(args: &[&str]) -> BTreeSet<String> {
 fn issue3_seeds_clean_perfectly_with_the_default_config() {
     let out = scratch("clean_seeds");
     let seeds = data("seeds");
-    rinse_ok(&[
-        "run",
-        seeds.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    run_to(&seeds, &out, &[]);
     let kept: Vec<_> = records(&out.join("kept"));
     let gold = std::fs::read_to_string(data("gold/seeds.gold.jsonl")).unwrap();
     let mut checked = 0;
@@ -59,14 +53,7 @@ fn issue3_seeds_clean_perfectly_with_the_default_config() {
 fn every_removal_names_a_listed_rule_and_is_counted_in_the_report() {
     let out = scratch("clean_explain");
     let seeds = data("seeds");
-    rinse_ok(&[
-        "run",
-        seeds.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--explain",
-    ]);
+    run_to(&seeds, &out, &["--explain"]);
     let ids = rule_ids(&[]);
     let mut used = BTreeSet::new();
     for rec in records(&out.join("kept")) {
@@ -118,15 +105,7 @@ fn a_small_user_config_keeps_the_defaults_adds_rules_and_disables_some() {
     let rec = serde_json::json!({"id": "a", "text": text});
     std::fs::write(&input, format!("{rec}\n")).unwrap();
     let out = dir.join("out");
-    rinse_ok(&[
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--config",
-        cfg_s,
-    ]);
+    run_to(&input, &out, &["--config", cfg_s]);
     let kept = records(&out.join("kept"));
     let t = kept[0]["text"].as_str().unwrap();
     assert!(!t.contains("JETZT KAUFEN"), "{t}");
@@ -174,13 +153,7 @@ fn a_document_left_without_words_is_rejected_too_short() {
     )
     .unwrap();
     let out = dir.join("out");
-    rinse_ok(&[
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    run_to(&input, &out, &[]);
     let rejected = records(&out.join("rejected"));
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0]["reason"], "too-short", "{}", rejected[0]);
@@ -192,14 +165,7 @@ fn a_document_left_without_words_is_rejected_too_short() {
 fn multilingual_pages_golden_removals() {
     let out = scratch("clean_multilingual");
     let input = data("clean/multilingual.jsonl");
-    rinse_ok(&[
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--explain",
-    ]);
+    run_to(&input, &out, &["--explain"]);
     let mut actual = String::new();
     for rec in records(&out.join("kept")) {
         let lang = rec["rinse"]["lang"].as_str().unwrap_or("-");

@@ -8,16 +8,7 @@ use std::path::Path;
 
 fn run_dedup(name: &str, extra: &[&str]) -> std::path::PathBuf {
     let out = scratch(name);
-    let corpus = data("dedup/corpus.jsonl");
-    let mut args = vec![
-        "run",
-        corpus.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    rinse_ok(&args);
+    run_to(&data("dedup/corpus.jsonl"), &out, extra);
     out
 }
 
@@ -329,13 +320,7 @@ fn rejected_duplicates_keep_their_original_record() {
     let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&input, body).unwrap();
     let out = dir.join("out");
-    rinse_ok(&[
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    run_to(&input, &out, &[]);
     let rejected = records(&out.join("rejected"));
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0]["reason"], "exact-duplicate");

@@ -53,6 +53,19 @@ pub fn rinse_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `rinse run INPUT --out OUT -q EXTRA...`, asserting success.
+pub fn run_to(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    rinse_ok(&args)
+}
+
 /// All JSON records of every shard in `dir` (sorted by name; .jsonl only).
 pub fn records(dir: &Path) -> Vec<serde_json::Value> {
     let mut names: Vec<_> = std::fs::read_dir(dir)
