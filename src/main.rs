@@ -1,6 +1,11 @@
 //! The `rinse` binary: parse arguments, run the subcommand, print errors, exit 0 or 2.
 mod cli;
 
+// The pipeline allocates and frees many small strings per document on every thread;
+// mimalloc's per-thread heaps make that markedly cheaper than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let code = match cli::main() {
         Ok(()) => 0,
