@@ -84,6 +84,21 @@ pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
     let mut i = 0;
     let mut may_need_nfc = false;
     while i < bytes.len() {
+        // Fast path: eight bytes at a time while they are all printable ASCII (0x20..0x7F),
+        // which nothing here changes; only the last one matters as `prev`.
+        while i + 8 <= bytes.len() {
+            let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            // A byte below 0x20 borrows into its high bit; a byte >= 0x80 has it set.
+            if (w | w.wrapping_sub(0x2020_2020_2020_2020)) & HIGH != 0 {
+                break;
+            }
+            prev = bytes[i + 7];
+            i += 8;
+        }
+        if i >= bytes.len() {
+            break;
+        }
         let b = bytes[i];
         if b < 0x80 {
             match b {
@@ -96,29 +111,39 @@ pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
             i += 1;
             continue;
         }
+        // U+00C0..U+02FF (Latin letters with accents, the common case): nothing to do.
+        if (0xC3..=0xCB).contains(&b) {
+            prev = 0;
+            i += 2;
+            continue;
+        }
         let Some(c) = text[i..].chars().next() else {
             break;
         };
         if classify(c, cfg) != Char::Keep {
             return true;
         }
-        may_need_nfc |= c >= FIRST_NON_NFC_SAFE;
+        may_need_nfc |= nfc_relevant(c);
         prev = 0;
         i += c.len_utf8();
     }
     if cfg.trim_trailing && matches!(prev, b' ' | b'\t') {
         return true;
     }
-    // Characters below U+0300 are NFC and never combine, so only the others are checked.
-    // Dropping the ones in between can only make the check say "maybe" more often (they
+    // Only characters that could matter to NFC are checked. Dropping the others (NFC on
+    // their own, combining class 0) can only make the check say "maybe" more often (they
     // would reset the combining-class order), never "yes" wrongly.
     may_need_nfc
         && cfg.nfc
-        && is_nfc_quick(text.chars().filter(|&c| c >= FIRST_NON_NFC_SAFE)) != IsNormalized::Yes
+        && is_nfc_quick(text.chars().filter(|&c| nfc_relevant(c))) != IsNormalized::Yes
 }
 
-/// Every character below this one is in NFC on its own and has combining class 0.
-const FIRST_NON_NFC_SAFE: char = '\u{0300}';
+/// Whether `c` could matter to NFC. Characters below U+0300, and the general punctuation
+/// U+2002..U+206F (dashes, quotes „“, ellipsis), are in NFC on their own and have combining
+/// class 0; U+2000 and U+2001 decompose to U+2002 and U+2003, so they do matter.
+fn nfc_relevant(c: char) -> bool {
+    c >= '\u{0300}' && !('\u{2002}'..='\u{206F}').contains(&c)
+}
 
 /// What normalization does with one character under `cfg`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -242,10 +267,39 @@ mod tests {
             "A\u{030A}ngström",
             "\u{1100}\u{1161}",
             "ein\u{2009}schmales Leerzeichen",
+            "em\u{2001}quad",
+            "– „Zitat“ … mit Ångström\u{2001}",
+            "Ǆ and ʼ, below U+0300",
             "",
         ];
+        // Every special sequence at every offset, so the eight-byte fast path sees each
+        // one at every position of a word and across word boundaries.
+        let mut shifted = Vec::new();
+        for special in [
+            "\t",
+            "\r\n",
+            " \n",
+            "\u{00A0}",
+            "é",
+            "e\u{0301}",
+            "\u{7f}",
+            " ",
+        ] {
+            for at in 0..18 {
+                shifted.push(format!(
+                    "{}{special}{}",
+                    "a".repeat(at),
+                    "b".repeat(18 - at)
+                ));
+                shifted.push(format!("{}{special}", "a".repeat(at)));
+            }
+        }
         for cfg in [&cfg, &off] {
-            for s in samples {
+            for s in samples
+                .iter()
+                .copied()
+                .chain(shifted.iter().map(|s| s.as_str()))
+            {
                 assert_eq!(needs_normalizing(s, cfg), normalize(s, cfg) != s, "{s:?}");
             }
         }

@@ -13,13 +13,13 @@ use crate::clean::{Clean, Cleaner};
 use crate::config::Config;
 use crate::dedup::run::{Applied, DedupRun, Sketched};
 use crate::dedup::{self, sketch::Sketcher};
-use crate::document::Verdict;
+use crate::document::{Rejection, Verdict};
 use crate::error::{Error, Result};
 use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::report::{Bytes, OutputInfo, Records, Report, StageReport};
 use crate::stage::{Stage, StageStats};
-use crate::write::{WriteOptions, Writer};
+use crate::write::{kept_line, WriteOptions, Writer};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -102,8 +102,10 @@ pub struct BatchStats {
 
 /// What pass 1 makes of one record.
 enum Pass1 {
-    /// Final: written at once.
-    Done(Verdict),
+    /// Kept and final: serialized by the worker, written at once.
+    Kept { line: Vec<u8>, text_bytes: u64 },
+    /// Rejected: written at once.
+    Rejected(Rejection),
     /// Kept so far; dedup decides later.
     Sketched(Sketched),
 }
@@ -252,7 +254,11 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                                         st.dedup_nanos += t0.elapsed().as_nanos() as u64;
                                         Pass1::Sketched(s)
                                     }
-                                    (v, _) => Pass1::Done(v),
+                                    (Verdict::Kept(doc), None) => {
+                                        let (line, text_bytes) = kept_line(doc, &plan.write);
+                                        Pass1::Kept { line, text_bytes }
+                                    }
+                                    (Verdict::Rejected(r), _) => Pass1::Rejected(r),
                                 }
                             })
                             .collect();
@@ -265,7 +271,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                 totals.merge(&st);
                 for out in outs {
                     let res = match out {
-                        Pass1::Done(v) => sink.write(v),
+                        Pass1::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes),
+                        Pass1::Rejected(r) => sink.write(Verdict::Rejected(r)),
                         Pass1::Sketched(s) => {
                             sketched.push(s);
                             Ok(())
