@@ -164,12 +164,17 @@ pub fn hash_values(vals: &[u32], seed: u64) -> u64 {
 pub struct Similarity {
     /// Estimated Jaccard similarity of the shingle sets.
     pub jaccard: f64,
-    /// Estimated containment of the smaller set in the larger one.
+    /// Estimated containment of the second set (the later copy, the one a match removes)
+    /// in the first (the earlier one, which stays): `|A∩B| / |B|`.
     pub containment: f64,
 }
 
-/// Estimate Jaccard (share of equal slots) and the containment of the smaller set in the
-/// larger, `|A∩B| / min(|A|,|B|)` with `|A∩B| = J/(1+J)·(|A|+|B|)`.
+/// Estimate Jaccard (share of equal slots) and the containment of `b` (the later copy) in
+/// `a` (the earlier one), `|A∩B| / |B|` with `|A∩B| = J/(1+J)·(|A|+|B|)`.
+///
+/// Containment is one-way on purpose: a truncated later copy is contained in the earlier
+/// document and is a duplicate; a later document that merely contains a short earlier
+/// one (a quoted paragraph, a template) is not, and removing it would lose its own text.
 pub fn similarity(a: &[u32], na: u32, b: &[u32], nb: u32) -> Similarity {
     let k = a.len().min(b.len());
     if k == 0 || na == 0 || nb == 0 {
@@ -196,7 +201,7 @@ pub fn estimate(equal: usize, k: usize, na: u32, nb: u32) -> Similarity {
     }
     let j = equal as f64 / k as f64;
     let inter = j / (1.0 + j) * (na as f64 + nb as f64);
-    let c = (inter / na.min(nb) as f64).min(1.0);
+    let c = (inter / nb as f64).min(1.0);
     Similarity {
         jaccard: j,
         containment: c.max(j),
@@ -246,6 +251,10 @@ mod tests {
         let sim = similarity(&sa, 1000, &sb, 400);
         assert!(sim.jaccard < 0.55, "{sim:?}");
         assert!(sim.containment > 0.85, "{sim:?}");
+        // The other way round the later document is the larger one: it holds text the
+        // earlier one lacks, so it is not contained.
+        let back = similarity(&sb, 400, &sa, 1000);
+        assert!(back.containment < 0.55, "{back:?}");
     }
 
     #[test]

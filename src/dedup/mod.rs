@@ -72,8 +72,8 @@ pub struct PassageConfig {
     pub near_rows: usize,
     /// A candidate is a near repeat at this estimated Jaccard similarity ...
     pub near_min_jaccard: f64,
-    /// ... or when it is this contained in the earlier passage (or it in it) with at
-    /// least `near_min_jaccard_contained`.
+    /// ... or when it is this contained in the earlier passage, with at least
+    /// `near_min_jaccard_contained`.
     pub near_min_containment: f64,
     pub near_min_jaccard_contained: f64,
 }
@@ -144,8 +144,9 @@ pub struct DocumentConfig {
     pub rows: usize,
     /// A candidate pair is a duplicate when its estimated Jaccard similarity reaches this...
     pub min_jaccard: f64,
-    /// ... or the estimated containment of the smaller document in the larger reaches this
-    /// (truncated copies) while the Jaccard similarity is at least `min_jaccard_contained`.
+    /// ... or the estimated containment of the later document in the earlier one reaches
+    /// this (truncated copies) while the Jaccard similarity is at least
+    /// `min_jaccard_contained`.
     pub min_containment: f64,
     pub min_jaccard_contained: f64,
     /// Both documents of a near-duplicate pair need at least this many shingles: on

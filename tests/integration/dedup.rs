@@ -334,3 +334,45 @@ fn rejected_duplicates_keep_their_original_record() {
         .collect();
     assert_eq!(keys, ["id", "text", "n"]);
 }
+
+#[test]
+fn a_later_document_that_contains_an_earlier_one_is_kept() {
+    // Containment is one-way: a later copy contained in an earlier document is a
+    // duplicate, but a later document that merely contains a shorter earlier one
+    // (J ≈ 0.42, the earlier one wholly inside it) holds new text and stays, both as a
+    // document and as a passage.
+    let dir = scratch("dedup_containment_direction");
+    let cfg = dir.join("no-clean.toml");
+    std::fs::write(&cfg, "[clean]\nenabled = false\n").unwrap();
+    let words = |from: usize, to: usize| -> String {
+        (from..to)
+            .map(|i| format!("wort{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let short = words(0, 120);
+    let long = format!("{short} {}", words(1000, 1160));
+    let input = dir.join("in.jsonl");
+    let body = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "short", "text": short}),
+        serde_json::json!({"id": "long", "text": long})
+    );
+    std::fs::write(&input, body).unwrap();
+    let out = dir.join("out");
+    run_to(
+        &input,
+        &out,
+        &["--config", cfg.to_str().unwrap(), "--explain"],
+    );
+    let kept = records(&out.join("kept"));
+    let ids: Vec<&str> = kept.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["short", "long"],
+        "{:?}",
+        records(&out.join("rejected"))
+    );
+    assert_eq!(kept[1]["text"], long.as_str());
+    assert_eq!(kept[1]["rinse"]["removals"], serde_json::json!([]));
+}
