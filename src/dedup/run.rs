@@ -9,7 +9,7 @@
 //! distinct document hash and the near-passage index (see `near_passage`). Texts and
 //! signatures live in the temporary files.
 use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
-use super::near_passage::{NearParams, NearPassages, PassageSig};
+use super::near_passage::{NearParams, NearPassages, PassageSigs};
 use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
@@ -30,7 +30,7 @@ pub struct Sketched {
     pub exact: u64,
     pub passages: Vec<PassageSketch>,
     /// Small signatures of the long passages.
-    pub passage_sigs: Vec<PassageSig>,
+    pub passage_sigs: PassageSigs,
     /// The encoded document (for the spill).
     pub spill: Vec<u8>,
     /// The encoded signature part of the sketch.
@@ -220,7 +220,7 @@ impl DedupRun {
                         if this.exact_of.get(base + i).copied().flatten().is_some() || !dc.near {
                             return Ok(None);
                         }
-                        let (mut sig, long, short) = spill::decode_sig(rec)?;
+                        let (mut sig, long, short, short_shingles) = spill::decode_sig(rec)?;
                         if sig.len() != k {
                             return Err(Error::Usage("dedup: signature length mismatch".into()));
                         }
@@ -229,6 +229,7 @@ impl DedupRun {
                             &mut sig,
                             long,
                             &short,
+                            &short_shingles,
                             &this.passages,
                         );
                         Ok((count > 0).then_some((sig, count)))

@@ -219,6 +219,14 @@ impl<'a> Dec<'a> {
     pub fn str(&mut self) -> Result<&'a str> {
         std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())
     }
+    /// A u32 count, then that many u32 values.
+    pub fn u32s(&mut self) -> Result<Vec<u32>> {
+        let n = self.u32()? as usize;
+        let b = self.take(n.checked_mul(4).ok_or_else(corrupt)?)?;
+        Ok(b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
 }
 
 /// Encode a document (its text field emptied: the writer fills it) and its passages.
@@ -337,7 +345,9 @@ fn dup_ref(bytes: &[u8]) -> Result<DupRef> {
 
 /// Encode the signature part of a sketch (long-passage signature and short passages).
 pub fn encode_sig(sketch: &Sketch) -> Vec<u8> {
-    let mut e = Enc(Vec::with_capacity(8 + sketch.sig.len() * 4));
+    let mut e = Enc(Vec::with_capacity(
+        16 + sketch.sig.len() * 4 + sketch.short.len() * 16 + sketch.short_shingles.len() * 4,
+    ));
     e.u32(sketch.sig_shingles);
     e.u32(sketch.sig.len() as u32);
     for &v in &sketch.sig {
@@ -347,40 +357,39 @@ pub fn encode_sig(sketch: &Sketch) -> Vec<u8> {
     for s in &sketch.short {
         e.u64(s.hash);
         e.u32(s.words);
-        e.u32(s.shingles.len() as u32);
-        for &v in &s.shingles {
-            e.u32(v);
-        }
+        e.u32(s.shingles);
+    }
+    e.u32(sketch.short_shingles.len() as u32);
+    for &v in &sketch.short_shingles {
+        e.u32(v);
     }
     e.0
 }
 
-/// Decode [`encode_sig`]: (signature, shingle count, short passages).
-pub fn decode_sig(buf: &[u8]) -> Result<(Vec<u32>, u32, Vec<ShortPassage>)> {
+/// A decoded signature record: signature, shingle count, short passages and their
+/// shingles (one after the other).
+pub type DecodedSig = (Vec<u32>, u32, Vec<ShortPassage>, Vec<u32>);
+
+/// Decode [`encode_sig`].
+pub fn decode_sig(buf: &[u8]) -> Result<DecodedSig> {
     let mut d = Dec::new(buf);
     let n = d.u32()?;
-    let k = d.u32()? as usize;
-    let mut sig = Vec::with_capacity(k.min(4096));
-    for _ in 0..k {
-        sig.push(d.u32()?);
-    }
+    let sig = d.u32s()?;
     let ns = d.u32()? as usize;
     let mut short = Vec::with_capacity(ns.min(1 << 16));
     for _ in 0..ns {
-        let hash = d.u64()?;
-        let words = d.u32()?;
-        let len = d.u32()? as usize;
-        let mut shingles = Vec::with_capacity(len.min(1 << 16));
-        for _ in 0..len {
-            shingles.push(d.u32()?);
-        }
         short.push(ShortPassage {
-            hash,
-            words,
-            shingles,
+            hash: d.u64()?,
+            words: d.u32()?,
+            shingles: d.u32()?,
         });
     }
-    Ok((sig, n, short))
+    let shingles = d.u32s()?;
+    let total: u64 = short.iter().map(|s| u64::from(s.shingles)).sum();
+    if total != shingles.len() as u64 {
+        return Err(corrupt());
+    }
+    Ok((sig, n, short, shingles))
 }
 
 #[cfg(test)]
