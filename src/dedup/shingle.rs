@@ -113,10 +113,11 @@ impl Shingler {
     pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
         out.hashes.clear();
         out.unspaced = 0;
-        let seed = self.seed;
-        let fast = fast_words(text, buf, &mut |w: &str| {
-            out.hashes.push(xxh3_64_with_seed(w.as_bytes(), seed))
-        });
+        let mut sink = HashSink {
+            out: &mut out.hashes,
+            seed: self.seed,
+        };
+        let fast = fast_words(text, buf, &mut sink);
         if fast.is_some() {
             return;
         }
@@ -266,6 +267,17 @@ fn wb_slow(c: char) -> Option<Wb> {
 #[inline(always)]
 fn ascii_word_run(bytes: &[u8], mut i: usize) -> (usize, u8) {
     let mut flags = 0u8;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = bytes.get(i..i + 16) {
+        // 16 bytes at once: the run's length comes from a bit mask, so the end of a word
+        // is no mispredicted loop exit.
+        let (n, f) = sse2::word_run16(block);
+        flags |= f;
+        i += n;
+        if n < 16 {
+            return (i, flags);
+        }
+    }
     while let Some(&c) = bytes.get(i) {
         let f = BYTE_FLAGS[c as usize];
         if f & B_WORD == 0 {
@@ -275,6 +287,60 @@ fn ascii_word_run(bytes: &[u8], mut i: usize) -> (usize, u8) {
         i += 1;
     }
     (i, flags)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::{B_ALNUM, B_UPPER, B_WORD};
+    use std::arch::x86_64::*;
+
+    /// Signed-byte mask of the lanes of `x` in `lo..=hi` (ASCII bounds; non-ASCII lanes may
+    /// match and are masked out by the caller).
+    #[inline(always)]
+    fn in_range(x: __m128i, lo: u8, hi: u8) -> i32 {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            let y = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+            let limit = _mm_set1_epi8((0x80u8.wrapping_add(hi - lo + 1)) as i8);
+            _mm_movemask_epi8(_mm_cmplt_epi8(y, limit))
+        }
+    }
+
+    /// The leading ASCII word characters of `block` (exactly 16 bytes): how many, and the
+    /// OR of their `BYTE_FLAGS` (as the byte loop computes them).
+    #[inline(always)]
+    pub(super) fn word_run16(block: &[u8]) -> (usize, u8) {
+        let Ok(arr) = <&[u8; 16]>::try_from(block) else {
+            return (0, 0);
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `arr`.
+        let x = unsafe { _mm_loadu_si128(arr.as_ptr().cast()) };
+        // SAFETY: as above.
+        let (ascii, lower, underscore) = unsafe {
+            (
+                !_mm_movemask_epi8(x) & 0xFFFF,
+                _mm_or_si128(x, _mm_set1_epi8(0x20)),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'_' as i8))),
+            )
+        };
+        let alpha = in_range(lower, b'a', b'z') & ascii;
+        let digit = in_range(x, b'0', b'9') & ascii;
+        let upper = in_range(x, b'A', b'Z') & ascii;
+        let word = (alpha | digit | underscore) as u32;
+        let n = (!word).trailing_zeros().min(16) as usize;
+        let run = ((1u32 << n) - 1) as i32;
+        let mut f = 0u8;
+        if n > 0 {
+            f |= B_WORD;
+        }
+        if (alpha | digit) & run != 0 {
+            f |= B_ALNUM;
+        }
+        if upper & run != 0 {
+            f |= B_UPPER;
+        }
+        (n, f)
+    }
 }
 
 /// Per-byte flags of the fast tokenizer's inner loop: a word character (ALetter, Numeric,
@@ -331,7 +397,7 @@ fn fold_of(flags: u8) -> u8 {
 /// on that alphabet (tested against it). Works on bytes; a word is a slice of `text`,
 /// copied (lower-cased) only when it has an upper-case or non-ASCII character (tracked
 /// while scanning, so plain words are not scanned again).
-fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Option<()> {
+fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option<()> {
     let bytes = text.as_bytes();
     let mut i = 0usize;
     let mut in_word = false;
@@ -342,6 +408,65 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
     let mut prev = Wb::Other; // class of the word's last character
     let mut pending: Option<Wb> = None; // a Mid* character right after the word
     while i < bytes.len() {
+        if !in_word {
+            // Between words (never with a pending joiner): the common case of ASCII words
+            // separated by ASCII characters that cannot join them, in a tight loop.
+            // Anything else leaves it with the state set as the general loop below would
+            // have it.
+            loop {
+                let Some(&b) = bytes.get(i) else {
+                    return Some(());
+                };
+                let f = BYTE_FLAGS[b as usize];
+                if f & B_WORD == 0 {
+                    if b >= 128 {
+                        break;
+                    }
+                    // Outside a word an ASCII non-word character is skipped.
+                    i += 1;
+                    continue;
+                }
+                let s = i;
+                let (after, flags) = ascii_word_run(bytes, i);
+                i = after;
+                let t = match bytes.get(i) {
+                    None => {
+                        emit_word(text, s, i, flags & B_ALNUM != 0, fold_of(flags), buf, emit);
+                        return Some(());
+                    }
+                    Some(&t) => t,
+                };
+                let last = || ASCII_WB[bytes[i - 1] as usize];
+                if t < 128 {
+                    let joins = match ASCII_WB[t as usize] {
+                        Wb::Other => false,
+                        m => match bytes.get(i + 1) {
+                            Some(&n) if n < 128 => matches!(
+                                (last(), m, ASCII_WB[n as usize]),
+                                (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter)
+                                    | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
+                            ),
+                            // A joiner before a non-ASCII character or at the end.
+                            _ => true,
+                        },
+                    };
+                    if !joins {
+                        // The word ends at `t`, which is no word character: skip it.
+                        emit_word(text, s, i, flags & B_ALNUM != 0, fold_of(flags), buf, emit);
+                        i += 1;
+                        continue;
+                    }
+                }
+                // A joiner or a non-ASCII character follows: the general loop goes on.
+                in_word = true;
+                start = s;
+                end = i;
+                prev = last();
+                has_alnum = flags & B_ALNUM != 0;
+                fold = fold_of(flags);
+                break;
+            }
+        }
         let b = bytes[i];
         if b < 128 && pending.is_none() {
             let f = BYTE_FLAGS[b as usize];
@@ -364,7 +489,7 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
             }
             if f == 0 && ASCII_WB[b as usize] == Wb::Other {
                 // An ASCII character that neither continues nor joins ends the word.
-                emit_word(&text[start..end], has_alnum, fold, buf, emit);
+                emit_word(text, start, end, has_alnum, fold, buf, emit);
                 in_word = false;
                 i += 1;
                 continue;
@@ -396,7 +521,7 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                     i += len;
                     continue;
                 }
-                emit_word(&text[start..end], has_alnum, fold, buf, emit);
+                emit_word(text, start, end, has_alnum, fold, buf, emit);
                 in_word = false;
             } else if word_char {
                 fold |= needs_fold(b);
@@ -420,7 +545,7 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
                 i += len;
                 continue;
             } else {
-                emit_word(&text[start..end], has_alnum, fold, buf, emit);
+                emit_word(text, start, end, has_alnum, fold, buf, emit);
                 in_word = false;
                 i += len;
                 continue;
@@ -437,47 +562,74 @@ fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Opt
         i += len;
     }
     if in_word {
-        emit_word(&text[start..end], has_alnum, fold, buf, emit);
+        emit_word(text, start, end, has_alnum, fold, buf, emit);
     }
     Some(())
 }
 
-/// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
-/// `fold`: `FOLD_*` bits the word may have (none: it is its own case folding; only
-/// [`FOLD_UPPER`]: it is ASCII).
+/// Receives the case-folded words of [`fast_words`] (UTF-8 bytes).
+trait WordSink {
+    fn word(&mut self, w: &[u8]);
+}
+
+/// Hashes every word into a token list.
+struct HashSink<'a> {
+    out: &'a mut Vec<u64>,
+    seed: u64,
+}
+
+impl WordSink for HashSink<'_> {
+    #[inline(always)]
+    fn word(&mut self, w: &[u8]) {
+        self.out.push(xxh3_64_with_seed(w, self.seed));
+    }
+}
+
+impl<F: FnMut(&[u8])> WordSink for F {
+    fn word(&mut self, w: &[u8]) {
+        self(w)
+    }
+}
+
+/// Emit the word `text[start..end]`, case-folded, when it has a letter or digit (a run of
+/// `_` is not a word). `fold`: `FOLD_*` bits the word may have (none: it is its own case
+/// folding; only [`FOLD_UPPER`]: it is ASCII).
 #[inline(always)]
-fn emit_word<F: FnMut(&str)>(
-    word: &str,
+fn emit_word<S: WordSink>(
+    text: &str,
+    start: usize,
+    end: usize,
     has_alnum: bool,
     fold: u8,
     buf: &mut String,
-    emit: &mut F,
+    emit: &mut S,
 ) {
     if !has_alnum {
         return;
     }
+    let Some(word) = text.as_bytes().get(start..end) else {
+        return;
+    };
     if fold == 0 {
-        emit(word);
+        emit.word(word);
         return;
     }
-    if fold == FOLD_UPPER {
-        buf.clear();
-        buf.push_str(word);
-        buf.make_ascii_lowercase();
-        emit(buf);
-        return;
-    }
-    if word.is_ascii() {
-        if word.bytes().any(|b| b.is_ascii_uppercase()) {
-            buf.clear();
-            buf.push_str(word);
-            buf.make_ascii_lowercase();
-            emit(buf);
+    if fold == FOLD_UPPER || word.is_ascii() {
+        let mut tmp = [0u8; 64];
+        if let Some(t) = tmp.get_mut(..word.len()) {
+            t.copy_from_slice(word);
+            t.make_ascii_lowercase();
+            emit.word(t);
         } else {
-            emit(word);
+            let mut v = word.to_vec();
+            v.make_ascii_lowercase();
+            emit.word(&v);
         }
         return;
     }
+    let Some(word) = text.get(start..end) else {
+        return;
+    };
     buf.clear();
     for c in word.chars() {
         match c as u32 {
@@ -488,7 +640,7 @@ fn emit_word<F: FnMut(&str)>(
             _ => buf.extend(c.to_lowercase()),
         }
     }
-    emit(buf);
+    emit.word(buf.as_bytes());
 }
 
 /// Combine a window of token hashes into one well-mixed hash (order-sensitive).
@@ -573,12 +725,54 @@ mod tests {
                     .collect();
                 let expected: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
                 let mut got: Vec<String> = Vec::new();
-                fast_words(&s, &mut buf, &mut |w| got.push(w.to_string())).expect("known alphabet");
+                fast_words(&s, &mut buf, &mut |w: &[u8]| {
+                    got.push(String::from_utf8(w.to_vec()).expect("UTF-8 word"))
+                })
+                .expect("known alphabet");
                 assert_eq!(got, expected, "{s:?}");
             }
         }
-        assert!(fast_words("東京", &mut buf, &mut |_| ()).is_none());
-        assert!(fast_words("soft\u{AD}hyphen", &mut buf, &mut |_| ()).is_none());
+        assert!(fast_words("東京", &mut buf, &mut |_: &[u8]| ()).is_none());
+        assert!(fast_words("soft\u{AD}hyphen", &mut buf, &mut |_: &[u8]| ()).is_none());
+    }
+
+    /// The 16-byte run finder agrees with the byte loop on every byte value.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn word_run16_agrees_with_the_byte_loop() {
+        let mut state = 99u64;
+        for round in 0..20000 {
+            let mut block = [0u8; 16];
+            for (j, b) in block.iter_mut().enumerate() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = (state >> 33) as u8;
+                // Mostly word characters, so long runs occur; every byte value sometimes.
+                *b = if (r as usize + round + j) % 7 == 0 {
+                    r
+                } else {
+                    b"aZ9_mQ0z"[r as usize % 8]
+                };
+            }
+            let mut i = 0;
+            let mut flags = 0u8;
+            while i < 16 && BYTE_FLAGS[block[i] as usize] & B_WORD != 0 {
+                flags |= BYTE_FLAGS[block[i] as usize];
+                i += 1;
+            }
+            assert_eq!(sse2::word_run16(&block), (i, flags), "{block:?}");
+        }
+        for v in 0..=255u8 {
+            let block = [v; 16];
+            let n = if BYTE_FLAGS[v as usize] & B_WORD != 0 {
+                16
+            } else {
+                0
+            };
+            let f = if n > 0 { BYTE_FLAGS[v as usize] } else { 0 };
+            assert_eq!(sse2::word_run16(&block), (n, f), "{v}");
+        }
     }
 
     #[test]
