@@ -32,7 +32,7 @@ pub struct Sketched {
     /// Small signatures of the long passages.
     pub passage_sigs: PassageSigs,
     /// The encoded document (for the spill).
-    pub spill: Vec<u8>,
+    pub spill: spill::SpillDoc,
     /// The encoded signature part of the sketch.
     pub sig: Vec<u8>,
 }
@@ -171,7 +171,7 @@ impl DedupRun {
         let (Some(spill), Some(sketches)) = (self.spill.as_mut(), self.sketches.as_mut()) else {
             return Err(Error::Usage("dedup: document observed after decide".into()));
         };
-        spill.write(&s.spill)?;
+        spill.write_parts(&s.spill.parts())?;
         sketches.write(&s.sig)
     }
 

@@ -60,13 +60,23 @@ impl FrameWriter {
     }
 
     pub fn write(&mut self, record: &[u8]) -> Result<()> {
-        let len = u32::try_from(record.len())
-            .map_err(|_| Error::Usage(format!("record of {} bytes too large", record.len())))?;
+        self.write_parts(&[record])
+    }
+
+    /// Write one record made of these parts, one after the other (no copy to join them).
+    pub fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let len = u32::try_from(total)
+            .map_err(|_| Error::Usage(format!("record of {total} bytes too large")))?;
         self.out
             .write_all(&len.to_le_bytes())
-            .and_then(|_| self.out.write_all(record))
             .map_err(|e| Error::io(&self.path, e))?;
-        self.bytes += 4 + record.len() as u64;
+        for p in parts {
+            self.out
+                .write_all(p)
+                .map_err(|e| Error::io(&self.path, e))?;
+        }
+        self.bytes += 4 + total as u64;
         Ok(())
     }
 
@@ -98,10 +108,19 @@ impl FrameReader {
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
             Err(e) => return Err(Error::io(&self.path, e)),
         }
-        let mut buf = vec![0u8; u32::from_le_bytes(len) as usize];
-        self.input
-            .read_exact(&mut buf)
+        let n = u32::from_le_bytes(len) as usize;
+        // Read into spare capacity: no zeroing of a buffer about to be overwritten.
+        let mut buf = Vec::with_capacity(n);
+        let got = (&mut self.input)
+            .take(n as u64)
+            .read_to_end(&mut buf)
             .map_err(|e| Error::io(&self.path, e))?;
+        if got != n {
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+            ));
+        }
         Ok(Some(buf))
     }
 }
@@ -179,6 +198,19 @@ impl Enc {
     pub fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes())
     }
+    /// LEB128: 7 bits a byte, small values in one byte.
+    pub fn var(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+    /// A short string: varint length, then the bytes.
+    pub fn short_str(&mut self, s: &str) {
+        self.var(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
 }
 
 /// Decoder of what [`Enc`] wrote; a short or corrupt record is an error, never a panic.
@@ -219,6 +251,27 @@ impl<'a> Dec<'a> {
     pub fn str(&mut self) -> Result<&'a str> {
         std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())
     }
+    pub fn var(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.take(1)?[0];
+            v |= u64::from(b & 0x7F) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt())
+    }
+    fn var_usize(&mut self) -> Result<usize> {
+        usize::try_from(self.var()?).map_err(|_| corrupt())
+    }
+    pub fn short_str(&mut self) -> Result<&'a str> {
+        let n = self.var_usize()?;
+        std::str::from_utf8(self.take(n)?).map_err(|_| corrupt())
+    }
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
     /// A u32 count, then that many u32 values.
     pub fn u32s(&mut self) -> Result<Vec<u32>> {
         let n = self.u32()? as usize;
@@ -229,77 +282,117 @@ impl<'a> Dec<'a> {
     }
 }
 
-/// Encode a document (its text field emptied: the writer fills it) and its passages.
-pub fn encode_doc(mut doc: Document, passages: &[PassageSketch], text_field: &str) -> Vec<u8> {
-    let mut e = Enc(Vec::with_capacity(doc.text.len() + 256));
-    e.str(&doc.id);
-    e.str(&doc.text);
+/// A document encoded for the spill: its text, and everything else. A spill record is
+/// the text, then `meta`, then the text's byte length (8 bytes), so that the text is
+/// written without joining it to the rest and read back by truncating the record.
+pub struct SpillDoc {
+    pub text: String,
+    pub meta: Vec<u8>,
+}
+
+impl SpillDoc {
+    /// The parts of the record.
+    pub fn parts(&self) -> [&[u8]; 2] {
+        [self.text.as_bytes(), &self.meta]
+    }
+
+    /// The record as one buffer.
+    pub fn to_record(&self) -> Vec<u8> {
+        let mut r = Vec::with_capacity(self.text.len() + self.meta.len());
+        r.extend_from_slice(self.text.as_bytes());
+        r.extend_from_slice(&self.meta);
+        r
+    }
+}
+
+/// Encode a document (its text field emptied: the writer fills it) and its passages. The
+/// id is not stored (the run keeps every id in memory).
+pub fn encode_doc(mut doc: Document, passages: &[PassageSketch], text_field: &str) -> SpillDoc {
+    let mut e = Enc(Vec::with_capacity(64 + passages.len() * 14));
     // The record keeps the original text for rejected/; stored once when normalization
     // left it unchanged (flag 1: the text field is the normalized text).
-    let mut same = 0u32;
+    let mut same = 0u64;
     if let Some(v) = doc.record.get_mut(text_field) {
         if v.as_str() == Some(doc.text.as_str()) {
             *v = Value::Null;
             same = 1;
         }
     }
-    e.u32(same);
+    e.var(same);
     let rec = serde_json::to_vec(&doc.record).unwrap_or_else(|_| b"{}".to_vec());
-    e.bytes(&rec);
-    e.str(&doc.origin.file);
-    e.u64(doc.origin.line);
-    e.str(doc.lang.unwrap_or(""));
-    e.u32(doc.removals.len() as u32);
+    e.var(rec.len() as u64);
+    e.0.extend_from_slice(&rec);
+    e.short_str(&doc.origin.file);
+    e.var(doc.origin.line);
+    e.short_str(doc.lang.unwrap_or(""));
+    e.var(doc.removals.len() as u64);
     for r in &doc.removals {
-        e.u64(r.start as u64);
-        e.u64(r.end as u64);
-        e.str(&r.rule);
-        e.str(&r.category);
+        e.var(r.start as u64);
+        e.var(r.end as u64);
+        e.short_str(&r.rule);
+        e.short_str(&r.category);
         match &r.dup_of {
-            Some(d) => e.bytes(&serde_json::to_vec(d).unwrap_or_default()),
-            None => e.bytes(&[]),
+            Some(d) => {
+                let j = serde_json::to_vec(d).unwrap_or_default();
+                e.var(j.len() as u64);
+                e.0.extend_from_slice(&j);
+            }
+            None => e.var(0),
         }
     }
-    e.u32(passages.len() as u32);
+    // Passages in text order: start as the gap after the previous end, then the length.
+    e.var(passages.len() as u64);
+    let mut prev_end = 0usize;
     for p in passages {
-        e.u64(p.start as u64);
-        e.u64(p.end as u64);
+        e.var(p.start.wrapping_sub(prev_end) as u64);
+        e.var(p.end.wrapping_sub(p.start) as u64);
         e.u64(p.hash);
-        e.u32(p.words);
+        e.var(u64::from(p.words));
+        prev_end = p.end;
     }
-    e.0
+    e.u64(doc.text.len() as u64);
+    SpillDoc {
+        text: doc.text,
+        meta: e.0,
+    }
 }
 
-/// Decode a spilled document. `langs` maps language codes back to the static names the
-/// clean stage uses; `text_field` gets the text back in its original position.
+/// Decode a spilled document from its record (which becomes the text without a copy).
+/// `langs` maps language codes back to the static names the clean stage uses;
+/// `text_field` gets the text back in its original position.
 pub fn decode_doc(
-    buf: &[u8],
+    mut record_bytes: Vec<u8>,
+    id: &str,
     langs: &[&'static str],
     text_field: &str,
 ) -> Result<(Document, Vec<PassageSketch>)> {
-    let mut d = Dec::new(buf);
-    let id = d.str()?.to_string();
-    let text = d.str()?.to_string();
-    let same = d.u32()? == 1;
-    let mut record: Map<String, Value> =
-        serde_json::from_slice(d.bytes()?).map_err(|_| corrupt())?;
-    if same {
-        if let Some(v) = record.get_mut(text_field) {
-            *v = Value::String(text.clone());
-        }
+    let n = record_bytes.len();
+    if n < 8 {
+        return Err(corrupt());
     }
-    let file: Arc<str> = d.str()?.into();
-    let line = d.u64()?;
-    let lang_name = d.str()?;
+    let mut d = Dec::new(&record_bytes[n - 8..]);
+    let text_len = usize::try_from(d.u64()?).map_err(|_| corrupt())?;
+    if text_len > n - 8 {
+        return Err(corrupt());
+    }
+    let mut d = Dec::new(&record_bytes[text_len..n - 8]);
+    let same = d.var()? == 1;
+    let rec_len = d.var_usize()?;
+    let mut record: Map<String, Value> =
+        serde_json::from_slice(d.take(rec_len)?).map_err(|_| corrupt())?;
+    let file: Arc<str> = d.short_str()?.into();
+    let line = d.var()?;
+    let lang_name = d.short_str()?;
     let lang = langs.iter().copied().find(|l| *l == lang_name);
-    let nr = d.u32()? as usize;
+    let nr = d.var_usize()?;
     let mut removals = Vec::with_capacity(nr.min(1 << 16));
     for _ in 0..nr {
-        let start = d.u64()? as usize;
-        let end = d.u64()? as usize;
-        let rule: Arc<str> = d.str()?.into();
-        let category: Arc<str> = d.str()?.into();
-        let dup = d.bytes()?;
+        let start = d.var_usize()?;
+        let end = d.var_usize()?;
+        let rule: Arc<str> = d.short_str()?.into();
+        let category: Arc<str> = d.short_str()?.into();
+        let dup_len = d.var_usize()?;
+        let dup = d.take(dup_len)?;
         let dup_of = if dup.is_empty() {
             None
         } else {
@@ -313,18 +406,34 @@ pub fn decode_doc(
             dup_of,
         });
     }
-    let np = d.u32()? as usize;
+    let np = d.var_usize()?;
     let mut passages = Vec::with_capacity(np.min(1 << 16));
+    let mut prev_end = 0usize;
     for _ in 0..np {
+        let start = prev_end.wrapping_add(d.var_usize()?);
+        let end = start.wrapping_add(d.var_usize()?);
+        let hash = d.u64()?;
+        let words = u32::try_from(d.var()?).map_err(|_| corrupt())?;
         passages.push(PassageSketch {
-            start: d.u64()? as usize,
-            end: d.u64()? as usize,
-            hash: d.u64()?,
-            words: d.u32()?,
+            start,
+            end,
+            hash,
+            words,
         });
+        prev_end = end;
+    }
+    if !d.is_empty() {
+        return Err(corrupt());
+    }
+    record_bytes.truncate(text_len);
+    let text = String::from_utf8(record_bytes).map_err(|_| corrupt())?;
+    if same {
+        if let Some(v) = record.get_mut(text_field) {
+            *v = Value::String(text.clone());
+        }
     }
     let doc = Document {
-        id,
+        id: id.to_string(),
         text,
         record,
         origin: Origin { file, line },
@@ -429,20 +538,27 @@ mod tests {
             hash: 99,
             words: 1,
         }];
-        let bytes = encode_doc(doc.clone(), &ps, "text");
-        let (back, bps) = decode_doc(&bytes, &["de"], "text").unwrap();
+        let bytes = encode_doc(doc.clone(), &ps, "text").to_record();
+        let (back, bps) = decode_doc(bytes.clone(), "a", &["de"], "text").unwrap();
         assert_eq!(back.record, doc.record);
         assert_eq!(back.removals, doc.removals);
         assert_eq!(
             (back.lang, &back.origin, &bps),
             (Some("de"), &doc.origin, &ps)
         );
-        assert!(decode_doc(&bytes[..bytes.len() - 3], &[], "text").is_err());
+        assert_eq!(
+            (back.id.as_str(), back.text.as_str()),
+            ("a", "Hello\nworld")
+        );
+        for cut in [1, 3, 9, 20] {
+            let short = bytes[..bytes.len() - cut].to_vec();
+            assert!(decode_doc(short, "a", &[], "text").is_err(), "{cut}");
+        }
         // When normalization changed the text, the record keeps the original.
         let mut changed = doc.clone();
         changed.text = "Hello world".into();
-        let bytes = encode_doc(changed, &ps, "text");
-        let (back, _) = decode_doc(&bytes, &["de"], "text").unwrap();
+        let bytes = encode_doc(changed, &ps, "text").to_record();
+        let (back, _) = decode_doc(bytes, "a", &["de"], "text").unwrap();
         assert_eq!(back.record["text"], "Hello\nworld");
         assert_eq!(back.text, "Hello world");
     }
