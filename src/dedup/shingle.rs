@@ -25,19 +25,26 @@ pub type Span = (usize, usize);
 /// Passages of `text`: blank-line separated paragraphs; when the text has no blank line,
 /// every non-empty line is a passage. Spans exclude the line break.
 pub fn passages(text: &str) -> Vec<Span> {
-    // One pass over the lines: (start, end, blank).
-    let mut lines: Vec<(usize, usize, bool)> = Vec::new();
-    let mut pos = 0usize;
-    for line in text.split('\n') {
-        let line_end = pos + line.len();
-        lines.push((pos, line_end, is_blank(line)));
-        pos = line_end + 1;
-    }
-    let has_blank = has_blank_line(&lines);
     let mut out = Vec::new();
+    passages_into(text, &mut Vec::new(), &mut out);
+    out
+}
+
+/// [`passages`] into `out` (cleared first), with `lines` as scratch space.
+pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mut Vec<Span>) {
+    // One pass over the lines: (start, end, blank).
+    lines.clear();
+    out.clear();
+    let mut pos = 0usize;
+    for_each_newline(text.as_bytes(), |nl| {
+        lines.push((pos, nl, is_blank(text.get(pos..nl).unwrap_or(""))));
+        pos = nl + 1;
+    });
+    lines.push((pos, text.len(), is_blank(text.get(pos..).unwrap_or(""))));
+    let has_blank = has_blank_line(lines);
     let mut start: Option<usize> = None;
     let mut end = 0usize;
-    for &(line_start, line_end, blank) in &lines {
+    for &(line_start, line_end, blank) in lines.iter() {
         if has_blank {
             if blank {
                 if let Some(s) = start.take() {
@@ -54,7 +61,26 @@ pub fn passages(text: &str) -> Vec<Span> {
     if let Some(s) = start {
         out.push((s, end));
     }
-    out
+}
+
+/// Call `f` with the index of every `\n` in `bytes`, in order (16 bytes at a time).
+#[inline]
+fn for_each_newline(bytes: &[u8], mut f: impl FnMut(usize)) {
+    let mut base = 0usize;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = bytes.get(base..base + 16) {
+        let mut m = sse2::newlines16(block);
+        while m != 0 {
+            f(base + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+        base += 16;
+    }
+    for (i, &b) in bytes.iter().enumerate().skip(base) {
+        if b == b'\n' {
+            f(i);
+        }
+    }
 }
 
 /// `line.trim().is_empty()`, without the Unicode path for the usual line that starts
@@ -293,6 +319,19 @@ fn ascii_word_run(bytes: &[u8], mut i: usize) -> (usize, u8) {
 mod sse2 {
     use super::{B_ALNUM, B_UPPER, B_WORD};
     use std::arch::x86_64::*;
+
+    /// Bit mask of the `\n` bytes of `block` (exactly 16 bytes; 0 otherwise).
+    #[inline(always)]
+    pub(super) fn newlines16(block: &[u8]) -> u32 {
+        let Ok(arr) = <&[u8; 16]>::try_from(block) else {
+            return 0;
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `arr`.
+        unsafe {
+            let x = _mm_loadu_si128(arr.as_ptr().cast());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'\n' as i8))) as u32
+        }
+    }
 
     /// Signed-byte mask of the lanes of `x` in `lo..=hi` (ASCII bounds; non-ASCII lanes may
     /// match and are masked out by the caller).
@@ -686,6 +725,39 @@ mod tests {
         let text = "one\ntwo two\n\u{20}\n";
         // The only blank line is at the end: lines are passages.
         assert_eq!(passages(text), vec![(0, 3), (4, 11)]);
+    }
+
+    #[test]
+    fn passages_agree_with_splitting_on_newlines() {
+        let pieces = [
+            "a b",
+            "",
+            " ",
+            "\u{A0}",
+            "x",
+            "long line of text here",
+            "\t",
+        ];
+        let mut state = 5u64;
+        for _ in 0..3000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let n = (state >> 60) as usize + 1;
+            let text: Vec<&str> = (0..n)
+                .map(|k| pieces[((state >> (k * 3 % 50)) as usize) % pieces.len()])
+                .collect();
+            let text = text.join("\n");
+            // The reference: lines from `split`.
+            let mut lines = Vec::new();
+            let mut pos = 0;
+            for line in text.split('\n') {
+                lines.push((pos, pos + line.len(), line.trim().is_empty()));
+                pos += line.len() + 1;
+            }
+            let mut got_lines = Vec::new();
+            let mut got = Vec::new();
+            passages_into(&text, &mut got_lines, &mut got);
+            assert_eq!(got_lines, lines, "{text:?}");
+        }
     }
 
     #[test]

@@ -72,6 +72,8 @@ struct Scratch {
     buf: String,
     kept: String,
     shingles: Vec<u32>,
+    lines: Vec<(usize, usize, bool)>,
+    spans: Vec<shingle::Span>,
 }
 
 thread_local! {
@@ -135,8 +137,12 @@ impl Sketcher {
             buf,
             kept,
             shingles,
+            lines,
+            spans,
         } = s;
-        for (start, end) in shingle::passages(text) {
+        shingle::passages_into(text, lines, spans);
+        sketch.passages.reserve(spans.len());
+        for &(start, end) in spans.iter() {
             let body = match kept_part(text, start, end, &doc.removals, kept) {
                 Some(b) => b,
                 None => continue,
