@@ -320,6 +320,68 @@ mod sse2 {
     use super::{B_ALNUM, B_UPPER, B_WORD};
     use std::arch::x86_64::*;
 
+    /// The word at the start of a 16-byte block (see [`word16`]).
+    pub(super) struct Word16 {
+        /// Its length (16: it may go on).
+        pub n: usize,
+        /// The OR of its `BYTE_FLAGS`.
+        pub flags: u8,
+        /// Its bytes lower-cased, zero after `n`.
+        pub lower: [u8; 16],
+    }
+
+    /// The leading ASCII word characters of `block` (16 bytes, the first a word
+    /// character), lower-cased.
+    #[inline(always)]
+    pub(super) fn word16(block: &[u8]) -> Word16 {
+        let mut lower = [0u8; 16];
+        let Ok(arr) = <&[u8; 16]>::try_from(block) else {
+            return Word16 {
+                n: 0,
+                flags: 0,
+                lower,
+            };
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; the loads and the store touch the 16
+        // bytes of `arr` and `lower`.
+        unsafe {
+            let x = _mm_loadu_si128(arr.as_ptr().cast());
+            let ascii = !_mm_movemask_epi8(x) & 0xFFFF;
+            let folded = _mm_or_si128(x, _mm_set1_epi8(0x20));
+            let alpha = in_range(folded, b'a', b'z') & ascii;
+            let digit = in_range(x, b'0', b'9') & ascii;
+            let upper_v = in_range_v(x, b'A', b'Z');
+            let upper = _mm_movemask_epi8(upper_v) & ascii;
+            let underscore = _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'_' as i8)));
+            let word = (alpha | digit | underscore) as u32;
+            let n = (!word).trailing_zeros().min(16) as usize;
+            let run = ((1u32 << n) - 1) as i32;
+            let mut flags = B_WORD;
+            if (alpha | digit) & run != 0 {
+                flags |= B_ALNUM;
+            }
+            if upper & run != 0 {
+                flags |= B_UPPER;
+            }
+            let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            let keep = _mm_cmplt_epi8(iota, _mm_set1_epi8(n as i8));
+            let low = _mm_or_si128(x, _mm_and_si128(upper_v, _mm_set1_epi8(0x20)));
+            _mm_storeu_si128(lower.as_mut_ptr().cast(), _mm_and_si128(low, keep));
+            Word16 { n, flags, lower }
+        }
+    }
+
+    /// [`in_range`] as a vector of lane masks.
+    #[inline(always)]
+    fn in_range_v(x: __m128i, lo: u8, hi: u8) -> __m128i {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            let y = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+            let limit = _mm_set1_epi8((0x80u8.wrapping_add(hi - lo + 1)) as i8);
+            _mm_cmplt_epi8(y, limit)
+        }
+    }
+
     /// Bit mask of the `\n` bytes of `block` (exactly 16 bytes; 0 otherwise).
     #[inline(always)]
     pub(super) fn newlines16(block: &[u8]) -> u32 {
@@ -465,6 +527,37 @@ fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option
                     i += 1;
                     continue;
                 }
+                #[cfg(target_arch = "x86_64")]
+                if let Some(block) = bytes.get(i..i + 16) {
+                    // A word shorter than 16 bytes, lower-cased in a register and hashed
+                    // without branches on its case or length when a separator ends it.
+                    let w = sse2::word16(block);
+                    if let Some(&t) = block.get(w.n) {
+                        let clean = t < 128
+                            && match ASCII_WB[t as usize] {
+                                Wb::Other => true,
+                                m => match bytes.get(i + w.n + 1) {
+                                    Some(&nx) if nx < 128 => !matches!(
+                                        (
+                                            ASCII_WB[block[w.n - 1] as usize],
+                                            m,
+                                            ASCII_WB[nx as usize]
+                                        ),
+                                        (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter)
+                                            | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
+                                    ),
+                                    _ => false,
+                                },
+                            };
+                        if clean {
+                            if w.flags & B_ALNUM != 0 {
+                                emit.word16(&w.lower, w.n);
+                            }
+                            i += w.n + 1;
+                            continue;
+                        }
+                    }
+                }
                 let s = i;
                 let (after, flags) = ascii_word_run(bytes, i);
                 i = after;
@@ -609,6 +702,12 @@ fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option
 /// Receives the case-folded words of [`fast_words`] (UTF-8 bytes).
 trait WordSink {
     fn word(&mut self, w: &[u8]);
+
+    /// A word of `len` bytes (1 to 16) given zero-padded to 16 bytes.
+    #[inline(always)]
+    fn word16(&mut self, padded: &[u8; 16], len: usize) {
+        self.word(&padded[..len.min(16)])
+    }
 }
 
 /// Hashes every word into a token list.
@@ -622,6 +721,90 @@ impl WordSink for HashSink<'_> {
     fn word(&mut self, w: &[u8]) {
         self.out.push(xxh3_64_with_seed(w, self.seed));
     }
+
+    #[inline(always)]
+    fn word16(&mut self, padded: &[u8; 16], len: usize) {
+        self.out.push(xxh3_short(padded, len, self.seed));
+    }
+}
+
+/// The first bytes of xxh3's default secret.
+const SECRET: [u8; 56] = [
+    0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad, 0x1c,
+    0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3, 0x67, 0x1f,
+    0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc, 0xff, 0x72, 0x21,
+    0xb8, 0x08, 0x46, 0x74, 0xf7, 0x43, 0x24, 0x8e,
+];
+
+const fn secret64(at: usize) -> u64 {
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        v |= (SECRET[at + i] as u64) << (8 * i);
+        i += 1;
+    }
+    v
+}
+
+const fn secret32(at: usize) -> u32 {
+    secret64(at) as u32
+}
+
+/// `xxh3_64_with_seed(&padded[..len], seed)` for `len` in 1..=16, with the three length
+/// classes computed side by side and one chosen by masks: word lengths are unpredictable,
+/// and a mispredicted branch costs more than the arithmetic.
+#[inline(always)]
+fn xxh3_short(padded: &[u8; 16], len: usize, seed: u64) -> u64 {
+    let len = len.clamp(1, 16);
+    let r32 = |at: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&padded[at..at + 4]);
+        u64::from(u32::from_le_bytes(b))
+    };
+    let r64 = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&padded[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    // 1 to 3 bytes.
+    let c1 = u32::from(padded[0]);
+    let c2 = u32::from(padded[len >> 1]);
+    let c3 = u32::from(padded[len - 1]);
+    let combo = (c1 << 16) | (c2 << 24) | c3 | ((len as u32) << 8);
+    let flip = u64::from(secret32(0) ^ secret32(4)).wrapping_add(seed);
+    let mut h = u64::from(combo) ^ flip;
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= h >> 29;
+    h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
+    let h1to3 = h ^ (h >> 32);
+    // 4 to 8 bytes.
+    let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
+    let flip = (secret64(8) ^ secret64(16)).wrapping_sub(seed48);
+    let input64 = r32(len.saturating_sub(4).min(12)).wrapping_add(r32(0) << 32);
+    let mut v = input64 ^ flip;
+    v ^= v.rotate_left(49) ^ v.rotate_left(24);
+    v = v.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+    v ^= (v >> 35).wrapping_add(len as u64);
+    v = v.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+    let h4to8 = v ^ (v >> 28);
+    // 9 to 16 bytes.
+    let flip1 = (secret64(24) ^ secret64(32)).wrapping_add(seed);
+    let flip2 = (secret64(40) ^ secret64(48)).wrapping_sub(seed);
+    let lo = r64(0) ^ flip1;
+    let hi = r64(len.saturating_sub(8).min(8)) ^ flip2;
+    let prod = u128::from(lo) * u128::from(hi);
+    let mut acc = (len as u64)
+        .wrapping_add(lo.swap_bytes())
+        .wrapping_add(hi)
+        .wrapping_add(prod as u64 ^ (prod >> 64) as u64);
+    acc ^= acc >> 37;
+    acc = acc.wrapping_mul(0x1656_6791_9E37_79F9);
+    let h9to16 = acc ^ (acc >> 32);
+    let m4 = u64::from(len >= 4).wrapping_neg();
+    let m9 = u64::from(len > 8).wrapping_neg();
+    let h = (h4to8 & m4) | (h1to3 & !m4);
+    (h9to16 & m9) | (h & !m9)
 }
 
 impl<F: FnMut(&[u8])> WordSink for F {
@@ -844,6 +1027,57 @@ mod tests {
             };
             let f = if n > 0 { BYTE_FLAGS[v as usize] } else { 0 };
             assert_eq!(sse2::word_run16(&block), (n, f), "{v}");
+        }
+    }
+
+    #[test]
+    fn xxh3_short_is_xxh3() {
+        let mut state = 3u64;
+        for seed in [0u64, 7, 0x005E_ED0F_D1CE, u64::MAX] {
+            for len in 1..=16usize {
+                for _ in 0..200 {
+                    let mut p = [0u8; 16];
+                    for b in p.iter_mut().take(len) {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        *b = (state >> 56) as u8;
+                    }
+                    assert_eq!(
+                        xxh3_short(&p, len, seed),
+                        xxh3_64_with_seed(&p[..len], seed),
+                        "{len} {p:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The block word finder agrees with the byte loop and lower-cases like ASCII.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn word16_agrees_with_the_byte_loop() {
+        let mut state = 17u64;
+        for _ in 0..20000 {
+            let mut block = [0u8; 16];
+            for (j, b) in block.iter_mut().enumerate() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = (state >> 33) as u8;
+                *b = if j > 0 && r % 9 == 0 {
+                    r
+                } else {
+                    b"aZ9_mQ0zAM"[r as usize % 10]
+                };
+            }
+            let w = sse2::word16(&block);
+            let (n, flags) = sse2::word_run16(&block);
+            assert_eq!((w.n, w.flags), (n, flags), "{block:?}");
+            let mut want = [0u8; 16];
+            want[..n].copy_from_slice(&block[..n]);
+            want.make_ascii_lowercase();
+            assert_eq!(w.lower, want, "{block:?}");
         }
     }
 
