@@ -91,6 +91,13 @@ impl BandIndex {
         }
     }
 
+    /// Append the band hashes (`bands` per document) and activity of documents whose
+    /// hashes were computed elsewhere ([`minhash::band_hashes`]; zeros when inactive).
+    pub fn append(&mut self, hashes: &[u32], active: &[bool]) {
+        self.hashes.extend_from_slice(hashes);
+        self.active.extend_from_slice(active);
+    }
+
     pub fn docs(&self) -> usize {
         self.active.len()
     }

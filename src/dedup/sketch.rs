@@ -74,6 +74,9 @@ struct Scratch {
     shingles: Vec<u32>,
     lines: Vec<(usize, usize, bool)>,
     spans: Vec<shingle::Span>,
+    /// Built here and copied out at their final size (no regrowth per document).
+    passage_sigs: PassageSigs,
+    short_shingles: Vec<u32>,
 }
 
 thread_local! {
@@ -139,7 +142,13 @@ impl Sketcher {
             shingles,
             lines,
             spans,
+            passage_sigs,
+            short_shingles,
         } = s;
+        passage_sigs.items.clear();
+        passage_sigs.sigs.clear();
+        passage_sigs.keys.clear();
+        short_shingles.clear();
         shingle::passages_into(text, lines, spans);
         sketch.passages.reserve(spans.len());
         for &(start, end) in spans.iter() {
@@ -164,7 +173,7 @@ impl Sketcher {
             self.shingler.shingles(tokens, shingles);
             if let Some(pm) = &self.passage_minhasher {
                 if words as usize >= self.passage_min_words && !shingles.is_empty() {
-                    sketch.passage_sigs.push(
+                    passage_sigs.push(
                         pm,
                         (sketch.passages.len() - 1) as u32,
                         shingles,
@@ -179,12 +188,14 @@ impl Sketcher {
                     words,
                     shingles: shingles.len() as u32,
                 });
-                sketch.short_shingles.extend_from_slice(shingles);
+                short_shingles.extend_from_slice(shingles);
             } else {
                 self.minhasher.update(&mut sketch.sig, shingles);
                 sketch.sig_shingles += shingles.len() as u32;
             }
         }
+        sketch.passage_sigs = passage_sigs.clone();
+        sketch.short_shingles = short_shingles.clone();
     }
 }
 
