@@ -330,8 +330,8 @@ mod sse2 {
         pub lower: [u8; 16],
     }
 
-    /// The leading ASCII word characters of `block` (16 bytes, the first a word
-    /// character), lower-cased.
+    /// The leading word characters of `block` (16 bytes, the first a word character):
+    /// ASCII ones and two-byte Latin-1 letters, lower-cased as `emit_word` does.
     #[inline(always)]
     pub(super) fn word16(block: &[u8]) -> Word16 {
         let mut lower = [0u8; 16];
@@ -353,11 +353,27 @@ mod sse2 {
             let upper_v = in_range_v(x, b'A', b'Z');
             let upper = _mm_movemask_epi8(upper_v) & ascii;
             let underscore = _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'_' as i8)));
-            let word = (alpha | digit | underscore) as u32;
+            // Latin-1 letters U+00C0..U+00FF (not × ÷): 0xC3 and a continuation byte; the
+            // upper-case ones (continuation 0x80..0x9E) lower-case by adding 0x20.
+            let cont = _mm_andnot_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8(0x97u8 as i8)),
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8(0xB7u8 as i8)),
+                ),
+                in_range_v(x, 0x80, 0xBF),
+            );
+            let lead = _mm_and_si128(
+                _mm_cmpeq_epi8(x, _mm_set1_epi8(0xC3u8 as i8)),
+                _mm_srli_si128(cont, 1),
+            );
+            let second = _mm_slli_si128(lead, 1);
+            let latin = _mm_movemask_epi8(_mm_or_si128(lead, second));
+            let upper2_v = _mm_and_si128(second, in_range_v(x, 0x80, 0x9E));
+            let word = (alpha | digit | underscore | latin) as u32;
             let n = (!word).trailing_zeros().min(16) as usize;
             let run = ((1u32 << n) - 1) as i32;
             let mut flags = B_WORD;
-            if (alpha | digit) & run != 0 {
+            if (alpha | digit | latin) & run != 0 {
                 flags |= B_ALNUM;
             }
             if upper & run != 0 {
@@ -365,7 +381,10 @@ mod sse2 {
             }
             let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             let keep = _mm_cmplt_epi8(iota, _mm_set1_epi8(n as i8));
-            let low = _mm_or_si128(x, _mm_and_si128(upper_v, _mm_set1_epi8(0x20)));
+            let low = _mm_or_si128(
+                x,
+                _mm_and_si128(_mm_or_si128(upper_v, upper2_v), _mm_set1_epi8(0x20)),
+            );
             _mm_storeu_si128(lower.as_mut_ptr().cast(), _mm_and_si128(low, keep));
             Word16 { n, flags, lower }
         }
@@ -519,7 +538,10 @@ fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option
                     return Some(());
                 };
                 let f = BYTE_FLAGS[b as usize];
-                if f & B_WORD == 0 {
+                // A Latin-1 letter (U+00C0..U+00FF but × ÷) can start a word too.
+                let latin = b == 0xC3
+                    && matches!(bytes.get(i + 1), Some(&c) if (0x80..=0xBF).contains(&c) && c != 0x97 && c != 0xB7);
+                if f & B_WORD == 0 && !latin {
                     if b >= 128 {
                         break;
                     }
@@ -539,7 +561,10 @@ fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option
                                 m => match bytes.get(i + w.n + 1) {
                                     Some(&nx) if nx < 128 => !matches!(
                                         (
-                                            ASCII_WB[block[w.n - 1] as usize],
+                                            match block[w.n - 1] {
+                                                c @ 0..=127 => ASCII_WB[c as usize],
+                                                _ => Wb::Letter,
+                                            },
                                             m,
                                             ASCII_WB[nx as usize]
                                         ),
@@ -557,6 +582,10 @@ fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option
                             continue;
                         }
                     }
+                }
+                if latin {
+                    // Not for the byte loop: the general loop takes it.
+                    break;
                 }
                 let s = i;
                 let (after, flags) = ascii_word_run(bytes, i);
@@ -968,7 +997,7 @@ mod tests {
             .collect();
         let mut state = 12345u64;
         let mut buf = String::new();
-        for len in 1..12 {
+        for len in 1..28 {
             for _ in 0..3000 {
                 let s: String = (0..len)
                     .map(|_| {
@@ -1053,12 +1082,14 @@ mod tests {
         }
     }
 
-    /// The block word finder agrees with the byte loop and lower-cases like ASCII.
+    /// The block word finder agrees with a byte loop over ASCII word characters and
+    /// two-byte Latin-1 letters, and lower-cases like `emit_word`.
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn word16_agrees_with_the_byte_loop() {
+    fn word16_agrees_with_a_byte_loop() {
+        let alphabet = b"aZ9_mQ0zAM\xC3\xC3\x84\xA4\x9F\x97\xB7\xBF\x80\x9E";
         let mut state = 17u64;
-        for _ in 0..20000 {
+        for _ in 0..50000 {
             let mut block = [0u8; 16];
             for (j, b) in block.iter_mut().enumerate() {
                 state = state
@@ -1068,16 +1099,42 @@ mod tests {
                 *b = if j > 0 && r % 9 == 0 {
                     r
                 } else {
-                    b"aZ9_mQ0zAM"[r as usize % 10]
+                    alphabet[r as usize % alphabet.len()]
                 };
             }
+            if BYTE_FLAGS[block[0] as usize] & B_WORD == 0 {
+                block[0] = b'x';
+            }
             let w = sse2::word16(&block);
-            let (n, flags) = sse2::word_run16(&block);
-            assert_eq!((w.n, w.flags), (n, flags), "{block:?}");
+            let mut n = 0;
+            let mut flags = 0u8;
             let mut want = [0u8; 16];
-            want[..n].copy_from_slice(&block[..n]);
-            want.make_ascii_lowercase();
-            assert_eq!(w.lower, want, "{block:?}");
+            while n < 16 {
+                let c = block[n];
+                if BYTE_FLAGS[c as usize] & B_WORD != 0 {
+                    flags |= BYTE_FLAGS[c as usize];
+                    want[n] = c.to_ascii_lowercase();
+                    n += 1;
+                } else if c == 0xC3
+                    && n + 1 < 16
+                    && (0x80..=0xBF).contains(&block[n + 1])
+                    && block[n + 1] != 0x97
+                    && block[n + 1] != 0xB7
+                {
+                    flags |= B_WORD | B_ALNUM;
+                    want[n] = 0xC3;
+                    let d = block[n + 1];
+                    want[n + 1] = if d <= 0x9E { d + 0x20 } else { d };
+                    n += 2;
+                } else {
+                    break;
+                }
+            }
+            assert_eq!((w.n, w.flags, w.lower), (n, flags, want), "{block:?}");
+            // Where it lower-cased a Latin-1 letter, it agrees with str::to_lowercase.
+            if let Ok(s) = std::str::from_utf8(&block[..n]) {
+                assert_eq!(s.to_lowercase().as_bytes(), &want[..n], "{s}");
+            }
         }
     }
 
