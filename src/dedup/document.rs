@@ -44,14 +44,18 @@ pub fn final_signature(
     sig: &mut [u32],
     long_shingles: u32,
     short: &[ShortPassage],
+    short_shingles: &[u32],
     passages: &PassageIndex,
 ) -> u32 {
     let mut n = long_shingles;
+    let mut at = 0usize;
     for sp in short {
+        let end = (at + sp.shingles as usize).min(short_shingles.len());
         if !passages.is_boilerplate(sp.hash, sp.words) {
-            minhasher.update(sig, &sp.shingles);
-            n += sp.shingles.len() as u32;
+            minhasher.update(sig, &short_shingles[at..end]);
+            n += sp.shingles;
         }
+        at = end;
     }
     n
 }
@@ -85,6 +89,13 @@ impl BandIndex {
                 self.active.push(false);
             }
         }
+    }
+
+    /// Append the band hashes (`bands` per document) and activity of documents whose
+    /// hashes were computed elsewhere ([`minhash::band_hashes`]; zeros when inactive).
+    pub fn append(&mut self, hashes: &[u32], active: &[bool]) {
+        self.hashes.extend_from_slice(hashes);
+        self.active.extend_from_slice(active);
     }
 
     pub fn docs(&self) -> usize {

@@ -54,6 +54,11 @@ impl MinHasher {
     pub fn update(&self, sig: &mut [u32], shingles: &[u32]) {
         #[cfg(target_arch = "x86_64")]
         {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                unsafe { update_avx512(&self.a, &self.b, sig, shingles) };
+                return;
+            }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU supports AVX2 (checked just above).
                 unsafe { update_avx2(&self.a, &self.b, sig, shingles) };
@@ -70,15 +75,21 @@ const BLOCK: usize = 32;
 
 #[inline(always)]
 fn update_generic(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
+    update_blocked::<BLOCK>(a, b, sig, shingles)
+}
+
+/// [`update_generic`] with `B` lanes per block.
+#[inline(always)]
+fn update_blocked<const B: usize>(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
     let k = sig.len().min(a.len()).min(b.len());
     let (a, b, sig) = (&a[..k], &b[..k], &mut sig[..k]);
-    let full = k - k % BLOCK;
+    let full = k - k % B;
     for ((a, b), sig) in a[..full]
-        .chunks_exact(BLOCK)
-        .zip(b[..full].chunks_exact(BLOCK))
-        .zip(sig[..full].chunks_exact_mut(BLOCK))
+        .chunks_exact(B)
+        .zip(b[..full].chunks_exact(B))
+        .zip(sig[..full].chunks_exact_mut(B))
     {
-        update_block::<BLOCK>(a, b, sig, shingles);
+        update_block::<B>(a, b, sig, shingles);
     }
     let (a, b, sig) = (&a[full..], &b[full..], &mut sig[full..]);
     if sig.len() >= 16 {
@@ -128,6 +139,13 @@ fn update_tail(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
 #[target_feature(enable = "avx2")]
 unsafe fn update_avx2(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
     update_generic(a, b, sig, shingles)
+}
+
+/// The same with 16 lanes per vector, in blocks of 64 lanes (four registers).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn update_avx512(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
+    update_blocked::<64>(a, b, sig, shingles)
 }
 
 /// Hash of each band of `rows` consecutive signature values (`bands` of them).
@@ -280,6 +298,12 @@ mod tests {
             let mut slow = m.empty();
             update_tail(&m.a, &m.b, &mut slow, &sh);
             assert_eq!(fast, slow, "k = {k}");
+            // Every block width gives the same signature, whichever the CPU picks.
+            let mut b32 = m.empty();
+            update_generic(&m.a, &m.b, &mut b32, &sh);
+            let mut b64 = m.empty();
+            update_blocked::<64>(&m.a, &m.b, &mut b64, &sh);
+            assert_eq!((&b32, &b64), (&slow, &slow), "k = {k}");
         }
     }
 

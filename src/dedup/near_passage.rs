@@ -7,18 +7,58 @@
 //! band key, 4-byte slot), its signature kept as 16-bit values (`2 × hashes` bytes; two
 //! different minima agree on 16 bits with probability 2^-16, a negligible bias) and 12
 //! bytes of position; passages found to be repeats are not indexed.
-use super::minhash::{self, Similarity};
+use super::minhash::{self, MinHasher, Similarity};
 use super::passage::{IdMap, IdMap32};
 use crate::document::{DupRef, Removal};
 use std::sync::Arc;
 
-/// A passage's small signature, computed with the document's sketch.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PassageSig {
-    /// Index of the passage in its document.
-    pub passage: u32,
-    pub shingles: u32,
-    pub sig: Vec<u32>,
+/// The small signatures of a document's long passages and their LSH band keys, computed
+/// with the document's sketch (in parallel), kept flat: one allocation per list, not per
+/// passage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassageSigs {
+    /// Index of the passage in its document and its shingle count, per signature.
+    pub items: Vec<(u32, u32)>,
+    /// The signatures, `bands × rows` values each.
+    pub sigs: Vec<u32>,
+    /// The band keys, `bands` each.
+    pub keys: Vec<u32>,
+}
+
+impl PassageSigs {
+    /// Add the signature of passage `passage` with these (non-empty) shingles.
+    pub fn push(
+        &mut self,
+        m: &MinHasher,
+        passage: u32,
+        shingles: &[u32],
+        bands: usize,
+        rows: usize,
+    ) {
+        let at = self.sigs.len();
+        self.sigs.resize(at + m.len(), minhash::EMPTY);
+        let sig = &mut self.sigs[at..];
+        m.update(sig, shingles);
+        for band in 0..bands {
+            self.keys.push(band_key(sig, band, rows));
+        }
+        self.items.push((passage, shingles.len() as u32));
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// The LSH key of one band of a passage signature.
+fn band_key(sig: &[u32], band: usize, rows: usize) -> u32 {
+    let lo = (band * rows).min(sig.len());
+    let hi = ((band + 1) * rows).min(sig.len()).min(lo + 64);
+    minhash::hash_values(&sig[lo..hi], band as u64 + 1) as u32
 }
 
 /// Thresholds of the near-passage index.
@@ -56,6 +96,8 @@ pub struct NearPassages {
     repeats: u64,
     rule: Arc<str>,
     category: Arc<str>,
+    /// Scratch list of candidate slots.
+    cands: Vec<u32>,
 }
 
 impl NearPassages {
@@ -69,42 +111,40 @@ impl NearPassages {
             repeats: 0,
             rule: RULE_NEAR.into(),
             category: "duplicate".into(),
+            cands: Vec::new(),
         }
-    }
-
-    fn band_key(&self, sig: &[u32], band: usize) -> u32 {
-        let lo = (band * self.p.rows).min(sig.len());
-        let hi = ((band + 1) * self.p.rows).min(sig.len()).min(lo + 64);
-        minhash::hash_values(&sig[lo..hi], band as u64 + 1) as u32
     }
 
     /// Look up and index the long passages of document `doc` (input order). `skip`
     /// says which passages are already removed (exact repeats, boilerplate).
-    pub fn observe(&mut self, doc: u32, passages: &[PassageSig], skip: &dyn Fn(u32) -> bool) {
+    pub fn observe(&mut self, doc: u32, passages: &PassageSigs, skip: &dyn Fn(u32) -> bool) {
         let k = self.p.bands * self.p.rows;
+        let nb = self.p.bands;
+        let n = passages.items.len();
+        if passages.sigs.len() != n * k || passages.keys.len() != n * nb {
+            return;
+        }
         let mut repeats = Vec::new();
-        for ps in passages {
-            if skip(ps.passage) || ps.sig.len() != k || ps.shingles == 0 {
+        let mut cands = std::mem::take(&mut self.cands);
+        for (i, &(passage, shingles)) in passages.items.iter().enumerate() {
+            if skip(passage) || shingles == 0 {
                 continue;
             }
-            let keys: Vec<u32> = (0..self.p.bands)
-                .map(|b| self.band_key(&ps.sig, b))
-                .collect();
-            let mut cands: Vec<u32> = keys
-                .iter()
-                .filter_map(|key| self.keys.get(key).copied())
-                .collect();
+            let sig = &passages.sigs[i * k..(i + 1) * k];
+            let keys = &passages.keys[i * nb..(i + 1) * nb];
+            cands.clear();
+            cands.extend(keys.iter().filter_map(|key| self.keys.get(key).copied()));
             cands.sort_unstable();
             cands.dedup();
             let mut best: Option<(u32, Similarity)> = None;
             for &slot in &cands {
                 let s = slot as usize;
                 let (_, _, n) = self.slots[s];
-                let sim = similarity16(&self.sigs[s * k..(s + 1) * k], n, &ps.sig, ps.shingles);
+                let sim = similarity16(&self.sigs[s * k..(s + 1) * k], n, sig, shingles);
                 let ok = sim.jaccard >= self.p.min_jaccard
                     || (sim.containment >= self.p.min_containment
                         && sim.jaccard >= self.p.min_jaccard_contained
-                        && n.min(ps.shingles) >= CONTAINED_MIN_SHINGLES);
+                        && n.min(shingles) >= CONTAINED_MIN_SHINGLES);
                 let better = match best {
                     None => true,
                     Some((_, b)) => sim.jaccard > b.jaccard,
@@ -116,7 +156,7 @@ impl NearPassages {
             if let Some((slot, sim)) = best {
                 let (of_doc, of_passage, _) = self.slots[slot as usize];
                 repeats.push(NearRepeat {
-                    passage: ps.passage,
+                    passage,
                     of_doc,
                     of_passage,
                     similarity: sim.jaccard,
@@ -124,12 +164,13 @@ impl NearPassages {
                 continue;
             }
             let slot = self.slots.len() as u32;
-            self.slots.push((doc, ps.passage, ps.shingles));
-            self.sigs.extend(ps.sig.iter().map(|&v| v as u16));
-            for &key in &keys {
+            self.slots.push((doc, passage, shingles));
+            self.sigs.extend(sig.iter().map(|&v| v as u16));
+            for &key in keys {
                 self.keys.entry(key).or_insert(slot);
             }
         }
+        self.cands = cands;
         if !repeats.is_empty() {
             self.repeats += repeats.len() as u64;
             self.found.insert(doc as u64, repeats);
@@ -192,16 +233,13 @@ fn similarity16(stored: &[u16], n_stored: u32, sig: &[u32], n: u32) -> Similarit
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dedup::minhash::MinHasher;
 
-    fn sig(m: &MinHasher, shingles: &[u32], passage: u32) -> PassageSig {
-        let mut s = m.empty();
-        m.update(&mut s, shingles);
-        PassageSig {
-            passage,
-            shingles: shingles.len() as u32,
-            sig: s,
+    fn sigs(m: &MinHasher, list: &[&[u32]]) -> PassageSigs {
+        let mut out = PassageSigs::default();
+        for (p, shingles) in list.iter().enumerate() {
+            out.push(m, p as u32, shingles, 8, 2);
         }
+        out
     }
 
     #[test]
@@ -221,10 +259,8 @@ mod tests {
             .map(|x| x.wrapping_mul(0x85EB_CA77))
             .collect();
         let mut ix = NearPassages::new(p);
-        ix.observe(0, &[sig(&m, &base, 0), sig(&m, &other, 1)], &|_| false);
-        ix.observe(1, &[sig(&m, &edited, 0), sig(&m, &base[..30], 1)], &|_| {
-            false
-        });
+        ix.observe(0, &sigs(&m, &[&base, &other]), &|_| false);
+        ix.observe(1, &sigs(&m, &[&edited, &base[..30]]), &|_| false);
         let id = |d: u32| format!("d{d}");
         let span = |p: u32| Some((p as usize * 10, p as usize * 10 + 5));
         assert!(ix.removals(0, &span, &id).is_empty());

@@ -74,17 +74,30 @@ impl PassageIndex {
 
     /// Record the passages of document `doc`. Must be called in input order.
     pub fn observe(&mut self, doc: u32, passages: &[PassageSketch]) {
+        self.observe_first(doc, passages, &mut Vec::new());
+    }
+
+    /// [`PassageIndex::observe`], also telling for each passage whether it is the first
+    /// occurrence of its text (what [`PassageIndex::is_first`] says afterwards), into
+    /// `first` (cleared first).
+    pub fn observe_first(&mut self, doc: u32, passages: &[PassageSketch], first: &mut Vec<bool>) {
+        first.clear();
         for (p, ps) in passages.iter().enumerate() {
-            let e = self.map.entry(ps.hash).or_insert(Entry {
-                doc,
-                passage: p as u32,
-                docs: 0,
-                last_doc: u32::MAX,
+            let mut new = false;
+            let e = self.map.entry(ps.hash).or_insert_with(|| {
+                new = true;
+                Entry {
+                    doc,
+                    passage: p as u32,
+                    docs: 0,
+                    last_doc: u32::MAX,
+                }
             });
             if e.last_doc != doc {
                 e.docs = e.docs.saturating_add(1);
                 e.last_doc = doc;
             }
+            first.push(new);
         }
     }
 
@@ -112,7 +125,10 @@ impl PassageIndex {
                 continue;
             };
             let first = e.doc == doc && e.passage == p as u32;
-            let (rule, category) = if self.is_boilerplate(ps.hash, ps.words) {
+            let boilerplate = self.boilerplate.enabled
+                && ps.words as usize <= self.boilerplate.max_words
+                && e.docs >= self.boilerplate.min_docs;
+            let (rule, category) = if boilerplate {
                 if first && self.boilerplate.keep == KeepPolicy::First {
                     continue;
                 }

@@ -9,7 +9,8 @@
 //! distinct document hash and the near-passage index (see `near_passage`). Texts and
 //! signatures live in the temporary files.
 use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
-use super::near_passage::{NearParams, NearPassages, PassageSig};
+use super::minhash;
+use super::near_passage::{NearParams, NearPassages, PassageSigs};
 use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
@@ -30,9 +31,9 @@ pub struct Sketched {
     pub exact: u64,
     pub passages: Vec<PassageSketch>,
     /// Small signatures of the long passages.
-    pub passage_sigs: Vec<PassageSig>,
+    pub passage_sigs: PassageSigs,
     /// The encoded document (for the spill).
-    pub spill: Vec<u8>,
+    pub spill: spill::SpillDoc,
     /// The encoded signature part of the sketch.
     pub sig: Vec<u8>,
 }
@@ -101,6 +102,8 @@ pub struct DedupRun {
     langs: Vec<&'static str>,
     seconds: Vec<(&'static str, f64)>,
     removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
+    /// Scratch of `observe`: which passages of the document are first occurrences.
+    first_scratch: Vec<bool>,
 }
 
 impl DedupRun {
@@ -138,6 +141,7 @@ impl DedupRun {
             langs: Vec::new(),
             seconds: Vec::new(),
             removed: Default::default(),
+            first_scratch: Vec::new(),
         })
     }
 
@@ -151,15 +155,13 @@ impl DedupRun {
             None
         };
         if first.is_none() {
-            self.passages.observe(doc, &s.passages);
+            let mut is_first = std::mem::take(&mut self.first_scratch);
+            self.passages.observe_first(doc, &s.passages, &mut is_first);
             if let Some(near) = self.near.as_mut() {
-                let (ix, ps) = (&self.passages, &s.passages);
-                let skip = |p: u32| match ps.get(p as usize) {
-                    Some(x) => !ix.is_first(x.hash, doc, p),
-                    None => true,
-                };
+                let skip = |p: u32| !is_first.get(p as usize).copied().unwrap_or(false);
                 near.observe(doc, &s.passage_sigs, &skip);
             }
+            self.first_scratch = is_first;
         }
         self.exact_of.push(first);
         self.ids.push(s.id.into_boxed_str());
@@ -171,7 +173,7 @@ impl DedupRun {
         let (Some(spill), Some(sketches)) = (self.spill.as_mut(), self.sketches.as_mut()) else {
             return Err(Error::Usage("dedup: document observed after decide".into()));
         };
-        spill.write(&s.spill)?;
+        spill.write_parts(&s.spill.parts())?;
         sketches.write(&s.sig)
     }
 
@@ -212,39 +214,37 @@ impl DedupRun {
             let base = next_doc;
             next_doc += batch.len();
             let this = &*self;
-            let finals: Vec<Result<Option<FinalSig>>> = pool.install(|| {
+            // Per chunk of documents, in parallel: the signature file records, band hashes
+            // and activity, ready to append in order.
+            let chunks: Vec<Result<FinalChunk>> = pool.install(|| {
                 batch
-                    .par_iter()
+                    .par_chunks(SIG_CHUNK)
                     .enumerate()
-                    .map(|(i, rec)| {
-                        if this.exact_of.get(base + i).copied().flatten().is_some() || !dc.near {
-                            return Ok(None);
+                    .map(|(c, recs)| {
+                        let mut out = FinalChunk::default();
+                        for (j, rec) in recs.iter().enumerate() {
+                            let d = base + c * SIG_CHUNK + j;
+                            let f = this.final_signature(d, rec, k, &dc)?;
+                            match &f {
+                                Some((sig, count)) => {
+                                    SigFile::encode(sig, *count, &mut out.records);
+                                    minhash::band_hashes(sig, dc.bands, dc.rows, &mut out.bands);
+                                }
+                                None => {
+                                    SigFile::encode(&vec![0; k], 0, &mut out.records);
+                                    out.bands.extend(std::iter::repeat(0).take(dc.bands));
+                                }
+                            }
+                            out.active.push(f.is_some());
                         }
-                        let (mut sig, long, short) = spill::decode_sig(rec)?;
-                        if sig.len() != k {
-                            return Err(Error::Usage("dedup: signature length mismatch".into()));
-                        }
-                        let count = document::final_signature(
-                            &this.sketcher.minhasher,
-                            &mut sig,
-                            long,
-                            &short,
-                            &this.passages,
-                        );
-                        Ok((count > 0).then_some((sig, count)))
+                        Ok(out)
                     })
                     .collect()
             });
-            let mut buf = Vec::new();
-            for f in finals {
-                let f = f?;
-                buf.clear();
-                match &f {
-                    Some((sig, count)) => SigFile::encode(sig, *count, &mut buf),
-                    None => SigFile::encode(&vec![0; k], 0, &mut buf),
-                }
-                fixed.write(&buf)?;
-                bands.push(f.as_ref().map(|(s, _)| s.as_slice()), dc.rows);
+            for c in chunks {
+                let c = c?;
+                fixed.write(&c.records)?;
+                bands.append(&c.bands, &c.active);
             }
         }
         if next_doc != n {
@@ -289,6 +289,45 @@ impl DedupRun {
             band_bytes: bands.bytes(),
             signature_bytes,
         })
+    }
+}
+
+/// Documents per parallel task of the signature phase.
+const SIG_CHUNK: usize = 64;
+
+/// Signature file records, band hashes and activity of consecutive documents.
+#[derive(Default)]
+struct FinalChunk {
+    records: Vec<u8>,
+    bands: Vec<u32>,
+    active: Vec<bool>,
+}
+
+impl DedupRun {
+    /// The final signature of document `d` from its sketch record (`None`: inactive).
+    fn final_signature(
+        &self,
+        d: usize,
+        rec: &[u8],
+        k: usize,
+        dc: &super::DocumentConfig,
+    ) -> Result<Option<FinalSig>> {
+        if self.exact_of.get(d).copied().flatten().is_some() || !dc.near {
+            return Ok(None);
+        }
+        let (mut sig, long, short, short_shingles) = spill::decode_sig(rec)?;
+        if sig.len() != k {
+            return Err(Error::Usage("dedup: signature length mismatch".into()));
+        }
+        let count = document::final_signature(
+            &self.sketcher.minhasher,
+            &mut sig,
+            long,
+            &short,
+            &short_shingles,
+            &self.passages,
+        );
+        Ok((count > 0).then_some((sig, count)))
     }
 }
 

@@ -6,7 +6,11 @@
 //! into single characters, and a passage made mostly of such characters is shingled with
 //! the character n-gram size instead of the word n-gram size.
 use unicode_segmentation::UnicodeSegmentation;
+use words::{fast_words, HashSink};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+mod short_hash;
+mod words;
 
 /// How texts are cut into shingles.
 #[derive(Clone, Copy, Debug)]
@@ -25,19 +29,26 @@ pub type Span = (usize, usize);
 /// Passages of `text`: blank-line separated paragraphs; when the text has no blank line,
 /// every non-empty line is a passage. Spans exclude the line break.
 pub fn passages(text: &str) -> Vec<Span> {
-    // One pass over the lines: (start, end, blank).
-    let mut lines: Vec<(usize, usize, bool)> = Vec::new();
-    let mut pos = 0usize;
-    for line in text.split('\n') {
-        let line_end = pos + line.len();
-        lines.push((pos, line_end, is_blank(line)));
-        pos = line_end + 1;
-    }
-    let has_blank = has_blank_line(&lines);
     let mut out = Vec::new();
+    passages_into(text, &mut Vec::new(), &mut out);
+    out
+}
+
+/// [`passages`] into `out` (cleared first), with `lines` as scratch space.
+pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mut Vec<Span>) {
+    // One pass over the lines: (start, end, blank).
+    lines.clear();
+    out.clear();
+    let mut pos = 0usize;
+    for_each_newline(text.as_bytes(), |nl| {
+        lines.push((pos, nl, is_blank(text.get(pos..nl).unwrap_or(""))));
+        pos = nl + 1;
+    });
+    lines.push((pos, text.len(), is_blank(text.get(pos..).unwrap_or(""))));
+    let has_blank = has_blank_line(lines);
     let mut start: Option<usize> = None;
     let mut end = 0usize;
-    for &(line_start, line_end, blank) in &lines {
+    for &(line_start, line_end, blank) in lines.iter() {
         if has_blank {
             if blank {
                 if let Some(s) = start.take() {
@@ -54,7 +65,26 @@ pub fn passages(text: &str) -> Vec<Span> {
     if let Some(s) = start {
         out.push((s, end));
     }
-    out
+}
+
+/// Call `f` with the index of every `\n` in `bytes`, in order (16 bytes at a time).
+#[inline]
+fn for_each_newline(bytes: &[u8], mut f: impl FnMut(usize)) {
+    let mut base = 0usize;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = bytes.get(base..base + 16) {
+        let mut m = words::sse2::newlines16(block);
+        while m != 0 {
+            f(base + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+        base += 16;
+    }
+    for (i, &b) in bytes.iter().enumerate().skip(base) {
+        if b == b'\n' {
+            f(i);
+        }
+    }
 }
 
 /// `line.trim().is_empty()`, without the Unicode path for the usual line that starts
@@ -113,10 +143,11 @@ impl Shingler {
     pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
         out.hashes.clear();
         out.unspaced = 0;
-        let seed = self.seed;
-        let fast = fast_words(text, buf, &mut |w: &str| {
-            out.hashes.push(xxh3_64_with_seed(w.as_bytes(), seed))
-        });
+        let mut sink = HashSink {
+            out: &mut out.hashes,
+            seed: self.seed,
+        };
+        let fast = fast_words(text, buf, &mut sink);
         if fast.is_some() {
             return;
         }
@@ -186,311 +217,6 @@ impl Shingler {
     }
 }
 
-/// Word-break classes of the characters the fast tokenizer knows (UAX #29 names).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Wb {
-    /// ALetter.
-    Letter,
-    /// Numeric.
-    Digit,
-    /// ExtendNumLet (`_`).
-    Ext,
-    /// MidLetter (`:`, `·`): joins letters.
-    MidLetter,
-    /// MidNumLet and Single_Quote (`.`, `'`, `‘`, `’`): joins letters or digits.
-    MidNumLet,
-    /// MidNum (`,`, `;`): joins digits.
-    MidNum,
-    /// Never part of a word.
-    Other,
-}
-
-/// Word-break class of the ASCII characters.
-static ASCII_WB: [Wb; 128] = {
-    let mut t = [Wb::Other; 128];
-    let mut i = 0;
-    while i < 128 {
-        let c = i as u8;
-        t[i] = match c {
-            b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
-            b'0'..=b'9' => Wb::Digit,
-            b'_' => Wb::Ext,
-            b':' => Wb::MidLetter,
-            b'.' | b'\'' => Wb::MidNumLet,
-            b',' | b';' => Wb::MidNum,
-            _ => Wb::Other,
-        };
-        i += 1;
-    }
-    t
-};
-
-/// Class of a non-ASCII `c`, or `None` when the fast tokenizer does not know it (then
-/// the passage goes through `unicode_words`).
-fn wb_slow(c: char) -> Option<Wb> {
-    Some(match c {
-        'a'..='z' | 'A'..='Z' => Wb::Letter,
-        '0'..='9' => Wb::Digit,
-        '_' => Wb::Ext,
-        ':' | '\u{B7}' => Wb::MidLetter,
-        '.' | '\'' | '\u{2018}' | '\u{2019}' => Wb::MidNumLet,
-        ',' | ';' => Wb::MidNum,
-        '\u{0}'..='\u{7F}' => Wb::Other,
-        '\u{AA}' | '\u{B5}' | '\u{BA}' => Wb::Letter,
-        '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{24F}' => Wb::Letter,
-        '\u{A1}'..='\u{A9}'
-        | '\u{AB}'
-        | '\u{AC}'
-        | '\u{AE}'..='\u{B1}'
-        | '\u{B4}'
-        | '\u{B6}'
-        | '\u{B8}'
-        | '\u{BB}'
-        | '\u{BF}'
-        | '\u{D7}'
-        | '\u{F7}'
-        | '\u{2013}'
-        | '\u{2014}'
-        | '\u{201C}'..='\u{201E}'
-        | '\u{2022}'
-        | '\u{2026}'
-        | '\u{2039}'
-        | '\u{203A}'
-        | '\u{20AC}' => Wb::Other,
-        _ => return None,
-    })
-}
-
-/// Skip the ASCII word characters from `i` on: the index after them and the OR of their
-/// byte flags (0 when there are none).
-#[inline(always)]
-fn ascii_word_run(bytes: &[u8], mut i: usize) -> (usize, u8) {
-    let mut flags = 0u8;
-    while let Some(&c) = bytes.get(i) {
-        let f = BYTE_FLAGS[c as usize];
-        if f & B_WORD == 0 {
-            break;
-        }
-        flags |= f;
-        i += 1;
-    }
-    (i, flags)
-}
-
-/// Per-byte flags of the fast tokenizer's inner loop: a word character (ALetter, Numeric,
-/// ExtendNumLet), a letter or digit, an upper-case letter. Non-ASCII bytes have none (they
-/// leave the inner loop for the per-character path).
-const B_WORD: u8 = 1;
-const B_ALNUM: u8 = 2;
-const B_UPPER: u8 = 4;
-static BYTE_FLAGS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 128 {
-        let c = i as u8;
-        t[i] = match c {
-            b'A'..=b'Z' => B_WORD | B_ALNUM | B_UPPER,
-            b'a'..=b'z' | b'0'..=b'9' => B_WORD | B_ALNUM,
-            b'_' => B_WORD,
-            _ => 0,
-        };
-        i += 1;
-    }
-    t
-};
-
-/// Why a word needs case folding: an upper-case ASCII letter, a non-ASCII character.
-const FOLD_UPPER: u8 = 1;
-const FOLD_NON_ASCII: u8 = 2;
-
-/// The case-folding needs of a character with first byte `b`.
-#[inline(always)]
-fn needs_fold(b: u8) -> u8 {
-    if b >= 128 {
-        FOLD_NON_ASCII
-    } else if b.is_ascii_uppercase() {
-        FOLD_UPPER
-    } else {
-        0
-    }
-}
-
-/// [`FOLD_UPPER`] when the inner-loop `flags` saw an upper-case letter.
-#[inline(always)]
-fn fold_of(flags: u8) -> u8 {
-    if flags & B_UPPER != 0 {
-        FOLD_UPPER
-    } else {
-        0
-    }
-}
-
-/// `unicode_words` + case folding for text made only of characters it has a class for: calls
-/// `emit` with each case-folded word (`buf` is scratch space). `None` when the text has
-/// another character (words may have been emitted already). Agrees with `unicode_words`
-/// on that alphabet (tested against it). Works on bytes; a word is a slice of `text`,
-/// copied (lower-cased) only when it has an upper-case or non-ASCII character (tracked
-/// while scanning, so plain words are not scanned again).
-fn fast_words<F: FnMut(&str)>(text: &str, buf: &mut String, emit: &mut F) -> Option<()> {
-    let bytes = text.as_bytes();
-    let mut i = 0usize;
-    let mut in_word = false;
-    let mut start = 0usize; // first byte of the current word
-    let mut end = 0usize; // one past its last joined character
-    let mut has_alnum = false;
-    let mut fold = 0u8; // FOLD_* bits: the word has an upper-case or non-ASCII character
-    let mut prev = Wb::Other; // class of the word's last character
-    let mut pending: Option<Wb> = None; // a Mid* character right after the word
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 128 && pending.is_none() {
-            let f = BYTE_FLAGS[b as usize];
-            if !in_word {
-                if f & B_WORD == 0 {
-                    // Outside a word an ASCII non-word character is skipped.
-                    i += 1;
-                    continue;
-                }
-                // An ASCII word character starts a word: take its ASCII run at once.
-                start = i;
-                let (after, flags) = ascii_word_run(bytes, i);
-                i = after;
-                in_word = true;
-                end = i;
-                prev = ASCII_WB[bytes[i - 1] as usize];
-                has_alnum = flags & B_ALNUM != 0;
-                fold = fold_of(flags);
-                continue;
-            }
-            if f == 0 && ASCII_WB[b as usize] == Wb::Other {
-                // An ASCII character that neither continues nor joins ends the word.
-                emit_word(&text[start..end], has_alnum, fold, buf, emit);
-                in_word = false;
-                i += 1;
-                continue;
-            }
-        }
-        let (cls, len) = if b < 128 {
-            (ASCII_WB[b as usize], 1)
-        } else {
-            let c = text.get(i..)?.chars().next()?;
-            (wb_slow(c)?, c.len_utf8())
-        };
-        let word_char = matches!(cls, Wb::Letter | Wb::Digit | Wb::Ext);
-        if in_word {
-            if let Some(m) = pending.take() {
-                let joins = matches!(
-                    (prev, m, cls),
-                    (Wb::Letter, Wb::MidLetter | Wb::MidNumLet, Wb::Letter)
-                        | (Wb::Digit, Wb::MidNumLet | Wb::MidNum, Wb::Digit)
-                );
-                if joins {
-                    // The joiner spans [end, i): non-ASCII when longer than a byte.
-                    if i - end > 1 {
-                        fold |= FOLD_NON_ASCII;
-                    }
-                    fold |= needs_fold(b);
-                    end = i + len;
-                    prev = cls;
-                    has_alnum = true;
-                    i += len;
-                    continue;
-                }
-                emit_word(&text[start..end], has_alnum, fold, buf, emit);
-                in_word = false;
-            } else if word_char {
-                fold |= needs_fold(b);
-                has_alnum |= cls != Wb::Ext;
-                prev = cls;
-                i += len;
-                end = i;
-                // Tight loop over the ASCII word characters that follow.
-                let run = i;
-                let (after, flags) = ascii_word_run(bytes, i);
-                i = after;
-                if i > run {
-                    end = i;
-                    prev = ASCII_WB[bytes[i - 1] as usize];
-                    has_alnum |= flags & B_ALNUM != 0;
-                    fold |= fold_of(flags);
-                }
-                continue;
-            } else if matches!(cls, Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) {
-                pending = Some(cls);
-                i += len;
-                continue;
-            } else {
-                emit_word(&text[start..end], has_alnum, fold, buf, emit);
-                in_word = false;
-                i += len;
-                continue;
-            }
-        }
-        if word_char {
-            in_word = true;
-            start = i;
-            end = i + len;
-            prev = cls;
-            has_alnum = cls != Wb::Ext;
-            fold = needs_fold(b);
-        }
-        i += len;
-    }
-    if in_word {
-        emit_word(&text[start..end], has_alnum, fold, buf, emit);
-    }
-    Some(())
-}
-
-/// Emit one word, case-folded, when it has a letter or digit (a run of `_` is not a word).
-/// `fold`: `FOLD_*` bits the word may have (none: it is its own case folding; only
-/// [`FOLD_UPPER`]: it is ASCII).
-#[inline(always)]
-fn emit_word<F: FnMut(&str)>(
-    word: &str,
-    has_alnum: bool,
-    fold: u8,
-    buf: &mut String,
-    emit: &mut F,
-) {
-    if !has_alnum {
-        return;
-    }
-    if fold == 0 {
-        emit(word);
-        return;
-    }
-    if fold == FOLD_UPPER {
-        buf.clear();
-        buf.push_str(word);
-        buf.make_ascii_lowercase();
-        emit(buf);
-        return;
-    }
-    if word.is_ascii() {
-        if word.bytes().any(|b| b.is_ascii_uppercase()) {
-            buf.clear();
-            buf.push_str(word);
-            buf.make_ascii_lowercase();
-            emit(buf);
-        } else {
-            emit(word);
-        }
-        return;
-    }
-    buf.clear();
-    for c in word.chars() {
-        match c as u32 {
-            0..=0x7F => buf.push(c.to_ascii_lowercase()),
-            // Latin-1 upper-case letters (not ×) are their lower case minus 0x20.
-            0xC0..=0xDE if c != '\u{D7}' => buf.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
-            0xDF..=0xFF => buf.push(c),
-            _ => buf.extend(c.to_lowercase()),
-        }
-    }
-    emit(buf);
-}
-
 /// Combine a window of token hashes into one well-mixed hash (order-sensitive).
 #[inline]
 pub fn combine(tokens: &[u64]) -> u64 {
@@ -537,6 +263,39 @@ mod tests {
     }
 
     #[test]
+    fn passages_agree_with_splitting_on_newlines() {
+        let pieces = [
+            "a b",
+            "",
+            " ",
+            "\u{A0}",
+            "x",
+            "long line of text here",
+            "\t",
+        ];
+        let mut state = 5u64;
+        for _ in 0..3000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let n = (state >> 60) as usize + 1;
+            let text: Vec<&str> = (0..n)
+                .map(|k| pieces[((state >> (k * 3 % 50)) as usize) % pieces.len()])
+                .collect();
+            let text = text.join("\n");
+            // The reference: lines from `split`.
+            let mut lines = Vec::new();
+            let mut pos = 0;
+            for line in text.split('\n') {
+                lines.push((pos, pos + line.len(), line.trim().is_empty()));
+                pos += line.len() + 1;
+            }
+            let mut got_lines = Vec::new();
+            let mut got = Vec::new();
+            passages_into(&text, &mut got_lines, &mut got);
+            assert_eq!(got_lines, lines, "{text:?}");
+        }
+    }
+
+    #[test]
     fn paragraphs_are_passages_with_blank_lines() {
         let text = "a b\nc\n\nd e\n\n\nf";
         let p = passages(text);
@@ -551,34 +310,6 @@ mod tests {
             toks("über den fluß heute").hashes
         );
         assert_ne!(toks("heute").hashes, toks("gestern").hashes);
-    }
-
-    /// The fast tokenizer agrees with `unicode_words` on every pattern of its alphabet.
-    #[test]
-    fn fast_words_agree_with_unicode_words() {
-        let alphabet: Vec<char> = "aZ9_:.',; \u{B7}\u{2019}\u{2018}\u{AA}\u{B5}\u{E4}\u{DF}\u{C4}\u{17E}\u{24F}\u{A7}\u{AB}\u{BB}\u{D7}\u{2013}\u{201E}\u{201C}\u{2026}\u{20AC}\n-!\"(0"
-            .chars()
-            .collect();
-        let mut state = 12345u64;
-        let mut buf = String::new();
-        for len in 1..12 {
-            for _ in 0..3000 {
-                let s: String = (0..len)
-                    .map(|_| {
-                        state = state
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        alphabet[(state >> 33) as usize % alphabet.len()]
-                    })
-                    .collect();
-                let expected: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
-                let mut got: Vec<String> = Vec::new();
-                fast_words(&s, &mut buf, &mut |w| got.push(w.to_string())).expect("known alphabet");
-                assert_eq!(got, expected, "{s:?}");
-            }
-        }
-        assert!(fast_words("東京", &mut buf, &mut |_| ()).is_none());
-        assert!(fast_words("soft\u{AD}hyphen", &mut buf, &mut |_| ()).is_none());
     }
 
     #[test]

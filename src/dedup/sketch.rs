@@ -4,7 +4,7 @@
 //! signature can include them once the boilerplate is known (MinHash of a union is the
 //! element-wise minimum).
 use super::minhash::MinHasher;
-use super::near_passage::PassageSig;
+use super::near_passage::PassageSigs;
 use super::shingle::{self, Shingler, Tokens};
 use super::DedupConfig;
 use crate::document::{apply_removals, Document};
@@ -21,12 +21,13 @@ pub struct PassageSketch {
     pub words: u32,
 }
 
-/// A passage short enough to be boilerplate, with its shingles.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A passage short enough to be boilerplate; its `shingles` are the next ones in the
+/// sketch's `short_shingles` (one flat list per document instead of a vector each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShortPassage {
     pub hash: u64,
     pub words: u32,
-    pub shingles: Vec<u32>,
+    pub shingles: u32,
 }
 
 /// What dedup needs to know about one document.
@@ -41,8 +42,11 @@ pub struct Sketch {
     pub sig_shingles: u32,
     /// Passages that may turn out to be boilerplate.
     pub short: Vec<ShortPassage>,
-    /// Small signatures of the passages long enough to be near repeats.
-    pub passage_sigs: Vec<PassageSig>,
+    /// The shingles of the `short` passages, one after the other.
+    pub short_shingles: Vec<u32>,
+    /// Small signatures (and their band keys) of the passages long enough to be near
+    /// repeats.
+    pub passage_sigs: PassageSigs,
 }
 
 /// Computes sketches; built once per run.
@@ -56,6 +60,27 @@ pub struct Sketcher {
     pub passage_minhasher: Option<MinHasher>,
     /// Passages with at least this many words get a passage signature.
     pub passage_min_words: usize,
+    /// LSH bands and rows of the passage signatures.
+    pub passage_bands: usize,
+    pub passage_rows: usize,
+}
+
+/// Scratch space of [`Sketcher::sketch`], reused across the documents of a thread.
+#[derive(Default)]
+struct Scratch {
+    tokens: Tokens,
+    buf: String,
+    kept: String,
+    shingles: Vec<u32>,
+    lines: Vec<(usize, usize, bool)>,
+    spans: Vec<shingle::Span>,
+    /// Built here and copied out at their final size (no regrowth per document).
+    passage_sigs: PassageSigs,
+    short_shingles: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 impl Sketcher {
@@ -79,6 +104,8 @@ impl Sketcher {
                 )
             }),
             passage_min_words: cfg.passage.min_words.max(1),
+            passage_bands: cfg.passage.near_bands,
+            passage_rows: cfg.passage.near_rows,
         }
     }
 
@@ -96,18 +123,40 @@ impl Sketcher {
             sig: self.minhasher.empty(),
             sig_shingles: 0,
             short: Vec::new(),
-            passage_sigs: Vec::new(),
+            short_shingles: Vec::new(),
+            passage_sigs: PassageSigs::default(),
         };
-        let mut tokens = Tokens::default();
-        let mut buf = String::new();
-        let mut kept = String::new();
-        let mut shingles: Vec<u32> = Vec::new();
-        for (start, end) in shingle::passages(text) {
-            let body = match kept_part(text, start, end, &doc.removals, &mut kept) {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => self.sketch_passages(doc, &mut sketch, &mut s),
+            Err(_) => self.sketch_passages(doc, &mut sketch, &mut Scratch::default()),
+        });
+        sketch
+    }
+
+    fn sketch_passages(&self, doc: &Document, sketch: &mut Sketch, s: &mut Scratch) {
+        let text = doc.text.as_str();
+        let Scratch {
+            tokens,
+            buf,
+            kept,
+            shingles,
+            lines,
+            spans,
+            passage_sigs,
+            short_shingles,
+        } = s;
+        passage_sigs.items.clear();
+        passage_sigs.sigs.clear();
+        passage_sigs.keys.clear();
+        short_shingles.clear();
+        shingle::passages_into(text, lines, spans);
+        sketch.passages.reserve(spans.len());
+        for &(start, end) in spans.iter() {
+            let body = match kept_part(text, start, end, &doc.removals, kept) {
                 Some(b) => b,
                 None => continue,
             };
-            self.shingler.tokens(body, &mut tokens, &mut buf);
+            self.shingler.tokens(body, tokens, buf);
             let words = tokens.hashes.len() as u32;
             let hash = if tokens.hashes.is_empty() {
                 xxh3_64_with_seed(body.trim().as_bytes(), self.shingler.seed)
@@ -121,30 +170,32 @@ impl Sketcher {
                 words,
             });
             shingles.clear();
-            self.shingler.shingles(&tokens, &mut shingles);
+            self.shingler.shingles(tokens, shingles);
             if let Some(pm) = &self.passage_minhasher {
                 if words as usize >= self.passage_min_words && !shingles.is_empty() {
-                    let mut sig = pm.empty();
-                    pm.update(&mut sig, &shingles);
-                    sketch.passage_sigs.push(PassageSig {
-                        passage: (sketch.passages.len() - 1) as u32,
-                        shingles: shingles.len() as u32,
-                        sig,
-                    });
+                    passage_sigs.push(
+                        pm,
+                        (sketch.passages.len() - 1) as u32,
+                        shingles,
+                        self.passage_bands,
+                        self.passage_rows,
+                    );
                 }
             }
             if (words as usize) <= self.short_words {
                 sketch.short.push(ShortPassage {
                     hash,
                     words,
-                    shingles: shingles.clone(),
+                    shingles: shingles.len() as u32,
                 });
+                short_shingles.extend_from_slice(shingles);
             } else {
-                self.minhasher.update(&mut sketch.sig, &shingles);
+                self.minhasher.update(&mut sketch.sig, shingles);
                 sketch.sig_shingles += shingles.len() as u32;
             }
         }
-        sketch
+        sketch.passage_sigs = passage_sigs.clone();
+        sketch.short_shingles = short_shingles.clone();
     }
 }
 

@@ -73,7 +73,7 @@ impl DedupRun {
             let this = &*self;
             let out: Vec<Result<(Applied, PassageCounts)>> = pool.install(|| {
                 batch
-                    .par_iter()
+                    .into_par_iter()
                     .enumerate()
                     .map(|(i, rec)| {
                         let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
@@ -114,11 +114,14 @@ impl DedupRun {
     fn verdict(
         &self,
         d: u32,
-        rec: &[u8],
+        rec: Vec<u8>,
         decisions: &Decisions,
         text_field: &str,
     ) -> Result<Verdict> {
-        let (mut doc, passages) = spill::decode_doc(rec, &self.langs, text_field)?;
+        let id = self.ids.get(d as usize).ok_or_else(|| {
+            crate::error::Error::Usage("dedup: more spilled documents than ids".into())
+        })?;
+        let (mut doc, passages) = spill::decode_doc(rec, id, &self.langs, text_field)?;
         let id_of = |x: u32| {
             self.ids
                 .get(x as usize)
