@@ -165,6 +165,29 @@ impl BatchStats {
     }
 }
 
+/// Write the final verdicts of one processed batch in input order and hand its sketched
+/// documents to the dedup observer. `Ok(false)`: the observer has stopped (its error is
+/// reported when it is joined).
+fn deliver(
+    results: Vec<(Vec<Pass1>, BatchStats)>,
+    sink: &mut Sink,
+    totals: &mut BatchStats,
+    observer: &std::sync::mpsc::SyncSender<Vec<Sketched>>,
+) -> Result<bool> {
+    let mut sketched = Vec::new();
+    for (outs, st) in results {
+        totals.merge(&st);
+        for out in outs {
+            match out {
+                Pass1::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes)?,
+                Pass1::Rejected(r) => sink.write(Verdict::Rejected(r))?,
+                Pass1::Sketched(s) => sketched.push(s),
+            }
+        }
+    }
+    Ok(sketched.is_empty() || observer.send(sketched).is_ok())
+}
+
 /// Records per parallel task inside a batch.
 const CHUNK: usize = 32;
 /// A batch is cut at this many bytes even when it has fewer records.
@@ -232,71 +255,78 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             )
         });
         let mut write_result = Ok(());
-        for batch in rx.iter() {
-            let results: Vec<(Vec<Pass1>, BatchStats)> = pool.install(|| {
-                let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
-                let mut it = batch.into_iter().peekable();
-                while it.peek().is_some() {
-                    chunks.push(it.by_ref().take(CHUNK).collect());
-                }
-                chunks
-                    .into_par_iter()
-                    .map(|chunk| {
-                        let mut st = BatchStats::new(stages.stages.len());
-                        let outs = chunk
-                            .into_iter()
-                            .map(|raw| {
-                                let v = stages.process(raw, &plan.fields, &mut st);
-                                match (v, sketcher.as_ref()) {
-                                    (Verdict::Kept(doc), Some(sk)) => {
-                                        let t0 = Instant::now();
-                                        let s = dedup::run::sketch_doc(sk, doc, &plan.fields.text);
-                                        st.dedup_nanos += t0.elapsed().as_nanos() as u64;
-                                        Pass1::Sketched(s)
-                                    }
-                                    (Verdict::Kept(doc), None) => {
-                                        let (line, text_bytes) = kept_line(doc, &plan.write);
-                                        Pass1::Kept { line, text_bytes }
-                                    }
-                                    (Verdict::Rejected(r), _) => Pass1::Rejected(r),
+        // Batch N is processed on the pool while batch N-1 is written (and handed to the
+        // dedup observer) beside it, so the workers do not wait for the writer.
+        let process = |batch: Vec<RawRecord>| -> Vec<(Vec<Pass1>, BatchStats)> {
+            let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
+            let mut it = batch.into_iter().peekable();
+            while it.peek().is_some() {
+                chunks.push(it.by_ref().take(CHUNK).collect());
+            }
+            chunks
+                .into_par_iter()
+                .map(|chunk| {
+                    let mut st = BatchStats::new(stages.stages.len());
+                    let outs = chunk
+                        .into_iter()
+                        .map(|raw| {
+                            let v = stages.process(raw, &plan.fields, &mut st);
+                            match (v, sketcher.as_ref()) {
+                                (Verdict::Kept(doc), Some(sk)) => {
+                                    let t0 = Instant::now();
+                                    let s = dedup::run::sketch_doc(sk, doc, &plan.fields.text);
+                                    st.dedup_nanos += t0.elapsed().as_nanos() as u64;
+                                    Pass1::Sketched(s)
                                 }
-                            })
-                            .collect();
-                        (outs, st)
-                    })
-                    .collect()
+                                (Verdict::Kept(doc), None) => {
+                                    let (line, text_bytes) = kept_line(doc, &plan.write);
+                                    Pass1::Kept { line, text_bytes }
+                                }
+                                (Verdict::Rejected(r), _) => Pass1::Rejected(r),
+                            }
+                        })
+                        .collect();
+                    (outs, st)
+                })
+                .collect()
+        };
+        let mut pending: Option<Vec<(Vec<Pass1>, BatchStats)>> = None;
+        let mut go_on = true;
+        for batch in rx.iter() {
+            let previous = pending.take();
+            let (results, delivered) = pool.install(|| {
+                rayon::join(
+                    || process(batch),
+                    || match previous {
+                        Some(p) => deliver(p, &mut sink, &mut totals, &otx),
+                        None => Ok(true),
+                    },
+                )
             });
-            let mut sketched = Vec::new();
-            for (outs, st) in results {
-                totals.merge(&st);
-                for out in outs {
-                    let res = match out {
-                        Pass1::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes),
-                        Pass1::Rejected(r) => sink.write(Verdict::Rejected(r)),
-                        Pass1::Sketched(s) => {
-                            sketched.push(s);
-                            Ok(())
-                        }
-                    };
-                    if let Err(e) = res {
-                        write_result = Err(e);
-                        break;
-                    }
-                }
-                if write_result.is_err() {
-                    break;
+            pending = Some(results);
+            match delivered {
+                Ok(true) => {}
+                Ok(false) => go_on = false,
+                Err(e) => {
+                    write_result = Err(e);
+                    go_on = false;
                 }
             }
-            if !sketched.is_empty() && otx.send(sketched).is_err() {
-                // The observer stopped on an error; it is reported when joined.
-                break;
-            }
-            if write_result.is_err() {
+            if !go_on {
                 break;
             }
             progress.records = sink.records.read + observed.load(Ordering::Relaxed);
             progress.raw_bytes = counters.raw_bytes.load(Ordering::Relaxed);
             progress.files_done = counters.files_done.load(Ordering::Relaxed);
+            on_progress(&progress);
+        }
+        if go_on {
+            if let Some(p) = pending.take() {
+                if let Err(e) = deliver(p, &mut sink, &mut totals, &otx) {
+                    write_result = Err(e);
+                }
+            }
+            progress.records = sink.records.read + observed.load(Ordering::Relaxed);
             on_progress(&progress);
         }
         drop(rx);

@@ -21,7 +21,7 @@ impl DedupRun {
         decisions: &Decisions,
         pool: &rayon::ThreadPool,
         opts: &WriteOptions,
-        emit: &mut dyn FnMut(Applied) -> Result<()>,
+        emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
     ) -> Result<()> {
         let t0 = Instant::now();
         let mut reader = FrameReader::open(&self.spill_path)?;
@@ -64,48 +64,74 @@ impl DedupRun {
         decisions: &Decisions,
         pool: &rayon::ThreadPool,
         opts: &WriteOptions,
-        emit: &mut dyn FnMut(Applied) -> Result<()>,
+        emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
     ) -> Result<()> {
         let text_field = opts.fields.text.as_str();
+        // Batch N is decided and serialized on the pool while batch N-1 is emitted
+        // (written) beside it, in input order.
+        let this = &*self;
+        let process = |base: usize, batch: Vec<Vec<u8>>| -> Vec<Result<(Applied, PassageCounts)>> {
+            batch
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, rec)| {
+                    let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
+                    let mut counts = [(0u64, 0u64); 3];
+                    Ok(match v {
+                        Verdict::Kept(doc) => {
+                            for r in &doc.removals {
+                                for (k, rule) in
+                                    [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
+                                {
+                                    if &*r.rule == *rule {
+                                        counts[k].0 += 1;
+                                        counts[k].1 += (r.end - r.start) as u64;
+                                    }
+                                }
+                            }
+                            let (line, text_bytes) = kept_line(doc, opts);
+                            (Applied::Kept { line, text_bytes }, counts)
+                        }
+                        Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                    })
+                })
+                .collect()
+        };
+        let mut removed = [(0u64, 0u64); 3];
+        let mut emit_all = |out: Vec<Result<(Applied, PassageCounts)>>| -> Result<()> {
+            for v in out {
+                let (v, counts) = v?;
+                for (total, c) in removed.iter_mut().zip(counts) {
+                    total.0 += c.0;
+                    total.1 += c.1;
+                }
+                emit(v)?;
+            }
+            Ok(())
+        };
+        let mut pending = None;
+        let first_doc = *next_doc;
         for batch in rx.iter() {
             let base = *next_doc;
             *next_doc += batch.len();
-            let this = &*self;
-            let out: Vec<Result<(Applied, PassageCounts)>> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .enumerate()
-                    .map(|(i, rec)| {
-                        let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
-                        let mut counts = [(0u64, 0u64); 3];
-                        Ok(match v {
-                            Verdict::Kept(doc) => {
-                                for r in &doc.removals {
-                                    for (k, rule) in
-                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
-                                    {
-                                        if &*r.rule == *rule {
-                                            counts[k].0 += 1;
-                                            counts[k].1 += (r.end - r.start) as u64;
-                                        }
-                                    }
-                                }
-                                let (line, text_bytes) = kept_line(doc, opts);
-                                (Applied::Kept { line, text_bytes }, counts)
-                            }
-                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
-                        })
-                    })
-                    .collect()
+            let previous = pending.take();
+            let (out, emitted) = pool.install(|| {
+                rayon::join(
+                    || process(base, batch),
+                    || previous.map_or(Ok(()), &mut emit_all),
+                )
             });
-            for v in out {
-                let (v, counts) = v?;
-                for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
-                    let e = self.removed.entry(rule).or_default();
-                    e.0 += counts[k].0;
-                    e.1 += counts[k].1;
-                }
-                emit(v)?;
+            emitted?;
+            pending = Some(out);
+        }
+        if let Some(out) = pending {
+            emit_all(out)?;
+        }
+        if *next_doc > first_doc {
+            for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
+                let e = self.removed.entry(rule).or_default();
+                e.0 += removed[k].0;
+                e.1 += removed[k].1;
             }
         }
         Ok(())
