@@ -8,7 +8,7 @@
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -204,6 +204,11 @@ pub struct RuleBook {
     pub contains_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
     line_patterns: Vec<(usize, Regex)>,
+    /// The same anchored patterns in one set: one scan of a line finds all that match.
+    line_set: RegexSet,
+    /// The largest `max_words` of the patterns that have one: longer lines only test the
+    /// unlimited patterns, one by one.
+    set_max_words: usize,
     /// "contains" phrases, and the rule of each pattern.
     contains: Option<AhoCorasick>,
     contains_rules: Vec<usize>,
@@ -263,6 +268,8 @@ impl RuleBook {
         let mut phrase_max_words = 0;
         let mut contains_max_words = 0;
         let mut line_patterns = Vec::new();
+        let mut anchored_patterns = Vec::new();
+        let mut set_max_words = 0;
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
         let mut spans = Vec::new();
@@ -311,6 +318,10 @@ impl RuleBook {
                         .build()
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
                     line_patterns.push((i, re));
+                    anchored_patterns.push(anchored);
+                    if let Some(m) = rc.max_words {
+                        set_max_words = usize::max(set_max_words, m);
+                    }
                 }
                 for ph in &rc.phrases {
                     line_key(ph, &mut key);
@@ -358,7 +369,14 @@ impl RuleBook {
                     .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
             )
         };
+        let line_set = RegexSetBuilder::new(&anchored_patterns)
+            .size_limit(256 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()
+            .map_err(|e| rule_err("<line patterns>", format!("bad regex set: {e}")))?;
         Ok(RuleBook {
+            line_set,
+            set_max_words,
             rules,
             phrases,
             phrase_max_words,
@@ -409,7 +427,25 @@ impl RuleBook {
                 consider(self.contains_rules[m.pattern().as_usize()]);
             }
         }
-        // Patterns last, cheapest first: only those that could still win and that apply.
+        // Patterns last: only those that could still win and that apply.
+        if self
+            .line_patterns
+            .first()
+            .is_some_and(|(i, _)| best.map_or(true, |b| *i < b))
+            && words <= self.set_max_words
+        {
+            for k in self.line_set.matches(trimmed).iter() {
+                let i = self.line_patterns[k].0;
+                if best.is_some_and(|b| b < i) {
+                    break;
+                }
+                if ok(i) {
+                    best = Some(i);
+                    break;
+                }
+            }
+            return best;
+        }
         for (i, re) in &self.line_patterns {
             if best.is_some_and(|b| b < *i) {
                 break;
