@@ -35,12 +35,30 @@ fn strip_bullet(s: &str) -> &str {
     t.trim_start()
 }
 
+/// `s.trim()`, with ASCII ends handled byte by byte.
+fn trim_ws(s: &str) -> &str {
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let b = s.as_bytes();
+    let mut st = 0;
+    while st < b.len() && ws(b[st]) {
+        st += 1;
+    }
+    let mut e = b.len();
+    while e > st && ws(b[e - 1]) {
+        e -= 1;
+    }
+    if b.get(st).is_some_and(|&c| c >= 0x80) || (e > st && b[e - 1] >= 0x80) {
+        return s.trim();
+    }
+    &s[st..e]
+}
+
 fn split_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut start = 0;
     for piece in text.split('\n') {
         let end = start + piece.len();
-        let trimmed = piece.trim();
+        let trimmed = trim_ws(piece);
         let content = strip_bullet(trimmed);
         let c_start = if content.is_empty() {
             start

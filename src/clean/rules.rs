@@ -231,18 +231,83 @@ fn is_kebab(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The characters [`line_key`] trims from both ends.
+fn key_trim(c: char) -> bool {
+    c.is_whitespace()
+        || (c.is_ascii_punctuation() && c != '#' && c != '@' && c != '&')
+        || matches!(
+            c,
+            '•' | '·' | '»' | '«' | '›' | '‹' | '…' | '|' | '→' | '▶' | '►'
+        )
+}
+
+/// `s.trim_matches(key_trim)`, with ASCII ends handled byte by byte.
+fn trim_key(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut st = 0;
+    while st < b.len() && b[st] < 0x80 && key_trim(char::from(b[st])) {
+        st += 1;
+    }
+    let s = if b.get(st).is_some_and(|&c| c >= 0x80) {
+        s[st..].trim_start_matches(key_trim)
+    } else {
+        &s[st..]
+    };
+    let b = s.as_bytes();
+    let mut e = b.len();
+    while e > 0 && b[e - 1] < 0x80 && key_trim(char::from(b[e - 1])) {
+        e -= 1;
+    }
+    if e > 0 && b[e - 1] >= 0x80 {
+        s[..e].trim_end_matches(key_trim)
+    } else {
+        &s[..e]
+    }
+}
+
 /// The key a line (or a phrase) is looked up by: lowercase, list bullets and
 /// surrounding punctuation trimmed, whitespace runs collapsed to one space.
+/// ASCII bytes are handled directly, other characters with `char` methods.
 pub fn line_key(line: &str, out: &mut String) {
     out.clear();
-    let t = line.trim_matches(|c: char| {
-        c.is_whitespace()
-            || (c.is_ascii_punctuation() && c != '#' && c != '@' && c != '&')
-            || matches!(
-                c,
-                '•' | '·' | '»' | '«' | '›' | '‹' | '…' | '|' | '→' | '▶' | '►'
-            )
-    });
+    let t = trim_key(line);
+    let b = t.as_bytes();
+    let mut space = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            i += 1;
+            if matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+                space = true;
+                continue;
+            }
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(char::from(c.to_ascii_lowercase()));
+        } else {
+            let ch = t[i..].chars().next().unwrap_or('\0');
+            i += ch.len_utf8();
+            if ch.is_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(ch.to_lowercase());
+        }
+    }
+}
+
+/// [`line_key`] as it was written first, character by character: the reference.
+#[cfg(test)]
+fn line_key_chars(line: &str, out: &mut String) {
+    out.clear();
+    let t = line.trim_matches(key_trim);
     let mut space = false;
     for c in t.chars() {
         if c.is_whitespace() {
@@ -434,7 +499,11 @@ impl RuleBook {
             .is_some_and(|(i, _)| best.map_or(true, |b| *i < b))
             && words <= self.set_max_words
         {
-            for k in self.line_set.matches(trimmed).iter() {
+            let set = self.line_set.matches(trimmed);
+            if !set.matched_any() {
+                return best;
+            }
+            for k in set.iter() {
                 let i = self.line_patterns[k].0;
                 if best.is_some_and(|b| b < i) {
                     break;
@@ -456,5 +525,40 @@ impl RuleBook {
             }
         }
         best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_key_equals_the_char_by_char_one() {
+        // Short strings of ASCII and non-ASCII characters from a fixed generator; the
+        // picks are trimmed or whitespace in one of the two paths.
+        let pick = [
+            ' ', '\t', '.', '#', '-', 'A', 'z', '&', '\u{0B}', '\u{1F}', '•', '»', 'Ä', 'ß',
+            '\u{A0}', '\u{2003}', '…', 'İ', 'K', '|', '→', '✓',
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let (mut a, mut b) = (String::new(), String::new());
+        for n in 0..50_000 {
+            let len = n % 12;
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if x % 3 == 0 {
+                        pick[(x >> 8) as usize % pick.len()]
+                    } else {
+                        char::from((x >> 16) as u8 & 0x7F)
+                    }
+                })
+                .collect();
+            line_key(&s, &mut a);
+            line_key_chars(&s, &mut b);
+            assert_eq!(a, b, "{s:?}");
+        }
     }
 }
