@@ -278,25 +278,25 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     Decision { lang, removals }
 }
 
-/// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: ASCII
-/// bytes directly, other characters through `char::to_lowercase`.
+/// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: runs of
+/// ASCII bytes copied at once and lowercased in place, other characters through
+/// `char::to_lowercase`.
 fn push_lowercase(s: &str, out: &mut String) {
-    if s.is_ascii() {
-        let start = out.len();
-        out.push_str(s);
-        out[start..].make_ascii_lowercase();
-        return;
-    }
     out.reserve(s.len());
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            out.push(char::from(b.to_ascii_lowercase()));
-            i += 1;
-        } else {
-            let c = s[i..].chars().next().unwrap_or('\0');
+        let run = bytes[i..]
+            .iter()
+            .position(|&b| b >= 0x80)
+            .map_or(bytes.len(), |p| i + p);
+        if run > i {
+            let start = out.len();
+            out.push_str(&s[i..run]);
+            out[start..].make_ascii_lowercase();
+            i = run;
+        }
+        if let Some(c) = s[i..].chars().next() {
             out.extend(c.to_lowercase());
             i += c.len_utf8();
         }

@@ -8,7 +8,9 @@
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
+use regex_automata::meta::Regex as MultiRegex;
+use regex_automata::Input;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -204,8 +206,9 @@ pub struct RuleBook {
     pub contains_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
     line_patterns: Vec<(usize, Regex)>,
-    /// The same anchored patterns in one set: one scan of a line finds all that match.
-    line_set: RegexSet,
+    /// The same anchored patterns as one leftmost-first multi-pattern regex: one scan of
+    /// a line finds the first pattern (in rule order) that matches it.
+    line_multi: MultiRegex,
     /// The largest `max_words` of the patterns that have one: longer lines only test the
     /// unlimited patterns, one by one.
     set_max_words: usize,
@@ -434,13 +437,16 @@ impl RuleBook {
                     .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
             )
         };
-        let line_set = RegexSetBuilder::new(&anchored_patterns)
-            .size_limit(256 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(|e| rule_err("<line patterns>", format!("bad regex set: {e}")))?;
+        let line_multi = MultiRegex::builder()
+            .configure(
+                MultiRegex::config()
+                    .nfa_size_limit(Some(256 << 20))
+                    .hybrid_cache_capacity(64 << 20),
+            )
+            .build_many(&anchored_patterns)
+            .map_err(|e| rule_err("<line patterns>", format!("bad regex: {e}")))?;
         Ok(RuleBook {
-            line_set,
+            line_multi,
             set_max_words,
             rules,
             phrases,
@@ -488,7 +494,14 @@ impl RuleBook {
             .as_ref()
             .filter(|_| words <= self.contains_max_words)
         {
-            for m in ac.find_overlapping_iter(lower) {
+            // Most lines contain no phrase: a plain scan says so more cheaply than the
+            // overlapping one, which is only needed to see every phrase a line contains.
+            let all = if ac.is_match(lower) {
+                Some(ac.find_overlapping_iter(lower))
+            } else {
+                None
+            };
+            for m in all.into_iter().flatten() {
                 consider(self.contains_rules[m.pattern().as_usize()]);
             }
         }
@@ -499,18 +512,27 @@ impl RuleBook {
             .is_some_and(|(i, _)| best.map_or(true, |b| *i < b))
             && words <= self.set_max_words
         {
-            let set = self.line_set.matches(trimmed);
-            if !set.matched_any() {
+            // All patterns are anchored at both ends, so the leftmost-first match is that
+            // of the lowest-index pattern matching the line; patterns before it do not.
+            let Some(hm) = self.line_multi.search_half(&Input::new(trimmed)) else {
+                return best;
+            };
+            let k = hm.pattern().as_usize();
+            let i = self.line_patterns[k].0;
+            if best.is_some_and(|b| b < i) {
                 return best;
             }
-            for k in set.iter() {
-                let i = self.line_patterns[k].0;
-                if best.is_some_and(|b| b < i) {
+            if ok(i) {
+                return Some(i);
+            }
+            // Rare: the first matching pattern does not apply (word limit, language, off);
+            // the later ones are tried one by one.
+            for (j, re) in &self.line_patterns[k + 1..] {
+                if best.is_some_and(|b| b < *j) {
                     break;
                 }
-                if ok(i) {
-                    best = Some(i);
-                    break;
+                if ok(*j) && re.is_match(trimmed) {
+                    return Some(*j);
                 }
             }
             return best;

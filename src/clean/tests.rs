@@ -151,3 +151,25 @@ fn long_runs_of_short_lines_and_repeated_markers_are_decided_like_short_ones() {
     let out = cleaned(&cl, &text);
     assert_eq!(out, article);
 }
+
+#[test]
+fn first_pattern_in_rule_order_wins_and_one_that_does_not_apply_is_skipped() {
+    // Both patterns match every test line; the first has a word limit.
+    let cl = cleaner(
+        "[clean]\nrule_sets = []\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"first\"\ncategory = \"test\"\npattern = '.*x'\nmax_words = 2\n\
+         [[clean.rules]]\nid = \"second\"\ncategory = \"test\"\npattern = '[a-z ]+x'\n\
+         [[clean.rules]]\nid = \"third\"\ncategory = \"test\"\npattern = 'never'\n",
+    );
+    let rule_of = |text: &str| {
+        let mut st = StageStats::default();
+        let d = cl.decide(text, &mut st);
+        d.removals
+            .iter()
+            .map(|r| r.rule.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rule_of("a x"), ["first"]);
+    assert_eq!(rule_of("a b c x"), ["second"]);
+    assert_eq!(rule_of("A B C x"), Vec::<String>::new());
+}
