@@ -2,6 +2,7 @@
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
 use super::rules::{line_key, RuleKind};
+use super::timing::Sampler;
 use super::{lang, Cleaner, Decision};
 use crate::document::Removal;
 use crate::stage::StageStats;
@@ -111,6 +112,8 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     let mut sections: Vec<(usize, usize)> = Vec::new();
     let mut key = String::new();
     let mut lower = String::new();
+    let mut sampler = Sampler::take(cl);
+    let t_match = Instant::now();
     for (li, mut f) in measured {
         let line = &lines[li];
         let content = &text[line.c_start..line.c_end];
@@ -123,10 +126,21 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         if f.words <= cl.book.contains_max_words {
             push_lowercase(content, &mut lower);
         }
-        let class = match cl
+        let matched = cl
             .book
-            .match_line(content, &lower, &key, f.words, lang, &cl.active)
-        {
+            .match_line(content, &lower, &key, f.words, lang, &cl.active);
+        if sampler.tick() {
+            cl.book.time_rules(
+                content,
+                &lower,
+                &key,
+                f.words,
+                lang,
+                &cl.active,
+                &mut sampler.sampled,
+            );
+        }
+        let class = match matched {
             Some(r) if cl.book.rules[r].kind == RuleKind::Line => {
                 fate[li] = Fate::Rule(r);
                 cl.rule_class(r)
@@ -140,6 +154,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         classes.push(class);
         class_line.push(li);
     }
+    let t_match = t_match.elapsed().as_nanos() as u64;
     let t_lines = t0.elapsed().as_nanos() as u64;
 
     // Section rules: the first to-end marker with article text (a good line) before it,
@@ -272,6 +287,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         c.bytes += bytes;
         c.docs += 1;
     }
+    sampler.finish(cl, stats, t_match, t_lines.saturating_sub(t_match) + t_heur);
     stats.item("pass-line-rules").nanos += t_lines;
     stats.item("pass-span-rules").nanos += t_spans;
     stats.item("pass-heuristic").nanos += t_heur;

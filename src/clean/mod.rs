@@ -12,6 +12,7 @@ mod engine;
 pub mod heuristic;
 pub mod lang;
 pub mod rules;
+mod timing;
 
 use crate::document::{apply_removals, Document, Rejection, Removal};
 use crate::error::{Error, Result};
@@ -70,6 +71,8 @@ pub struct Decision {
 
 /// The rules of a config, compiled once before any input is read.
 pub struct Cleaner {
+    /// Distinguishes cleaners in per-thread timing state.
+    id: u64,
     book: rules::RuleBook,
     /// Per configured rule: not disabled.
     active: Vec<bool>,
@@ -118,6 +121,7 @@ impl Cleaner {
         }
         let active = all.iter().map(|r| !cfg.disable.contains(&r.id)).collect();
         Ok(Cleaner {
+            id: timing::next_cleaner_id(),
             book,
             active,
             heuristic,

@@ -173,3 +173,45 @@ fn first_pattern_in_rule_order_wins_and_one_that_does_not_apply_is_skipped() {
     assert_eq!(rule_of("a b c x"), ["second"]);
     assert_eq!(rule_of("A B C x"), Vec::<String>::new());
 }
+
+#[test]
+fn rules_matched_in_the_shared_pass_get_time() {
+    // The first line a thread matches for a cleaner is timed rule by rule, so the rule
+    // that removes it gets a share of the pass time; so do the heuristic rules.
+    let cl = cleaner("");
+    let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher der Regierung in Moskau, die sich äußern würden.";
+    let mut text = String::from("Home » Politik » Ausland\n");
+    for _ in 0..50 {
+        text.push_str(article);
+        text.push('\n');
+    }
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    assert!(d.removals.iter().any(|r| &*r.rule == "breadcrumb"));
+    let mut total = StageStats::default();
+    total.merge(&st);
+    let nanos = |id: &str| total.items.get(id).map_or(0, |c| c.nanos);
+    assert!(nanos("breadcrumb") > 0, "{:?}", total.items);
+    assert!(
+        nanos("date-line") > 0,
+        "a rule that applies but did not match is timed too"
+    );
+    assert!(nanos("heuristic-low-stopwords") > 0);
+    assert_eq!(total.items["breadcrumb"].spans, 1);
+    // The estimates add up to the passes they come from (but for integer division and the
+    // span pass's own loop, outside its rules' timers).
+    let rules: u64 = total
+        .items
+        .iter()
+        .filter(|(k, _)| !k.starts_with("pass-"))
+        .map(|(_, c)| c.nanos)
+        .sum();
+    let passes: u64 = ["pass-line-rules", "pass-span-rules", "pass-heuristic"]
+        .iter()
+        .map(|k| nanos(k))
+        .sum();
+    assert!(
+        rules <= passes && rules >= passes / 20 * 19,
+        "{rules} vs {passes}"
+    );
+}
