@@ -1,7 +1,7 @@
 //! One pass over the lines of a text: language, line/section rules, span rules, then the
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
-use super::rules::{line_key, RuleKind};
+use super::rules::{line_key_within, RuleKind};
 use super::timing::Sampler;
 use super::{lang, Cleaner, Decision};
 use crate::document::Removal;
@@ -38,7 +38,7 @@ fn strip_bullet(s: &str) -> &str {
 
 /// `s.trim()`, with ASCII ends handled byte by byte.
 fn trim_ws(s: &str) -> &str {
-    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let ws = |c: u8| c == b' ' || (b'\t'..=b'\r').contains(&c);
     let b = s.as_bytes();
     let mut st = 0;
     while st < b.len() && ws(b[st]) {
@@ -120,7 +120,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         f.with_language(lang_bit);
         key.clear();
         if f.words <= cl.book.phrase_max_words {
-            line_key(content, &mut key);
+            line_key_within(content, cl.book.phrase_max_len, &mut key);
         }
         lower.clear();
         if f.words <= cl.book.contains_max_words {
@@ -313,7 +313,7 @@ fn push_lowercase(s: &str, out: &mut String) {
             i = run;
         }
         if let Some(c) = s[i..].chars().next() {
-            out.extend(c.to_lowercase());
+            lang::push_lower_char(c, out);
             i += c.len_utf8();
         }
     }

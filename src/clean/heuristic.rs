@@ -298,7 +298,8 @@ pub fn features(content: &str, buf: &mut String) -> Features {
                 is_ws = false;
                 is_word = false;
             } else {
-                if !(c.is_alphabetic()
+                let alpha = c.is_alphabetic();
+                if !(alpha
                     || c.is_whitespace()
                     || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
                 {
@@ -311,7 +312,8 @@ pub fn features(content: &str, buf: &mut String) -> Features {
                     f.cjk = true;
                 }
                 is_ws = c.is_whitespace();
-                is_word = c.is_alphanumeric() || c == '\u{AD}';
+                // `is_alphanumeric` is `is_alphabetic || is_numeric`.
+                is_word = alpha || c.is_numeric() || c == '\u{AD}';
             }
             if !is_ws && tok_start == usize::MAX {
                 tok_start = i;
@@ -368,7 +370,7 @@ pub fn features(content: &str, buf: &mut String) -> Features {
 /// One word of [`features`]: looks up its stop-word bits (lowercased, soft hyphens
 /// dropped, as [`super::lang::for_each_word`] does) and returns 1, or 0 for a word that is
 /// only soft hyphens (which `for_each_word` skips).
-#[inline]
+#[inline(always)]
 fn word(
     content: &str,
     start: usize,
@@ -409,7 +411,7 @@ fn word(
         if c.is_ascii() {
             buf.push(c.to_ascii_lowercase());
         } else {
-            buf.extend(c.to_lowercase());
+            super::lang::push_lower_char(c, buf);
         }
     }
     if buf.is_empty() {

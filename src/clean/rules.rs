@@ -212,6 +212,8 @@ pub struct RuleBook {
     phrases: FastMap<String, Vec<usize>>,
     /// The most words any phrase has: longer lines skip the phrase lookup.
     pub phrase_max_words: usize,
+    /// The longest phrase key in bytes: longer line keys need not be finished.
+    pub phrase_max_len: usize,
     /// The largest `max_words` of the rules with `contains`.
     pub contains_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
@@ -244,6 +246,12 @@ fn is_kebab(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// ASCII whitespace as `char::is_whitespace` sees it.
+#[inline]
+fn is_ascii_ws(c: u8) -> bool {
+    c == b' ' || (b'\t'..=b'\r').contains(&c)
 }
 
 /// The characters [`line_key`] trims from both ends.
@@ -284,6 +292,12 @@ fn trim_key(s: &str) -> &str {
 /// surrounding punctuation trimmed, whitespace runs collapsed to one space.
 /// ASCII bytes are handled directly, other characters with `char` methods.
 pub fn line_key(line: &str, out: &mut String) {
+    line_key_within(line, usize::MAX, out);
+}
+
+/// [`line_key`], or the empty string once the key grows longer than `max` bytes (a key
+/// no phrase has: they are not empty).
+pub fn line_key_within(line: &str, max: usize, out: &mut String) {
     out.clear();
     let t = trim_key(line);
     let b = t.as_bytes();
@@ -292,8 +306,8 @@ pub fn line_key(line: &str, out: &mut String) {
     while i < b.len() {
         let c = b[i];
         if c < 0x80 {
-            i += 1;
-            if matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+            if is_ascii_ws(c) {
+                i += 1;
                 space = true;
                 continue;
             }
@@ -301,7 +315,19 @@ pub fn line_key(line: &str, out: &mut String) {
                 out.push(' ');
             }
             space = false;
-            out.push(char::from(c.to_ascii_lowercase()));
+            // A run of ASCII bytes that are not whitespace: copied, then lowercased.
+            let mut j = i + 1;
+            while j < b.len() && b[j] < 0x80 && !is_ascii_ws(b[j]) {
+                j += 1;
+            }
+            let at = out.len();
+            out.push_str(&t[i..j]);
+            out[at..].make_ascii_lowercase();
+            i = j;
+            if out.len() > max {
+                out.clear();
+                return;
+            }
         } else {
             let ch = t[i..].chars().next().unwrap_or('\0');
             i += ch.len_utf8();
@@ -313,7 +339,11 @@ pub fn line_key(line: &str, out: &mut String) {
                 out.push(' ');
             }
             space = false;
-            out.extend(ch.to_lowercase());
+            super::lang::push_lower_char(ch, out);
+            if out.len() > max {
+                out.clear();
+                return;
+            }
         }
     }
 }
@@ -346,6 +376,7 @@ impl RuleBook {
         let mut rules = Vec::with_capacity(configs.len());
         let mut phrases: FastMap<String, Vec<usize>> = FastMap::default();
         let mut phrase_max_words = 0;
+        let mut phrase_max_len = 0;
         let mut contains_max_words = 0;
         let mut line_patterns = Vec::new();
         let mut anchored_patterns = Vec::new();
@@ -418,6 +449,7 @@ impl RuleBook {
                     let mut n = 0;
                     super::lang::for_each_word(&key, &mut word_buf, |_| n += 1);
                     phrase_max_words = phrase_max_words.max(n + 1);
+                    phrase_max_len = phrase_max_len.max(key.len());
                     let v = phrases.entry(key.clone()).or_default();
                     if !v.contains(&i) {
                         v.push(i);
@@ -474,6 +506,7 @@ impl RuleBook {
             rules,
             phrases,
             phrase_max_words,
+            phrase_max_len,
             contains_max_words,
             line_patterns,
             contains,
