@@ -114,7 +114,8 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     let mut lower = String::new();
     let mut sampler = Sampler::take(cl);
     let t_match = Instant::now();
-    for (li, mut f) in measured {
+    for (li, f) in measured.iter_mut() {
+        let li = *li;
         let line = &lines[li];
         let content = &text[line.c_start..line.c_end];
         f.with_language(lang_bit);
@@ -147,9 +148,9 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             }
             Some(r) => {
                 sections.push((classes.len(), r));
-                heuristic::classify(&f, &cl.hcfg, lang.is_some())
+                heuristic::classify(f, &cl.hcfg, lang.is_some())
             }
-            None => heuristic::classify(&f, &cl.hcfg, lang.is_some()),
+            None => heuristic::classify(f, &cl.hcfg, lang.is_some()),
         };
         classes.push(class);
         class_line.push(li);

@@ -9,8 +9,10 @@
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
-use regex_automata::meta::Regex as MultiRegex;
-use regex_automata::Input;
+use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
@@ -196,6 +198,51 @@ pub struct SpanRule {
     pub regex: Regex,
 }
 
+type CacheFn =
+    Box<dyn Fn() -> DfaCache + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
+
+/// The anchored line patterns as one leftmost-first lazy DFA (one cache per thread): one
+/// forward scan of a line finds the first pattern in rule order that matches it whole.
+struct LineDfa {
+    dfa: Arc<DFA>,
+    caches: Pool<DfaCache, CacheFn>,
+}
+
+impl LineDfa {
+    fn new(patterns: &[String]) -> std::result::Result<LineDfa, String> {
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .cache_capacity(64 << 20)
+                    .minimum_cache_clear_count(None)
+                    // A Unicode `\b` makes the search give up on non-ASCII text (then
+                    // the patterns run one by one) instead of failing the build.
+                    .unicode_word_boundary(true),
+            )
+            .thompson(thompson::Config::new().nfa_size_limit(Some(256 << 20)))
+            .build_many(patterns)
+            .map_err(|e| e.to_string())?;
+        let dfa = Arc::new(dfa);
+        let for_pool = Arc::clone(&dfa);
+        let create: CacheFn = Box::new(move || for_pool.create_cache());
+        Ok(LineDfa {
+            dfa,
+            caches: Pool::new(create),
+        })
+    }
+
+    /// The index of the first pattern matching `line`; `Err` if the DFA cannot tell
+    /// (a Unicode word boundary on non-ASCII text).
+    fn first_match(&self, line: &str) -> std::result::Result<Option<usize>, ()> {
+        let mut cache = self.caches.get();
+        let input = Input::new(line).anchored(Anchored::Yes);
+        match self.dfa.try_search_fwd(&mut cache, &input) {
+            Ok(m) => Ok(m.map(|hm| hm.pattern().as_usize())),
+            Err(_) => Err(()),
+        }
+    }
+}
+
 /// What one line-level rule checks, to time it on its own (see [`RuleBook::time_rules`]).
 struct LineChecks {
     rule: usize,
@@ -220,7 +267,7 @@ pub struct RuleBook {
     line_patterns: Vec<(usize, Regex)>,
     /// The same anchored patterns as one leftmost-first multi-pattern regex: one scan of
     /// a line finds the first pattern (in rule order) that matches it.
-    line_multi: MultiRegex,
+    line_multi: LineDfa,
     /// The largest `max_words` of the patterns that have one: longer lines only test the
     /// unlimited patterns, one by one.
     set_max_words: usize,
@@ -491,13 +538,7 @@ impl RuleBook {
                     .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
             )
         };
-        let line_multi = MultiRegex::builder()
-            .configure(
-                MultiRegex::config()
-                    .nfa_size_limit(Some(256 << 20))
-                    .hybrid_cache_capacity(64 << 20),
-            )
-            .build_many(&anchored_patterns)
+        let line_multi = LineDfa::new(&anchored_patterns)
             .map_err(|e| rule_err("<line patterns>", format!("bad regex: {e}")))?;
         Ok(RuleBook {
             checks,
@@ -609,28 +650,31 @@ impl RuleBook {
         {
             // All patterns are anchored at both ends, so the leftmost-first match is that
             // of the lowest-index pattern matching the line; patterns before it do not.
-            let Some(hm) = self.line_multi.search_half(&Input::new(trimmed)) else {
-                return best;
-            };
-            let k = hm.pattern().as_usize();
-            let i = self.line_patterns[k].0;
-            if best.is_some_and(|b| b < i) {
-                return best;
-            }
-            if ok(i) {
-                return Some(i);
-            }
-            // Rare: the first matching pattern does not apply (word limit, language, off);
-            // the later ones are tried one by one.
-            for (j, re) in &self.line_patterns[k + 1..] {
-                if best.is_some_and(|b| b < *j) {
-                    break;
+            match self.line_multi.first_match(trimmed) {
+                Ok(None) => return best,
+                Ok(Some(k)) => {
+                    let i = self.line_patterns[k].0;
+                    if best.is_some_and(|b| b < i) {
+                        return best;
+                    }
+                    if ok(i) {
+                        return Some(i);
+                    }
+                    // Rare: the first matching pattern does not apply (word limit,
+                    // language, off); the later ones are tried one by one.
+                    for (j, re) in &self.line_patterns[k + 1..] {
+                        if best.is_some_and(|b| b < *j) {
+                            break;
+                        }
+                        if ok(*j) && re.is_match(trimmed) {
+                            return Some(*j);
+                        }
+                    }
+                    return best;
                 }
-                if ok(*j) && re.is_match(trimmed) {
-                    return Some(*j);
-                }
+                // The DFA cannot tell: every pattern on its own, below.
+                Err(()) => {}
             }
-            return best;
         }
         for (i, re) in &self.line_patterns {
             if best.is_some_and(|b| b < *i) {

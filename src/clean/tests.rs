@@ -215,3 +215,17 @@ fn rules_matched_in_the_shared_pass_get_time() {
         "{rules} vs {passes}"
     );
 }
+
+#[test]
+fn a_pattern_with_a_unicode_word_boundary_still_matches_non_ascii_lines() {
+    // The multi-pattern DFA gives up on such lines; the patterns then run one by one.
+    let cl = cleaner(
+        "[clean]\nrule_sets = []\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"ascii\"\ncategory = \"test\"\npattern = 'nie'\n\
+         [[clean.rules]]\nid = \"unicode-b\"\ncategory = \"test\"\npattern = 'für\\b.*'\n",
+    );
+    let mut st = StageStats::default();
+    let d = cl.decide("für größere Städte\nfürs Protokoll\nnie", &mut st);
+    let rules: Vec<&str> = d.removals.iter().map(|r| &*r.rule).collect();
+    assert_eq!(rules, ["unicode-b", "ascii"]);
+}
