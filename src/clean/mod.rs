@@ -4,13 +4,17 @@
 //! the writer applies them. This makes `--explain`, `--annotate-only` and `rinse eval`
 //! work from the same decisions.
 //!
-//! - [`rules`]: rule configs and their compiled matchers (line, span, section rules);
+//! - [`rules`]: rule configs and their compiled matchers (line, span, section rules),
+//!   with `line_key` (the phrase look-up key) and `line_dfa` (all line patterns at once);
 //! - [`heuristic`]: line scoring with context for what no rule names;
 //! - [`lang`]: per-document language detection by stop-word vote;
-//! - [`engine`]: one pass over the lines of a text that puts them together.
+//! - [`engine`]: one pass over the lines of a text that puts them together;
+//! - `timing`: per-rule time of the rules matched in shared passes, from a sample.
 mod engine;
 pub mod heuristic;
 pub mod lang;
+mod line_dfa;
+mod line_key;
 pub mod rules;
 mod timing;
 
