@@ -8,13 +8,13 @@
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::lang::FastMap;
-use super::line_dfa::LineDfa;
+use super::line_dfa::{LazyRegex, LineDfa};
 pub use super::line_key::{line_key, line_key_within};
 use super::RuleInfo;
 
@@ -217,7 +217,7 @@ pub struct RuleBook {
     /// The largest `max_words` of the rules with `contains`.
     pub contains_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
-    line_patterns: Vec<(usize, Regex)>,
+    line_patterns: Vec<(usize, LazyRegex)>,
     /// The same anchored patterns as one leftmost-first multi-pattern regex: one scan of
     /// a line finds the first pattern (in rule order) that matches it.
     line_multi: LineDfa,
@@ -307,12 +307,10 @@ impl RuleBook {
                 });
                 if let Some(p) = &rc.pattern {
                     let anchored = format!("^(?:{p})$");
-                    let re = RegexBuilder::new(&anchored)
-                        .size_limit(32 << 20)
-                        .dfa_size_limit(16 << 20)
-                        .build()
+                    // Checked here to name the rule; compiled in the line DFA.
+                    regex_automata::util::syntax::parse(&anchored)
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
-                    line_patterns.push((i, re));
+                    line_patterns.push((i, LazyRegex::new(anchored.clone())));
                     anchored_patterns.push(anchored);
                     if let Some(m) = rc.max_words {
                         set_max_words = usize::max(set_max_words, m);
@@ -416,12 +414,20 @@ impl RuleBook {
                 hit |= ch.contains.iter().any(|c| lower.contains(c.as_str()));
             }
             if let Some(k) = ch.pattern {
-                hit |= self.line_patterns[k].1.is_match(trimmed);
+                hit |= self.pattern_matches(k, trimmed);
             }
             std::hint::black_box(hit);
             let now = Instant::now();
             out[i] += now.duration_since(last).as_nanos() as u64;
             last = now;
+        }
+    }
+
+    /// Whether line pattern `k` (index in `line_patterns`) matches `line`.
+    fn pattern_matches(&self, k: usize, line: &str) -> bool {
+        match self.line_multi.matches(k, line) {
+            Ok(m) => m,
+            Err(()) => self.line_patterns[k].1.is_match(line),
         }
     }
 
@@ -492,11 +498,11 @@ impl RuleBook {
                     }
                     // Rare: the first matching pattern does not apply (word limit,
                     // language, off); the later ones are tried one by one.
-                    for (j, re) in &self.line_patterns[k + 1..] {
+                    for (kj, (j, _)) in self.line_patterns.iter().enumerate().skip(k + 1) {
                         if best.is_some_and(|b| b < *j) {
                             break;
                         }
-                        if ok(*j) && re.is_match(trimmed) {
+                        if ok(*j) && self.pattern_matches(kj, trimmed) {
                             return Some(*j);
                         }
                     }
@@ -506,11 +512,11 @@ impl RuleBook {
                 Err(()) => {}
             }
         }
-        for (i, re) in &self.line_patterns {
+        for (k, (i, _)) in self.line_patterns.iter().enumerate() {
             if best.is_some_and(|b| b < *i) {
                 break;
             }
-            if ok(*i) && re.is_match(trimmed) {
+            if ok(*i) && self.pattern_matches(k, trimmed) {
                 best = Some(*i);
                 break;
             }
