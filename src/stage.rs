@@ -2,6 +2,7 @@
 use crate::document::{Document, Rejection};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A per-document step: a pure function of the document (and the step's compiled
 /// configuration). It either returns the document (possibly with new removals or a
@@ -46,6 +47,11 @@ pub struct StageStats {
     pub nanos: u64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub items: BTreeMap<String, Counter>,
+    /// Time of items not yet added to their counter in `items`, in a layout the stage
+    /// chooses (the clean stage: one slot per rule). Keeps a per-document estimate to a
+    /// few additions; [`StageStats::merge`] and [`StageStats::settle`] move it to `items`.
+    #[serde(skip)]
+    pub pending_nanos: Vec<(Arc<str>, u64)>,
 }
 
 impl StageStats {
@@ -60,6 +66,23 @@ impl StageStats {
         for (k, v) in &other.items {
             self.items.entry(k.clone()).or_default().merge(v);
         }
+        for (k, n) in &other.pending_nanos {
+            if *n > 0 {
+                self.item(k).nanos += n;
+            }
+        }
+    }
+
+    /// Add the pending time of items to their counters.
+    pub fn settle(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending_nanos);
+        for (k, n) in &mut pending {
+            if *n > 0 {
+                self.item(k).nanos += *n;
+                *n = 0;
+            }
+        }
+        self.pending_nanos = pending;
     }
 
     /// The counter for an item, created on first use.

@@ -1,7 +1,8 @@
 //! One pass over the lines of a text: language, line/section rules, span rules, then the
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
-use super::rules::{line_key, RuleKind};
+use super::rules::{line_key_within, RuleKind};
+use super::timing::Sampler;
 use super::{lang, Cleaner, Decision};
 use crate::document::Removal;
 use crate::stage::StageStats;
@@ -35,12 +36,30 @@ fn strip_bullet(s: &str) -> &str {
     t.trim_start()
 }
 
+/// `s.trim()`, with ASCII ends handled byte by byte.
+fn trim_ws(s: &str) -> &str {
+    let ws = |c: u8| c == b' ' || (b'\t'..=b'\r').contains(&c);
+    let b = s.as_bytes();
+    let mut st = 0;
+    while st < b.len() && ws(b[st]) {
+        st += 1;
+    }
+    let mut e = b.len();
+    while e > st && ws(b[e - 1]) {
+        e -= 1;
+    }
+    if b.get(st).is_some_and(|&c| c >= 0x80) || (e > st && b[e - 1] >= 0x80) {
+        return s.trim();
+    }
+    &s[st..e]
+}
+
 fn split_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut start = 0;
     for piece in text.split('\n') {
         let end = start + piece.len();
-        let trimmed = piece.trim();
+        let trimmed = trim_ws(piece);
         let content = strip_bullet(trimmed);
         let c_start = if content.is_empty() {
             start
@@ -93,35 +112,50 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     let mut sections: Vec<(usize, usize)> = Vec::new();
     let mut key = String::new();
     let mut lower = String::new();
-    for (li, mut f) in measured {
+    let mut sampler = Sampler::take(cl);
+    let t_match = Instant::now();
+    for (li, f) in measured.iter_mut() {
+        let li = *li;
         let line = &lines[li];
         let content = &text[line.c_start..line.c_end];
         f.with_language(lang_bit);
         key.clear();
         if f.words <= cl.book.phrase_max_words {
-            line_key(content, &mut key);
+            line_key_within(content, cl.book.phrase_max_len, &mut key);
         }
         lower.clear();
         if f.words <= cl.book.contains_max_words {
             push_lowercase(content, &mut lower);
         }
-        let class = match cl
+        let matched = cl
             .book
-            .match_line(content, &lower, &key, f.words, lang, &cl.active)
-        {
+            .match_line(content, &lower, &key, f.words, lang, &cl.active);
+        if sampler.tick() {
+            cl.book.time_rules(
+                content,
+                &lower,
+                &key,
+                f.words,
+                lang,
+                &cl.active,
+                &mut sampler.sampled,
+            );
+        }
+        let class = match matched {
             Some(r) if cl.book.rules[r].kind == RuleKind::Line => {
                 fate[li] = Fate::Rule(r);
                 cl.rule_class(r)
             }
             Some(r) => {
                 sections.push((classes.len(), r));
-                heuristic::classify(&f, &cl.hcfg, lang.is_some())
+                heuristic::classify(f, &cl.hcfg, lang.is_some())
             }
-            None => heuristic::classify(&f, &cl.hcfg, lang.is_some()),
+            None => heuristic::classify(f, &cl.hcfg, lang.is_some()),
         };
         classes.push(class);
         class_line.push(li);
     }
+    let t_match = t_match.elapsed().as_nanos() as u64;
     let t_lines = t0.elapsed().as_nanos() as u64;
 
     // Section rules: the first to-end marker with article text (a good line) before it,
@@ -254,32 +288,33 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         c.bytes += bytes;
         c.docs += 1;
     }
+    sampler.finish(cl, stats, t_match, t_lines.saturating_sub(t_match) + t_heur);
     stats.item("pass-line-rules").nanos += t_lines;
     stats.item("pass-span-rules").nanos += t_spans;
     stats.item("pass-heuristic").nanos += t_heur;
     Decision { lang, removals }
 }
 
-/// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: ASCII
-/// bytes directly, other characters through `char::to_lowercase`.
+/// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: runs of
+/// ASCII bytes copied at once and lowercased in place, other characters through
+/// `char::to_lowercase`.
 fn push_lowercase(s: &str, out: &mut String) {
-    if s.is_ascii() {
-        let start = out.len();
-        out.push_str(s);
-        out[start..].make_ascii_lowercase();
-        return;
-    }
     out.reserve(s.len());
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            out.push(char::from(b.to_ascii_lowercase()));
-            i += 1;
-        } else {
-            let c = s[i..].chars().next().unwrap_or('\0');
-            out.extend(c.to_lowercase());
+        let run = bytes[i..]
+            .iter()
+            .position(|&b| b >= 0x80)
+            .map_or(bytes.len(), |p| i + p);
+        if run > i {
+            let start = out.len();
+            out.push_str(&s[i..run]);
+            out[start..].make_ascii_lowercase();
+            i = run;
+        }
+        if let Some(c) = s[i..].chars().next() {
+            lang::push_lower_char(c, out);
             i += c.len_utf8();
         }
     }

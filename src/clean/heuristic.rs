@@ -198,6 +198,14 @@ const fn byte_classes() -> [u8; 256] {
 }
 static CLASS: [u8; 256] = byte_classes();
 
+/// Latin-1 and Latin Extended-A/B letters (U+00C0..=U+024F but × and ÷): all
+/// alphabetic, none whitespace (checked by a test), the common non-ASCII characters of
+/// European text.
+#[inline]
+fn is_latin_letter(c: char) -> bool {
+    matches!(c as u32, 0xC0..=0x24F) && c != '×' && c != '÷'
+}
+
 /// The link test of a whitespace-separated token.
 #[inline]
 fn is_link_token(tok: &str) -> bool {
@@ -280,20 +288,33 @@ pub fn features(content: &str, buf: &mut String) -> Features {
         } else {
             let c = content[i..].chars().next().unwrap_or('\0');
             len = c.len_utf8();
-            if !(c.is_alphabetic()
-                || c.is_whitespace()
-                || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
-            {
-                symbols += 1;
+            if is_latin_letter(c) {
+                // Letter, not whitespace, not a symbol, not © or CJK: what the tests
+                // below give for these, without their table look-ups.
+                is_ws = false;
+                is_word = true;
+            } else if matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—') {
+                // Quotes and dashes: not a symbol, not whitespace, not part of a word.
+                is_ws = false;
+                is_word = false;
+            } else {
+                let alpha = c.is_alphabetic();
+                if !(alpha
+                    || c.is_whitespace()
+                    || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
+                {
+                    symbols += 1;
+                }
+                if c == '©' {
+                    f.copyright = true;
+                }
+                if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
+                    f.cjk = true;
+                }
+                is_ws = c.is_whitespace();
+                // `is_alphanumeric` is `is_alphabetic || is_numeric`.
+                is_word = alpha || c.is_numeric() || c == '\u{AD}';
             }
-            if c == '©' {
-                f.copyright = true;
-            }
-            if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
-                f.cjk = true;
-            }
-            is_ws = c.is_whitespace();
-            is_word = c.is_alphanumeric() || c == '\u{AD}';
             if !is_ws && tok_start == usize::MAX {
                 tok_start = i;
                 tok_maybe_link = false;
@@ -349,7 +370,7 @@ pub fn features(content: &str, buf: &mut String) -> Features {
 /// One word of [`features`]: looks up its stop-word bits (lowercased, soft hyphens
 /// dropped, as [`super::lang::for_each_word`] does) and returns 1, or 0 for a word that is
 /// only soft hyphens (which `for_each_word` skips).
-#[inline]
+#[inline(always)]
 fn word(
     content: &str,
     start: usize,
@@ -390,7 +411,7 @@ fn word(
         if c.is_ascii() {
             buf.push(c.to_ascii_lowercase());
         } else {
-            buf.extend(c.to_lowercase());
+            super::lang::push_lower_char(c, buf);
         }
     }
     if buf.is_empty() {
@@ -641,6 +662,23 @@ mod tests {
         revise(&mut c);
         assert_eq!(c[1], Class::Bad(Why::Uncertain));
         assert_eq!(c[3], Class::Good);
+    }
+
+    #[test]
+    fn latin_letters_are_alphabetic_and_not_whitespace() {
+        for c in '\0'..=char::MAX {
+            if is_latin_letter(c) {
+                assert!(
+                    c.is_alphabetic() && c.is_alphanumeric() && !c.is_whitespace(),
+                    "{c:?}"
+                );
+                assert!(c != '©' && c != '\u{AD}');
+            }
+        }
+        assert!(!is_latin_letter('×') && !is_latin_letter('÷') && is_latin_letter('ß'));
+        for c in ['’', '„', '“', '”', '«', '»', '–', '—'] {
+            assert!(!c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
+        }
     }
 
     #[test]

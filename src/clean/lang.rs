@@ -164,6 +164,18 @@ impl StopWords {
     }
 }
 
+/// Append `c.to_lowercase()` to `out`, with Latin-1 letters (the common non-ASCII ones)
+/// mapped directly: U+00C0..=U+00DE but × lowercase to +0x20, U+00DF..=U+00FF are
+/// lowercase already.
+#[inline]
+pub fn push_lower_char(c: char, out: &mut String) {
+    match c as u32 {
+        0xC0..=0xDE if c != '×' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+        0xDF..=0xFF => out.push(c),
+        _ => out.extend(c.to_lowercase()),
+    }
+}
+
 /// The bytes of a word of at most [`KEY_BYTES`] bytes, zero-padded, as two `u64`s.
 #[inline]
 pub fn pack(w: &[u8]) -> (u64, u64) {
@@ -270,6 +282,18 @@ mod tests {
         ];
         for (lang, text) in cases {
             assert_eq!(detect(text, 1000, 3), Some(lang), "{text}");
+        }
+    }
+
+    #[test]
+    fn push_lower_char_is_to_lowercase() {
+        let (mut a, mut b) = (String::new(), String::new());
+        for c in '\0'..=char::MAX {
+            a.clear();
+            b.clear();
+            push_lower_char(c, &mut a);
+            b.extend(c.to_lowercase());
+            assert_eq!(a, b, "{c:?}");
         }
     }
 

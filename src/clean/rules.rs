@@ -8,11 +8,14 @@
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::lang::FastMap;
+use super::line_dfa::{LazyRegex, LineDfa};
+pub use super::line_key::{line_key, line_key_within};
 use super::RuleInfo;
 
 /// What a rule does with what it matches.
@@ -193,6 +196,15 @@ pub struct SpanRule {
     pub regex: Regex,
 }
 
+/// What one line-level rule checks, to time it on its own (see [`RuleBook::time_rules`]).
+struct LineChecks {
+    rule: usize,
+    phrases: bool,
+    contains: Vec<String>,
+    /// Index in `line_patterns`.
+    pattern: Option<usize>,
+}
+
 /// Every rule of a config, compiled into a few matchers.
 pub struct RuleBook {
     pub rules: Vec<Compiled>,
@@ -200,14 +212,24 @@ pub struct RuleBook {
     phrases: FastMap<String, Vec<usize>>,
     /// The most words any phrase has: longer lines skip the phrase lookup.
     pub phrase_max_words: usize,
+    /// The longest phrase key in bytes: longer line keys need not be finished.
+    pub phrase_max_len: usize,
     /// The largest `max_words` of the rules with `contains`.
     pub contains_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
-    line_patterns: Vec<(usize, Regex)>,
+    line_patterns: Vec<(usize, LazyRegex)>,
+    /// The same anchored patterns as one leftmost-first multi-pattern regex: one scan of
+    /// a line finds the first pattern (in rule order) that matches it.
+    line_multi: LineDfa,
+    /// The largest `max_words` of the patterns that have one: longer lines only test the
+    /// unlimited patterns, one by one.
+    set_max_words: usize,
     /// "contains" phrases, and the rule of each pattern.
     contains: Option<AhoCorasick>,
     contains_rules: Vec<usize>,
     pub spans: Vec<SpanRule>,
+    /// The line-level rules one by one, for timing.
+    checks: Vec<LineChecks>,
 }
 
 fn rule_err(id: &str, message: impl Into<String>) -> Error {
@@ -226,46 +248,20 @@ fn is_kebab(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// The key a line (or a phrase) is looked up by: lowercase, list bullets and
-/// surrounding punctuation trimmed, whitespace runs collapsed to one space.
-pub fn line_key(line: &str, out: &mut String) {
-    out.clear();
-    let t = line.trim_matches(|c: char| {
-        c.is_whitespace()
-            || (c.is_ascii_punctuation() && c != '#' && c != '@' && c != '&')
-            || matches!(
-                c,
-                '•' | '·' | '»' | '«' | '›' | '‹' | '…' | '|' | '→' | '▶' | '►'
-            )
-    });
-    let mut space = false;
-    for c in t.chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-}
-
 impl RuleBook {
     pub fn compile(configs: &[RuleConfig]) -> Result<RuleBook> {
         let mut rules = Vec::with_capacity(configs.len());
         let mut phrases: FastMap<String, Vec<usize>> = FastMap::default();
         let mut phrase_max_words = 0;
+        let mut phrase_max_len = 0;
         let mut contains_max_words = 0;
         let mut line_patterns = Vec::new();
+        let mut anchored_patterns = Vec::new();
+        let mut set_max_words = 0;
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
         let mut spans = Vec::new();
+        let mut checks = Vec::new();
         let mut key = String::new();
         let mut word_buf = String::new();
         for (i, rc) in configs.iter().enumerate() {
@@ -303,14 +299,22 @@ impl RuleBook {
                 }
                 spans.push(SpanRule { rule: i, regex });
             } else {
+                checks.push(LineChecks {
+                    rule: i,
+                    phrases: !rc.phrases.is_empty(),
+                    contains: Vec::new(),
+                    pattern: rc.pattern.as_ref().map(|_| line_patterns.len()),
+                });
                 if let Some(p) = &rc.pattern {
                     let anchored = format!("^(?:{p})$");
-                    let re = RegexBuilder::new(&anchored)
-                        .size_limit(32 << 20)
-                        .dfa_size_limit(16 << 20)
-                        .build()
+                    // Checked here to name the rule; compiled in the line DFA.
+                    regex_automata::util::syntax::parse(&anchored)
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
-                    line_patterns.push((i, re));
+                    line_patterns.push((i, LazyRegex::new(anchored.clone())));
+                    anchored_patterns.push(anchored);
+                    if let Some(m) = rc.max_words {
+                        set_max_words = usize::max(set_max_words, m);
+                    }
                 }
                 for ph in &rc.phrases {
                     line_key(ph, &mut key);
@@ -320,6 +324,7 @@ impl RuleBook {
                     let mut n = 0;
                     super::lang::for_each_word(&key, &mut word_buf, |_| n += 1);
                     phrase_max_words = phrase_max_words.max(n + 1);
+                    phrase_max_len = phrase_max_len.max(key.len());
                     let v = phrases.entry(key.clone()).or_default();
                     if !v.contains(&i) {
                         v.push(i);
@@ -329,6 +334,9 @@ impl RuleBook {
                     let c = c.trim().to_lowercase();
                     if c.is_empty() {
                         return Err(rule_err(id, "empty `contains` phrase"));
+                    }
+                    if let Some(ch) = checks.last_mut() {
+                        ch.contains.push(c.clone());
                     }
                     contains.push(c);
                     contains_rules.push(i);
@@ -358,16 +366,69 @@ impl RuleBook {
                     .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
             )
         };
+        let line_multi = LineDfa::new(&anchored_patterns)
+            .map_err(|e| rule_err("<line patterns>", format!("bad regex: {e}")))?;
         Ok(RuleBook {
+            checks,
+            line_multi,
+            set_max_words,
             rules,
             phrases,
             phrase_max_words,
+            phrase_max_len,
             contains_max_words,
             line_patterns,
             contains,
             contains_rules,
             spans,
         })
+    }
+
+    /// Time each line-level rule that applies to this line on its own, as if it were the
+    /// only rule: its phrase look-up, its `contains` phrases (substring searches) and its
+    /// pattern. Adds the nanoseconds to `out[rule]`. Same arguments as [`Self::match_line`].
+    /// One clock reading per rule: each rule's time runs from the previous reading.
+    #[allow(clippy::too_many_arguments)]
+    pub fn time_rules(
+        &self,
+        trimmed: &str,
+        lower: &str,
+        key: &str,
+        words: usize,
+        lang: Option<&str>,
+        active: &[bool],
+        out: &mut [u64],
+    ) {
+        let mut last = Instant::now();
+        for ch in &self.checks {
+            let i = ch.rule;
+            if !(active[i] && self.rules[i].scope.applies(lang) && words <= self.rules[i].max_words)
+            {
+                continue;
+            }
+            let mut hit = false;
+            if ch.phrases && words <= self.phrase_max_words {
+                hit |= self.phrases.get(key).is_some_and(|v| v.contains(&i));
+            }
+            if words <= self.contains_max_words {
+                hit |= ch.contains.iter().any(|c| lower.contains(c.as_str()));
+            }
+            if let Some(k) = ch.pattern {
+                hit |= self.pattern_matches(k, trimmed);
+            }
+            std::hint::black_box(hit);
+            let now = Instant::now();
+            out[i] += now.duration_since(last).as_nanos() as u64;
+            last = now;
+        }
+    }
+
+    /// Whether line pattern `k` (index in `line_patterns`) matches `line`.
+    fn pattern_matches(&self, k: usize, line: &str) -> bool {
+        match self.line_multi.matches(k, line) {
+            Ok(m) => m,
+            Err(()) => self.line_patterns[k].1.is_match(line),
+        }
     }
 
     /// The first line-level rule (line or section kind) that matches this line.
@@ -405,16 +466,57 @@ impl RuleBook {
             .as_ref()
             .filter(|_| words <= self.contains_max_words)
         {
-            for m in ac.find_overlapping_iter(lower) {
+            // Most lines contain no phrase: a plain scan says so more cheaply than the
+            // overlapping one, which is only needed to see every phrase a line contains.
+            let all = if ac.is_match(lower) {
+                Some(ac.find_overlapping_iter(lower))
+            } else {
+                None
+            };
+            for m in all.into_iter().flatten() {
                 consider(self.contains_rules[m.pattern().as_usize()]);
             }
         }
-        // Patterns last, cheapest first: only those that could still win and that apply.
-        for (i, re) in &self.line_patterns {
+        // Patterns last: only those that could still win and that apply.
+        if self
+            .line_patterns
+            .first()
+            .is_some_and(|(i, _)| best.map_or(true, |b| *i < b))
+            && words <= self.set_max_words
+        {
+            // All patterns are anchored at both ends, so the leftmost-first match is that
+            // of the lowest-index pattern matching the line; patterns before it do not.
+            match self.line_multi.first_match(trimmed) {
+                Ok(None) => return best,
+                Ok(Some(k)) => {
+                    let i = self.line_patterns[k].0;
+                    if best.is_some_and(|b| b < i) {
+                        return best;
+                    }
+                    if ok(i) {
+                        return Some(i);
+                    }
+                    // Rare: the first matching pattern does not apply (word limit,
+                    // language, off); the later ones are tried one by one.
+                    for (kj, (j, _)) in self.line_patterns.iter().enumerate().skip(k + 1) {
+                        if best.is_some_and(|b| b < *j) {
+                            break;
+                        }
+                        if ok(*j) && self.pattern_matches(kj, trimmed) {
+                            return Some(*j);
+                        }
+                    }
+                    return best;
+                }
+                // The DFA cannot tell: every pattern on its own, below.
+                Err(()) => {}
+            }
+        }
+        for (k, (i, _)) in self.line_patterns.iter().enumerate() {
             if best.is_some_and(|b| b < *i) {
                 break;
             }
-            if ok(*i) && re.is_match(trimmed) {
+            if ok(*i) && self.pattern_matches(k, trimmed) {
                 best = Some(*i);
                 break;
             }

@@ -151,3 +151,81 @@ fn long_runs_of_short_lines_and_repeated_markers_are_decided_like_short_ones() {
     let out = cleaned(&cl, &text);
     assert_eq!(out, article);
 }
+
+#[test]
+fn first_pattern_in_rule_order_wins_and_one_that_does_not_apply_is_skipped() {
+    // Both patterns match every test line; the first has a word limit.
+    let cl = cleaner(
+        "[clean]\nrule_sets = []\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"first\"\ncategory = \"test\"\npattern = '.*x'\nmax_words = 2\n\
+         [[clean.rules]]\nid = \"second\"\ncategory = \"test\"\npattern = '[a-z ]+x'\n\
+         [[clean.rules]]\nid = \"third\"\ncategory = \"test\"\npattern = 'never'\n",
+    );
+    let rule_of = |text: &str| {
+        let mut st = StageStats::default();
+        let d = cl.decide(text, &mut st);
+        d.removals
+            .iter()
+            .map(|r| r.rule.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rule_of("a x"), ["first"]);
+    assert_eq!(rule_of("a b c x"), ["second"]);
+    assert_eq!(rule_of("A B C x"), Vec::<String>::new());
+}
+
+#[test]
+fn rules_matched_in_the_shared_pass_get_time() {
+    // The first line a thread matches for a cleaner is timed rule by rule, so the rule
+    // that removes it gets a share of the pass time; so do the heuristic rules.
+    let cl = cleaner("");
+    let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher der Regierung in Moskau, die sich äußern würden.";
+    let mut text = String::from("Home » Politik » Ausland\n");
+    for _ in 0..50 {
+        text.push_str(article);
+        text.push('\n');
+    }
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    assert!(d.removals.iter().any(|r| &*r.rule == "breadcrumb"));
+    let mut total = StageStats::default();
+    total.merge(&st);
+    let nanos = |id: &str| total.items.get(id).map_or(0, |c| c.nanos);
+    assert!(nanos("breadcrumb") > 0, "{:?}", total.items);
+    assert!(
+        nanos("date-line") > 0,
+        "a rule that applies but did not match is timed too"
+    );
+    assert!(nanos("heuristic-low-stopwords") > 0);
+    assert_eq!(total.items["breadcrumb"].spans, 1);
+    // The estimates add up to the passes they come from (but for integer division and the
+    // span pass's own loop, outside its rules' timers).
+    let rules: u64 = total
+        .items
+        .iter()
+        .filter(|(k, _)| !k.starts_with("pass-"))
+        .map(|(_, c)| c.nanos)
+        .sum();
+    let passes: u64 = ["pass-line-rules", "pass-span-rules", "pass-heuristic"]
+        .iter()
+        .map(|k| nanos(k))
+        .sum();
+    assert!(
+        rules <= passes && rules >= passes / 20 * 19,
+        "{rules} vs {passes}"
+    );
+}
+
+#[test]
+fn a_pattern_with_a_unicode_word_boundary_still_matches_non_ascii_lines() {
+    // The multi-pattern DFA gives up on such lines; the patterns then run one by one.
+    let cl = cleaner(
+        "[clean]\nrule_sets = []\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"ascii\"\ncategory = \"test\"\npattern = 'nie'\n\
+         [[clean.rules]]\nid = \"unicode-b\"\ncategory = \"test\"\npattern = 'für\\b.*'\n",
+    );
+    let mut st = StageStats::default();
+    let d = cl.decide("für größere Städte\nfürs Protokoll\nnie", &mut st);
+    let rules: Vec<&str> = d.removals.iter().map(|r| &*r.rule).collect();
+    assert_eq!(rules, ["unicode-b", "ascii"]);
+}

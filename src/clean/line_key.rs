@@ -1,0 +1,158 @@
+//! The key a line is looked up by among the whole-line phrases of the rules.
+/// ASCII whitespace as `char::is_whitespace` sees it.
+#[inline]
+fn is_ascii_ws(c: u8) -> bool {
+    c == b' ' || (b'\t'..=b'\r').contains(&c)
+}
+
+/// The characters [`line_key`] trims from both ends.
+fn key_trim(c: char) -> bool {
+    c.is_whitespace()
+        || (c.is_ascii_punctuation() && c != '#' && c != '@' && c != '&')
+        || matches!(
+            c,
+            '•' | '·' | '»' | '«' | '›' | '‹' | '…' | '|' | '→' | '▶' | '►'
+        )
+}
+
+/// `s.trim_matches(key_trim)`, with ASCII ends handled byte by byte.
+fn trim_key(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut st = 0;
+    while st < b.len() && b[st] < 0x80 && key_trim(char::from(b[st])) {
+        st += 1;
+    }
+    let s = if b.get(st).is_some_and(|&c| c >= 0x80) {
+        s[st..].trim_start_matches(key_trim)
+    } else {
+        &s[st..]
+    };
+    let b = s.as_bytes();
+    let mut e = b.len();
+    while e > 0 && b[e - 1] < 0x80 && key_trim(char::from(b[e - 1])) {
+        e -= 1;
+    }
+    if e > 0 && b[e - 1] >= 0x80 {
+        s[..e].trim_end_matches(key_trim)
+    } else {
+        &s[..e]
+    }
+}
+
+/// The key a line (or a phrase) is looked up by: lowercase, list bullets and
+/// surrounding punctuation trimmed, whitespace runs collapsed to one space.
+/// ASCII bytes are handled directly, other characters with `char` methods.
+pub fn line_key(line: &str, out: &mut String) {
+    line_key_within(line, usize::MAX, out);
+}
+
+/// [`line_key`], or the empty string once the key grows longer than `max` bytes (a key
+/// no phrase has: they are not empty).
+pub fn line_key_within(line: &str, max: usize, out: &mut String) {
+    out.clear();
+    let t = trim_key(line);
+    let b = t.as_bytes();
+    let mut space = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if is_ascii_ws(c) {
+                i += 1;
+                space = true;
+                continue;
+            }
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            // A run of ASCII bytes that are not whitespace: copied, then lowercased.
+            let mut j = i + 1;
+            while j < b.len() && b[j] < 0x80 && !is_ascii_ws(b[j]) {
+                j += 1;
+            }
+            let at = out.len();
+            out.push_str(&t[i..j]);
+            out[at..].make_ascii_lowercase();
+            i = j;
+            if out.len() > max {
+                out.clear();
+                return;
+            }
+        } else {
+            let ch = t[i..].chars().next().unwrap_or('\0');
+            i += ch.len_utf8();
+            if ch.is_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            super::lang::push_lower_char(ch, out);
+            if out.len() > max {
+                out.clear();
+                return;
+            }
+        }
+    }
+}
+
+/// [`line_key`] as it was written first, character by character: the reference.
+#[cfg(test)]
+fn line_key_chars(line: &str, out: &mut String) {
+    out.clear();
+    let t = line.trim_matches(key_trim);
+    let mut space = false;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_key_equals_the_char_by_char_one() {
+        // Short strings of ASCII and non-ASCII characters from a fixed generator; the
+        // picks are trimmed or whitespace in one of the two paths.
+        let pick = [
+            ' ', '\t', '.', '#', '-', 'A', 'z', '&', '\u{0B}', '\u{1F}', '•', '»', 'Ä', 'ß',
+            '\u{A0}', '\u{2003}', '…', 'İ', 'K', '|', '→', '✓',
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let (mut a, mut b) = (String::new(), String::new());
+        for n in 0..50_000 {
+            let len = n % 12;
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if x % 3 == 0 {
+                        pick[(x >> 8) as usize % pick.len()]
+                    } else {
+                        char::from((x >> 16) as u8 & 0x7F)
+                    }
+                })
+                .collect();
+            line_key(&s, &mut a);
+            line_key_chars(&s, &mut b);
+            assert_eq!(a, b, "{s:?}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Per-rule time of the rules matched in shared passes, estimated from a sample of lines.
+//!
+//! Line and section rules are matched together, one pass over the lines with one
+//! multi-pattern regex, one phrase look-up and one substring automaton, so their cost is
+//! not separable on a line; timing every rule on every line would cost more than the pass.
+//! The estimate:
+//!
+//! - Each thread counts the lines it matches against the rules (a counter, no clock or
+//!   random number) and samples the first and then every [`SAMPLE_EVERY`]-th. On a sampled
+//!   line every line-level rule that applies to it (active, in its language, within its
+//!   `max_words`) is run again on its own — phrase look-up, `contains` substring searches,
+//!   pattern — and timed ([`super::rules::RuleBook::time_rules`]). The thread sums these
+//!   sampled times per rule.
+//! - The measured time of each document's matching pass (line keys, lowercasing, matching,
+//!   classification; sampling included) is split over the rules in proportion to the
+//!   thread's sampled sums so far. So the per-rule times add up to the pass time, and each
+//!   rule gets the share that its matcher costs on a representative sample of lines.
+//! - The heuristic has no matcher per rule: its rules share one measurement of every line
+//!   (features) and one context pass, so that time (features plus `pass-heuristic`) is
+//!   split equally over the enabled heuristic rules.
+//! - Span rules run one at a time and are timed directly.
+//!
+//! Per-document shares go to [`StageStats::pending_nanos`] (one slot per rule, a few
+//! additions per document); merging stats moves them to the rules' counters.
+use super::Cleaner;
+use crate::stage::StageStats;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// One line in this many is timed rule by rule (counted per thread).
+pub const SAMPLE_EVERY: u64 = 512;
+
+/// A fresh id for a compiled cleaner: sampling state is kept per thread and cleaner.
+pub fn next_cleaner_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The sampling state of one thread for one cleaner.
+#[derive(Default)]
+pub struct Sampler {
+    cleaner: u64,
+    tick: u64,
+    /// Sampled nanoseconds per configured rule.
+    pub sampled: Vec<u64>,
+    /// Pass time not yet attributed (no sampled time yet).
+    carry: u64,
+}
+
+thread_local! {
+    static SAMPLER: RefCell<Sampler> = RefCell::new(Sampler::default());
+}
+
+impl Sampler {
+    /// This thread's sampler for `cl` (a new one when the thread last served another).
+    pub fn take(cl: &Cleaner) -> Sampler {
+        let s = SAMPLER.with(|c| c.take());
+        if s.cleaner == cl.id && s.sampled.len() == cl.book.rules.len() {
+            s
+        } else {
+            Sampler {
+                cleaner: cl.id,
+                sampled: vec![0; cl.book.rules.len()],
+                ..Sampler::default()
+            }
+        }
+    }
+
+    /// Whether to time the next line rule by rule: the first line, then every
+    /// [`SAMPLE_EVERY`]-th.
+    #[inline]
+    pub fn tick(&mut self) -> bool {
+        let t = self.tick;
+        self.tick += 1;
+        t % SAMPLE_EVERY == 0
+    }
+
+    /// Record a document's times: `rules_nanos` of its rule-matching pass, split by
+    /// sampled share; `heuristic_nanos` split equally over the enabled heuristic rules.
+    /// Then keep the sampler for the thread's next document.
+    pub fn finish(
+        mut self,
+        cl: &Cleaner,
+        stats: &mut StageStats,
+        rules_nanos: u64,
+        heuristic_nanos: u64,
+    ) {
+        let n_rules = cl.book.rules.len();
+        let slots = slots(cl, stats);
+        let on: Vec<usize> = (0..cl.heuristic.len())
+            .filter(|&h| cl.heuristic[h].2)
+            .collect();
+        let mut for_rules = rules_nanos + self.carry;
+        if on.is_empty() {
+            for_rules += heuristic_nanos;
+        } else {
+            let each = heuristic_nanos / on.len() as u64;
+            let rest = heuristic_nanos - each * on.len() as u64;
+            for (k, &h) in on.iter().enumerate() {
+                slots[n_rules + h].1 += each + if k == 0 { rest } else { 0 };
+            }
+        }
+        let total: u64 = self.sampled.iter().sum();
+        if total == 0 {
+            self.carry = for_rules;
+        } else {
+            self.carry = 0;
+            for (slot, &s) in slots.iter_mut().zip(&self.sampled) {
+                if s > 0 {
+                    slot.1 += (u128::from(for_rules) * u128::from(s) / u128::from(total)) as u64;
+                }
+            }
+        }
+        SAMPLER.with(|c| *c.borrow_mut() = self);
+    }
+}
+
+/// The pending-time slots of `stats` for `cl`: its configured rules, then its heuristic
+/// rules. Set up (after settling what another cleaner left) when they are not.
+fn slots<'a>(cl: &Cleaner, stats: &'a mut StageStats) -> &'a mut [(Arc<str>, u64)] {
+    let ids = || {
+        cl.book
+            .rules
+            .iter()
+            .map(|r| &r.info.id)
+            .chain(cl.heuristic.iter().map(|h| &h.1.id))
+    };
+    let fits = stats.pending_nanos.len() == cl.book.rules.len() + cl.heuristic.len()
+        && stats
+            .pending_nanos
+            .iter()
+            .zip(ids())
+            .all(|(p, id)| Arc::ptr_eq(&p.0, id));
+    if !fits {
+        stats.settle();
+        stats.pending_nanos = ids().map(|id| (id.clone(), 0)).collect();
+    }
+    &mut stats.pending_nanos
+}
