@@ -6,6 +6,8 @@
 //! into single characters, and a passage made mostly of such characters is shingled with
 //! the character n-gram size instead of the word n-gram size.
 use unicode_segmentation::UnicodeSegmentation;
+#[cfg(target_arch = "x86_64")]
+use words::ascii_words;
 use words::{fast_words, HashSink};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -147,6 +149,10 @@ impl Shingler {
             out: &mut out.hashes,
             seed: self.seed,
         };
+        #[cfg(target_arch = "x86_64")]
+        if ascii_words(text, buf, &mut sink).is_some() {
+            return;
+        }
         let fast = fast_words(text, buf, &mut sink);
         if fast.is_some() {
             return;
