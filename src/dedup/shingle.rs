@@ -7,7 +7,7 @@
 //! the character n-gram size instead of the word n-gram size.
 use unicode_segmentation::UnicodeSegmentation;
 #[cfg(target_arch = "x86_64")]
-use words::ascii_words;
+use words::block_words;
 use words::{fast_words, HashSink};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -150,9 +150,10 @@ impl Shingler {
             seed: self.seed,
         };
         #[cfg(target_arch = "x86_64")]
-        if ascii_words(text, buf, &mut sink).is_some() {
+        if block_words(text, buf, &mut sink).is_some() {
             return;
         }
+        sink.out.clear();
         let fast = fast_words(text, buf, &mut sink);
         if fast.is_some() {
             return;

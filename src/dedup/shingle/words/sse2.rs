@@ -73,8 +73,8 @@ pub(super) fn word16(block: &[u8]) -> Word16 {
     }
 }
 
-/// Bit masks (bit i: byte i) of the classes of one 64-byte ASCII block that decide its
-/// word boundaries.
+/// Bit masks (bit i: byte i) of the classes of one 64-byte block that decide its word
+/// boundaries (the Latin-1 ones only when the block has a non-ASCII byte).
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub(super) struct Classes64 {
     /// `a-z`, `A-Z`.
@@ -87,6 +87,14 @@ pub(super) struct Classes64 {
     pub join_letter: u64,
     /// Joins two digits: `.`, `'`, `,`, `;`.
     pub join_digit: u64,
+    /// Non-ASCII bytes.
+    pub high: u64,
+    /// `0xC3`, the lead byte of U+00C0..U+00FF.
+    pub lead: u64,
+    /// Continuation bytes `0x80..=0xBF`.
+    pub cont: u64,
+    /// `0x97`, `0xB7` (the second bytes of × and ÷).
+    pub times_div: u64,
 }
 
 /// The [`Classes64`] of `block`, 16 bytes per SSE2 step.
@@ -113,12 +121,20 @@ pub(super) fn classify64(block: &[u8; 64]) -> Classes64 {
                 mid_num_let,
                 _mm_or_si128(eq(b','), eq(b';')),
             )));
+            let high = _mm_movemask_epi8(x);
+            c.high |= bits(high);
+            if high != 0 {
+                c.lead |= bits(_mm_movemask_epi8(eq(0xC3)));
+                c.cont |= bits(_mm_movemask_epi8(in_range_v(x, 0x80, 0xBF)));
+                c.times_div |= bits(_mm_movemask_epi8(_mm_or_si128(eq(0x97), eq(0xB7))));
+            }
         }
     }
     c
 }
 
-/// The first `n` (at most 16) bytes of `arr` lower-cased (ASCII), zero after them.
+/// The first `n` (at most 16) bytes of `arr`, a word of ASCII and Latin-1 letters,
+/// lower-cased, zero after them.
 #[inline(always)]
 pub(super) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
     let mut lower = [0u8; 16];
@@ -128,7 +144,16 @@ pub(super) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
         let x = _mm_loadu_si128(arr.as_ptr().cast());
         let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         let keep = _mm_cmplt_epi8(iota, _mm_set1_epi8(n.min(16) as i8));
-        let up = _mm_and_si128(in_range_v(x, b'A', b'Z'), _mm_set1_epi8(0x20));
+        // ASCII upper case, and the second byte of a Latin-1 upper-case letter (C3 80..C3
+        // 9E; × is no word character): both lower-case by adding 0x20.
+        let latin_upper = _mm_and_si128(
+            _mm_slli_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0xC3u8 as i8)), 1),
+            in_range_v(x, 0x80, 0x9E),
+        );
+        let up = _mm_and_si128(
+            _mm_or_si128(in_range_v(x, b'A', b'Z'), latin_upper),
+            _mm_set1_epi8(0x20),
+        );
         _mm_storeu_si128(
             lower.as_mut_ptr().cast(),
             _mm_and_si128(_mm_or_si128(x, up), keep),
