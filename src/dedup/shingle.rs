@@ -218,10 +218,24 @@ impl Shingler {
             return;
         }
         let n = self.ngram(tokens).min(t.len());
-        for w in t.windows(n) {
-            out.push(combine(w) as u32);
+        out.reserve(t.len() + 1 - n);
+        match n {
+            // The default n-gram size with a window of fixed length: the combining loop is
+            // unrolled and the windows need no length checks.
+            5 => shingles_of::<5>(t, out),
+            3 => shingles_of::<3>(t, out),
+            _ => out.extend(t.windows(n).map(|w| combine(w) as u32)),
         }
     }
+}
+
+/// [`Shingler::shingles`] for windows of `N` tokens (`N <= t.len()`).
+#[inline]
+fn shingles_of<const N: usize>(t: &[u64], out: &mut Vec<u32>) {
+    out.extend(t.windows(N).map(|w| match <&[u64; N]>::try_from(w) {
+        Ok(w) => combine(w) as u32,
+        Err(_) => combine(w) as u32,
+    }));
 }
 
 /// Combine a window of token hashes into one well-mixed hash (order-sensitive).
@@ -335,6 +349,39 @@ mod tests {
         let mut out = Vec::new();
         sh().shingles(&t, &mut out);
         assert_eq!(out.len(), 5);
+    }
+
+    /// The fixed-size window paths hash like the general one.
+    #[test]
+    fn fixed_windows_agree_with_the_general_loop() {
+        let t = Tokens {
+            hashes: (0..40u64)
+                .map(|x| x.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .collect(),
+            unspaced: 0,
+        };
+        for n in 1..8 {
+            let s = Shingler {
+                word_ngram: n,
+                char_ngram: n,
+                seed: 1,
+            };
+            for len in 0..t.hashes.len() {
+                let part = Tokens {
+                    hashes: t.hashes[..len].to_vec(),
+                    unspaced: 0,
+                };
+                let mut got = Vec::new();
+                s.shingles(&part, &mut got);
+                let k = n.min(len);
+                let want: Vec<u32> = if len == 0 {
+                    Vec::new()
+                } else {
+                    part.hashes.windows(k).map(|w| combine(w) as u32).collect()
+                };
+                assert_eq!(got, want, "n {n} len {len}");
+            }
+        }
     }
 
     #[test]
