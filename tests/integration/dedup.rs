@@ -376,3 +376,30 @@ fn a_later_document_that_contains_an_earlier_one_is_kept() {
     assert_eq!(kept[1]["text"], long.as_str());
     assert_eq!(kept[1]["rinse"]["removals"], serde_json::json!([]));
 }
+
+#[test]
+fn documents_written_identically_are_exact_duplicates() {
+    // The exact hash is taken of the text as written (blank lines tidied), so a copy that
+    // differs only in blank lines is an exact duplicate, not a near one.
+    let dir = scratch("dedup_exact_tidied");
+    let cfg = dir.join("no-clean.toml");
+    std::fs::write(&cfg, "[clean]\nenabled = false\n").unwrap();
+    let p1 = "Der Stadtrat hat am Dienstag nach langer Debatte beschlossen, die Brücke über den Fluss im kommenden Jahr vollständig zu erneuern.";
+    let p2 = "Die Arbeiten sollen im Frühjahr beginnen und werden nach Angaben der Verwaltung etwa zwei Jahre dauern, der Verkehr wird umgeleitet.";
+    let input = dir.join("in.jsonl");
+    let body = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "a", "text": format!("\n{p1}\n\n\n\n{p2}\n\n")}),
+        serde_json::json!({"id": "b", "text": format!("{p1}\n\n{p2}")})
+    );
+    std::fs::write(&input, body).unwrap();
+    let out = dir.join("out");
+    run_to(&input, &out, &["--config", cfg.to_str().unwrap()]);
+    let kept = records(&out.join("kept"));
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["text"], format!("{p1}\n\n{p2}").as_str());
+    let rejected = records(&out.join("rejected"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["id"], "b");
+    assert_eq!(rejected[0]["reason"], "exact-duplicate");
+}
