@@ -845,6 +845,9 @@ mod tests {
             }
             same_features(&s);
         }
+        // Lines with more stop words than a packed counter lane holds.
+        same_features(&"the und de la ".repeat(5000));
+        same_features(&"é der ".repeat(20_000));
         // Every split of a few lines at 16-byte boundaries: prefixes of 0..=32 bytes of
         // padding shift the words across the blocks.
         for base in fixed

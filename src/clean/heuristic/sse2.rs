@@ -4,7 +4,7 @@
 //! work (the stop-word lookup). Non-ASCII characters take the `char` tests of the scalar
 //! path one at a time. The result equals [`super::features_scalar`] for every input
 //! (checked by the tests of `heuristic`).
-use super::{is_latin_letter, is_link_token, word, Features, StopWords};
+use super::{is_latin_letter, is_link_token, word, Features, StopWords, LANGUAGES};
 use std::arch::x86_64::*;
 
 /// Bit masks of up to 16 ASCII bytes (bit `p` = byte `i + p`).
@@ -66,17 +66,22 @@ fn mask(x: __m128i) -> u32 {
 /// Classify the bytes from `i` (an ASCII byte, `i < bytes.len()`).
 #[inline(always)]
 fn masks(bytes: &[u8], i: usize) -> Masks {
-    let rest = &bytes[i..];
+    // The 16 bytes from `i`; near the end of a line of 16 bytes or more, the last 16
+    // bytes, the masks then shifted right by `shift` (no copy).
     let mut pad = [0u8; 16];
-    let (block, avail): (&[u8; 16], usize) = match rest.first_chunk::<16>() {
-        Some(b) => (b, 16),
-        None => {
-            pad[..rest.len()].copy_from_slice(rest);
-            (&pad, rest.len())
-        }
+    let (block, shift, avail): (&[u8; 16], usize, usize) = match bytes[i..].first_chunk() {
+        Some(b) => (b, 0, 16),
+        None => match bytes.last_chunk() {
+            Some(b) => (b, i + 16 - bytes.len(), bytes.len() - i),
+            None => {
+                pad[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+                (&pad, 0, bytes.len() - i)
+            }
+        },
     };
     // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `block`.
     let x = unsafe { _mm_loadu_si128(block.as_ptr().cast()) };
+    let mask = |v: __m128i| mask(v) >> shift;
     // Stop at the first non-ASCII byte, or after the bytes of the line.
     let stop = mask(x) | (!0u32 << avail) | (1 << 16);
     let len = stop.trailing_zeros() as usize;
@@ -102,6 +107,57 @@ fn masks(bytes: &[u8], i: usize) -> Masks {
     }
 }
 
+/// Number of set bits of a 16-bit mask (a table: `popcnt` is not in the x86_64 baseline
+/// and the bit-twiddling `count_ones` costs some 16 instructions).
+#[inline(always)]
+fn popcount16(m: u32) -> usize {
+    static POP8: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = (b as u32).count_ones() as u8;
+            b += 1;
+        }
+        t
+    };
+    usize::from(POP8[(m & 0xFF) as usize]) + usize::from(POP8[(m >> 8 & 0xFF) as usize])
+}
+
+/// Bits per language in the packed stop-word counts of [`features`].
+const LANE_BITS: usize = 128 / LANGUAGES.len();
+/// Hits after which the packed counts are flushed (a lane holds up to this many).
+const LANE_MAX: u32 = (1 << LANE_BITS) - 1;
+const _: () = assert!(LANGUAGES.len() <= 16 && LANE_BITS >= 8);
+
+/// For each set of languages (stop-word bits), 1 in the lane of each.
+static LANES: [u128; 1 << LANGUAGES.len()] = lanes();
+
+const fn lanes() -> [u128; 1 << LANGUAGES.len()] {
+    let mut t = [0u128; 1 << LANGUAGES.len()];
+    let mut bits = 0;
+    while bits < t.len() {
+        let mut l = 0;
+        while l < LANGUAGES.len() {
+            if bits >> l & 1 == 1 {
+                t[bits] |= 1 << (l * LANE_BITS);
+            }
+            l += 1;
+        }
+        bits += 1;
+    }
+    t
+}
+
+/// Add packed counts to `per_lang`.
+#[inline]
+fn flush(per_lang: &mut [u32; LANGUAGES.len()], acc: u128) {
+    if acc != 0 {
+        for (l, c) in per_lang.iter_mut().enumerate() {
+            *c += (acc >> (l * LANE_BITS)) as u32 & LANE_MAX;
+        }
+    }
+}
+
 /// [`super::features`] with SSE2.
 pub(super) fn features(content: &str, buf: &mut String) -> Features {
     let sw = StopWords::get();
@@ -109,12 +165,18 @@ pub(super) fn features(content: &str, buf: &mut String) -> Features {
     let bytes = content.as_bytes();
     let n = bytes.len();
     let mut words = 0usize;
+    // Stop-word hits per language, packed in `LANE_BITS`-bit lanes of one u128 (one add
+    // per word); added to `per_lang` before a lane could overflow and at the end.
     let per_lang = &mut f.per_lang;
+    let mut acc = 0u128;
+    let mut hits = 0u32;
     let mut count_bits = |bits: u16| {
-        if bits != 0 {
-            for (i, c) in per_lang.iter_mut().enumerate() {
-                *c += u32::from(bits >> i & 1 == 1);
-            }
+        acc += LANES[usize::from(bits) & (LANES.len() - 1)];
+        hits += 1;
+        if hits == LANE_MAX {
+            flush(per_lang, acc);
+            acc = 0;
+            hits = 0;
         }
     };
     // Inside a whitespace token.
@@ -136,11 +198,11 @@ pub(super) fn features(content: &str, buf: &mut String) -> Features {
             let k = m.len;
             let valid = (1u32 << k) - 1;
             chars += k;
-            symbols += (!m.plain & valid).count_ones() as usize;
+            symbols += popcount16(!m.plain & valid);
             let ws = m.ws & valid;
             // Token starts: non-whitespace bytes after whitespace (or after no token).
             let tstart = !ws & ((ws << 1) | u32::from(!in_tok)) & valid;
-            capitalized += (tstart & m.upper).count_ones() as usize;
+            capitalized += popcount16(tstart & m.upper);
             if !link {
                 // "://" makes its token a link, and so does "www." at a token start; a
                 // token with '@' is tested at the end.
@@ -161,17 +223,35 @@ pub(super) fn features(content: &str, buf: &mut String) -> Features {
             in_tok = ws >> (k - 1) & 1 == 0;
             // Word starts and ends: where the word mask changes.
             let wd = m.word & valid;
-            let mut edges = (wd ^ ((wd << 1) | u32::from(word_start != usize::MAX))) & valid;
-            while edges != 0 {
-                let p = i + edges.trailing_zeros() as usize;
-                edges &= edges - 1;
-                if word_start == usize::MAX {
-                    word_start = p;
-                    word_ascii = true;
+            let prev = (wd << 1) | u32::from(word_start != usize::MAX);
+            let starts = wd & !prev;
+            // Word ends (the first byte after a word): one look-up each. A word's start is
+            // the last start before its end in this block, else the one carried in.
+            let mut ends = !wd & prev & valid;
+            while ends != 0 {
+                let q = ends.trailing_zeros();
+                ends &= ends - 1;
+                let before = starts & ((1u32 << q) - 1);
+                let (start, ascii) = if before != 0 {
+                    (i + (31 - before.leading_zeros()) as usize, true)
                 } else {
-                    words += word(content, word_start, p, word_ascii, sw, buf, &mut count_bits);
-                    word_start = usize::MAX;
-                }
+                    (word_start, word_ascii)
+                };
+                words += word(
+                    content,
+                    start,
+                    i + q as usize,
+                    ascii,
+                    sw,
+                    buf,
+                    &mut count_bits,
+                );
+            }
+            if wd >> (k - 1) & 1 == 0 {
+                word_start = usize::MAX;
+            } else if starts != 0 {
+                word_start = i + (31 - starts.leading_zeros()) as usize;
+                word_ascii = true;
             }
             i += k;
             continue;
@@ -223,6 +303,7 @@ pub(super) fn features(content: &str, buf: &mut String) -> Features {
     if word_start != usize::MAX {
         words += word(content, word_start, n, word_ascii, sw, buf, &mut count_bits);
     }
+    flush(&mut f.per_lang, acc);
     f.chars = chars;
     f.symbols = symbols;
     f.capitalized = capitalized;
