@@ -129,7 +129,7 @@ impl Why {
 }
 
 /// Features of one line.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Features {
     pub chars: usize,
     pub words: usize,
@@ -148,18 +148,25 @@ pub struct Features {
 }
 
 /// Byte classes of [`features`] (ASCII bytes only; bytes ≥ 0x80 have class 0).
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const PLAIN: u8 = 1;
 /// `char::is_whitespace`.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const WS: u8 = 2;
 /// ASCII alphanumeric: part of a word.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const WORD: u8 = 4;
 /// `:` or `@`: the whitespace token may be a link.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const LINK: u8 = 8;
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const UPPER: u8 = 16;
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const DIGIT: u8 = 32;
 
 /// The class of every byte: `PLAIN` for what is not a "symbol" of [`Features::symbols`]
 /// (letters, whitespace and common punctuation), and the other flags above.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const fn byte_classes() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -196,6 +203,7 @@ const fn byte_classes() -> [u8; 256] {
     }
     t
 }
+#[cfg(any(test, not(target_arch = "x86_64")))]
 static CLASS: [u8; 256] = byte_classes();
 
 /// Latin-1 and Latin Extended-A/B letters (U+00C0..=U+024F but × and ÷): all
@@ -212,14 +220,42 @@ fn is_link_token(tok: &str) -> bool {
     tok.contains("://") || tok.starts_with("www.") || (tok.contains('@') && tok.len() > 3)
 }
 
+#[cfg(target_arch = "x86_64")]
+mod sse2;
+
 /// Measure a line (`content`: trimmed, bullets stripped). Stop words are counted per
 /// language; [`Features::with_language`] then picks the counts for the document.
 ///
-/// One pass over the bytes does what three passes did before (characters and symbols,
+/// On x86_64 ASCII runs are classified 16 bytes at a time with SSE2 (`sse2.rs`); the
+/// scalar [`features_scalar`] is the path of other targets and the reference of the tests.
+#[inline]
+pub fn features(content: &str, buf: &mut String) -> Features {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::features(content, buf)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        features_scalar(content, buf)
+    }
+}
+
+/// Whether a line ends a sentence (closing brackets and spaces ignored).
+#[inline]
+fn sentence_end(content: &str) -> bool {
+    let last = content.trim_end_matches([')', ']', ' ']).chars().last();
+    matches!(
+        last,
+        Some('.' | '!' | '?' | '…' | '"' | '“' | '”' | '„' | '»' | '«' | '。' | '！' | '？' | '\'')
+    )
+}
+
+/// The scalar [`features`]: one pass over the bytes does what three passes did before (characters and symbols,
 /// whitespace tokens, [`super::lang::for_each_word`] words with their stop-word lookup):
 /// runs of ASCII letters and digits are scanned in a tight loop, other ASCII bytes take
 /// a table look-up, other characters the same `char` tests as before.
-pub fn features(content: &str, buf: &mut String) -> Features {
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn features_scalar(content: &str, buf: &mut String) -> Features {
     let sw = StopWords::get();
     let mut f = Features::default();
     let bytes = content.as_bytes();
@@ -359,11 +395,7 @@ pub fn features(content: &str, buf: &mut String) -> Features {
     f.capitalized = capitalized;
     f.link = link;
     f.words = words;
-    let last = content.trim_end_matches([')', ']', ' ']).chars().last();
-    f.sentence_end = matches!(
-        last,
-        Some('.' | '!' | '?' | '…' | '"' | '“' | '”' | '„' | '»' | '«' | '。' | '！' | '？' | '\'')
-    );
+    f.sentence_end = sentence_end(content);
     f
 }
 
@@ -678,6 +710,157 @@ mod tests {
         assert!(!is_latin_letter('×') && !is_latin_letter('÷') && is_latin_letter('ß'));
         for c in ['’', '„', '“', '”', '«', '»', '–', '—'] {
             assert!(!c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
+        }
+    }
+
+    /// The fast [`features`] (SSE2 on x86_64) equals the scalar reference.
+    fn same_features(s: &str) {
+        let (mut b1, mut b2) = (String::new(), String::new());
+        assert_eq!(features(s, &mut b1), features_scalar(s, &mut b2), "{s:?}");
+    }
+
+    #[test]
+    fn fast_features_equal_scalar_reference() {
+        let fixed = [
+            "",
+            " ",
+            "a",
+            "The",
+            "Hello, World! This is a test of the features function.",
+            "Krieg Militär Nachrichten Russland Ukraine",
+            "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen.",
+            "Visit https://example.com/path?x=1 or www.example.org today",
+            "mail me: a@b.c or x@y, ab@ and @@@@ at:",
+            "www. wwwx www.x xwww.y  www.",
+            "© 2024 Example Corp. All rights reserved.",
+            "東京は日本の首都です。こんにちは！한국어 텍스트？",
+            "Emoji 😀🎉 and symbols ★ ☆ ♥ € $ % & * # ~ ^ | \\ / < > = + [ ] { } _ `",
+            "12345 678.90 3,14 1st 2nd 0x1F",
+            "Sil\u{AD}ben\u{AD}trennung \u{AD}\u{AD} \u{AD}word",
+            "„Zitat“ und «guillemets» – dash — em ’apostrophe’",
+            "Tabs\tand\u{B}vertical\u{C}feed\rreturn\u{85}nel\u{A0}nbsp\u{3000}ideo",
+            "ÀÉÎÕÜ àéîõü ß × ÷ Łódź Ŕ ǅ Ω ω Ж ж",
+            "ends with quote\"",
+            "ends (with bracket.)]  ",
+            "0123456789abcdefXYZ 0123456789abcdef0123456789abcdefGHIJ",
+            "\u{0}\u{1}\u{1F}\u{7F} ctrl",
+        ];
+        for s in fixed {
+            same_features(s);
+        }
+        let frags = [
+            "the",
+            "and",
+            "Der",
+            "die",
+            "DAS",
+            "und",
+            "le",
+            "la",
+            "de",
+            "of",
+            "in",
+            "is",
+            "w",
+            "ww",
+            "www.",
+            "://",
+            "@",
+            ":",
+            "x",
+            "Word",
+            "LONGWORDLONGWORDLONG",
+            "abcdefghijklmnop",
+            "0",
+            "42",
+            "3.5",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            ".",
+            ",",
+            "-",
+            "'",
+            "\"",
+            "?",
+            "!",
+            ";",
+            "(",
+            ")",
+            "[",
+            "]",
+            "#",
+            "$",
+            "%",
+            "&",
+            "*",
+            "/",
+            "é",
+            "É",
+            "ß",
+            "×",
+            "Ł",
+            "Ω",
+            "ж",
+            "\u{AD}",
+            "©",
+            "„",
+            "“",
+            "”",
+            "«",
+            "»",
+            "–",
+            "—",
+            "’",
+            "…",
+            "東",
+            "京",
+            "。",
+            "！",
+            "？",
+            "한",
+            "か",
+            "😀",
+            "\u{A0}",
+            "\u{3000}",
+            "\u{85}",
+            "Ⅻ",
+            "²",
+            "٣",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |m: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as usize
+        };
+        let mut s = String::new();
+        for _ in 0..20_000 {
+            s.clear();
+            let parts = next(40);
+            for _ in 0..parts {
+                s.push_str(frags[next(frags.len())]);
+            }
+            same_features(&s);
+        }
+        // Lines with more stop words than a packed counter lane holds.
+        same_features(&"the und de la ".repeat(5000));
+        same_features(&"é der ".repeat(20_000));
+        // Every split of a few lines at 16-byte boundaries: prefixes of 0..=32 bytes of
+        // padding shift the words across the blocks.
+        for base in fixed
+            .iter()
+            .chain(["Die Stadt hat, wie www.x.de berichtet, 3 Ämter."].iter())
+        {
+            for pad in 0..=32 {
+                for fill in ["a", " ", "é", "1"] {
+                    let p = fill.repeat(pad / fill.len().max(1));
+                    same_features(&format!("{p}{base}"));
+                    same_features(&format!("{base}{p}"));
+                }
+            }
         }
     }
 
