@@ -335,10 +335,7 @@ fn features_scalar(content: &str, buf: &mut String) -> Features {
                 is_word = false;
             } else {
                 let alpha = c.is_alphabetic();
-                if !(alpha
-                    || c.is_whitespace()
-                    || matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—'))
-                {
+                if !(alpha || c.is_whitespace()) {
                     symbols += 1;
                 }
                 if c == '©' {

@@ -402,8 +402,7 @@ impl RuleBook {
         let mut last = Instant::now();
         for ch in &self.checks {
             let i = ch.rule;
-            if !(active[i] && self.rules[i].scope.applies(lang) && words <= self.rules[i].max_words)
-            {
+            if !self.applies(i, words, lang, active) {
                 continue;
             }
             let mut hit = false;
@@ -421,6 +420,11 @@ impl RuleBook {
             out[i] += now.duration_since(last).as_nanos() as u64;
             last = now;
         }
+    }
+
+    /// Whether rule `i` is on and may match a line of `words` words in language `lang`.
+    fn applies(&self, i: usize, words: usize, lang: Option<&str>, active: &[bool]) -> bool {
+        active[i] && self.rules[i].scope.applies(lang) && words <= self.rules[i].max_words
     }
 
     /// Whether line pattern `k` (index in `line_patterns`) matches `line`.
@@ -443,9 +447,7 @@ impl RuleBook {
         lang: Option<&str>,
         active: &[bool],
     ) -> Option<usize> {
-        let ok = |i: usize| {
-            active[i] && self.rules[i].scope.applies(lang) && words <= self.rules[i].max_words
-        };
+        let ok = |i: usize| self.applies(i, words, lang, active);
         let mut best: Option<usize> = None;
         let mut consider = |i: usize| {
             if best.map_or(true, |b| i < b) && ok(i) {
