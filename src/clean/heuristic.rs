@@ -324,30 +324,11 @@ fn features_scalar(content: &str, buf: &mut String) -> Features {
         } else {
             let c = content[i..].chars().next().unwrap_or('\0');
             len = c.len_utf8();
-            if is_latin_letter(c) {
-                // Letter, not whitespace, not a symbol, not © or CJK: what the tests
-                // below give for these, without their table look-ups.
-                is_ws = false;
-                is_word = true;
-            } else if matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—') {
-                // Quotes and dashes: not a symbol, not whitespace, not part of a word.
-                is_ws = false;
-                is_word = false;
-            } else {
-                let alpha = c.is_alphabetic();
-                if !(alpha || c.is_whitespace()) {
-                    symbols += 1;
-                }
-                if c == '©' {
-                    f.copyright = true;
-                }
-                if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
-                    f.cjk = true;
-                }
-                is_ws = c.is_whitespace();
-                // `is_alphanumeric` is `is_alphabetic || is_numeric`.
-                is_word = alpha || c.is_numeric() || c == '\u{AD}';
-            }
+            let n = non_ascii_char(c);
+            (is_ws, is_word) = (n.ws, n.word);
+            symbols += usize::from(n.symbol);
+            f.copyright |= n.copyright;
+            f.cjk |= n.cjk;
             if !is_ws && tok_start == usize::MAX {
                 tok_start = i;
                 tok_maybe_link = false;
@@ -394,6 +375,42 @@ fn features_scalar(content: &str, buf: &mut String) -> Features {
     f.words = words;
     f.sentence_end = sentence_end(content);
     f
+}
+
+/// What one non-ASCII character of a line is, for [`features`] and its SSE2 twin.
+struct NonAscii {
+    ws: bool,
+    word: bool,
+    symbol: bool,
+    copyright: bool,
+    cjk: bool,
+}
+
+/// Classify a non-ASCII character of a line.
+#[inline(always)]
+fn non_ascii_char(c: char) -> NonAscii {
+    let mut n = NonAscii {
+        ws: false,
+        word: false,
+        symbol: false,
+        copyright: false,
+        cjk: false,
+    };
+    if is_latin_letter(c) {
+        // Letter, not whitespace, not a symbol, not © or CJK: what the tests below give
+        // for these, without their table look-ups.
+        n.word = true;
+    } else if !matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—') {
+        // (Quotes and dashes: not a symbol, not whitespace, not part of a word.)
+        let alpha = c.is_alphabetic();
+        n.ws = c.is_whitespace();
+        n.symbol = !(alpha || n.ws);
+        n.copyright = c == '©';
+        n.cjk = matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF);
+        // `is_alphanumeric` is `is_alphabetic || is_numeric`.
+        n.word = alpha || c.is_numeric() || c == '\u{AD}';
+    }
+    n
 }
 
 /// One word of [`features`]: looks up its stop-word bits (lowercased, soft hyphens

@@ -4,7 +4,7 @@
 //! work (the stop-word lookup). Non-ASCII characters take the `char` tests of the scalar
 //! path one at a time. The result equals [`super::features_scalar`] for every input
 //! (checked by the tests of `heuristic`).
-use super::{is_latin_letter, is_link_token, word, Features, StopWords, LANGUAGES};
+use super::{is_link_token, non_ascii_char, word, Features, StopWords, LANGUAGES};
 use std::arch::x86_64::*;
 
 /// Bit masks of up to 16 ASCII bytes (bit `p` = byte `i + p`).
@@ -258,31 +258,12 @@ pub(super) fn features(content: &str, buf: &mut String) -> Features {
         }
         let c = content[i..].chars().next().unwrap_or('\0');
         let len = c.len_utf8();
-        let (is_ws, is_word);
         chars += 1;
-        if is_latin_letter(c) {
-            // Letter, not whitespace, not a symbol, not © or CJK.
-            is_ws = false;
-            is_word = true;
-        } else if matches!(c, '’' | '„' | '“' | '”' | '«' | '»' | '–' | '—') {
-            // Quotes and dashes: not a symbol, not whitespace, not part of a word.
-            is_ws = false;
-            is_word = false;
-        } else {
-            let alpha = c.is_alphabetic();
-            is_ws = c.is_whitespace();
-            if !(alpha || is_ws) {
-                symbols += 1;
-            }
-            if c == '©' {
-                f.copyright = true;
-            }
-            if matches!(c as u32, 0x3040..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF) {
-                f.cjk = true;
-            }
-            // `is_alphanumeric` is `is_alphabetic || is_numeric`.
-            is_word = alpha || c.is_numeric() || c == '\u{AD}';
-        }
+        let n = non_ascii_char(c);
+        let (is_ws, is_word) = (n.ws, n.word);
+        symbols += usize::from(n.symbol);
+        f.copyright |= n.copyright;
+        f.cjk |= n.cjk;
         if is_ws {
             in_tok = false;
         } else if !in_tok {
