@@ -57,8 +57,9 @@ fn trim_ws(s: &str) -> &str {
 fn split_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut start = 0;
-    for piece in text.split('\n') {
-        let end = start + piece.len();
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        let piece = &text[start..end];
         let trimmed = trim_ws(piece);
         let content = strip_bullet(trimmed);
         let c_start = if content.is_empty() {
@@ -237,27 +238,33 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             .is_some_and(|l| fate_is_keep(&fate, li) && l.start <= s)
     });
 
+    // Each removal with the index of its rule (rule book first, then heuristic rules),
+    // so that the per-rule counts below group removals by index, not by id string.
     let mut removals = Vec::new();
+    let mut touched: Vec<(usize, u64)> = Vec::new();
+    let n_rules = cl.book.rules.len();
     for (li, line) in lines.iter().enumerate() {
-        let (rule, category) = match fate[li] {
+        let (k, info) = match fate[li] {
             Fate::Keep => continue,
-            Fate::Rule(r) => (&cl.book.rules[r].info.id, &cl.book.rules[r].info.category),
-            Fate::Heuristic(why) => match cl.heuristic.iter().find(|(w, _, _)| *w == why) {
-                Some((_, info, _)) => (&info.id, &info.category),
+            Fate::Rule(r) => (r, &cl.book.rules[r].info),
+            Fate::Heuristic(why) => match cl.heuristic.iter().position(|(w, _, _)| *w == why) {
+                Some(h) => (n_rules + h, &cl.heuristic[h].1),
                 None => continue,
             },
         };
         let end = (line.end + 1).min(text.len());
+        touched.push((k, (end - line.start) as u64));
         removals.push(Removal {
             start: line.start,
             end,
-            rule: rule.clone(),
-            category: category.clone(),
+            rule: info.id.clone(),
+            category: info.category.clone(),
             dup_of: None,
         });
     }
     for &(s, e, r) in &spans {
         let info = &cl.book.rules[r].info;
+        touched.push((r, (e - s) as u64));
         removals.push(Removal {
             start: s,
             end: e,
@@ -269,23 +276,16 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     removals.sort_by_key(|r| (r.start, r.end));
     // Per rule: its removals, their bytes, and one document. Summed here first so that
     // each rule touched looks up its counter once per document, not once per removal.
-    let mut touched: Vec<(&str, u64)> = removals
-        .iter()
-        .map(|r| (&*r.rule, (r.end - r.start) as u64))
-        .collect();
-    touched.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut k = 0;
-    while k < touched.len() {
-        let id = touched[k].0;
-        let (mut spans, mut bytes) = (0u64, 0u64);
-        while k < touched.len() && touched[k].0 == id {
-            spans += 1;
-            bytes += touched[k].1;
-            k += 1;
-        }
+    touched.sort_unstable_by_key(|t| t.0);
+    for group in touched.chunk_by(|a, b| a.0 == b.0) {
+        let k = group[0].0;
+        let id = match cl.book.rules.get(k) {
+            Some(rule) => &rule.info.id,
+            None => &cl.heuristic[k - n_rules].1.id,
+        };
         let c = stats.item(id);
-        c.spans += spans;
-        c.bytes += bytes;
+        c.spans += group.len() as u64;
+        c.bytes += group.iter().map(|t| t.1).sum::<u64>();
         c.docs += 1;
     }
     sampler.finish(cl, stats, t_match, t_lines.saturating_sub(t_match) + t_heur);
@@ -303,10 +303,7 @@ fn push_lowercase(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let run = bytes[i..]
-            .iter()
-            .position(|&b| b >= 0x80)
-            .map_or(bytes.len(), |p| i + p);
+        let run = i + ascii_prefix(&bytes[i..]);
         if run > i {
             let start = out.len();
             out.push_str(&s[i..run]);
@@ -320,6 +317,68 @@ fn push_lowercase(s: &str, out: &mut String) {
     }
 }
 
+/// Length of the leading run of ASCII bytes of `b`, 8 bytes at a time.
+fn ascii_prefix(b: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let high = w & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| c >= 0x80)
+        .unwrap_or(b.len() - i)
+}
+
 fn fate_is_keep(fate: &[Fate], li: usize) -> bool {
     fate.get(li).is_some_and(|f| *f == Fate::Keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_prefix_stops_at_the_first_non_ascii_byte() {
+        let s = "abcdefghijklmnopqrstuvwxyzäbc";
+        for start in 0..s.len() {
+            if !s.is_char_boundary(start) {
+                continue;
+            }
+            let b = &s.as_bytes()[start..];
+            let want = b.iter().position(|&c| c >= 0x80).unwrap_or(b.len());
+            assert_eq!(ascii_prefix(b), want, "{start}");
+        }
+        assert_eq!(ascii_prefix(b""), 0);
+        assert_eq!(ascii_prefix(b"plain ascii, 27 bytes long."), 27);
+    }
+
+    #[test]
+    fn push_lowercase_is_to_lowercase() {
+        for s in [
+            "Hello WORLD",
+            "Straße ÄÖÜ über",
+            "“Zitat” – ΑΒΓ Ωmega İstanbul",
+            "A long ASCII RUN before Ü and after",
+            "",
+        ] {
+            let mut out = String::new();
+            push_lowercase(s, &mut out);
+            assert_eq!(out, s.to_lowercase(), "{s}");
+        }
+    }
+
+    #[test]
+    fn lines_are_the_pieces_between_newlines() {
+        let text = "a\n  - b \n\nlast";
+        let lines = split_lines(text);
+        let pieces: Vec<&str> = lines.iter().map(|l| &text[l.start..l.end]).collect();
+        assert_eq!(pieces, text.split('\n').collect::<Vec<_>>());
+        let content: Vec<&str> = lines.iter().map(|l| &text[l.c_start..l.c_end]).collect();
+        assert_eq!(content, ["a", "b", "", "last"]);
+    }
 }

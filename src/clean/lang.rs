@@ -172,6 +172,9 @@ pub fn push_lower_char(c: char, out: &mut String) {
     match c as u32 {
         0xC0..=0xDE if c != '×' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
         0xDF..=0xFF => out.push(c),
+        // Blocks without case (checked by a test), kept out of the table search.
+        // (Hebrew to Arabic Extended, General Punctuation to symbol marks, CJK, Hangul.)
+        0x0590..=0x08FF | 0x2000..=0x20FF | 0x3000..=0x9FFF | 0xAC00..=0xD7A3 => out.push(c),
         _ => out.extend(c.to_lowercase()),
     }
 }

@@ -116,12 +116,16 @@ impl Cleaner {
                     message: "listed in `disable` but no such rule".into(),
                 });
             }
-            if all.iter().any(|r| &r.id == d) && heuristic.iter().any(|(_, i, _)| &*i.id == d) {
-                return Err(Error::Rule {
-                    id: d.clone(),
-                    message: "a configured rule uses a heuristic rule id".into(),
-                });
-            }
+        }
+        // Rule ids name removals and their counts: none may be a heuristic rule's id.
+        if let Some(r) = all
+            .iter()
+            .find(|r| heuristic.iter().any(|(_, i, _)| *i.id == r.id))
+        {
+            return Err(Error::Rule {
+                id: r.id.clone(),
+                message: "a configured rule uses a heuristic rule id".into(),
+            });
         }
         let active = all.iter().map(|r| !cfg.disable.contains(&r.id)).collect();
         Ok(Cleaner {

@@ -51,6 +51,20 @@ fn unknown_id_in_disable_is_an_error_naming_it() {
 }
 
 #[test]
+fn a_rule_with_a_heuristic_rule_id_is_an_error_naming_it() {
+    let cfg = Config::parse(
+        "[[clean.rules]]\nid = \"heuristic-low-stopwords\"\ncategory = \"x\"\nphrases = [\"a b\"]\n",
+        "t",
+    )
+    .unwrap();
+    let err = Cleaner::new(&cfg.clean).err().unwrap().to_string();
+    assert!(
+        err.contains("heuristic-low-stopwords") && err.contains("heuristic rule id"),
+        "{err}"
+    );
+}
+
+#[test]
 fn disable_switches_a_rule_off() {
     let on = cleaner("");
     let off = cleaner("[clean]\ndisable = [\"image-file\"]\n");
