@@ -430,22 +430,15 @@ fn word(
     if ascii {
         if len <= sw.max_len() {
             // ASCII letters and digits: setting bit 0x20 lowercases letters and leaves
-            // digits as they are; the zero padding stays zero. With 16 bytes left in the
+            // digits as they are; the zero padding stays zero. With 8 bytes left in the
             // line, the key is loaded directly and masked to the word's length.
             let bytes = content.as_bytes();
-            let (a, b) = match bytes.get(start..start + 16) {
-                Some(k) => {
-                    let (ma, mb) = LEN_MASK[len];
-                    let (lo, hi) = k.split_at(8);
-                    let a = u64::from_le_bytes(lo.try_into().unwrap_or_default());
-                    let b = u64::from_le_bytes(hi.try_into().unwrap_or_default());
-                    (a & ma, b & mb)
-                }
+            let key = match bytes.get(start..start + 8) {
+                Some(k) => u64::from_le_bytes(k.try_into().unwrap_or_default()) & LEN_MASK[len],
                 None => pack(&bytes[start..end]),
             };
-            let (ma, mb) = LEN_MASK[len];
             const LOWER: u64 = 0x2020_2020_2020_2020;
-            count_bits(sw.bits_packed(a | (ma & LOWER), b | (mb & LOWER), len));
+            count_bits(sw.bits_packed(key | (LEN_MASK[len] & LOWER)));
         }
         return 1;
     }
@@ -467,25 +460,14 @@ fn word(
     1
 }
 
-/// For each length `len` ≤ 16: 0xFF in the first `len` bytes of a packed key.
-const LEN_MASK: [(u64, u64); 17] = len_masks();
+/// For each length `len` ≤ 8: 0xFF in the first `len` bytes of a packed key.
+const LEN_MASK: [u64; 9] = len_masks();
 
-const fn len_masks() -> [(u64, u64); 17] {
-    const fn part(k: usize) -> u64 {
-        if k >= 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * k)) - 1
-        }
-    }
-    let mut t = [(0u64, 0u64); 17];
-    let mut len = 1;
-    while len <= 16 {
-        t[len] = if len >= 8 {
-            (u64::MAX, part(len - 8))
-        } else {
-            (part(len), 0)
-        };
+const fn len_masks() -> [u64; 9] {
+    let mut t = [u64::MAX; 9];
+    let mut len = 0;
+    while len < 8 {
+        t[len] = (1u64 << (8 * len)) - 1;
         len += 1;
     }
     t

@@ -78,23 +78,27 @@ const NO: &str = "og i på til av for med som er var har hadde ikke det den de e
 
 /// For each known stop word, the set of languages (bit i = `LANGUAGES[i]`) it belongs to.
 ///
-/// Stored in a small open-addressing table keyed by the word's bytes packed into two
-/// `u64`s (every stop word is at most [`KEY_BYTES`] bytes long), so a lookup is a few
-/// integer operations and no string hashing or comparison.
+/// Stored in a small open-addressing table keyed by the word's bytes packed into one
+/// `u64` (every stop word is at most [`KEY_BYTES`] bytes long, and no word has a zero
+/// byte, so the zero-padded bytes name the word), so a lookup is a few integer
+/// operations and no string hashing or comparison. Keys and language bits are kept in
+/// two arrays of 2048 slots (20 KiB): the table stays in the L1 cache.
 pub struct StopWords {
-    /// Slots: (packed key, byte length, language bits); `bits == 0` marks an empty slot.
-    table: Vec<(u64, u64, u32, u16)>,
+    /// Packed keys; 0 marks an empty slot.
+    keys: Vec<u64>,
+    /// Language bits of each slot.
+    bits: Vec<u16>,
     mask: usize,
     /// Length in bytes of the longest stop word: longer words skip the lookup.
     max_len: usize,
 }
 
 /// Longest key the packed table can hold.
-pub const KEY_BYTES: usize = 16;
+pub const KEY_BYTES: usize = 8;
 
 #[inline]
-fn slot_hash(a: u64, b: u64, len: usize) -> u64 {
-    (a ^ b.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+fn slot_hash(key: u64) -> u64 {
+    key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl StopWords {
@@ -113,19 +117,25 @@ impl StopWords {
                 max_len <= KEY_BYTES,
                 "stop word longer than {KEY_BYTES} bytes"
             );
-            let size = (words.len() * 4).next_power_of_two().max(16);
+            let size = (words.len() * 3).next_power_of_two().max(16);
             let mask = size - 1;
-            let mut table = vec![(0u64, 0u64, 0u32, 0u16); size];
-            for (w, &bits) in &words {
-                let (a, b) = pack(w.as_bytes());
-                let mut i = (slot_hash(a, b, w.len()) >> 32) as usize & mask;
-                while table[i].3 != 0 {
+            let mut keys = vec![0u64; size];
+            let mut bits = vec![0u16; size];
+            // In sorted order, so the layout does not depend on the map's iteration order.
+            let mut sorted: Vec<(&String, &u16)> = words.iter().collect();
+            sorted.sort();
+            for (w, &b) in sorted {
+                let key = pack(w.as_bytes());
+                let mut i = (slot_hash(key) >> 32) as usize & mask;
+                while keys[i] != 0 {
                     i = (i + 1) & mask;
                 }
-                table[i] = (a, b, w.len() as u32, bits);
+                keys[i] = key;
+                bits[i] = b;
             }
             StopWords {
-                table,
+                keys,
+                bits,
                 mask,
                 max_len,
             }
@@ -139,25 +149,24 @@ impl StopWords {
 
     /// The language bits of a lowercase word (0 if it is no stop word).
     pub fn bits(&self, lower: &str) -> u16 {
-        if lower.len() > self.max_len {
+        if lower.is_empty() || lower.len() > self.max_len {
             return 0;
         }
-        let (a, b) = pack(lower.as_bytes());
-        self.bits_packed(a, b, lower.len())
+        self.bits_packed(pack(lower.as_bytes()))
     }
 
-    /// The language bits of a lowercase word given packed (see [`pack`]); `len` is its
-    /// length in bytes and at most [`StopWords::max_len`].
+    /// The language bits of a lowercase word of 1 to [`StopWords::max_len`] bytes given
+    /// packed (see [`pack`]).
     #[inline]
-    pub fn bits_packed(&self, a: u64, b: u64, len: usize) -> u16 {
-        let mut i = (slot_hash(a, b, len) >> 32) as usize & self.mask;
+    pub fn bits_packed(&self, key: u64) -> u16 {
+        let mut i = (slot_hash(key) >> 32) as usize & self.mask;
         loop {
-            let s = &self.table[i];
-            if s.3 == 0 {
-                return 0;
+            let k = self.keys[i];
+            if k == key {
+                return self.bits[i];
             }
-            if s.0 == a && s.1 == b && s.2 as usize == len {
-                return s.3;
+            if k == 0 {
+                return 0;
             }
             i = (i + 1) & self.mask;
         }
@@ -179,22 +188,12 @@ pub fn push_lower_char(c: char, out: &mut String) {
     }
 }
 
-/// The bytes of a word of at most [`KEY_BYTES`] bytes, zero-padded, as two `u64`s.
+/// The bytes of a word of at most [`KEY_BYTES`] bytes, zero-padded, as a `u64`.
 #[inline]
-pub fn pack(w: &[u8]) -> (u64, u64) {
+pub fn pack(w: &[u8]) -> u64 {
     let mut k = [0u8; KEY_BYTES];
     k[..w.len()].copy_from_slice(w);
-    pack_array(&k)
-}
-
-/// A zero-padded key array as two `u64`s.
-#[inline]
-pub fn pack_array(k: &[u8; KEY_BYTES]) -> (u64, u64) {
-    let (lo, hi) = k.split_at(8);
-    (
-        u64::from_le_bytes(lo.try_into().unwrap_or_default()),
-        u64::from_le_bytes(hi.try_into().unwrap_or_default()),
-    )
+    u64::from_le_bytes(k)
 }
 
 /// Calls `f` with each word of `text`, lowercased (letters and digits; apostrophes split;
