@@ -11,6 +11,7 @@
 //! - [`engine`]: one pass over the lines of a text that puts them together;
 //! - `timing`: per-rule time of the rules matched in shared passes, from a sample.
 mod engine;
+mod gate;
 pub mod heuristic;
 pub mod lang;
 mod line_dfa;
