@@ -1,6 +1,7 @@
 //! Unit tests of the cleaner: config round trip, errors that name the rule, rule kinds.
 use super::*;
 use crate::config::Config;
+use crate::document::apply_removals;
 
 fn cleaner(extra: &str) -> Cleaner {
     let cfg = Config::parse(extra, "test").unwrap();
