@@ -10,6 +10,7 @@
 //! - [`lang`]: per-document language detection by stop-word vote;
 //! - [`engine`]: one pass over the lines of a text that puts them together;
 //! - `timing`: per-rule time of the rules matched in shared passes, from a sample.
+mod contains;
 mod engine;
 mod gate;
 pub mod heuristic;

@@ -1,18 +1,19 @@
 //! Rule definitions as written in TOML ([`RuleConfig`]) and their compiled form
 //! ([`RuleBook`]): whole-line phrase sets, per-rule line regexes (tried only where the
 //! rule could apply and still win), one
-//! Aho-Corasick automaton for "line contains" phrases, span regexes and section markers.
+//! anchored phrase set for "line contains" phrases ([`super::contains`]), span regexes
+//! and section markers.
 //!
 //! A line is matched once against every line-level rule family; the earliest rule in
 //! config order that applies to the document's language wins, so the order of rules in
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::contains::PhraseSet;
 use super::lang::FastMap;
 use super::line_dfa::{Caches, LazyRegex, LineDfa};
 pub use super::line_key::{line_key, line_key_within};
@@ -226,7 +227,7 @@ pub struct RuleBook {
     /// none): longer lines skip it.
     shared_max_words: usize,
     /// "contains" phrases, and the rule of each pattern.
-    contains: Option<AhoCorasick>,
+    contains: Option<PhraseSet>,
     contains_rules: Vec<usize>,
     pub spans: Vec<SpanRule>,
     /// The line-level rules one by one, for timing.
@@ -352,17 +353,7 @@ impl RuleBook {
                 max_words: rc.max_words.unwrap_or(usize::MAX),
             });
         }
-        let contains = if contains.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&contains)
-                    .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
-            )
-        };
+        let contains = (!contains.is_empty()).then(|| PhraseSet::new(&contains));
         let line_multi = LineDfa::new(&anchored_patterns).map_err(|(k, e)| {
             let id = line_patterns
                 .get(k)
@@ -473,21 +464,12 @@ impl RuleBook {
                 consider(i);
             }
         }
-        if let Some(ac) = self
+        if let Some(set) = self
             .contains
             .as_ref()
             .filter(|_| words <= self.contains_max_words)
         {
-            // Most lines contain no phrase: a plain scan says so more cheaply than the
-            // overlapping one, which is only needed to see every phrase a line contains.
-            let all = if ac.is_match(line.lower) {
-                Some(ac.find_overlapping_iter(line.lower))
-            } else {
-                None
-            };
-            for m in all.into_iter().flatten() {
-                consider(self.contains_rules[m.pattern().as_usize()]);
-            }
+            set.for_each_match(line.lower.as_bytes(), |p| consider(self.contains_rules[p]));
         }
         let beats = |best: Option<usize>, i: usize| best.map_or(true, |b| i < b);
         // The shared DFA: its patterns are anchored at both ends, so its leftmost-first

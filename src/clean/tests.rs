@@ -295,7 +295,7 @@ fn fixture_lines() -> Vec<String> {
 #[test]
 fn line_matching_equals_trying_every_rule_on_its_own() {
     // The shared DFA, the gated floating DFAs, the phrase table and the `contains`
-    // automaton together must pick what trying each line rule by itself, in rule order,
+    // phrase set together must pick what trying each line rule by itself, in rule order,
     // picks: the first rule that applies and matches.
     let configs = rules::rule_set("default").unwrap();
     let book = rules::RuleBook::compile(&configs).unwrap();
