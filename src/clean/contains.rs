@@ -41,7 +41,7 @@ fn window_hash(key: u32) -> usize {
 }
 
 /// Rough frequency of a byte in lowercase European text (per mille).
-fn byte_freq(b: u8) -> f64 {
+pub(super) fn byte_freq(b: u8) -> f64 {
     let f = match b {
         b' ' => 160,
         b'e' => 140,

@@ -126,7 +126,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             line_key_within(content, cl.book.phrase_max_len, &mut key);
         }
         lower.clear();
-        if f.words <= cl.book.contains_max_words {
+        if f.words <= cl.book.scan_max_words {
             push_lowercase(content, &mut lower);
         }
         let input = LineInput {

@@ -5,6 +5,7 @@
 //! The analysis is sound by construction (it only ever says "required" for bytes that
 //! every match contains); it gives up (`None`) where it cannot tell, e.g. for a pattern
 //! that matches the empty string or starts with an optional part only.
+use super::contains::byte_freq;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// 256 bits: which bytes are in the set.
@@ -142,6 +143,188 @@ pub fn required_bytes(hir: &Hir) -> Option<ByteSet> {
     (!set.is_empty()).then_some(set)
 }
 
+/// At most this many strings in a literal set.
+const MAX_LITERALS: usize = 48;
+/// Longest string of a literal set, in bytes.
+const MAX_LITERAL_LEN: usize = 24;
+
+/// The lowercase (`char::to_lowercase` per character, as the cleaner lowercases lines)
+/// of what `hir` matches, when that is one of a few strings: every match `m` has
+/// `lower(m)` in the set.
+fn exact_literals(hir: &Hir) -> Option<Vec<String>> {
+    let set = match hir.kind() {
+        // A look-around matches the empty string.
+        HirKind::Empty | HirKind::Look(_) => vec![String::new()],
+        HirKind::Literal(lit) => vec![std::str::from_utf8(&lit.0).ok()?.to_lowercase_chars()],
+        HirKind::Class(Class::Unicode(c)) => {
+            let mut v = Vec::new();
+            for r in c.ranges() {
+                if u32::from(r.end()) - u32::from(r.start()) >= 8 {
+                    return None;
+                }
+                for cp in u32::from(r.start())..=u32::from(r.end()) {
+                    v.push(char::from_u32(cp)?.to_string().to_lowercase_chars());
+                }
+            }
+            v
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            let mut v = Vec::new();
+            for r in c.ranges() {
+                if r.end() >= 0x80 || r.end() - r.start() >= 8 {
+                    return None;
+                }
+                v.extend(
+                    (r.start()..=r.end()).map(|b| char::from(b.to_ascii_lowercase()).to_string()),
+                );
+            }
+            v
+        }
+        HirKind::Capture(cap) => exact_literals(&cap.sub)?,
+        HirKind::Repetition(rep) => {
+            let max = rep.max?;
+            if max > 3 {
+                return None;
+            }
+            let sub = exact_literals(&rep.sub)?;
+            let mut all = Vec::new();
+            let mut power = vec![String::new()];
+            for n in 0..=max {
+                if n >= rep.min {
+                    all.extend(power.iter().cloned());
+                }
+                power = product(&power, &sub)?;
+            }
+            all
+        }
+        HirKind::Concat(parts) => {
+            let mut acc = vec![String::new()];
+            for p in parts {
+                acc = product(&acc, &exact_literals(p)?)?;
+            }
+            acc
+        }
+        HirKind::Alternation(branches) => {
+            let mut v = Vec::new();
+            for b in branches {
+                v.extend(exact_literals(b)?);
+            }
+            v
+        }
+    };
+    normalize(set)
+}
+
+trait LowerChars {
+    fn to_lowercase_chars(&self) -> String;
+}
+
+impl LowerChars for str {
+    /// Each character lowercased on its own (no final-sigma rule), like the cleaner's
+    /// lowercase lines.
+    fn to_lowercase_chars(&self) -> String {
+        self.chars().flat_map(char::to_lowercase).collect()
+    }
+}
+
+impl LowerChars for String {
+    fn to_lowercase_chars(&self) -> String {
+        self.as_str().to_lowercase_chars()
+    }
+}
+
+/// Sorted, deduplicated, within the size limits.
+fn normalize(mut v: Vec<String>) -> Option<Vec<String>> {
+    v.sort();
+    v.dedup();
+    (v.len() <= MAX_LITERALS && v.iter().all(|s| s.len() <= MAX_LITERAL_LEN)).then_some(v)
+}
+
+fn product(a: &[String], b: &[String]) -> Option<Vec<String>> {
+    if a.len() * b.len() > MAX_LITERALS {
+        return None;
+    }
+    normalize(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+            .collect(),
+    )
+}
+
+/// How often a line of ordinary text contains one of `set` (rough: per-byte frequencies
+/// multiplied, summed over the strings; strings under four bytes cost a search of their
+/// own, so they count as common).
+fn literal_cost(set: &[String]) -> f64 {
+    set.iter()
+        .map(|s| {
+            let p: f64 = s.bytes().map(|b| byte_freq(b) / 1000.0).product();
+            if s.len() < 4 {
+                p.max(0.5)
+            } else {
+                p
+            }
+        })
+        .sum()
+}
+
+/// A set of lowercase strings every match of `hir` (lowercased per character) contains
+/// one of; `None` if this analysis cannot prove one (or a match may be empty).
+pub fn required_literals(hir: &Hir) -> Option<Vec<String>> {
+    required(hir).map(|set| {
+        // A line with a string that contains another member contains that member too.
+        set.iter()
+            .filter(|s| !set.iter().any(|t| t != *s && s.contains(t.as_str())))
+            .cloned()
+            .collect()
+    })
+}
+
+fn required(hir: &Hir) -> Option<Vec<String>> {
+    if let Some(set) = exact_literals(hir) {
+        return (!set.iter().any(String::is_empty)).then_some(set);
+    }
+    match hir.kind() {
+        HirKind::Capture(cap) => required(&cap.sub),
+        HirKind::Repetition(rep) if rep.min > 0 => required(&rep.sub),
+        HirKind::Alternation(branches) => {
+            let mut v = Vec::new();
+            for b in branches {
+                v.extend(required(b)?);
+            }
+            normalize(v)
+        }
+        HirKind::Concat(parts) => {
+            let mut candidates: Vec<Vec<String>> = parts.iter().filter_map(required).collect();
+            // Runs of parts with exact sets, joined (a run ends where the product would
+            // grow too large or a part is not exact).
+            let mut run: Option<Vec<String>> = None;
+            for p in parts {
+                let next = exact_literals(p);
+                run = match (run.take(), next) {
+                    (Some(r), Some(n)) => match product(&r, &n) {
+                        Some(joined) => Some(joined),
+                        None => {
+                            candidates.push(r);
+                            Some(n)
+                        }
+                    },
+                    (Some(r), None) => {
+                        candidates.push(r);
+                        None
+                    }
+                    (None, n) => n,
+                };
+            }
+            candidates.extend(run);
+            candidates
+                .into_iter()
+                .filter(|c| !c.is_empty() && !c.iter().any(String::is_empty))
+                .min_by(|a, b| literal_cost(a).total_cmp(&literal_cost(b)))
+        }
+        _ => None,
+    }
+}
+
 /// A compiled gate: does a line contain one of the required bytes?
 #[derive(Clone, Debug)]
 pub enum Gate {
@@ -200,6 +383,60 @@ mod tests {
         assert_eq!(req(r"\s[»›]\s"), Some(vec![0xBA, 0xBB]));
         assert_eq!(req(r""), None);
         assert_eq!(req(r"^$"), None);
+    }
+
+    fn lits(p: &str) -> Option<Vec<String>> {
+        let hir = regex_automata::util::syntax::parse(p).expect("pattern parses");
+        required_literals(&hir)
+    }
+
+    #[test]
+    fn required_literals_of_common_shapes() {
+        assert_eq!(
+            lits(r"^(?:(?i).+?\s(?:fotos?|bild)\s*:\s*.+)$"),
+            Some(vec!["bild".to_string(), "foto".to_string()])
+        );
+        assert_eq!(
+            lits(r"(?i)x+\.(?:jpe?g|png)"),
+            Some(vec![".jpeg".into(), ".jpg".into(), ".png".into()])
+        );
+        // Case-insensitive `s` also matches the long s, which lowercases to itself.
+        assert_eq!(lits(r"(?i)as"), Some(vec!["as".into(), "aſ".into()]));
+        assert_eq!(lits(r"(?i)ÜBER"), Some(vec!["über".into()]));
+        assert_eq!(lits(r"a|b*"), None);
+        assert_eq!(lits(r".*"), None);
+        assert_eq!(lits(r"x?"), None);
+    }
+
+    #[test]
+    fn a_match_always_contains_a_required_literal() {
+        let cases = [
+            (
+                r"(?i).+?[\s.,;–-](?:\(\s*)?(?:fotos?|bild|photo|quelle)\s*:\s*[^.!?:]{2,}",
+                "Ein Bild, FOTO: dpa/Max",
+            ),
+            (
+                r"(?i).+?(?:[(\[][^()\[\]]*(?:getty|dpa)[^()\[\]]*[)\]]|(?:foto|bild)\s*:\s*[^:]{2,})\s*",
+                "Mann (Foto-DPA)",
+            ),
+            (
+                r"(?i)[\w\-. ]+\.(?:jpe?g|png|gif)(?:\?\S*)?",
+                "IMG_2023.JPEG?x=1",
+            ),
+            (r"(?i)ſtraße", "STRASSE"),
+        ];
+        for (p, hay) in cases {
+            let re = regex::Regex::new(&format!("^(?:{p})$")).expect("compiles");
+            let set = lits(&format!("^(?:{p})$"));
+            if re.is_match(hay) {
+                let lower = hay.to_lowercase_chars();
+                let set = set.expect("a literal set");
+                assert!(
+                    set.iter().any(|l| lower.contains(l.as_str())),
+                    "{p} {hay} {set:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! "floating" pattern (one that can scan a whole line, like `.+? Foto: .+`) has a DFA of
 //! its own behind a byte gate ([`super::gate`]), so it only scans lines that contain a
 //! byte every match needs, and does not multiply the states of the shared DFA.
-use super::gate::{required_bytes, Gate};
+use super::gate::{required_bytes, required_literals, Gate};
 use regex::{Regex, RegexBuilder};
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::nfa::thompson::{self, NFA};
@@ -64,12 +64,15 @@ fn alive_for(dfa: &DFA, cache: &mut DfaCache, line: &str) -> usize {
     line.len()
 }
 
-/// A floating pattern: its own DFA, and the bytes a line needs for it to match.
+/// A floating pattern: its own DFA, and what a line needs for it to match.
 struct Floating {
     /// Index of the pattern in the rule book's pattern list.
     k: usize,
     dfa: DFA,
+    /// Bytes of which a line needs one.
     gate: Option<Gate>,
+    /// Lowercase strings of which a line's lowercase form needs one.
+    literals: Option<Vec<String>>,
 }
 
 /// Where pattern `k` lives.
@@ -120,8 +123,14 @@ impl LineDfa {
                 .unwrap_or(0);
             if alive >= FLOATING_AFTER {
                 let gate = required_bytes(hir).map(|s| Gate::new(&s));
+                let literals = required_literals(hir);
                 place.push(Place::Floating(floating.len()));
-                floating.push(Floating { k, dfa, gate });
+                floating.push(Floating {
+                    k,
+                    dfa,
+                    gate,
+                    literals,
+                });
             } else {
                 place.push(Place::Shared(shared_ks.len()));
                 shared_ks.push(k);
@@ -169,6 +178,15 @@ impl LineDfa {
     /// Pattern indexes of the floating patterns, ascending.
     pub fn floating(&self) -> impl Iterator<Item = usize> + '_ {
         self.floating.iter().map(|f| f.k)
+    }
+
+    /// The lowercase strings of which the lowercase form of a line that floating
+    /// pattern `k` matches contains one, if known.
+    pub fn literals(&self, k: usize) -> Option<&[String]> {
+        match self.place[k] {
+            Place::Floating(i) => self.floating[i].literals.as_deref(),
+            Place::Shared(_) => None,
+        }
     }
 
     /// The first pattern of the shared DFA (by index) that matches `line`; `Err` if the

@@ -217,6 +217,9 @@ pub struct RuleBook {
     pub phrase_max_len: usize,
     /// The largest `max_words` of the rules with `contains`.
     pub contains_max_words: usize,
+    /// Lines with at most this many words are scanned for `contains` phrases and the
+    /// floating patterns' literals (the largest `max_words` of both).
+    pub scan_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
     line_patterns: Vec<(usize, LazyRegex)>,
     /// The same anchored patterns as lazy DFAs: most in one leftmost-first multi-pattern
@@ -226,9 +229,13 @@ pub struct RuleBook {
     /// The largest `max_words` of the patterns in the shared DFA (`usize::MAX` if one has
     /// none): longer lines skip it.
     shared_max_words: usize,
-    /// "contains" phrases, and the rule of each pattern.
+    /// "contains" phrases, then the literals of the floating line patterns; the rule of
+    /// each `contains` phrase, and the floating pattern (bit) of each literal after them.
     contains: Option<PhraseSet>,
     contains_rules: Vec<usize>,
+    literal_owner: Vec<u8>,
+    /// Floating patterns (bits, in their order) behind a literal gate.
+    literal_gated: u64,
     pub spans: Vec<SpanRule>,
     /// The line-level rules one by one, for timing.
     checks: Vec<LineChecks>,
@@ -353,13 +360,37 @@ impl RuleBook {
                 max_words: rc.max_words.unwrap_or(usize::MAX),
             });
         }
-        let contains = (!contains.is_empty()).then(|| PhraseSet::new(&contains));
         let line_multi = LineDfa::new(&anchored_patterns).map_err(|(k, e)| {
             let id = line_patterns
                 .get(k)
                 .map_or("<line patterns>", |&(i, _)| configs[i].id.as_str());
             rule_err(id, format!("bad regex: {e}"))
         })?;
+        // The floating patterns' literal gates join the `contains` phrases: one pass finds
+        // both. Only patterns with a word limit (so that the lines they apply to are
+        // scanned) and literals of four bytes or more (shorter ones would each cost a
+        // search of every line; the byte gate does as well for them, and only when the
+        // pattern applies).
+        let mut literal_owner = Vec::new();
+        let mut literal_gated = 0u64;
+        let mut scan_max_words = contains_max_words;
+        let floating: Vec<usize> = line_multi.floating().collect();
+        for (bit, &k) in floating.iter().enumerate().take(64) {
+            let limit = rules[line_patterns[k].0].max_words;
+            let Some(literals) = line_multi
+                .literals(k)
+                .filter(|l| limit != usize::MAX && l.iter().all(|s| s.len() >= 4))
+            else {
+                continue;
+            };
+            for l in literals {
+                contains.push(l.clone());
+                literal_owner.push(bit as u8);
+            }
+            literal_gated |= 1 << bit;
+            scan_max_words = scan_max_words.max(limit);
+        }
+        let contains = (!contains.is_empty()).then(|| PhraseSet::new(&contains));
         let shared_max_words = line_multi
             .shared()
             .iter()
@@ -375,6 +406,9 @@ impl RuleBook {
             phrase_max_words,
             phrase_max_len,
             contains_max_words,
+            scan_max_words,
+            literal_owner,
+            literal_gated,
             line_patterns,
             contains,
             contains_rules,
@@ -464,12 +498,19 @@ impl RuleBook {
                 consider(i);
             }
         }
+        // Floating patterns (bits) that a literal gate has not ruled out.
+        let mut possible = u64::MAX;
         if let Some(set) = self
             .contains
             .as_ref()
-            .filter(|_| words <= self.contains_max_words)
+            .filter(|_| words <= self.scan_max_words)
         {
-            set.for_each_match(line.lower.as_bytes(), |p| consider(self.contains_rules[p]));
+            possible = !self.literal_gated;
+            let n = self.contains_rules.len();
+            set.for_each_match(line.lower.as_bytes(), |p| match p.checked_sub(n) {
+                None => consider(self.contains_rules[p]),
+                Some(l) => possible |= 1 << self.literal_owner[l],
+            });
         }
         let beats = |best: Option<usize>, i: usize| best.map_or(true, |b| i < b);
         // The shared DFA: its patterns are anchored at both ends, so its leftmost-first
@@ -510,12 +551,13 @@ impl RuleBook {
             }
         }
         // Floating patterns one by one (each behind its byte gate), while one could win.
-        for k in self.line_multi.floating() {
+        for (bit, k) in self.line_multi.floating().enumerate() {
             let i = self.line_patterns[k].0;
             if !beats(best, i) {
                 break;
             }
-            if ok(i) && self.pattern_matches(caches, k, line.trimmed) {
+            let gated_out = bit < 64 && possible >> bit & 1 == 0;
+            if ok(i) && !gated_out && self.pattern_matches(caches, k, line.trimmed) {
                 best = Some(i);
                 break;
             }
