@@ -5,7 +5,9 @@
 //! lookup). Non-ASCII characters take the `char` tests of the scalar path one at a time.
 //! The result equals [`super::features_scalar`] for every input (checked by the tests of
 //! `heuristic`, for each classifier).
-use super::{is_link_token, non_ascii_char, word, Features, StopWords, LANGUAGES};
+use super::chars::{is_link_token, non_ascii_char, sentence_end, word};
+use super::{Features, LANGUAGES};
+use crate::clean::lang::StopWords;
 
 /// Bit masks of the ASCII bytes of a block (bit `p` = byte `i + p`).
 pub(super) struct Masks {
@@ -206,6 +208,6 @@ pub(super) fn features<C: Classify>(content: &str, buf: &mut String) -> Features
     f.capitalized = capitalized;
     f.link = link || (at && content.split(char::is_whitespace).any(is_link_token));
     f.words = words;
-    f.sentence_end = super::sentence_end(content);
+    f.sentence_end = sentence_end(content);
     f
 }

@@ -1,0 +1,226 @@
+//! Tests of the heuristic: classes, context, and the line features of every path.
+use super::chars::is_latin_letter;
+use super::*;
+
+#[test]
+fn short_line_between_debris_is_debris_and_inside_article_stays() {
+    let bad = Class::Bad(Why::Rule);
+    let mut c = vec![
+        bad,
+        Class::Short,
+        bad,
+        Class::Good,
+        Class::Short,
+        Class::Good,
+    ];
+    revise(&mut c);
+    assert_eq!(c[1], Class::Bad(Why::ShortLine));
+    assert_eq!(c[4], Class::Good);
+}
+
+#[test]
+fn near_good_between_debris_is_debris() {
+    let bad = Class::Bad(Why::Rule);
+    let mut c = vec![bad, Class::NearGood, bad, Class::NearGood, Class::Good];
+    revise(&mut c);
+    assert_eq!(c[1], Class::Bad(Why::Uncertain));
+    assert_eq!(c[3], Class::Good);
+}
+
+#[test]
+fn latin_letters_are_alphabetic_and_not_whitespace() {
+    for c in '\0'..=char::MAX {
+        if is_latin_letter(c) {
+            assert!(
+                c.is_alphabetic() && c.is_alphanumeric() && !c.is_whitespace(),
+                "{c:?}"
+            );
+            assert!(c != '©' && c != '\u{AD}');
+        }
+    }
+    assert!(!is_latin_letter('×') && !is_latin_letter('÷') && is_latin_letter('ß'));
+    for c in ['’', '„', '“', '”', '«', '»', '–', '—'] {
+        assert!(!c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
+    }
+}
+
+/// The fast [`features`] (SSE2 and, where the CPU has it, AVX2 on x86_64) equals the
+/// scalar reference.
+fn same_features(s: &str) {
+    let (mut b1, mut b2) = (String::new(), String::new());
+    let want = features_scalar(s, &mut b2);
+    assert_eq!(features(s, &mut b1), want, "{s:?}");
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert_eq!(sse2::features(s, &mut b1), want, "SSE2 {s:?}");
+        if avx2::available() {
+            // SAFETY: checked just above.
+            assert_eq!(unsafe { avx2::features(s, &mut b1) }, want, "AVX2 {s:?}");
+        }
+    }
+}
+
+#[test]
+fn fast_features_equal_scalar_reference() {
+    let fixed = [
+        "",
+        " ",
+        "a",
+        "The",
+        "Hello, World! This is a test of the features function.",
+        "Krieg Militär Nachrichten Russland Ukraine",
+        "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen.",
+        "Visit https://example.com/path?x=1 or www.example.org today",
+        "mail me: a@b.c or x@y, ab@ and @@@@ at:",
+        "www. wwwx www.x xwww.y  www.",
+        "© 2024 Example Corp. All rights reserved.",
+        "東京は日本の首都です。こんにちは！한국어 텍스트？",
+        "Emoji 😀🎉 and symbols ★ ☆ ♥ € $ % & * # ~ ^ | \\ / < > = + [ ] { } _ `",
+        "12345 678.90 3,14 1st 2nd 0x1F",
+        "Sil\u{AD}ben\u{AD}trennung \u{AD}\u{AD} \u{AD}word",
+        "„Zitat“ und «guillemets» – dash — em ’apostrophe’",
+        "Tabs\tand\u{B}vertical\u{C}feed\rreturn\u{85}nel\u{A0}nbsp\u{3000}ideo",
+        "ÀÉÎÕÜ àéîõü ß × ÷ Łódź Ŕ ǅ Ω ω Ж ж",
+        "ends with quote\"",
+        "ends (with bracket.)]  ",
+        "0123456789abcdefXYZ 0123456789abcdef0123456789abcdefGHIJ",
+        "\u{0}\u{1}\u{1F}\u{7F} ctrl",
+    ];
+    for s in fixed {
+        same_features(s);
+    }
+    let frags = [
+        "the",
+        "and",
+        "Der",
+        "die",
+        "DAS",
+        "und",
+        "le",
+        "la",
+        "de",
+        "of",
+        "in",
+        "is",
+        "w",
+        "ww",
+        "www.",
+        "://",
+        "@",
+        ":",
+        "x",
+        "Word",
+        "LONGWORDLONGWORDLONG",
+        "abcdefghijklmnop",
+        "0",
+        "42",
+        "3.5",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        ".",
+        ",",
+        "-",
+        "'",
+        "\"",
+        "?",
+        "!",
+        ";",
+        "(",
+        ")",
+        "[",
+        "]",
+        "#",
+        "$",
+        "%",
+        "&",
+        "*",
+        "/",
+        "é",
+        "É",
+        "ß",
+        "×",
+        "Ł",
+        "Ω",
+        "ж",
+        "\u{AD}",
+        "©",
+        "„",
+        "“",
+        "”",
+        "«",
+        "»",
+        "–",
+        "—",
+        "’",
+        "…",
+        "東",
+        "京",
+        "。",
+        "！",
+        "？",
+        "한",
+        "か",
+        "😀",
+        "\u{A0}",
+        "\u{3000}",
+        "\u{85}",
+        "Ⅻ",
+        "²",
+        "٣",
+    ];
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |m: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m as u64) as usize
+    };
+    let mut s = String::new();
+    for _ in 0..20_000 {
+        s.clear();
+        let parts = next(40);
+        for _ in 0..parts {
+            s.push_str(frags[next(frags.len())]);
+        }
+        same_features(&s);
+    }
+    // Lines with more stop words than a packed counter lane holds.
+    same_features(&"the und de la ".repeat(5000));
+    same_features(&"é der ".repeat(20_000));
+    // Every split of a few lines at 16- and 32-byte boundaries: prefixes of 0..=64
+    // bytes of padding shift the words across the blocks.
+    for base in fixed
+        .iter()
+        .chain(["Die Stadt hat, wie www.x.de berichtet, 3 Ämter."].iter())
+    {
+        for pad in 0..=64 {
+            for fill in ["a", " ", "é", "1"] {
+                let p = fill.repeat(pad / fill.len().max(1));
+                same_features(&format!("{p}{base}"));
+                same_features(&format!("{base}{p}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn tag_line_is_title_case_debris() {
+    let mut buf = String::new();
+    let mut f = features("Krieg Militär Nachrichten Russland Ukraine", &mut buf);
+    f.with_language(lang_bit(Some("de")));
+    assert_eq!(
+        classify(&f, &HeuristicConfig::default(), true),
+        Class::Bad(Why::TitleCase)
+    );
+    let mut f = features(
+        "Der Kreml erklärte am Dienstag, er könne die Berichte nicht bestätigen, sagte ein Sprecher in Moskau.",
+        &mut buf,
+    );
+    f.with_language(lang_bit(Some("de")));
+    assert_ne!(
+        classify(&f, &HeuristicConfig::default(), true),
+        Class::Bad(Why::LowStopwords)
+    );
+}
