@@ -1,7 +1,7 @@
 //! rinse turns scraped text into clean training corpora.
 //!
 //! The data flows in a straight line, one module per stage:
-//! [`read`] → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
+//! [`read`] (into a raw JSON [`record`]) → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
 //! it. [`pipeline`] is the only module that knows that order.
 //!
 //! ```
@@ -23,6 +23,7 @@ pub mod eval;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;
+pub mod record;
 pub mod report;
 pub mod stage;
 pub mod write;
