@@ -142,11 +142,34 @@ pub enum Verdict {
 /// to one, leading/trailing blank lines go). The tidying happens whether or not there are
 /// removals, so every kept text has the same shape.
 pub fn apply_removals(text: &str, removals: &[Removal]) -> String {
+    let mut out = String::with_capacity(text.len());
+    kept_pieces(text, removals, |piece| match piece {
+        Piece::Line(line) => out.push_str(line),
+        Piece::Break { blank: false } => out.push('\n'),
+        Piece::Break { blank: true } => out.push_str("\n\n"),
+    });
+    out
+}
+
+/// A piece of the text [`apply_removals`] makes: a line (not empty, no newline), or the
+/// line break before the next line (`blank`: with an empty line between).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Line(&'a str),
+    Break { blank: bool },
+}
+
+/// The text [`apply_removals`] makes, as pieces in order, without building it (the
+/// writer escapes the pieces straight into the output line).
+pub fn kept_pieces(text: &str, removals: &[Removal], emit: impl FnMut(Piece<'_>)) {
     let mut spans: Vec<(usize, usize)> = removals
         .iter()
         .map(|r| (r.start.min(text.len()), r.end.min(text.len())))
         .filter(|(s, e)| s < e)
         .collect();
+    if spans.is_empty() {
+        return tidy_lines(text, emit);
+    }
     spans.sort_unstable();
     let mut kept = String::with_capacity(text.len());
     let mut pos = 0;
@@ -159,30 +182,36 @@ pub fn apply_removals(text: &str, removals: &[Removal]) -> String {
         pos = e;
     }
     kept.push_str(&text[pos..]);
-    tidy_lines(&kept)
+    tidy_lines(&kept, emit)
 }
 
 /// Collapse what removals leave behind: lines that became whitespace-only, runs of
 /// blank lines, blank lines at the start and end, spaces at line ends.
-fn tidy_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+fn tidy_lines(text: &str, mut emit: impl FnMut(Piece<'_>)) {
+    let mut started = false;
     let mut pending_blank = false;
-    for line in text.split('\n') {
+    let mut start = 0;
+    // The lines of `text.split('\n')`, found with the memchr crate (SIMD) rather than
+    // the core searcher split uses.
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    for end in ends {
+        let line = &text[start..end];
+        start = end + 1;
+        // Trimmed at the end, a line is empty exactly when it was whitespace only.
         let line = line.trim_end();
-        if line.trim_start().is_empty() {
-            pending_blank = !out.is_empty();
+        if line.is_empty() {
+            pending_blank = started;
             continue;
         }
-        if !out.is_empty() {
-            out.push('\n');
-            if pending_blank {
-                out.push('\n');
-            }
+        if started {
+            emit(Piece::Break {
+                blank: pending_blank,
+            });
         }
         pending_blank = false;
-        out.push_str(line);
+        started = true;
+        emit(Piece::Line(line));
     }
-    out
 }
 
 #[cfg(test)]
@@ -211,5 +240,46 @@ mod tests {
     #[test]
     fn apply_without_removals_only_tidies() {
         assert_eq!(apply_removals("\n a\n\n\nb \n", &[]), " a\n\nb");
+    }
+
+    /// The tidying as it was first written: one string, line by line.
+    fn tidy_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending_blank = false;
+        for line in text.split('\n') {
+            let line = line.trim_end();
+            if line.trim_start().is_empty() {
+                pending_blank = !out.is_empty();
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+                if pending_blank {
+                    out.push('\n');
+                }
+            }
+            pending_blank = false;
+            out.push_str(line);
+        }
+        out
+    }
+
+    #[test]
+    fn pieces_make_the_tidied_text() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            " \u{a0}\u{3000}\n\t\nx \u{2003}\n\n \n\ny\u{85}\n",
+            "one\n\n\n\ntwo\r\nthree \n\u{a0}",
+            "\n\n lead\ttrail\t\n",
+        ] {
+            assert_eq!(apply_removals(text, &[]), tidy_reference(text), "{text:?}");
+            kept_pieces(text, &[], |p| {
+                if let Piece::Line(l) = p {
+                    assert!(!l.is_empty() && !l.contains('\n'), "{text:?}");
+                }
+            });
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! Writing kept and rejected records into sharded, optionally compressed JSONL files and
 //! the report, atomically: everything is written under temporary names and renamed into
 //! place only when the whole run succeeded.
-use crate::document::{apply_removals, Document, Rejection};
+use crate::document::{kept_pieces, Document, Piece, Rejection, Removal};
 use crate::error::{Error, Result};
 use crate::read::Fields;
-use crate::record::escape_str;
+use crate::record::{escape_contents, escape_str};
 use serde_json::{json, Map, Value};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -297,32 +297,48 @@ pub fn kept_line(doc: Document, opts: &WriteOptions) -> (Vec<u8>, u64) {
         removals,
         ..
     } = doc;
-    let cleaned;
-    let out_text = match opts.text_mode {
-        TextMode::Clean => {
-            cleaned = apply_removals(&text, &removals);
-            &cleaned
-        }
-        TextMode::AnnotateOnly => &text,
-    };
-    let text_bytes = out_text.len() as u64;
     let explain = (opts.explain || opts.text_mode == TextMode::AnnotateOnly)
         .then(|| serde_json::to_vec(&explain_value(&text, lang, &removals)).unwrap_or_default());
-    let mut line = Vec::new();
-    record.write_with_text(
+    let mut line = Vec::with_capacity(text.len() + text.len() / 16 + 256);
+    // The cleaned text is escaped piece by piece straight into the line.
+    let mut text_bytes = None;
+    record.write_with(
         &mut line,
-        out_text,
+        &mut |out| {
+            out.push(b'"');
+            text_bytes = Some(write_text(out, &text, &removals, opts.text_mode));
+            out.push(b'"');
+        },
         explain.as_deref().map(|e| ("rinse", e)),
     );
+    let text_bytes =
+        text_bytes.unwrap_or_else(|| write_text(&mut Vec::new(), &text, &removals, opts.text_mode));
     (line, text_bytes)
 }
 
+/// Append the output text of a kept document, escaped for a JSON string; returns its
+/// length unescaped.
+fn write_text(out: &mut Vec<u8>, text: &str, removals: &[Removal], mode: TextMode) -> u64 {
+    if mode == TextMode::AnnotateOnly {
+        escape_contents(out, text);
+        return text.len() as u64;
+    }
+    let mut n = 0;
+    kept_pieces(text, removals, |piece| match piece {
+        Piece::Line(line) => {
+            n += line.len();
+            escape_contents(out, line);
+        }
+        Piece::Break { blank } => {
+            n += 1 + usize::from(blank);
+            out.extend_from_slice(if blank { b"\\n\\n" } else { b"\\n" });
+        }
+    });
+    n as u64
+}
+
 /// The `rinse` object of an explained record: language and every removal with its text.
-pub fn explain_value(
-    text: &str,
-    lang: Option<&str>,
-    removals: &[crate::document::Removal],
-) -> Value {
+pub fn explain_value(text: &str, lang: Option<&str>, removals: &[Removal]) -> Value {
     let mut sorted: Vec<_> = removals.iter().collect();
     sorted.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
     let list: Vec<Value> = sorted

@@ -8,9 +8,15 @@ use memchr::{memchr, memchr2};
 /// it: `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, other bytes below 0x20 as `\u00xx`
 /// (lowercase hex), everything else (DEL and non-ASCII included) as it is.
 pub fn escape_str(out: &mut Vec<u8>, s: &str) {
-    let b = s.as_bytes();
-    out.reserve(b.len() + 2);
+    out.reserve(s.len() + 2);
     out.push(b'"');
+    escape_contents(out, s);
+    out.push(b'"');
+}
+
+/// Append the contents of `s` escaped as in [`escape_str`], without the quotes.
+pub fn escape_contents(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
     let mut start = 0;
     loop {
         let i = find_escape(b, start);
@@ -19,7 +25,6 @@ pub fn escape_str(out: &mut Vec<u8>, s: &str) {
         push_escape(out, c);
         start = i + 1;
     }
-    out.push(b'"');
 }
 
 fn push_escape(out: &mut Vec<u8>, c: u8) {
@@ -57,12 +62,22 @@ fn needs_escape(c: u8) -> bool {
 #[inline]
 pub(crate) fn find_escape(b: &[u8], mut i: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
-    while let Some(block) = b.get(i..i + 16) {
-        let m = sse2::escape_mask(block);
-        if m != 0 {
-            return i + m.trailing_zeros() as usize;
+    {
+        // 32 bytes a round: one branch for two blocks.
+        while let Some(block) = b.get(i..i + 32) {
+            let m = sse2::escape_mask(&block[..16]) | sse2::escape_mask(&block[16..]) << 16;
+            if m != 0 {
+                return i + m.trailing_zeros() as usize;
+            }
+            i += 32;
         }
-        i += 16;
+        if let Some(block) = b.get(i..i + 16) {
+            let m = sse2::escape_mask(block);
+            if m != 0 {
+                return i + m.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
     }
     find_escape_swar(b, i)
 }
@@ -223,6 +238,42 @@ pub(crate) fn str_token_eq(token: &[u8], s: &str) -> bool {
         i += 2;
         j += 1;
     }
+}
+
+/// Decode a validated string token (quotes included) as serde_json decodes it, straight
+/// into a `String` of the right capacity. `None` for anything else (not a string, or a
+/// lone surrogate, which serde_json refuses with its own message).
+pub(crate) fn decode_str(token: &str) -> Option<String> {
+    let c = token.strip_prefix('"')?.strip_suffix('"')?;
+    let b = c.as_bytes();
+    let mut out = String::with_capacity(c.len());
+    let mut i = 0;
+    // Runs end at a backslash (ASCII), so every run is a whole `str` slice.
+    while let Some(p) = memchr(b'\\', &b[i..]) {
+        out.push_str(c.get(i..i + p)?);
+        i += p;
+        let ch = match b.get(i + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let (ch, used) = unicode_escape(&b[i..])?;
+                out.push(ch);
+                i += used;
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(ch);
+        i += 2;
+    }
+    out.push_str(c.get(i..)?);
+    Some(out)
 }
 
 /// The character of the `\uXXXX` escape (or surrogate pair of two) at the start of `c`,
@@ -480,6 +531,40 @@ mod tests {
             assert!(!escapes_canonical(t.as_bytes()), "{t}");
         }
         assert!(escapes_canonical(br"\u001f\u0000\b\f"));
+    }
+
+    #[test]
+    fn decoding_is_serde_json_s() {
+        let mut tokens: Vec<String> = odd_strings()
+            .iter()
+            .map(|s| serde_json::to_string(s).unwrap())
+            .collect();
+        tokens.extend(
+            [
+                r#""caf\u00e9 \/ \"x\" \\ \n\t\b\f\r""#,
+                r#""\ud83d\ude42 smile \u00E9\u00e9 \uDBFF\uDFFF""#,
+                r#""\u0000\u001f\u007F\u0080\u07ff\u0800\uffff""#,
+                r#""tail escape \n""#,
+                r#""\n lead""#,
+                r#""""#,
+            ]
+            .map(String::from),
+        );
+        for t in &tokens {
+            let want: String = serde_json::from_str(t).unwrap();
+            assert_eq!(decode_str(t).as_deref(), Some(want.as_str()), "{t}");
+        }
+        for t in [
+            r#""\ud800""#,
+            r#""\udc00 trailing""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800\n""#,
+            "1",
+            "null",
+            r#"["a"]"#,
+        ] {
+            assert_eq!(decode_str(t), None, "{t}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod parse;
 pub use parse::{parse, LineError, Parsed, TextProblem};
 
 use crate::read::Fields;
-pub(crate) use json::escape_str;
+pub(crate) use json::{escape_contents, escape_str};
 use json::{escapes_canonical, str_token_eq};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -256,6 +256,18 @@ impl Record {
     /// `extra` (key, JSON value) set: in place of a member with that key, else appended.
     /// The same bytes as inserting both into serde_json's map and serializing it.
     pub fn write_with_text(&self, out: &mut Vec<u8>, text: &str, extra: Option<(&str, &[u8])>) {
+        out.reserve(text.len() + text.len() / 16 + 2);
+        self.write_with(out, &mut |o| escape_str(o, text), extra);
+    }
+
+    /// [`Record::write_with_text`] with the text's JSON string token written by
+    /// `write_text` (called at most once: not when `extra` replaces the text field).
+    pub fn write_with(
+        &self,
+        out: &mut Vec<u8>,
+        write_text: &mut dyn FnMut(&mut Vec<u8>),
+        extra: Option<(&str, &[u8])>,
+    ) {
         let mut extra_key = Vec::new();
         if let Some((k, _)) = extra {
             escape_str(&mut extra_key, k);
@@ -264,7 +276,7 @@ impl Record {
             Body::Object { members, text: t } => (&members[..], t.as_ref().map(|t| t.member)),
             Body::Other(_) => (&[][..], None),
         };
-        out.reserve(self.buf.len() + text.len() + text.len() / 16 + 16);
+        out.reserve(self.buf.len() + 16);
         out.push(b'{');
         let mut extra_done = extra.is_none();
         for (i, m) in members.iter().enumerate() {
@@ -279,7 +291,7 @@ impl Record {
                     out.extend_from_slice(v);
                     extra_done = true;
                 }
-                _ if text_member == Some(i) => escape_str(out, text),
+                _ if text_member == Some(i) => write_text(out),
                 _ => out.extend_from_slice(self.slice(&m.value)),
             }
         }

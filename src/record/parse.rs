@@ -1,13 +1,13 @@
-//! Parsing a JSONL line into a [`Record`], its id and its text, in one pass of serde_json:
-//! top-level keys and other values as raw slices (`&RawValue`), the text decoded straight
-//! into its `String`. Lines the fast pass cannot judge alone (a repeated key, a key with
+//! Parsing a JSONL line into a [`Record`], its id and its text, in one pass of serde_json
+//! that validates it: top-level keys and values as raw slices (`&RawValue`); the text's
+//! slice is then decoded straight into its `String`. Lines the fast pass cannot judge alone (a repeated key, a key with
 //! escapes, a non-string text, a value nested very deep, invalid JSON) are parsed again
 //! into a `serde_json::Value` exactly as before, so reasons, messages and output bytes
 //! stay what serde_json's map gives.
 use super::json::{self, compact, Shape};
 use super::{Body, Member, Original, Record, Text};
 use crate::read::Fields;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
@@ -195,56 +195,12 @@ impl Scan<'_> {
         let end = start.checked_add(part.len())?;
         (end <= self.line.len()).then_some(start..end)
     }
-
-    /// Where the value after the key that ends at `key_end` starts.
-    fn value_start(&self, key_end: usize) -> Option<usize> {
-        let b = self.line.as_bytes();
-        let colon = skip_ws(b, key_end);
-        (b.get(colon) == Some(&b':')).then(|| skip_ws(b, colon + 1))
-    }
-
-    /// Where the value before `at` ends: `at` is the start of the next key (after a
-    /// comma) or the end of the line (after the closing brace).
-    fn value_end(&self, at: usize, before: u8) -> Option<usize> {
-        let b = self.line.as_bytes();
-        let sep = skip_ws_back(b, at).checked_sub(1)?;
-        (b[sep] == before).then(|| skip_ws_back(b, sep))
-    }
-
-    /// End the span of a string value whose start is known at `at` (see [`value_end`]).
-    fn finish(&self, m: &mut Member, at: usize, before: u8) -> Option<()> {
-        let end = self.value_end(at, before)?;
-        let b = self.line.as_bytes();
-        let ok = end >= m.value.start + 2 && b[m.value.start] == b'"' && b[end - 1] == b'"';
-        ok.then(|| m.value.end = end)
-    }
-}
-
-fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(|&c| is_ws(c)) {
-        i += 1;
-    }
-    i
-}
-
-fn skip_ws_back(b: &[u8], mut i: usize) -> usize {
-    while i > 0 && is_ws(b[i - 1]) {
-        i -= 1;
-    }
-    i
 }
 
 /// The id of a raw value, as the slow pass would make it (`Err`: let it).
 fn id_of(raw: &str) -> Result<Option<String>, Slow> {
     match raw.as_bytes().first() {
-        Some(b'"') if !raw.contains('\\') => Ok(Some(raw[1..raw.len() - 1].to_string())),
-        Some(b'"') => serde_json::from_str::<String>(raw)
-            .map(Some)
-            .map_err(|_| Slow),
+        Some(b'"') => json::decode_str(raw).map(Some).ok_or(Slow),
         Some(b'-' | b'0'..=b'9') => serde_json::from_str::<serde_json::Number>(raw)
             .map(|n| Some(n.to_string()))
             .map_err(|_| Slow),
@@ -267,38 +223,25 @@ impl<'de> Visitor<'de> for Scan<'de> {
             id: None,
             rewrite: Vec::new(),
         };
-        let mut unfinished: Option<usize> = None;
         while let Some(key) = map.next_key::<&'de RawValue>()? {
             let token = key.get();
-            let key_span = self.span(token).ok_or_else(slow)?;
-            if let Some(i) = unfinished.take() {
-                self.finish(&mut found.members[i], key_span.start, b',')
-                    .ok_or_else(slow)?;
-            }
             if token.len() < 2 || token.contains('\\') {
                 return Err(slow());
             }
+            let key_span = self.span(token).ok_or_else(slow)?;
             let name = &token[1..token.len() - 1];
             let member = found.members.len();
-            let value = if name == self.fields.text {
-                let (text, borrowed) = map.next_value_seed(TextSeed)?;
-                // A text with escapes is not a slice of the line: it ends where the next
-                // member (or the object) begins, see `unfinished`.
-                let span = match borrowed {
-                    Some(s) => self.span(s).map(|r| r.start - 1..r.end + 1),
-                    None => self.value_start(key_span.end).map(|s| s..s),
-                }
-                .ok_or_else(slow)?;
-                if borrowed.is_none() {
-                    unfinished = Some(member);
-                }
+            let raw = map.next_value::<&'de RawValue>()?.get();
+            let value = self.span(raw).ok_or_else(slow)?;
+            if name == self.fields.text {
+                // Validated by serde_json as a raw value; decoded here straight into the
+                // text's String (a non-string or a lone surrogate: the slow pass says).
+                let text = json::decode_str(raw).ok_or_else(slow)?;
                 if name == self.fields.id {
                     found.id = Some(text.clone());
                 }
                 found.text = Some((member, text));
-                span
             } else {
-                let raw = map.next_value::<&'de RawValue>()?.get();
                 match json::shape(raw.as_bytes()) {
                     Shape::Canonical => {}
                     Shape::Deep => return Err(slow()),
@@ -307,48 +250,13 @@ impl<'de> Visitor<'de> for Scan<'de> {
                 if name == self.fields.id {
                     found.id = id_of(raw).map_err(|_| slow())?;
                 }
-                self.span(raw).ok_or_else(slow)?
-            };
+            }
             found.members.push(Member {
                 key: key_span,
                 value,
             });
         }
-        if let Some(i) = unfinished {
-            self.finish(&mut found.members[i], self.line.len(), b'}')
-                .ok_or_else(slow)?;
-        }
         Ok(found)
-    }
-}
-
-/// The text value: decoded into a `String`, with the slice of the line it came from
-/// when it had no escapes. Anything but a string is an error (the slow pass judges it).
-struct TextSeed;
-
-impl<'de> DeserializeSeed<'de> for TextSeed {
-    type Value = (String, Option<&'de str>);
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = (String, Option<&'de str>);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok((v.to_string(), Some(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((v.to_string(), None))
     }
 }
 
