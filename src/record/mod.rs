@@ -8,14 +8,15 @@
 //! escapes, its number format); [`parse`] rewrites the few values that are not, so
 //! writing is copying. The text's original value is kept as written and made canonical
 //! only when a rejected record is written (rare), see [`Record::write_json`].
-mod json;
+mod escape;
 mod parse;
+mod raw;
 
 pub use parse::{parse, LineError, Parsed, TextProblem};
 
 use crate::read::Fields;
-pub(crate) use json::{escape_contents, escape_str};
-use json::{escapes_canonical, str_token_eq};
+pub(crate) use escape::{escape_contents, escape_str};
+use raw::{escapes_canonical, str_token_eq};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::ops::Range;

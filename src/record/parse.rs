@@ -1,10 +1,11 @@
 //! Parsing a JSONL line into a [`Record`], its id and its text, in one pass of serde_json
 //! that validates it: top-level keys and values as raw slices (`&RawValue`); the text's
-//! slice is then decoded straight into its `String`. Lines the fast pass cannot judge alone (a repeated key, a key with
-//! escapes, a non-string text, a value nested very deep, invalid JSON) are parsed again
-//! into a `serde_json::Value` exactly as before, so reasons, messages and output bytes
-//! stay what serde_json's map gives.
-use super::json::{self, compact, Shape};
+//! slice is then decoded straight into its `String`. Lines the fast pass cannot judge
+//! alone (a repeated key, a key with escapes, a non-string text, a value nested very
+//! deep, a lone surrogate, invalid JSON) are parsed again into a `serde_json::Value`
+//! exactly as before, so reasons, messages and output bytes stay what serde_json's map
+//! gives.
+use super::raw::{self, compact, Shape};
 use super::{Body, Member, Original, Record, Text};
 use crate::read::Fields;
 use serde::de::{self, MapAccess, Visitor};
@@ -46,23 +47,19 @@ pub enum LineError {
 /// Parse one JSONL line (already known to be UTF-8).
 pub fn parse(line: String, fields: &Fields) -> Result<Parsed, LineError> {
     match fast(&line, fields) {
-        Some(found) => match found.into_parsed(line.into_bytes()) {
+        Some(found) => match found.into_parsed(line) {
             Ok(p) => Ok(p),
-            Err(bytes) => slow(bytes, fields),
+            Err(line) => slow(line, fields),
         },
-        None => slow(line.into_bytes(), fields),
+        None => slow(line, fields),
     }
 }
 
 /// The whole line as a `serde_json::Value`: the reference semantics.
-fn slow(bytes: Vec<u8>, fields: &Fields) -> Result<Parsed, LineError> {
-    let value: Value = match serde_json::from_slice(&bytes) {
+fn slow(line: String, fields: &Fields) -> Result<Parsed, LineError> {
+    let value: Value = match serde_json::from_str(&line) {
         Ok(v) => v,
-        Err(error) => {
-            let line = String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-            return Err(LineError::Malformed { error, line });
-        }
+        Err(error) => return Err(LineError::Malformed { error, line }),
     };
     let Value::Object(map) = &value else {
         return Err(LineError::NotObject(Record::from_value(
@@ -121,33 +118,35 @@ fn has_duplicate_key(line: &[u8], members: &[Member]) -> bool {
 }
 
 impl Found {
-    /// The record over the line's bytes, rewritten values appended; `Err` gives the bytes
+    /// The record over the line's bytes, rewritten values appended; `Err` gives the line
     /// back when a value does not parse on its own (the slow pass says why).
-    fn into_parsed(self, mut buf: Vec<u8>) -> Result<Parsed, Vec<u8>> {
+    fn into_parsed(self, line: String) -> Result<Parsed, String> {
         let Found {
             mut members,
             text,
             id,
             rewrite,
         } = self;
-        let mut tmp = Vec::new();
+        let mut tail = Vec::new();
         for (i, shape) in rewrite {
             let Some(m) = members.get_mut(i) else {
-                return Err(buf);
+                return Err(line);
             };
-            tmp.clear();
-            let raw = &buf[m.value.clone()];
+            let Some(raw) = line.get(m.value.clone()) else {
+                return Err(line);
+            };
+            let start = line.len() + tail.len();
             match shape {
-                Shape::Spaced => compact(raw, &mut tmp),
-                _ => match serde_json::from_slice::<Value>(raw) {
-                    Ok(v) if serde_json::to_writer(&mut tmp, &v).is_ok() => {}
-                    _ => return Err(buf),
+                Shape::Spaced => compact(raw.as_bytes(), &mut tail),
+                _ => match serde_json::from_str::<Value>(raw) {
+                    Ok(v) if serde_json::to_writer(&mut tail, &v).is_ok() => {}
+                    _ => return Err(line),
                 },
             }
-            let start = buf.len();
-            buf.extend_from_slice(&tmp);
-            m.value = start..buf.len();
+            m.value = start..line.len() + tail.len();
         }
+        let mut buf = line.into_bytes();
+        buf.extend_from_slice(&tail);
         let (text_member, text) = match text {
             Some((member, s)) => (
                 Some(Text {
@@ -200,7 +199,7 @@ impl Scan<'_> {
 /// The id of a raw value, as the slow pass would make it (`Err`: let it).
 fn id_of(raw: &str) -> Result<Option<String>, Slow> {
     match raw.as_bytes().first() {
-        Some(b'"') => json::decode_str(raw).map(Some).ok_or(Slow),
+        Some(b'"') => raw::decode_str(raw).map(Some).ok_or(Slow),
         Some(b'-' | b'0'..=b'9') => serde_json::from_str::<serde_json::Number>(raw)
             .map(|n| Some(n.to_string()))
             .map_err(|_| Slow),
@@ -236,13 +235,13 @@ impl<'de> Visitor<'de> for Scan<'de> {
             if name == self.fields.text {
                 // Validated by serde_json as a raw value; decoded here straight into the
                 // text's String (a non-string or a lone surrogate: the slow pass says).
-                let text = json::decode_str(raw).ok_or_else(slow)?;
+                let text = raw::decode_str(raw).ok_or_else(slow)?;
                 if name == self.fields.id {
                     found.id = Some(text.clone());
                 }
                 found.text = Some((member, text));
             } else {
-                match json::shape(raw.as_bytes()) {
+                match raw::shape(raw.as_bytes()) {
                     Shape::Canonical => {}
                     Shape::Deep => return Err(slow()),
                     s => found.rewrite.push((member, s)),
@@ -265,7 +264,7 @@ mod tests {
     use super::*;
 
     fn takes_fast_pass(line: &str) -> bool {
-        fast(line, &Fields::default()).is_some_and(|f| f.into_parsed(line.into()).is_ok())
+        fast(line, &Fields::default()).is_some_and(|f| f.into_parsed(line.to_string()).is_ok())
     }
 
     #[test]
