@@ -1,8 +1,9 @@
 //! rinse turns scraped text into clean training corpora.
 //!
 //! The data flows in a straight line, one module per stage:
-//! [`read`] (into a raw JSON [`record`]) → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
-//! it. [`pipeline`] is the only module that knows that order.
+//! [`read`] → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
+//! it. [`pipeline`] is the only module that knows that order. Each document carries its
+//! input line as a raw JSON [`record`]: only its text is decoded and written anew.
 //!
 //! ```
 //! use rinse::normalize::{normalize, NormalizeConfig};
