@@ -304,6 +304,7 @@ pub fn kept_line(doc: Document, opts: &WriteOptions) -> (Vec<u8>, u64) {
     let mut text_bytes = None;
     record.write_with(
         &mut line,
+        &opts.fields.text,
         &mut |out| {
             out.push(b'"');
             text_bytes = Some(write_text(out, &text, &removals, opts.text_mode));

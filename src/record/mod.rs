@@ -159,17 +159,19 @@ impl Record {
 
     /// Is the original text `text`? (Decodes as it compares; no allocation.)
     pub(crate) fn original_is(&self, text: &str) -> bool {
-        let Body::Object { members, text: t } = &self.body else {
+        let Body::Object {
+            members,
+            text: Some(t),
+        } = &self.body
+        else {
             return false;
         };
-        match t.as_ref().map(|t| &t.original) {
-            Some(Original::Raw) => t
-                .as_ref()
-                .and_then(|t| members.get(t.member))
+        match &t.original {
+            Original::Raw => members
+                .get(t.member)
                 .is_some_and(|m| str_token_eq(self.slice(&m.value), text)),
-            Some(Original::DocText) => true,
-            Some(Original::Owned(s)) => s == text,
-            None => false,
+            Original::DocText => true,
+            Original::Owned(s) => s == text,
         }
     }
 
@@ -191,11 +193,7 @@ impl Record {
     /// Make the record hold its original text on its own again: a record that refers to
     /// the document's text (see [`Original::DocText`]) takes it.
     pub(crate) fn resolve_original(&mut self, doc_text: String) {
-        if let Body::Object {
-            text: Some(t @ Text { .. }),
-            ..
-        } = &mut self.body
-        {
+        if let Body::Object { text: Some(t), .. } = &mut self.body {
             if matches!(t.original, Original::DocText) {
                 t.original = Original::Owned(doc_text);
             }
@@ -253,12 +251,19 @@ impl Record {
         out
     }
 
-    /// Write the record with `text` as the text field's value and, if given, the member
-    /// `extra` (key, JSON value) set: in place of a member with that key, else appended.
-    /// The same bytes as inserting both into serde_json's map and serializing it.
-    pub fn write_with_text(&self, out: &mut Vec<u8>, text: &str, extra: Option<(&str, &[u8])>) {
+    /// Write the record with `text` as the value of its text field (`text_field`, added
+    /// at the end if the record has none) and, if given, the member `extra` (key, JSON
+    /// value) set: in place of a member with that key, else appended. The same bytes as
+    /// inserting both into serde_json's map, in this order, and serializing it.
+    pub fn write_with_text(
+        &self,
+        out: &mut Vec<u8>,
+        text_field: &str,
+        text: &str,
+        extra: Option<(&str, &[u8])>,
+    ) {
         out.reserve(text.len() + text.len() / 16 + 2);
-        self.write_with(out, &mut |o| escape_str(o, text), extra);
+        self.write_with(out, text_field, &mut |o| escape_str(o, text), extra);
     }
 
     /// [`Record::write_with_text`] with the text's JSON string token written by
@@ -266,6 +271,7 @@ impl Record {
     pub fn write_with(
         &self,
         out: &mut Vec<u8>,
+        text_field: &str,
         write_text: &mut dyn FnMut(&mut Vec<u8>),
         extra: Option<(&str, &[u8])>,
     ) {
@@ -277,13 +283,25 @@ impl Record {
             Body::Object { members, text: t } => (&members[..], t.as_ref().map(|t| t.member)),
             Body::Other(_) => (&[][..], None),
         };
+        // Without a string text (a record built by hand, or a rejected one), the text
+        // replaces the member of that name or goes at the end.
+        let mut text_key = Vec::new();
+        if text_member.is_none() {
+            escape_str(&mut text_key, text_field);
+        }
+        let text_member =
+            text_member.or_else(|| members.iter().position(|m| self.slice(&m.key) == text_key));
         out.reserve(self.buf.len() + 16);
         out.push(b'{');
         let mut extra_done = extra.is_none();
-        for (i, m) in members.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        let mut sep = |out: &mut Vec<u8>| {
+            if !std::mem::take(&mut first) {
                 out.push(b',');
             }
+        };
+        for (i, m) in members.iter().enumerate() {
+            sep(out);
             let key = self.slice(&m.key);
             out.extend_from_slice(key);
             out.push(b':');
@@ -296,10 +314,20 @@ impl Record {
                 _ => out.extend_from_slice(self.slice(&m.value)),
             }
         }
-        if let (Some((_, v)), false) = (extra, extra_done) {
-            if !members.is_empty() {
-                out.push(b',');
+        if text_member.is_none() {
+            sep(out);
+            out.extend_from_slice(&text_key);
+            out.push(b':');
+            match extra {
+                Some((_, v)) if text_key == extra_key => {
+                    out.extend_from_slice(v);
+                    extra_done = true;
+                }
+                _ => write_text(out),
             }
+        }
+        if let (Some((_, v)), false) = (extra, extra_done) {
+            sep(out);
             out.extend_from_slice(&extra_key);
             out.push(b':');
             out.extend_from_slice(v);
