@@ -143,74 +143,124 @@ pub enum Verdict {
 /// removals, so every kept text has the same shape.
 pub fn apply_removals(text: &str, removals: &[Removal]) -> String {
     let mut out = String::with_capacity(text.len());
-    kept_pieces(text, removals, |piece| match piece {
-        Piece::Line(line) => out.push_str(line),
-        Piece::Break { blank: false } => out.push('\n'),
-        Piece::Break { blank: true } => out.push_str("\n\n"),
-    });
+    kept_pieces(text, removals, |piece| out.push_str(piece));
     out
 }
 
-/// A piece of the text [`apply_removals`] makes: a line (not empty, no newline), or the
-/// line break before the next line (`blank`: with an empty line between).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Piece<'a> {
-    Line(&'a str),
-    Break { blank: bool },
-}
-
-/// The text [`apply_removals`] makes, as pieces in order, without building it (the
-/// writer escapes the pieces straight into the output line).
-pub fn kept_pieces(text: &str, removals: &[Removal], emit: impl FnMut(Piece<'_>)) {
+/// The text [`apply_removals`] makes, as the pieces (slices of `text`, and `"\n"`) it is
+/// the concatenation of, handed to `f` in order, without building it: for its length,
+/// its hash or its words, and to write it.
+pub fn kept_pieces<'a>(text: &'a str, removals: &[Removal], mut f: impl FnMut(&'a str)) {
     let mut spans: Vec<(usize, usize)> = removals
         .iter()
         .map(|r| (r.start.min(text.len()), r.end.min(text.len())))
         .filter(|(s, e)| s < e)
         .collect();
-    if spans.is_empty() {
-        return tidy_lines(text, emit);
-    }
     spans.sort_unstable();
-    let mut kept = String::with_capacity(text.len());
+    let mut tidy = Tidy {
+        carry: Vec::new(),
+        written: false,
+        pending_blank: false,
+    };
     let mut pos = 0;
     for (s, e) in spans {
         if e <= pos {
             continue;
         }
         let s = s.max(pos);
-        kept.push_str(&text[pos..s]);
-        pos = e;
-    }
-    kept.push_str(&text[pos..]);
-    tidy_lines(&kept, emit)
-}
-
-/// Collapse what removals leave behind: lines that became whitespace-only, runs of
-/// blank lines, blank lines at the start and end, spaces at line ends.
-fn tidy_lines(text: &str, mut emit: impl FnMut(Piece<'_>)) {
-    let mut started = false;
-    let mut pending_blank = false;
-    let mut start = 0;
-    // The lines of `text.split('\n')`, found with the memchr crate (SIMD) rather than
-    // the core searcher split uses.
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
-    for end in ends {
-        let line = &text[start..end];
-        start = end + 1;
-        // Trimmed at the end, a line is empty exactly when it was whitespace only.
-        let line = line.trim_end();
-        if line.is_empty() {
-            pending_blank = started;
+        if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             continue;
         }
-        if started {
-            emit(Piece::Break {
-                blank: pending_blank,
-            });
+        tidy.segment(&text[pos..s], &mut f);
+        pos = e;
+    }
+    tidy.segment(&text[pos..], &mut f);
+    tidy.end_line(&mut f);
+}
+
+/// The tidying of [`kept_pieces`]: the kept text arrives in segments; a line (between
+/// `\n`s of the kept text) may be made of several. Each line loses its trailing
+/// whitespace; a line left empty is dropped, and the next written line is preceded by one
+/// blank line if it is not the first.
+struct Tidy<'a> {
+    /// Pieces of a line begun in an earlier segment.
+    carry: Vec<&'a str>,
+    /// Some line was written.
+    written: bool,
+    /// A blank line came after the last written line.
+    pending_blank: bool,
+}
+
+/// `s.trim_end()`, without decoding when `s` ends in a plain ASCII byte.
+#[inline]
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&b) if b < 0x80 && !b.is_ascii_whitespace() && b != 0x0B => s,
+        _ => s.trim_end(),
+    }
+}
+
+impl<'a> Tidy<'a> {
+    fn segment(&mut self, seg: &'a str, f: &mut impl FnMut(&'a str)) {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', seg.as_bytes()) {
+            let piece = &seg[start..nl];
+            if self.carry.is_empty() {
+                // The common case: the whole line is in this segment.
+                self.line(piece, f);
+            } else {
+                self.carry.push(piece);
+                self.end_line(f);
+            }
+            start = nl + 1;
         }
-        pending_blank = false;
-        started = true;
-        emit(Piece::Line(line));
+        if start < seg.len() {
+            self.carry.push(&seg[start..]);
+        }
+    }
+
+    /// A whole line in one piece.
+    #[inline]
+    fn line(&mut self, line: &'a str, f: &mut impl FnMut(&'a str)) {
+        let t = trim_end(line);
+        if t.is_empty() {
+            self.pending_blank = self.written;
+            return;
+        }
+        self.separate(f);
+        f(t);
+    }
+
+    /// Before a written line: the line break, and one blank line if one was dropped.
+    #[inline]
+    fn separate(&mut self, f: &mut impl FnMut(&'a str)) {
+        if self.written {
+            f(if self.pending_blank { "\n\n" } else { "\n" });
+        }
+        self.pending_blank = false;
+        self.written = true;
+    }
+
+    /// The end of the line in `carry` (or of the text).
+    fn end_line(&mut self, f: &mut impl FnMut(&'a str)) {
+        // Trailing whitespace goes (it cannot span pieces: they end on characters).
+        while let Some(last) = self.carry.last_mut() {
+            let t = trim_end(last);
+            if t.is_empty() {
+                self.carry.pop();
+            } else {
+                *last = t;
+                break;
+            }
+        }
+        if self.carry.is_empty() {
+            self.pending_blank = self.written;
+            return;
+        }
+        self.separate(f);
+        for p in self.carry.drain(..) {
+            f(p);
+        }
     }
 }
 
@@ -237,16 +287,28 @@ mod tests {
         assert_eq!(out, "keep one\n\nkeep two");
     }
 
-    #[test]
-    fn apply_without_removals_only_tidies() {
-        assert_eq!(apply_removals("\n a\n\n\nb \n", &[]), " a\n\nb");
-    }
-
-    /// The tidying as it was first written: one string, line by line.
-    fn tidy_reference(text: &str) -> String {
+    /// The implementation `kept_pieces` replaced: build, then tidy line by line.
+    fn reference(text: &str, removals: &[Removal]) -> String {
+        let mut spans: Vec<(usize, usize)> = removals
+            .iter()
+            .map(|r| (r.start.min(text.len()), r.end.min(text.len())))
+            .filter(|(s, e)| s < e)
+            .collect();
+        spans.sort_unstable();
+        let mut kept = String::new();
+        let mut pos = 0;
+        for (s, e) in spans {
+            if e <= pos {
+                continue;
+            }
+            let s = s.max(pos);
+            kept.push_str(&text[pos..s]);
+            pos = e;
+        }
+        kept.push_str(&text[pos..]);
         let mut out = String::new();
         let mut pending_blank = false;
-        for line in text.split('\n') {
+        for line in kept.split('\n') {
             let line = line.trim_end();
             if line.trim_start().is_empty() {
                 pending_blank = !out.is_empty();
@@ -265,21 +327,46 @@ mod tests {
     }
 
     #[test]
-    fn pieces_make_the_tidied_text() {
-        for text in [
+    fn kept_pieces_make_what_building_and_tidying_makes() {
+        let texts = [
+            "a\n\n\nb  \n \u{a0}\n  c d \n",
+            "\n\n lead\ttab\t\nmid\n\n\n\nend",
+            "Zeile eins  \n\u{2003}\nZeile zwei\n\nZeile drei\n",
+            "x",
             "",
-            "\n",
-            "a",
-            " \u{a0}\u{3000}\n\t\nx \u{2003}\n\n \n\ny\u{85}\n",
-            "one\n\n\n\ntwo\r\nthree \n\u{a0}",
-            "\n\n lead\ttrail\t\n",
-        ] {
-            assert_eq!(apply_removals(text, &[]), tidy_reference(text), "{text:?}");
-            kept_pieces(text, &[], |p| {
-                if let Piece::Line(l) = p {
-                    assert!(!l.is_empty() && !l.contains('\n'), "{text:?}");
-                }
-            });
+            "  \n \n",
+        ];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n.max(1)
+        };
+        for text in texts {
+            let bounds: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            for _ in 0..300 {
+                let k = next(4);
+                let removals: Vec<Removal> = (0..k)
+                    .map(|_| {
+                        let a = bounds[next(bounds.len())];
+                        let b = bounds[next(bounds.len())];
+                        rm(a.min(b), a.max(b))
+                    })
+                    .collect();
+                assert_eq!(
+                    apply_removals(text, &removals),
+                    reference(text, &removals),
+                    "{text:?} {removals:?}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn apply_without_removals_only_tidies() {
+        assert_eq!(apply_removals("\n a\n\n\nb \n", &[]), " a\n\nb");
     }
 }

@@ -1,7 +1,7 @@
 //! Writing kept and rejected records into sharded, optionally compressed JSONL files and
 //! the report, atomically: everything is written under temporary names and renamed into
 //! place only when the whole run succeeded.
-use crate::document::{kept_pieces, Document, Piece, Rejection, Removal};
+use crate::document::{kept_pieces, Document, Rejection, Removal};
 use crate::error::{Error, Result};
 use crate::read::Fields;
 use crate::record::{escape_contents, escape_str};
@@ -325,14 +325,13 @@ fn write_text(out: &mut Vec<u8>, text: &str, removals: &[Removal], mode: TextMod
         return text.len() as u64;
     }
     let mut n = 0;
-    kept_pieces(text, removals, |piece| match piece {
-        Piece::Line(line) => {
-            n += line.len();
-            escape_contents(out, line);
-        }
-        Piece::Break { blank } => {
-            n += 1 + usize::from(blank);
-            out.extend_from_slice(if blank { b"\\n\\n" } else { b"\\n" });
+    kept_pieces(text, removals, |piece| {
+        n += piece.len();
+        // The line breaks between lines come as pieces of their own.
+        match piece {
+            "\n" => out.extend_from_slice(b"\\n"),
+            "\n\n" => out.extend_from_slice(b"\\n\\n"),
+            _ => escape_contents(out, piece),
         }
     });
     n as u64

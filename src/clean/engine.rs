@@ -1,7 +1,7 @@
 //! One pass over the lines of a text: language, line/section rules, span rules, then the
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
-use super::rules::{line_key_within, RuleKind};
+use super::rules::{line_key_within, LineInput, RuleKind};
 use super::timing::Sampler;
 use super::{lang, Cleaner, Decision};
 use crate::document::Removal;
@@ -114,6 +114,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     let mut key = String::new();
     let mut lower = String::new();
     let mut sampler = Sampler::take(cl);
+    let mut caches = cl.book.caches();
     let t_match = Instant::now();
     for (li, f) in measured.iter_mut() {
         let li = *li;
@@ -125,22 +126,19 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             line_key_within(content, cl.book.phrase_max_len, &mut key);
         }
         lower.clear();
-        if f.words <= cl.book.contains_max_words {
+        if f.words <= cl.book.scan_max_words {
             push_lowercase(content, &mut lower);
         }
-        let matched = cl
-            .book
-            .match_line(content, &lower, &key, f.words, lang, &cl.active);
+        let input = LineInput {
+            trimmed: content,
+            lower: &lower,
+            key: &key,
+            words: f.words,
+        };
+        let matched = cl.book.match_line(&input, lang, &cl.active, &mut caches);
         if sampler.tick() {
-            cl.book.time_rules(
-                content,
-                &lower,
-                &key,
-                f.words,
-                lang,
-                &cl.active,
-                &mut sampler.sampled,
-            );
+            cl.book
+                .time_rules(&input, lang, &cl.active, &mut caches, &mut sampler.sampled);
         }
         let class = match matched {
             Some(r) if cl.book.rules[r].kind == RuleKind::Line => {
@@ -157,6 +155,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         class_line.push(li);
     }
     let t_match = t_match.elapsed().as_nanos() as u64;
+    drop(caches);
     let t_lines = t0.elapsed().as_nanos() as u64;
 
     // Section rules: the first to-end marker with article text (a good line) before it,

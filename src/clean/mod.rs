@@ -10,7 +10,9 @@
 //! - [`lang`]: per-document language detection by stop-word vote;
 //! - [`engine`]: one pass over the lines of a text that puts them together;
 //! - `timing`: per-rule time of the rules matched in shared passes, from a sample.
+mod contains;
 mod engine;
+mod gate;
 pub mod heuristic;
 pub mod lang;
 mod line_dfa;
@@ -18,7 +20,7 @@ mod line_key;
 pub mod rules;
 mod timing;
 
-use crate::document::{apply_removals, Document, Rejection, Removal};
+use crate::document::{kept_pieces, Document, Rejection, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{Stage, StageStats};
 use heuristic::{HeuristicConfig, HEURISTIC_RULES};
@@ -195,13 +197,23 @@ impl Stage for Clean {
             stats.changed += 1;
             doc.removals.extend(decision.removals);
         }
-        let cleaned = apply_removals(&doc.text, &doc.removals);
-        stats.bytes_removed += doc.text.len().saturating_sub(cleaned.len()) as u64;
-        // Only whether `min_words` is reached matters (and the exact count below it).
-        let words = cleaned
-            .split_whitespace()
-            .take(self.cleaner.min_words)
-            .count();
+        // The cleaned text's length and its words (only whether `min_words` is reached
+        // matters, and the exact count below it), without building it.
+        let (mut len, mut words, mut in_word) = (0usize, 0usize, false);
+        let min = self.cleaner.min_words;
+        kept_pieces(&doc.text, &doc.removals, |piece| {
+            len += piece.len();
+            for c in piece.chars() {
+                if words >= min {
+                    break;
+                }
+                let ws = c.is_whitespace();
+                words += usize::from(!ws && !in_word);
+                in_word = !ws;
+            }
+        });
+        let words = words.min(min);
+        stats.bytes_removed += doc.text.len().saturating_sub(len) as u64;
         if words < self.cleaner.min_words {
             let min = self.cleaner.min_words;
             return Err(Rejection::of(doc, "too-short", "clean")

@@ -1,20 +1,21 @@
 //! Rule definitions as written in TOML ([`RuleConfig`]) and their compiled form
 //! ([`RuleBook`]): whole-line phrase sets, per-rule line regexes (tried only where the
 //! rule could apply and still win), one
-//! Aho-Corasick automaton for "line contains" phrases, span regexes and section markers.
+//! anchored phrase set for "line contains" phrases ([`super::contains`]), span regexes
+//! and section markers.
 //!
 //! A line is matched once against every line-level rule family; the earliest rule in
 //! config order that applies to the document's language wins, so the order of rules in
 //! the config is the order of precedence.
 use crate::error::{Error, Result};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::contains::PhraseSet;
 use super::lang::FastMap;
-use super::line_dfa::{LazyRegex, LineDfa};
+use super::line_dfa::{Caches, LazyRegex, LineDfa};
 pub use super::line_key::{line_key, line_key_within};
 use super::RuleInfo;
 
@@ -216,17 +217,25 @@ pub struct RuleBook {
     pub phrase_max_len: usize,
     /// The largest `max_words` of the rules with `contains`.
     pub contains_max_words: usize,
+    /// Lines with at most this many words are scanned for `contains` phrases and the
+    /// floating patterns' literals (the largest `max_words` of both).
+    pub scan_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
     line_patterns: Vec<(usize, LazyRegex)>,
-    /// The same anchored patterns as one leftmost-first multi-pattern regex: one scan of
-    /// a line finds the first pattern (in rule order) that matches it.
+    /// The same anchored patterns as lazy DFAs: most in one leftmost-first multi-pattern
+    /// DFA (one scan of a line finds the first of them, in rule order, that matches it),
+    /// the floating ones each in its own DFA behind a byte gate.
     line_multi: LineDfa,
-    /// The largest `max_words` of the patterns that have one: longer lines only test the
-    /// unlimited patterns, one by one.
-    set_max_words: usize,
-    /// "contains" phrases, and the rule of each pattern.
-    contains: Option<AhoCorasick>,
+    /// The largest `max_words` of the patterns in the shared DFA (`usize::MAX` if one has
+    /// none): longer lines skip it.
+    shared_max_words: usize,
+    /// "contains" phrases, then the literals of the floating line patterns; the rule of
+    /// each `contains` phrase, and the floating pattern (bit) of each literal after them.
+    contains: Option<PhraseSet>,
     contains_rules: Vec<usize>,
+    literal_owner: Vec<u8>,
+    /// Floating patterns (bits, in their order) behind a literal gate.
+    literal_gated: u64,
     pub spans: Vec<SpanRule>,
     /// The line-level rules one by one, for timing.
     checks: Vec<LineChecks>,
@@ -257,7 +266,6 @@ impl RuleBook {
         let mut contains_max_words = 0;
         let mut line_patterns = Vec::new();
         let mut anchored_patterns = Vec::new();
-        let mut set_max_words = 0;
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
         let mut spans = Vec::new();
@@ -307,14 +315,11 @@ impl RuleBook {
                 });
                 if let Some(p) = &rc.pattern {
                     let anchored = format!("^(?:{p})$");
-                    // Checked here to name the rule; compiled in the line DFA.
-                    regex_automata::util::syntax::parse(&anchored)
+                    // Parsed here to name the rule; compiled in the line DFAs.
+                    let hir = regex_automata::util::syntax::parse(&anchored)
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
-                    line_patterns.push((i, LazyRegex::new(anchored.clone())));
-                    anchored_patterns.push(anchored);
-                    if let Some(m) = rc.max_words {
-                        set_max_words = usize::max(set_max_words, m);
-                    }
+                    line_patterns.push((i, LazyRegex::new(anchored)));
+                    anchored_patterns.push(hir);
                 }
                 for ph in &rc.phrases {
                     line_key(ph, &mut key);
@@ -355,33 +360,66 @@ impl RuleBook {
                 max_words: rc.max_words.unwrap_or(usize::MAX),
             });
         }
-        let contains = if contains.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&contains)
-                    .map_err(|e| rule_err("<contains phrases>", e.to_string()))?,
-            )
-        };
-        let line_multi = LineDfa::new(&anchored_patterns)
-            .map_err(|e| rule_err("<line patterns>", format!("bad regex: {e}")))?;
+        let line_multi = LineDfa::new(&anchored_patterns).map_err(|(k, e)| {
+            let id = line_patterns
+                .get(k)
+                .map_or("<line patterns>", |&(i, _)| configs[i].id.as_str());
+            rule_err(id, format!("bad regex: {e}"))
+        })?;
+        // The floating patterns' literal gates join the `contains` phrases: one pass finds
+        // both. Only patterns with a word limit (so that the lines they apply to are
+        // scanned) and literals of four bytes or more (shorter ones would each cost a
+        // search of every line; the byte gate does as well for them, and only when the
+        // pattern applies).
+        let mut literal_owner = Vec::new();
+        let mut literal_gated = 0u64;
+        let mut scan_max_words = contains_max_words;
+        let floating: Vec<usize> = line_multi.floating().collect();
+        for (bit, &k) in floating.iter().enumerate().take(64) {
+            let limit = rules[line_patterns[k].0].max_words;
+            let Some(literals) = line_multi
+                .literals(k)
+                .filter(|l| limit != usize::MAX && l.iter().all(|s| s.len() >= 4))
+            else {
+                continue;
+            };
+            for l in literals {
+                contains.push(l.clone());
+                literal_owner.push(bit as u8);
+            }
+            literal_gated |= 1 << bit;
+            scan_max_words = scan_max_words.max(limit);
+        }
+        let contains = (!contains.is_empty()).then(|| PhraseSet::new(&contains));
+        let shared_max_words = line_multi
+            .shared()
+            .iter()
+            .map(|&k| rules[line_patterns[k].0].max_words)
+            .max()
+            .unwrap_or(0);
         Ok(RuleBook {
             checks,
             line_multi,
-            set_max_words,
+            shared_max_words,
             rules,
             phrases,
             phrase_max_words,
             phrase_max_len,
             contains_max_words,
+            scan_max_words,
+            literal_owner,
+            literal_gated,
             line_patterns,
             contains,
             contains_rules,
             spans,
         })
+    }
+
+    /// This thread's DFA caches, for [`Self::match_line`] and [`Self::time_rules`]: taken
+    /// once per document.
+    pub fn caches(&self) -> impl std::ops::DerefMut<Target = Caches> + '_ {
+        self.line_multi.caches()
     }
 
     /// Time each line-level rule that applies to this line on its own, as if it were the
@@ -391,29 +429,27 @@ impl RuleBook {
     #[allow(clippy::too_many_arguments)]
     pub fn time_rules(
         &self,
-        trimmed: &str,
-        lower: &str,
-        key: &str,
-        words: usize,
+        line: &LineInput<'_>,
         lang: Option<&str>,
         active: &[bool],
+        caches: &mut Caches,
         out: &mut [u64],
     ) {
         let mut last = Instant::now();
         for ch in &self.checks {
             let i = ch.rule;
-            if !self.applies(i, words, lang, active) {
+            if !self.applies(i, line.words, lang, active) {
                 continue;
             }
             let mut hit = false;
-            if ch.phrases && words <= self.phrase_max_words {
-                hit |= self.phrases.get(key).is_some_and(|v| v.contains(&i));
+            if ch.phrases && line.words <= self.phrase_max_words {
+                hit |= self.phrases.get(line.key).is_some_and(|v| v.contains(&i));
             }
-            if words <= self.contains_max_words {
-                hit |= ch.contains.iter().any(|c| lower.contains(c.as_str()));
+            if line.words <= self.contains_max_words {
+                hit |= ch.contains.iter().any(|c| line.lower.contains(c.as_str()));
             }
             if let Some(k) = ch.pattern {
-                hit |= self.pattern_matches(k, trimmed);
+                hit |= self.pattern_matches(caches, k, line.trimmed);
             }
             std::hint::black_box(hit);
             let now = Instant::now();
@@ -428,25 +464,24 @@ impl RuleBook {
     }
 
     /// Whether line pattern `k` (index in `line_patterns`) matches `line`.
-    fn pattern_matches(&self, k: usize, line: &str) -> bool {
-        match self.line_multi.matches(k, line) {
+    fn pattern_matches(&self, caches: &mut Caches, k: usize, line: &str) -> bool {
+        match self.line_multi.matches(caches, k, line) {
             Ok(m) => m,
             Err(()) => self.line_patterns[k].1.is_match(line),
         }
     }
 
-    /// The first line-level rule (line or section kind) that matches this line.
-    /// `trimmed` is the line without surrounding whitespace, `lower` its lowercase form,
-    /// `key` its [`line_key`], `words` its word count.
+    /// The first line-level rule (line or section kind) that matches this line: the
+    /// lowest rule index among the phrase, `contains` and pattern rules that apply to the
+    /// line (on, in its language, within their word limit) and match it.
     pub fn match_line(
         &self,
-        trimmed: &str,
-        lower: &str,
-        key: &str,
-        words: usize,
+        line: &LineInput<'_>,
         lang: Option<&str>,
         active: &[bool],
+        caches: &mut Caches,
     ) -> Option<usize> {
+        let words = line.words;
         let ok = |i: usize| self.applies(i, words, lang, active);
         let mut best: Option<usize> = None;
         let mut consider = |i: usize| {
@@ -456,73 +491,89 @@ impl RuleBook {
         };
         if let Some(v) = self
             .phrases
-            .get(key)
+            .get(line.key)
             .filter(|_| words <= self.phrase_max_words)
         {
             for &i in v {
                 consider(i);
             }
         }
-        if let Some(ac) = self
+        // Floating patterns (bits) that a literal gate has not ruled out.
+        let mut possible = u64::MAX;
+        if let Some(set) = self
             .contains
             .as_ref()
-            .filter(|_| words <= self.contains_max_words)
+            .filter(|_| words <= self.scan_max_words)
         {
-            // Most lines contain no phrase: a plain scan says so more cheaply than the
-            // overlapping one, which is only needed to see every phrase a line contains.
-            let all = if ac.is_match(lower) {
-                Some(ac.find_overlapping_iter(lower))
-            } else {
-                None
-            };
-            for m in all.into_iter().flatten() {
-                consider(self.contains_rules[m.pattern().as_usize()]);
-            }
+            possible = !self.literal_gated;
+            let n = self.contains_rules.len();
+            set.for_each_match(line.lower.as_bytes(), |p| match p.checked_sub(n) {
+                None => consider(self.contains_rules[p]),
+                Some(l) => possible |= 1 << self.literal_owner[l],
+            });
         }
-        // Patterns last: only those that could still win and that apply.
-        if self
-            .line_patterns
+        let beats = |best: Option<usize>, i: usize| best.map_or(true, |b| i < b);
+        // The shared DFA: its patterns are anchored at both ends, so its leftmost-first
+        // match is that of its lowest-index pattern matching the line.
+        let shared = self.line_multi.shared();
+        if shared
             .first()
-            .is_some_and(|(i, _)| best.map_or(true, |b| *i < b))
-            && words <= self.set_max_words
+            .is_some_and(|&k| beats(best, self.line_patterns[k].0))
+            && words <= self.shared_max_words
         {
-            // All patterns are anchored at both ends, so the leftmost-first match is that
-            // of the lowest-index pattern matching the line; patterns before it do not.
-            match self.line_multi.first_match(trimmed) {
-                Ok(None) => return best,
+            let from = match self.line_multi.first_shared(caches, line.trimmed) {
+                Ok(None) => None,
                 Ok(Some(k)) => {
                     let i = self.line_patterns[k].0;
-                    if best.is_some_and(|b| b < i) {
-                        return best;
+                    if beats(best, i) && ok(i) {
+                        best = Some(i);
+                        None
+                    } else {
+                        // Rare: the first matching pattern does not apply (word limit,
+                        // language, off); the later ones are tried one by one.
+                        Some(shared.partition_point(|&s| s <= k))
                     }
-                    if ok(i) {
-                        return Some(i);
-                    }
-                    // Rare: the first matching pattern does not apply (word limit,
-                    // language, off); the later ones are tried one by one.
-                    for (kj, (j, _)) in self.line_patterns.iter().enumerate().skip(k + 1) {
-                        if best.is_some_and(|b| b < *j) {
-                            break;
-                        }
-                        if ok(*j) && self.pattern_matches(kj, trimmed) {
-                            return Some(*j);
-                        }
-                    }
-                    return best;
                 }
-                // The DFA cannot tell: every pattern on its own, below.
-                Err(()) => {}
+                // The DFA cannot tell: every pattern on its own.
+                Err(()) => Some(0),
+            };
+            if let Some(from) = from {
+                for &k in &shared[from..] {
+                    let i = self.line_patterns[k].0;
+                    if !beats(best, i) {
+                        break;
+                    }
+                    if ok(i) && self.pattern_matches(caches, k, line.trimmed) {
+                        best = Some(i);
+                        break;
+                    }
+                }
             }
         }
-        for (k, (i, _)) in self.line_patterns.iter().enumerate() {
-            if best.is_some_and(|b| b < *i) {
+        // Floating patterns one by one (each behind its byte gate), while one could win.
+        for (bit, k) in self.line_multi.floating().enumerate() {
+            let i = self.line_patterns[k].0;
+            if !beats(best, i) {
                 break;
             }
-            if ok(*i) && self.pattern_matches(k, trimmed) {
-                best = Some(*i);
+            let gated_out = bit < 64 && possible >> bit & 1 == 0;
+            if ok(i) && !gated_out && self.pattern_matches(caches, k, line.trimmed) {
+                best = Some(i);
                 break;
             }
         }
         best
     }
+}
+
+/// One line as the line-level rules see it.
+pub struct LineInput<'a> {
+    /// The line without surrounding whitespace (and list bullet).
+    pub trimmed: &'a str,
+    /// Its lowercase form (empty if longer than any `contains` rule allows).
+    pub lower: &'a str,
+    /// Its [`line_key`] (empty if longer than any phrase).
+    pub key: &'a str,
+    /// Its word count.
+    pub words: usize,
 }

@@ -1,6 +1,7 @@
 //! Unit tests of the cleaner: config round trip, errors that name the rule, rule kinds.
 use super::*;
 use crate::config::Config;
+use crate::document::apply_removals;
 
 fn cleaner(extra: &str) -> Cleaner {
     let cfg = Config::parse(extra, "test").unwrap();
@@ -242,4 +243,113 @@ fn a_pattern_with_a_unicode_word_boundary_still_matches_non_ascii_lines() {
     let d = cl.decide("für größere Städte\nfürs Protokoll\nnie", &mut st);
     let rules: Vec<&str> = d.removals.iter().map(|r| &*r.rule).collect();
     assert_eq!(rules, ["unicode-b", "ascii"]);
+}
+
+/// Lines of every JSONL fixture of the test suite, plus lines made to hit the floating
+/// patterns' gates and word limits.
+fn fixture_lines() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files = vec![root.clone()];
+    let mut lines = Vec::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(&p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else if p.extension().is_some_and(|e| e == "jsonl") {
+            for l in std::fs::read_to_string(&p).unwrap_or_default().lines() {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(l) {
+                    if let Some(t) = v.get("text").and_then(|t| t.as_str()) {
+                        lines.extend(t.lines().map(|s| s.trim().to_string()));
+                    }
+                }
+            }
+        }
+    }
+    for extra in [
+        "Ein Mann steht vor dem Haus. Foto: Max Muster/dpa",
+        "Ein Mann steht vor dem Haus (Foto: picture alliance/dpa)",
+        "Angela Merkel (l.) und Emmanuel Macron (r.) in Berlin",
+        "Home » Politik » Ausland » Europa",
+        "Nachrichten > Sport > Fußball > Bundesliga",
+        "Öffnungszeiten: Mo - Fr 9 - 17 Uhr",
+        "Tel. 030 / 123 456 78",
+        "bild_2023-05-01.jpg",
+        "Jetzt kostenlos anmelden »",
+        "Share to Twitter Share to Facebook",
+    ] {
+        lines.push(extra.to_string());
+        // The same with enough words to pass some word limits and not others.
+        lines.push(format!("{} {}", "Wort ".repeat(30), extra));
+        lines.push(format!("{} {}", extra, " und so weiter".repeat(20)));
+    }
+    lines.retain(|l| !l.is_empty());
+    lines
+}
+
+#[test]
+fn line_matching_equals_trying_every_rule_on_its_own() {
+    // The shared DFA, the gated floating DFAs, the phrase table and the `contains`
+    // phrase set together must pick what trying each line rule by itself, in rule order,
+    // picks: the first rule that applies and matches.
+    let configs = rules::rule_set("default").unwrap();
+    let book = rules::RuleBook::compile(&configs).unwrap();
+    let active = vec![true; configs.len()];
+    let regexes: Vec<Option<regex::Regex>> = configs
+        .iter()
+        .map(|c| {
+            c.pattern
+                .as_ref()
+                .filter(|_| c.kind != RuleKind::Span)
+                .map(|p| regex::Regex::new(&format!("^(?:{p})$")).unwrap())
+        })
+        .collect();
+    let mut caches = book.caches();
+    let (mut key, mut lower, mut buf) = (String::new(), String::new(), String::new());
+    let mut checked = 0;
+    let mut matched = 0;
+    for line in fixture_lines() {
+        let words = heuristic::features(&line, &mut buf).words;
+        rules::line_key(&line, &mut key);
+        lower.clear();
+        lower.push_str(&line.to_lowercase());
+        for lang in [None, Some("de"), Some("en")] {
+            let want = configs.iter().enumerate().position(|(i, c)| {
+                let applies = c.kind != RuleKind::Span
+                    && (c.languages.is_empty()
+                        || lang.is_some_and(|l| c.languages.iter().any(|x| x == l)))
+                    && words <= c.max_words.unwrap_or(usize::MAX);
+                let phrase = c.phrases.iter().any(|p| {
+                    let mut k = String::new();
+                    rules::line_key(p, &mut k);
+                    k == key
+                });
+                let contains = c
+                    .contains
+                    .iter()
+                    .any(|p| lower.contains(p.trim().to_lowercase().as_str()));
+                let pattern = regexes[i].as_ref().is_some_and(|r| r.is_match(&line));
+                applies && (phrase || contains || pattern)
+            });
+            let input = rules::LineInput {
+                trimmed: &line,
+                lower: &lower,
+                key: &key,
+                words,
+            };
+            let got = book.match_line(&input, lang, &active, &mut caches);
+            assert_eq!(got, want, "{line:?} ({lang:?})");
+            checked += 1;
+            matched += usize::from(got.is_some());
+        }
+    }
+    assert!(
+        checked > 3000 && matched > 100,
+        "{checked} lines, {matched} matched"
+    );
 }

@@ -1,7 +1,7 @@
 //! Per-rule time of the rules matched in shared passes, estimated from a sample of lines.
 //!
 //! Line and section rules are matched together, one pass over the lines with one
-//! multi-pattern regex, one phrase look-up and one substring automaton, so their cost is
+//! multi-pattern regex, one phrase look-up and one substring pass, so their cost is
 //! not separable on a line; timing every rule on every line would cost more than the pass.
 //! The estimate:
 //!

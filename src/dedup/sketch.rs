@@ -7,8 +7,8 @@ use super::minhash::MinHasher;
 use super::near_passage::PassageSigs;
 use super::shingle::{self, Shingler, Tokens};
 use super::DedupConfig;
-use crate::document::{apply_removals, Document};
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+use crate::document::{kept_pieces, Document};
+use xxhash_rust::xxh3::{xxh3_64_with_seed, Xxh3};
 
 /// One passage of a document as dedup sees it (after the clean stage's removals).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +115,9 @@ impl Sketcher {
         // The hash of the text as it will be written: `apply_removals` also tidies blank
         // lines when there is nothing to remove, so it runs for every document (two texts
         // that differ only in blank lines are written identically and are exact copies).
-        let exact = xxh3_64(apply_removals(text, &doc.removals).as_bytes());
+        let mut hasher = Xxh3::new();
+        kept_pieces(text, &doc.removals, |piece| hasher.update(piece.as_bytes()));
+        let exact = hasher.digest();
         let mut sketch = Sketch {
             exact,
             passages: Vec::new(),
@@ -247,7 +249,8 @@ fn kept_part<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Origin, Removal};
+    use crate::document::{apply_removals, Origin, Removal};
+    use xxhash_rust::xxh3::xxh3_64;
 
     fn doc(text: &str) -> Document {
         Document {
@@ -287,5 +290,10 @@ mod tests {
         let sk = s.sketch(&d);
         assert_eq!(sk.passages.len(), 1);
         assert_eq!(sk.exact, xxh3_64(b"kept line here"));
+        // Hashed piece by piece, the same as the text written.
+        let d = doc("one  \n\n\n two\nthree \n");
+        let written = apply_removals(&d.text, &d.removals);
+        assert_eq!(written, "one\n\n two\nthree");
+        assert_eq!(s.sketch(&d).exact, xxh3_64(written.as_bytes()));
     }
 }
