@@ -1,5 +1,6 @@
 //! The `Document` that flows through the stages, the removals stages record on it,
 //! and the `Rejection` a record becomes when it is not kept.
+use crate::record::Record;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -56,9 +57,9 @@ pub struct Document {
     pub id: String,
     /// The text, normalized after the normalize stage. Removals index into it.
     pub text: String,
-    /// The original record with every field in its original order; the text field is
-    /// replaced by the cleaned text on output.
-    pub record: Map<String, Value>,
+    /// The original record with every field in its original order, as raw JSON; the
+    /// text field is replaced by the cleaned text on output.
+    pub record: Record,
     /// Where the record came from.
     pub origin: Origin,
     /// Language detected by the clean stage (ISO 639-1), if any.
@@ -81,7 +82,7 @@ pub struct Rejection {
     /// Id of the record when it is known.
     pub id: Option<String>,
     /// The original record, where the input was parseable.
-    pub record: Option<Value>,
+    pub record: Option<Record>,
     /// The unparseable line (lossily decoded), where it was not.
     pub raw: Option<String>,
     /// Extra structured information (`dup_of`, `similarity`, removals).
@@ -111,8 +112,21 @@ impl Rejection {
     pub fn of(doc: Document, reason: &'static str, stage: &'static str) -> Self {
         let mut r = Rejection::new(reason, stage, doc.origin);
         r.id = Some(doc.id);
-        r.record = Some(Value::Object(doc.record));
+        let mut record = doc.record;
+        record.resolve_original(doc.text);
+        r.record = Some(record);
         r
+    }
+}
+
+impl Document {
+    /// The text as it was read, before normalization.
+    pub fn original_text(&self) -> Option<String> {
+        match self.record.original_text() {
+            Some(t) => Some(t.into_owned()),
+            None if self.record.original_is_doc_text() => Some(self.text.clone()),
+            None => None,
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The data flows in a straight line, one module per stage:
 //! [`read`] → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
-//! it. [`pipeline`] is the only module that knows that order.
+//! it. [`pipeline`] is the only module that knows that order. Each document carries its
+//! input line as a raw JSON [`record`]: only its text is decoded and written anew.
 //!
 //! ```
 //! use rinse::normalize::{normalize, NormalizeConfig};
@@ -23,6 +24,7 @@ pub mod eval;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;
+pub mod record;
 pub mod report;
 pub mod stage;
 pub mod write;

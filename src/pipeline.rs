@@ -274,7 +274,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                             match (v, sketcher.as_ref()) {
                                 (Verdict::Kept(doc), Some(sk)) => {
                                     let t0 = Instant::now();
-                                    let s = dedup::run::sketch_doc(sk, doc, &plan.fields.text);
+                                    let s = dedup::run::sketch_doc(sk, doc);
                                     st.dedup_nanos += t0.elapsed().as_nanos() as u64;
                                     Pass1::Sketched(s)
                                 }

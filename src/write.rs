@@ -1,9 +1,10 @@
 //! Writing kept and rejected records into sharded, optionally compressed JSONL files and
 //! the report, atomically: everything is written under temporary names and renamed into
 //! place only when the whole run succeeded.
-use crate::document::{apply_removals, Document, Rejection};
+use crate::document::{kept_pieces, Document, Rejection, Removal};
 use crate::error::{Error, Result};
 use crate::read::Fields;
+use crate::record::{escape_contents, escape_str};
 use serde_json::{json, Map, Value};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -246,8 +247,7 @@ impl Writer {
     }
 
     pub fn reject(&mut self, r: Rejection) -> Result<()> {
-        let line = serde_json::to_vec(&rejected_value(r)).expect("JSON values always encode");
-        self.rejected.write_line(&line)
+        self.rejected.write_line(&rejected_line(r))
     }
 
     pub fn totals(&self) -> WriteTotals {
@@ -287,33 +287,58 @@ impl Drop for Writer {
 }
 
 /// Serialize a kept document; returns the line and the byte length of the output text.
+/// The record's other fields are copied as they are held (see [`crate::record`]); only
+/// the text is escaped.
 pub fn kept_line(doc: Document, opts: &WriteOptions) -> (Vec<u8>, u64) {
     let Document {
         text,
-        mut record,
+        record,
         lang,
         removals,
         ..
     } = doc;
-    let out_text = match opts.text_mode {
-        TextMode::Clean => apply_removals(&text, &removals),
-        TextMode::AnnotateOnly => text.clone(),
-    };
-    let text_bytes = out_text.len() as u64;
-    record.insert(opts.fields.text.clone(), Value::String(out_text));
-    if opts.explain || opts.text_mode == TextMode::AnnotateOnly {
-        record.insert("rinse".into(), explain_value(&text, lang, &removals));
-    }
-    let line = serde_json::to_vec(&Value::Object(record)).expect("JSON values always encode");
+    let explain = (opts.explain || opts.text_mode == TextMode::AnnotateOnly)
+        .then(|| serde_json::to_vec(&explain_value(&text, lang, &removals)).unwrap_or_default());
+    let mut line = Vec::with_capacity(text.len() + text.len() / 16 + 256);
+    // The cleaned text is escaped piece by piece straight into the line.
+    let mut text_bytes = None;
+    record.write_with(
+        &mut line,
+        &opts.fields.text,
+        &mut |out| {
+            out.push(b'"');
+            text_bytes = Some(write_text(out, &text, &removals, opts.text_mode));
+            out.push(b'"');
+        },
+        explain.as_deref().map(|e| ("rinse", e)),
+    );
+    let text_bytes =
+        text_bytes.unwrap_or_else(|| write_text(&mut Vec::new(), &text, &removals, opts.text_mode));
     (line, text_bytes)
 }
 
+/// Append the output text of a kept document, escaped for a JSON string; returns its
+/// length unescaped.
+fn write_text(out: &mut Vec<u8>, text: &str, removals: &[Removal], mode: TextMode) -> u64 {
+    if mode == TextMode::AnnotateOnly {
+        escape_contents(out, text);
+        return text.len() as u64;
+    }
+    let mut n = 0;
+    kept_pieces(text, removals, |piece| {
+        n += piece.len();
+        // The line breaks between lines come as pieces of their own.
+        match piece {
+            "\n" => out.extend_from_slice(b"\\n"),
+            "\n\n" => out.extend_from_slice(b"\\n\\n"),
+            _ => escape_contents(out, piece),
+        }
+    });
+    n as u64
+}
+
 /// The `rinse` object of an explained record: language and every removal with its text.
-pub fn explain_value(
-    text: &str,
-    lang: Option<&str>,
-    removals: &[crate::document::Removal],
-) -> Value {
+pub fn explain_value(text: &str, lang: Option<&str>, removals: &[Removal]) -> Value {
     let mut sorted: Vec<_> = removals.iter().collect();
     sorted.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
     let list: Vec<Value> = sorted
@@ -334,7 +359,9 @@ pub fn explain_value(
     json!({ "lang": lang, "removals": list })
 }
 
-fn rejected_value(r: Rejection) -> Value {
+/// A rejected record as one JSON line: reason, stage, origin, id, detail and the extra
+/// fields, then the original record (spliced in as it is held) or the raw line.
+fn rejected_line(r: Rejection) -> Vec<u8> {
     let mut m = Map::new();
     m.insert("reason".into(), json!(r.reason));
     m.insert("stage".into(), json!(r.stage));
@@ -348,11 +375,17 @@ fn rejected_value(r: Rejection) -> Value {
     for (k, v) in r.extra {
         m.insert(k, v);
     }
+    let mut line = serde_json::to_vec(&Value::Object(m)).unwrap_or_else(|_| b"{}".to_vec());
+    // `m` is never empty: reason comes first. Reopen it to append the rest.
+    line.pop();
     if let Some(rec) = r.record {
-        m.insert("record".into(), rec);
+        line.extend_from_slice(b",\"record\":");
+        rec.write_json(&mut line);
     }
     if let Some(raw) = r.raw {
-        m.insert("raw".into(), json!(raw));
+        line.extend_from_slice(b",\"raw\":");
+        escape_str(&mut line, &raw);
     }
-    Value::Object(m)
+    line.push(b'}');
+    line
 }

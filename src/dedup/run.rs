@@ -39,13 +39,13 @@ pub struct Sketched {
 }
 
 /// Sketch and encode one document: a pure function, run in parallel.
-pub fn sketch_doc(sketcher: &Sketcher, doc: Document, text_field: &str) -> Sketched {
+pub fn sketch_doc(sketcher: &Sketcher, doc: Document) -> Sketched {
     let mut sk = sketcher.sketch(&doc);
     let sig = spill::encode_sig(&sk);
     let passage_sigs = std::mem::take(&mut sk.passage_sigs);
     let id = doc.id.clone();
     let lang = doc.lang;
-    let spill = spill::encode_doc(doc, &sk.passages, text_field);
+    let spill = spill::encode_doc(doc, &sk.passages);
     Sketched {
         id,
         lang,

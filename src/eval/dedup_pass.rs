@@ -9,6 +9,7 @@ use crate::document::{apply_removals, Origin, Removal};
 use crate::error::{Error, Result};
 use crate::pipeline::{self, RunPlan};
 use crate::read::Fields;
+use crate::record::Record;
 use crate::write::{OutputCompression, TextMode, WriteOptions};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -89,7 +90,10 @@ pub fn run_pipeline(
                 file: "rejected".into(),
                 line: 0,
             };
-            relaxed.explain(reason, rec.get("record"), origin, fields)
+            let record = rec
+                .get("record")
+                .map(|v| Record::from_value(v, &fields.text));
+            relaxed.explain(reason, record.as_ref(), origin, fields)
         });
         res.add(
             Outcome {

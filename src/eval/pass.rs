@@ -9,6 +9,7 @@ use crate::document::{apply_removals, Origin, Verdict};
 use crate::error::{Error, Result};
 use crate::pipeline::{BatchStats, Stages};
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
+use crate::record::Record;
 use crate::stage::StageStats;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -157,7 +158,7 @@ fn outcome(
                 extra_id = Some(doc.id.clone());
             }
             let run = g.map(|_| DocRun {
-                original: text_of(&doc.record, fields),
+                original: doc.original_text(),
                 output: Some(apply_removals(&doc.text, &doc.removals)),
                 normalized: Some(doc.text),
                 removals: doc.removals,
@@ -235,7 +236,7 @@ impl Relaxed {
     pub(super) fn explain(
         &self,
         reason: &str,
-        record: Option<&Value>,
+        record: Option<&Record>,
         origin: Origin,
         fields: &Fields,
     ) -> DocRun {
@@ -243,13 +244,11 @@ impl Relaxed {
             rejected: Some(reason.to_string()),
             ..DocRun::default()
         };
-        let Some(Value::Object(rec)) = record else {
+        let Some(rec) = record.filter(|r| r.is_object()) else {
             return run;
         };
-        run.original = text_of(rec, fields);
-        let Ok(bytes) = serde_json::to_vec(rec) else {
-            return run;
-        };
+        run.original = rec.original_text().map(|t| t.into_owned());
+        let bytes = rec.to_json();
         let raw = RawRecord {
             origin,
             bytes,

@@ -22,6 +22,44 @@ fn seeds_are_kept_with_their_fields() {
     assert!(records(&out.join("rejected")).is_empty());
 }
 
+/// The output form README's "Output" states: compact, numbers and escapes as serde_json
+/// writes them, a repeated key at its first position with its last value, a `rinse`
+/// field of the input replaced in place; the same for the record inside a rejection.
+#[test]
+fn records_come_out_in_serde_json_s_form() {
+    let dir = scratch("serde_form");
+    let input = dir.join("in.jsonl");
+    let lines = [
+        r#"{"id": 7, "n": [1.0e5, -0, 1.50, 18446744073709551616], "s": "caf\u00e9 \/ \u001F", "text": "Ein Satz mit Text.\nUnd noch einer."}"#,
+        r#"{ "id" : "dup" , "k" : 1 , "text" : "Erster Text hier." , "k" : { "a" : [ 1 , 2 ] } , "rinse" : 0 }"#,
+        r#"{"id": "bad", "x": 2.50, "text": 42}"#,
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = dir.join("out");
+    run_to(
+        &input,
+        &out,
+        &["--explain", "--config", s(&data("dedup/dedup-only.toml"))],
+    );
+    let kept = std::fs::read_to_string(out.join("kept/00000.jsonl")).unwrap();
+    let kept: Vec<&str> = kept.lines().collect();
+    assert_eq!(
+        kept[0],
+        r#"{"id":7,"n":[100000.0,-0.0,1.5,1.8446744073709552e+19],"s":"café / \u001f","text":"Ein Satz mit Text.\nUnd noch einer.","rinse":{"lang":null,"removals":[]}}"#
+    );
+    assert_eq!(
+        kept[1],
+        r#"{"id":"dup","k":{"a":[1,2]},"text":"Erster Text hier.","rinse":{"lang":null,"removals":[]}}"#
+    );
+    let rejected = std::fs::read_to_string(out.join("rejected/00000.jsonl")).unwrap();
+    assert_eq!(
+        rejected.trim_end(),
+        r#"{"reason":"non-string-text","stage":"read","origin":"#.to_string()
+            + &serde_json::to_string(&format!("{}:3", input.display())).unwrap()
+            + r#","id":"bad","detail":"record has a non-string `text` field","record":{"id":"bad","x":2.5,"text":42}}"#
+    );
+}
+
 /// Records in the mixed fixture: non-blank JSONL lines plus one per .txt file.
 fn mixed_input_records() -> usize {
     let a = std::fs::read(data("mixed/a.jsonl")).unwrap();

@@ -66,7 +66,6 @@ impl DedupRun {
         opts: &WriteOptions,
         emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
     ) -> Result<()> {
-        let text_field = opts.fields.text.as_str();
         // Batch N is decided and serialized on the pool while batch N-1 is emitted
         // (written) beside it, in input order.
         let this = &*self;
@@ -75,7 +74,7 @@ impl DedupRun {
                 .into_par_iter()
                 .enumerate()
                 .map(|(i, rec)| {
-                    let v = this.verdict((base + i) as u32, rec, decisions, text_field)?;
+                    let v = this.verdict((base + i) as u32, rec, decisions)?;
                     let mut counts = [(0u64, 0u64); 3];
                     Ok(match v {
                         Verdict::Kept(doc) => {
@@ -137,17 +136,11 @@ impl DedupRun {
         Ok(())
     }
 
-    fn verdict(
-        &self,
-        d: u32,
-        rec: Vec<u8>,
-        decisions: &Decisions,
-        text_field: &str,
-    ) -> Result<Verdict> {
+    fn verdict(&self, d: u32, rec: Vec<u8>, decisions: &Decisions) -> Result<Verdict> {
         let id = self.ids.get(d as usize).ok_or_else(|| {
             crate::error::Error::Usage("dedup: more spilled documents than ids".into())
         })?;
-        let (mut doc, passages) = spill::decode_doc(rec, id, &self.langs, text_field)?;
+        let (mut doc, passages) = spill::decode_doc(rec, id, &self.langs)?;
         let id_of = |x: u32| {
             self.ids
                 .get(x as usize)

@@ -4,7 +4,8 @@
 use crate::dedup::sketch::{PassageSketch, ShortPassage, Sketch};
 use crate::document::{Document, DupRef, Origin, Removal};
 use crate::error::{Error, Result};
-use serde_json::{Map, Value};
+use crate::record::Record;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Little-endian encoder.
@@ -118,21 +119,14 @@ impl SpillDoc {
     }
 }
 
-/// Encode a document (its text field emptied: the writer fills it) and its passages. The
-/// id is not stored (the run keeps every id in memory).
-pub fn encode_doc(mut doc: Document, passages: &[PassageSketch], text_field: &str) -> SpillDoc {
+/// Encode a document and its passages. The record is stored as raw bytes and spans; its
+/// original text only when normalization changed it (else it is the document's text,
+/// stored once). The id is not stored (the run keeps every id in memory).
+pub fn encode_doc(doc: Document, passages: &[PassageSketch]) -> SpillDoc {
     let mut e = Enc(Vec::with_capacity(64 + passages.len() * 14));
-    // The record keeps the original text for rejected/; stored once when normalization
-    // left it unchanged (flag 1: the text field is the normalized text).
-    let mut same = 0u64;
-    if let Some(v) = doc.record.get_mut(text_field) {
-        if v.as_str() == Some(doc.text.as_str()) {
-            *v = Value::Null;
-            same = 1;
-        }
-    }
-    e.var(same);
-    let rec = serde_json::to_vec(&doc.record).unwrap_or_else(|_| b"{}".to_vec());
+    let same = doc.record.original_is(&doc.text);
+    let mut rec = Vec::new();
+    doc.record.spill(same, &mut rec);
     e.var(rec.len() as u64);
     e.0.extend_from_slice(&rec);
     e.short_str(&doc.origin.file);
@@ -171,13 +165,11 @@ pub fn encode_doc(mut doc: Document, passages: &[PassageSketch], text_field: &st
 }
 
 /// Decode a spilled document from its record (which becomes the text without a copy).
-/// `langs` maps language codes back to the static names the clean stage uses;
-/// `text_field` gets the text back in its original position.
+/// `langs` maps language codes back to the static names the clean stage uses.
 pub fn decode_doc(
     mut record_bytes: Vec<u8>,
     id: &str,
     langs: &[&'static str],
-    text_field: &str,
 ) -> Result<(Document, Vec<PassageSketch>)> {
     let n = record_bytes.len();
     if n < 8 {
@@ -189,10 +181,8 @@ pub fn decode_doc(
         return Err(corrupt());
     }
     let mut d = Dec::new(&record_bytes[text_len..n - 8]);
-    let same = d.var()? == 1;
     let rec_len = d.var_usize()?;
-    let mut record: Map<String, Value> =
-        serde_json::from_slice(d.take(rec_len)?).map_err(|_| corrupt())?;
+    let record = Record::unspill(d.take(rec_len)?).ok_or_else(corrupt)?;
     let file: Arc<str> = d.short_str()?.into();
     let line = d.var()?;
     let lang_name = d.short_str()?;
@@ -240,11 +230,6 @@ pub fn decode_doc(
     }
     record_bytes.truncate(text_len);
     let text = String::from_utf8(record_bytes).map_err(|_| corrupt())?;
-    if same {
-        if let Some(v) = record.get_mut(text_field) {
-            *v = Value::String(text.clone());
-        }
-    }
     let doc = Document {
         id: id.to_string(),
         text,
@@ -320,10 +305,10 @@ mod tests {
 
     #[test]
     fn document_round_trips_with_field_order() {
-        let mut record = Map::new();
-        record.insert("id".into(), "a".into());
-        record.insert("text".into(), "Hello\nworld".into());
-        record.insert("meta".into(), serde_json::json!({"k": 1}));
+        let line = r#"{"id": "a", "text": "Hello\nworld", "meta": {"k": 1}}"#;
+        let record = crate::record::parse(line.into(), &crate::read::Fields::default())
+            .unwrap()
+            .record;
         let doc = Document {
             id: "a".into(),
             text: "Hello\nworld".into(),
@@ -351,9 +336,16 @@ mod tests {
             hash: 99,
             words: 1,
         }];
-        let bytes = encode_doc(doc.clone(), &ps, "text").to_record();
-        let (back, bps) = decode_doc(bytes.clone(), "a", &["de"], "text").unwrap();
-        assert_eq!(back.record, doc.record);
+        let as_read = doc.record.to_json();
+        let bytes = encode_doc(doc.clone(), &ps).to_record();
+        let (back, bps) = decode_doc(bytes.clone(), "a", &["de"]).unwrap();
+        assert_eq!(back.original_text().as_deref(), Some("Hello\nworld"));
+        assert_eq!(
+            crate::document::Rejection::of(back.clone(), "r", "s")
+                .record
+                .map(|r| r.to_json()),
+            Some(as_read.clone())
+        );
         assert_eq!(back.removals, doc.removals);
         assert_eq!(
             (back.lang, &back.origin, &bps),
@@ -365,14 +357,15 @@ mod tests {
         );
         for cut in [1, 3, 9, 20] {
             let short = bytes[..bytes.len() - cut].to_vec();
-            assert!(decode_doc(short, "a", &[], "text").is_err(), "{cut}");
+            assert!(decode_doc(short, "a", &[]).is_err(), "{cut}");
         }
         // When normalization changed the text, the record keeps the original.
         let mut changed = doc.clone();
         changed.text = "Hello world".into();
-        let bytes = encode_doc(changed, &ps, "text").to_record();
-        let (back, _) = decode_doc(bytes, "a", &["de"], "text").unwrap();
-        assert_eq!(back.record["text"], "Hello\nworld");
+        let bytes = encode_doc(changed, &ps).to_record();
+        let (back, _) = decode_doc(bytes, "a", &["de"]).unwrap();
+        assert_eq!(back.original_text().as_deref(), Some("Hello\nworld"));
+        assert_eq!(back.record.to_json(), as_read);
         assert_eq!(back.text, "Hello world");
     }
 }

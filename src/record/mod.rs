@@ -1,0 +1,451 @@
+//! The original JSON record of a document, kept as raw JSON: the bytes of the line plus
+//! the spans of its top-level keys and values. Only the text field is ever decoded (into
+//! the document's `text`) or encoded (the cleaned text, spliced in on output); every
+//! other value is copied as serde_json would have written it.
+//!
+//! Invariant: every key and every value in the buffer, except the text field's original
+//! value, is byte for byte what `serde_json::to_writer` writes for it (compact, its
+//! escapes, its number format); [`parse`] rewrites the few values that are not, so
+//! writing is copying. The text's original value is kept as written and made canonical
+//! only when a rejected record is written (rare), see [`Record::write_json`].
+mod escape;
+mod parse;
+mod raw;
+
+pub use parse::{parse, LineError, Parsed, TextProblem};
+
+use crate::read::Fields;
+pub(crate) use escape::{escape_contents, escape_str};
+use raw::{escapes_canonical, str_token_eq};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// A JSON record: an object with its members in input order (as serde_json's
+/// order-preserving map has them: a repeated key keeps its first position and its last
+/// value), or, for a line that is not an object, that value.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    /// JSON bytes the spans point into (the input line, then any rewritten values).
+    buf: Vec<u8>,
+    body: Body,
+}
+
+#[derive(Clone, Debug)]
+enum Body {
+    Object {
+        members: Vec<Member>,
+        /// The text field, when it holds a string.
+        text: Option<Text>,
+    },
+    /// Not an object: the whole value, canonical, at this span.
+    Other(Range<usize>),
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::Object {
+            members: Vec::new(),
+            text: None,
+        }
+    }
+}
+
+/// One top-level member: the spans of its key (a string token) and its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Member {
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+/// The text field: which member it is, and where its original value is.
+#[derive(Clone, Debug)]
+struct Text {
+    member: usize,
+    original: Original,
+}
+
+#[derive(Clone, Debug)]
+enum Original {
+    /// The member's value span: the string token as written in the input (its escapes
+    /// may differ from serde_json's).
+    Raw,
+    /// Not stored: it equals the document's (normalized) text. Only the dedup spill
+    /// makes such records, and [`Record::resolve_original`] turns them back.
+    DocText,
+    /// Decoded.
+    Owned(String),
+}
+
+impl Record {
+    /// A record built from a decoded JSON value, as serde_json holds it. `text_field`
+    /// names the member whose string is the text.
+    pub fn from_value(value: &Value, text_field: &str) -> Record {
+        match value {
+            Value::Object(map) => Record::from_map(map, text_field),
+            other => {
+                let buf = serde_json::to_vec(other).unwrap_or_else(|_| b"null".to_vec());
+                Record {
+                    body: Body::Other(0..buf.len()),
+                    buf,
+                }
+            }
+        }
+    }
+
+    fn from_map(map: &Map<String, Value>, text_field: &str) -> Record {
+        let mut buf = Vec::new();
+        let mut members = Vec::with_capacity(map.len());
+        let mut text = None;
+        for (k, v) in map {
+            let ks = buf.len();
+            escape_str(&mut buf, k);
+            let vs = buf.len();
+            // Values of a `Value` always encode.
+            if serde_json::to_writer(&mut buf, v).is_err() {
+                buf.truncate(vs);
+                buf.extend_from_slice(b"null");
+            }
+            if k == text_field && v.is_string() {
+                text = Some(Text {
+                    member: members.len(),
+                    original: Original::Raw,
+                });
+            }
+            members.push(Member {
+                key: ks..vs,
+                value: vs..buf.len(),
+            });
+        }
+        Record {
+            buf,
+            body: Body::Object { members, text },
+        }
+    }
+
+    /// The record of a `.txt` document: `{id_field: id, text_field: text}`.
+    pub fn of_text(fields: &Fields, id: &str, text: &str) -> Record {
+        let mut map = Map::new();
+        map.insert(fields.id.clone(), Value::String(id.to_string()));
+        map.insert(fields.text.clone(), Value::String(text.to_string()));
+        Record::from_map(&map, &fields.text)
+    }
+
+    /// Is it a JSON object (every parsed record is; a line that was not an object
+    /// becomes a rejection that holds its value)?
+    pub fn is_object(&self) -> bool {
+        matches!(self.body, Body::Object { .. })
+    }
+
+    fn slice(&self, r: &Range<usize>) -> &[u8] {
+        self.buf.get(r.clone()).unwrap_or(b"null")
+    }
+
+    /// The original text (the text field's string as read), if the record holds it.
+    pub fn original_text(&self) -> Option<Cow<'_, str>> {
+        let Body::Object { members, text } = &self.body else {
+            return None;
+        };
+        let t = text.as_ref()?;
+        match &t.original {
+            Original::Raw => {
+                let token = self.slice(&members.get(t.member)?.value);
+                serde_json::from_slice::<Cow<str>>(token).ok()
+            }
+            Original::DocText => None,
+            Original::Owned(s) => Some(Cow::Borrowed(s)),
+        }
+    }
+
+    /// Is the original text `text`? (Decodes as it compares; no allocation.)
+    pub(crate) fn original_is(&self, text: &str) -> bool {
+        let Body::Object {
+            members,
+            text: Some(t),
+        } = &self.body
+        else {
+            return false;
+        };
+        match &t.original {
+            Original::Raw => members
+                .get(t.member)
+                .is_some_and(|m| str_token_eq(self.slice(&m.value), text)),
+            Original::DocText => true,
+            Original::Owned(s) => s == text,
+        }
+    }
+
+    /// Does the record refer to the document's text for its original (see
+    /// [`Original::DocText`])?
+    pub(crate) fn original_is_doc_text(&self) -> bool {
+        matches!(
+            &self.body,
+            Body::Object {
+                text: Some(Text {
+                    original: Original::DocText,
+                    ..
+                }),
+                ..
+            }
+        )
+    }
+
+    /// Make the record hold its original text on its own again: a record that refers to
+    /// the document's text (see [`Original::DocText`]) takes it.
+    pub(crate) fn resolve_original(&mut self, doc_text: String) {
+        if let Body::Object { text: Some(t), .. } = &mut self.body {
+            if matches!(t.original, Original::DocText) {
+                t.original = Original::Owned(doc_text);
+            }
+        }
+    }
+
+    /// Write the record as it was read (canonical compact JSON, as serde_json writes it).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let (members, text) = match &self.body {
+            Body::Other(span) => {
+                out.extend_from_slice(self.slice(span));
+                return;
+            }
+            Body::Object { members, text } => (members, text),
+        };
+        out.push(b'{');
+        for (i, m) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(self.slice(&m.key));
+            out.push(b':');
+            match text.as_ref().filter(|t| t.member == i) {
+                Some(t) => self.write_original(out, &t.original, &m.value),
+                None => out.extend_from_slice(self.slice(&m.value)),
+            }
+        }
+        out.push(b'}');
+    }
+
+    fn write_original(&self, out: &mut Vec<u8>, original: &Original, value: &Range<usize>) {
+        match original {
+            Original::Raw => {
+                let token = self.slice(value);
+                let contents = token.get(1..token.len().saturating_sub(1)).unwrap_or(&[]);
+                if escapes_canonical(contents) {
+                    out.extend_from_slice(token);
+                } else {
+                    match serde_json::from_slice::<Cow<str>>(token) {
+                        Ok(s) => escape_str(out, &s),
+                        Err(_) => out.extend_from_slice(b"null"),
+                    }
+                }
+            }
+            // Unreachable: rejections resolve the original first (`Rejection::of`).
+            Original::DocText => out.extend_from_slice(b"null"),
+            Original::Owned(s) => escape_str(out, s),
+        }
+    }
+
+    /// The record as JSON bytes (see [`Record::write_json`]).
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.buf.len() + 2);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Write the record with `text` as the value of its text field (`text_field`, added
+    /// at the end if the record has none) and, if given, the member `extra` (key, JSON
+    /// value) set: in place of a member with that key, else appended. The same bytes as
+    /// inserting both into serde_json's map, in this order, and serializing it.
+    pub fn write_with_text(
+        &self,
+        out: &mut Vec<u8>,
+        text_field: &str,
+        text: &str,
+        extra: Option<(&str, &[u8])>,
+    ) {
+        out.reserve(text.len() + text.len() / 16 + 2);
+        self.write_with(out, text_field, &mut |o| escape_str(o, text), extra);
+    }
+
+    /// [`Record::write_with_text`] with the text's JSON string token written by
+    /// `write_text` (called at most once: not when `extra` replaces the text field).
+    pub fn write_with(
+        &self,
+        out: &mut Vec<u8>,
+        text_field: &str,
+        write_text: &mut dyn FnMut(&mut Vec<u8>),
+        extra: Option<(&str, &[u8])>,
+    ) {
+        let mut extra_key = Vec::new();
+        if let Some((k, _)) = extra {
+            escape_str(&mut extra_key, k);
+        }
+        let (members, text_member) = match &self.body {
+            Body::Object { members, text: t } => (&members[..], t.as_ref().map(|t| t.member)),
+            Body::Other(_) => (&[][..], None),
+        };
+        // Without a string text (a record built by hand, or a rejected one), the text
+        // replaces the member of that name or goes at the end.
+        let mut text_key = Vec::new();
+        if text_member.is_none() {
+            escape_str(&mut text_key, text_field);
+        }
+        let text_member =
+            text_member.or_else(|| members.iter().position(|m| self.slice(&m.key) == text_key));
+        out.reserve(self.buf.len() + 16);
+        out.push(b'{');
+        let mut extra_done = extra.is_none();
+        let mut first = true;
+        let mut sep = |out: &mut Vec<u8>| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+        };
+        for (i, m) in members.iter().enumerate() {
+            sep(out);
+            let key = self.slice(&m.key);
+            out.extend_from_slice(key);
+            out.push(b':');
+            match extra {
+                Some((_, v)) if key == extra_key.as_slice() => {
+                    out.extend_from_slice(v);
+                    extra_done = true;
+                }
+                _ if text_member == Some(i) => write_text(out),
+                _ => out.extend_from_slice(self.slice(&m.value)),
+            }
+        }
+        if text_member.is_none() {
+            sep(out);
+            out.extend_from_slice(&text_key);
+            out.push(b':');
+            match extra {
+                Some((_, v)) if text_key == extra_key => {
+                    out.extend_from_slice(v);
+                    extra_done = true;
+                }
+                _ => write_text(out),
+            }
+        }
+        if let (Some((_, v)), false) = (extra, extra_done) {
+            sep(out);
+            out.extend_from_slice(&extra_key);
+            out.push(b':');
+            out.extend_from_slice(v);
+        }
+        out.push(b'}');
+    }
+
+    /// The record for the dedup spill: its bytes and spans, without the original text
+    /// when `drop_original` (it then equals the document's text, which is spilled apart).
+    pub(crate) fn spill(&self, drop_original: bool, out: &mut Vec<u8>) {
+        let put = |out: &mut Vec<u8>, v: usize| out.extend_from_slice(&(v as u64).to_le_bytes());
+        let (members, text) = match &self.body {
+            Body::Other(span) => {
+                out.push(0);
+                put(out, span.len());
+                out.extend_from_slice(self.slice(span));
+                return;
+            }
+            Body::Object { members, text } => (members, text),
+        };
+        // Tag 1: an object with no text; 2: text as written; 3: text not stored.
+        let tag = match (text, drop_original) {
+            (None, _) => 1,
+            (Some(_), false) => 2,
+            (Some(_), true) => 3,
+        };
+        out.push(tag);
+        put(out, members.len());
+        put(out, text.as_ref().map_or(0, |t| t.member));
+        for (i, m) in members.iter().enumerate() {
+            let key = self.slice(&m.key);
+            put(out, key.len());
+            out.extend_from_slice(key);
+            let mut value = Cow::Borrowed(self.slice(&m.value));
+            if let Some(t) = text.as_ref().filter(|t| t.member == i) {
+                if drop_original {
+                    value = Cow::Borrowed(&[]);
+                } else if !matches!(t.original, Original::Raw) {
+                    let mut v = Vec::new();
+                    self.write_original(&mut v, &t.original, &m.value);
+                    value = Cow::Owned(v);
+                }
+            }
+            put(out, value.len());
+            out.extend_from_slice(&value);
+        }
+    }
+
+    /// Decode [`Record::spill`]; `None` if the bytes are not such a record.
+    pub(crate) fn unspill(bytes: &[u8]) -> Option<Record> {
+        let mut c = Cursor { bytes, at: 0 };
+        let tag = *c.take(1)?.first()?;
+        if tag == 0 {
+            let n = c.num()?;
+            let buf = c.take(n)?.to_vec();
+            return c.done().then_some(Record {
+                body: Body::Other(0..buf.len()),
+                buf,
+            });
+        }
+        let n = c.num()?;
+        let text_member = c.num()?;
+        let mut buf = Vec::with_capacity(bytes.len());
+        let mut members = Vec::with_capacity(n.min(1 << 12));
+        let mut span = |c: &mut Cursor| -> Option<Range<usize>> {
+            let len = c.num()?;
+            let start = buf.len();
+            buf.extend_from_slice(c.take(len)?);
+            Some(start..buf.len())
+        };
+        for _ in 0..n {
+            let key = span(&mut c)?;
+            let value = span(&mut c)?;
+            members.push(Member { key, value });
+        }
+        if !c.done() || (tag != 1 && text_member >= n) {
+            return None;
+        }
+        let original = match tag {
+            1 => None,
+            2 => Some(Original::Raw),
+            3 => Some(Original::DocText),
+            _ => return None,
+        };
+        let text = original.map(|original| Text {
+            member: text_member,
+            original,
+        });
+        Some(Record {
+            buf,
+            body: Body::Object { members, text },
+        })
+    }
+}
+
+/// Reads what [`Record::spill`] wrote.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+
+    fn num(&mut self) -> Option<usize> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        usize::try_from(u64::from_le_bytes(a)).ok()
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests;
