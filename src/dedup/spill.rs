@@ -125,9 +125,13 @@ impl FrameReader {
 }
 
 /// Signatures with fixed-size records (shingle count, then K values), by document index.
+/// Mapped into memory: verification reads two records per candidate pair in no useful
+/// order, and a read call each cost more than the comparison (0.4 s of syscalls for the
+/// 290,000 pairs of a 200 MB corpus). The pages are the page cache's, not the process's
+/// own memory: the kernel may drop them and read them again.
 pub struct SigFile {
     path: PathBuf,
-    file: File,
+    map: Option<memmap2::Mmap>,
     k: usize,
 }
 
@@ -145,9 +149,18 @@ impl SigFile {
 
     pub fn open(path: &Path, k: usize) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        // An empty file cannot be mapped (and has no record to read).
+        let map = if len == 0 {
+            None
+        } else {
+            // SAFETY: the file is this run's own temporary file, complete before it is
+            // opened here and not written again while mapped (and removed only after).
+            Some(unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?)
+        };
         Ok(SigFile {
             path: path.to_path_buf(),
-            file,
+            map,
             k,
         })
     }
@@ -155,10 +168,18 @@ impl SigFile {
     /// Signature and shingle count of document `doc`.
     pub fn get(&self, doc: u32) -> Result<(Vec<u32>, u32)> {
         let n = Self::record_bytes(self.k);
-        let mut buf = vec![0u8; n];
-        read_at(&self.file, &mut buf, doc as u64 * n as u64)
-            .map_err(|e| Error::io(&self.path, e))?;
-        let mut vals = buf
+        let at = doc as usize * n;
+        let rec = self
+            .map
+            .as_deref()
+            .and_then(|m| m.get(at..at + n))
+            .ok_or_else(|| {
+                Error::io(
+                    &self.path,
+                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+                )
+            })?;
+        let mut vals = rec
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         let count = vals.next().unwrap_or(0);
@@ -166,15 +187,25 @@ impl SigFile {
     }
 }
 
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[cfg(not(unix))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom};
-    let mut f = file.try_clone()?;
-    f.seek(SeekFrom::Start(offset))?;
-    f.read_exact(buf)
+    #[test]
+    fn signatures_read_back_by_index_and_a_missing_one_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("rinse-sigfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sigs");
+        let mut bytes = Vec::new();
+        SigFile::encode(&[1, 2, 3], 7, &mut bytes);
+        SigFile::encode(&[4, 5, 6], 9, &mut bytes);
+        std::fs::write(&path, &bytes).unwrap();
+        let f = SigFile::open(&path, 3).unwrap();
+        assert_eq!(f.get(0).unwrap(), (vec![1, 2, 3], 7));
+        assert_eq!(f.get(1).unwrap(), (vec![4, 5, 6], 9));
+        assert!(f.get(2).is_err());
+        std::fs::write(&path, b"").unwrap();
+        assert!(SigFile::open(&path, 3).unwrap().get(0).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
