@@ -5,12 +5,16 @@
 //! without spaces (Han, Hiragana, Katakana, Hangul, Thai, Lao, Khmer, Myanmar) are split
 //! into single characters, and a passage made mostly of such characters is shingled with
 //! the character n-gram size instead of the word n-gram size.
+#[cfg(target_arch = "x86_64")]
+use isa::Avx2;
+use isa::{Baseline, Isa};
 use unicode_segmentation::UnicodeSegmentation;
 #[cfg(target_arch = "x86_64")]
 use words::block_words;
 use words::{fast_words, HashSink};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+mod isa;
 mod short_hash;
 mod words;
 
@@ -145,17 +149,15 @@ impl Shingler {
     pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
         out.hashes.clear();
         out.unspaced = 0;
-        let mut sink = HashSink {
-            out: &mut out.hashes,
-            seed: self.seed,
-        };
         #[cfg(target_arch = "x86_64")]
-        if block_words(text, buf, &mut sink).is_some() {
-            return;
-        }
-        sink.out.clear();
-        let fast = fast_words(text, buf, &mut sink);
-        if fast.is_some() {
+        let fast = match Avx2::detect() {
+            // SAFETY: the CPU has AVX2 (a value of `Avx2` exists).
+            Some(avx2) => unsafe { fast_tokens_avx2(avx2, text, self.seed, &mut out.hashes, buf) },
+            None => fast_tokens(Baseline, text, self.seed, &mut out.hashes, buf),
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let fast = fast_tokens(Baseline, text, self.seed, &mut out.hashes, buf);
+        if fast {
             return;
         }
         out.hashes.clear();
@@ -227,6 +229,48 @@ impl Shingler {
             _ => out.extend(t.windows(n).map(|w| combine(w) as u32)),
         }
     }
+}
+
+/// The token hashes of `text` from one of the fast tokenizers into `out` (empty): the
+/// block tokenizer, else the byte-loop one; `false` when neither knows all of its
+/// characters (then `out` holds some of the tokens).
+#[inline(always)]
+fn fast_tokens<I: Isa>(
+    isa: I,
+    text: &str,
+    seed: u64,
+    out: &mut Vec<u64>,
+    buf: &mut String,
+) -> bool {
+    let mut sink = HashSink::new(out, seed, isa);
+    #[cfg(target_arch = "x86_64")]
+    if block_words(isa, text, buf, &mut sink).is_some() {
+        sink.finish();
+        return true;
+    }
+    sink.clear();
+    if fast_words(text, buf, &mut sink).is_some() {
+        sink.finish();
+        return true;
+    }
+    false
+}
+
+/// [`fast_tokens`] compiled for AVX2 (the classes, the word hashes and what is around
+/// them).
+///
+/// # Safety
+/// The CPU must have AVX2 (`isa` says it has).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fast_tokens_avx2(
+    isa: Avx2,
+    text: &str,
+    seed: u64,
+    out: &mut Vec<u64>,
+    buf: &mut String,
+) -> bool {
+    fast_tokens(isa, text, seed, out, buf)
 }
 
 /// [`Shingler::shingles`] for windows of `N` tokens (`N <= t.len()`).

@@ -1,6 +1,6 @@
 //! SSE2 (x86_64 baseline) helpers of the fast tokenizer: word runs, lower-casing and
 //! newlines 16 bytes at a time.
-use super::{B_ALNUM, B_UPPER, B_WORD};
+use super::{Classes64, B_ALNUM, B_UPPER, B_WORD};
 use std::arch::x86_64::*;
 
 /// The word at the start of a 16-byte block (see [`word16`]).
@@ -73,33 +73,9 @@ pub(super) fn word16(block: &[u8]) -> Word16 {
     }
 }
 
-/// Bit masks (bit i: byte i) of the classes of one 64-byte block that decide its word
-/// boundaries (the Latin-1 ones only when the block has a non-ASCII byte).
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(super) struct Classes64 {
-    /// `a-z`, `A-Z`.
-    pub letter: u64,
-    /// `0-9`.
-    pub digit: u64,
-    /// `_`.
-    pub under: u64,
-    /// Joins two letters: `:`, `.`, `'`.
-    pub join_letter: u64,
-    /// Joins two digits: `.`, `'`, `,`, `;`.
-    pub join_digit: u64,
-    /// Non-ASCII bytes.
-    pub high: u64,
-    /// `0xC3`, the lead byte of U+00C0..U+00FF.
-    pub lead: u64,
-    /// Continuation bytes `0x80..=0xBF`.
-    pub cont: u64,
-    /// `0x97`, `0xB7` (the second bytes of × and ÷).
-    pub times_div: u64,
-}
-
 /// The [`Classes64`] of `block`, 16 bytes per SSE2 step.
 #[inline(always)]
-pub(super) fn classify64(block: &[u8; 64]) -> Classes64 {
+pub(in crate::dedup::shingle) fn classify64(block: &[u8; 64]) -> Classes64 {
     let mut c = Classes64::default();
     for (k, chunk) in block.chunks_exact(16).enumerate() {
         let Ok(arr) = <&[u8; 16]>::try_from(chunk) else {
@@ -136,7 +112,7 @@ pub(super) fn classify64(block: &[u8; 64]) -> Classes64 {
 /// The first `n` (at most 16) bytes of `arr`, a word of ASCII and Latin-1 letters,
 /// lower-cased, zero after them.
 #[inline(always)]
-pub(super) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
+pub(in crate::dedup::shingle) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
     let mut lower = [0u8; 16];
     // SAFETY: SSE2 is part of the x86_64 baseline; the load and the store touch the 16
     // bytes of `arr` and `lower`.

@@ -1,0 +1,249 @@
+//! The block tokenizer: [`fast_words`](super::fast_words) for text of ASCII and Latin-1
+//! letters, 64 bytes at a time, the class masks of a block from SSE2 or AVX2 ([`Isa`]).
+use super::{emit_word, sse2, WordSink, FOLD_NON_ASCII, FOLD_UPPER};
+use crate::dedup::shingle::isa::Isa;
+
+/// Bit masks (bit i: byte i) of the classes of one 64-byte block that decide its word
+/// boundaries (the Latin-1 ones only when the block has a non-ASCII byte).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(in crate::dedup::shingle) struct Classes64 {
+    /// `a-z`, `A-Z`.
+    pub letter: u64,
+    /// `0-9`.
+    pub digit: u64,
+    /// `_`.
+    pub under: u64,
+    /// Joins two letters: `:`, `.`, `'`.
+    pub join_letter: u64,
+    /// Joins two digits: `.`, `'`, `,`, `;`.
+    pub join_digit: u64,
+    /// Non-ASCII bytes.
+    pub high: u64,
+    /// `0xC3`, the lead byte of U+00C0..U+00FF.
+    pub lead: u64,
+    /// Continuation bytes `0x80..=0xBF`.
+    pub cont: u64,
+    /// `0x97`, `0xB7` (the second bytes of × and ÷).
+    pub times_div: u64,
+}
+
+/// [`fast_words`](super::fast_words) for text of ASCII and the two-byte Latin-1 characters U+00C0..U+00FF
+/// (`None` for any other, after emitting some words maybe), 64 bytes at a time: each
+/// block is classified once into bit masks, a word is a run of word characters and of
+/// joiners between two letters or two digits (UAX #29 WB6/7, WB11/12, which look only at
+/// the neighbours), and its start and end come from the bits where the mask changes (no
+/// per-byte or per-word scan for the boundaries). Same words as `fast_words` (tested
+/// against it and `unicode_words`).
+#[inline(always)]
+pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
+    isa: I,
+    text: &str,
+    buf: &mut String,
+    emit: &mut S,
+) -> Option<()> {
+    let bytes = text.as_bytes();
+    let mut tail = [0u8; 64];
+    let mut base = 0usize;
+    let mut in_word = false;
+    let mut start = 0usize;
+    let mut carry = 0u64; // the previous byte is in a word
+    let mut prev_letter = 0u64; // the previous byte is (part of) a letter
+    let mut prev_digit = 0u64; // ... a digit
+    let mut prev_lead = 0u64; // ... the lead byte of a Latin-1 character
+    let mut prev_lead_letter = 0u64; // ... of a Latin-1 letter
+    let mut any_under = false; // a `_` so far: a word may lack a letter or digit
+    let is_cont = |b: u8| (0x80..=0xBF).contains(&b);
+    // U+00D7 × and U+00F7 ÷, the Latin-1 characters in C3 80..C3 BF that are no letters.
+    let is_times_div = |b: u8| b == 0x97 || b == 0xB7;
+    while base < bytes.len() {
+        let block: &[u8; 64] = match bytes.get(base..base + 64) {
+            Some(b) => b.try_into().ok()?,
+            None => {
+                // The last, partial block, zero-padded (0 is no word character).
+                let rest = bytes.get(base..)?;
+                tail.get_mut(..rest.len())?.copy_from_slice(rest);
+                &tail
+            }
+        };
+        let c = isa.classify64(block);
+        let next = bytes.get(base + 64).copied().unwrap_or(0);
+        let mut letter = c.letter;
+        let mut next_letter = next.is_ascii_alphabetic();
+        if c.high | prev_lead != 0 || next >= 0x80 {
+            // Latin-1 characters: C3 and a continuation byte; all letters but × ÷.
+            let next2 = bytes.get(base + 65).copied().unwrap_or(0);
+            let cont_after = (c.cont >> 1) | (u64::from(is_cont(next)) << 63);
+            let times_div_after = (c.times_div >> 1) | (u64::from(is_times_div(next)) << 63);
+            let lead = c.lead & cont_after;
+            let lead_letter = lead & !times_div_after;
+            if c.high & !(lead | (lead << 1) | prev_lead) != 0 {
+                return None;
+            }
+            letter |= lead_letter | (lead_letter << 1) | prev_lead_letter;
+            next_letter |= next == 0xC3 && is_cont(next2) && !is_times_div(next2);
+            prev_lead = lead >> 63;
+            prev_lead_letter = lead_letter >> 63;
+        }
+        let letter_before = (letter << 1) | prev_letter;
+        let letter_after = (letter >> 1) | (u64::from(next_letter) << 63);
+        let digit_before = (c.digit << 1) | prev_digit;
+        let digit_after = (c.digit >> 1) | (u64::from(next.is_ascii_digit()) << 63);
+        let word = letter
+            | c.digit
+            | c.under
+            | (c.join_letter & letter_before & letter_after)
+            | (c.join_digit & digit_before & digit_after);
+        any_under |= c.under != 0;
+        // Every bit where `word` changes is a word start (set) or end (clear).
+        let mut changes = word ^ ((word << 1) | carry);
+        while changes != 0 {
+            let p = base + changes.trailing_zeros() as usize;
+            if in_word {
+                emit_block_word(text, start, p, any_under, buf, emit);
+            } else {
+                start = p;
+            }
+            in_word = !in_word;
+            changes &= changes - 1;
+        }
+        carry = word >> 63;
+        prev_letter = letter >> 63;
+        prev_digit = c.digit >> 63;
+        base += 64;
+    }
+    if in_word {
+        emit_block_word(text, start, bytes.len(), any_under, buf, emit);
+    }
+    Some(())
+}
+
+/// Emit the word `text[start..end]` of [`block_words`], case-folded, unless it has no
+/// letter or digit (possible only when `any_under`; its non-ASCII bytes are letters).
+#[inline(always)]
+fn emit_block_word<S: WordSink>(
+    text: &str,
+    start: usize,
+    end: usize,
+    any_under: bool,
+    buf: &mut String,
+    emit: &mut S,
+) {
+    let bytes = text.as_bytes();
+    let Some(word) = bytes.get(start..end) else {
+        return;
+    };
+    if any_under && !word.iter().any(|&b| b.is_ascii_alphanumeric() || b >= 0x80) {
+        return;
+    }
+    let n = word.len();
+    if n <= 16 {
+        match bytes.get(start..start + 16).map(<&[u8; 16]>::try_from) {
+            Some(Ok(arr)) => emit.word16(&sse2::lower16(arr, n), n),
+            _ => {
+                // Within 16 bytes of the end of the text: a zero-padded copy.
+                let mut arr = [0u8; 16];
+                arr[..n].copy_from_slice(word);
+                emit.word16(&sse2::lower16(&arr, n), n);
+            }
+        }
+        return;
+    }
+    let fold = if word.iter().any(|&b| b.is_ascii_uppercase() || b >= 0x80) {
+        FOLD_UPPER | FOLD_NON_ASCII
+    } else {
+        0
+    };
+    emit_word(text, start, end, true, fold, buf, emit);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{fast_words, HashSink};
+    use super::*;
+    use crate::dedup::shingle::isa::{Avx2, Baseline};
+    use unicode_segmentation::UnicodeSegmentation;
+    use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+    /// The 64-byte block tokenizer agrees with `unicode_words` (and with xxh3 of its words
+    /// and `fast_words`, down to the hashes) on text of ASCII and Latin-1 characters of
+    /// every length around the 64-byte block boundaries, and declines text with other
+    /// characters; with the SSE2 and the AVX2 classes and word hashes.
+    #[test]
+    fn block_words_agree_with_unicode_words_and_fast_words() {
+        agree(Baseline);
+        if let Some(avx2) = Avx2::detect() {
+            agree(avx2);
+        }
+    }
+
+    fn agree<I: Isa>(isa: I) {
+        // Joiners and word characters dominate, so joins and long words cross blocks;
+        // Latin-1 letters (upper and lower case), × ÷, and characters it declines.
+        let alphabet: Vec<char> =
+            "aZ9_:.',; \n-!\"(0bQqzA5x.:,\u{E4}\u{C4}\u{DF}\u{D7}\u{F7}\u{E9}\u{C9}\u{FF}\u{C0}\u{DE}\u{E4}\u{DC}"
+                .chars()
+                .collect();
+        let rare: Vec<char> = "\u{2013}\u{A3}\u{B7}\u{2019}\u{17E}".chars().collect();
+        let mut state = 4242u64;
+        let mut buf = String::new();
+        let mut declined = 0;
+        let seed = 9;
+        for len in 0..200 {
+            let rounds = if len % 64 < 3 || len % 64 > 61 {
+                2000
+            } else {
+                300
+            };
+            for _ in 0..rounds {
+                let s: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let r = (state >> 33) as usize;
+                        if r % 512 == 0 {
+                            rare[(r >> 9) % rare.len()]
+                        } else {
+                            alphabet[r % alphabet.len()]
+                        }
+                    })
+                    .collect();
+                let mut got: Vec<String> = Vec::new();
+                let ok = block_words(isa, &s, &mut buf, &mut |w: &[u8]| {
+                    got.push(String::from_utf8(w.to_vec()).expect("UTF-8 word"))
+                });
+                if ok.is_none() {
+                    assert!(s.chars().any(|c| rare.contains(&c)), "{s:?}");
+                    declined += 1;
+                    continue;
+                }
+                let expected: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
+                assert_eq!(got, expected, "{s:?}");
+                let (mut fast, mut blocks) = (Vec::new(), Vec::new());
+                let mut sink = HashSink::new(&mut fast, seed, Baseline);
+                fast_words(&s, &mut buf, &mut sink).expect("known alphabet");
+                sink.finish();
+                let mut sink = HashSink::new(&mut blocks, seed, isa);
+                block_words(isa, &s, &mut buf, &mut sink).expect("known alphabet");
+                sink.finish();
+                let want: Vec<u64> = expected
+                    .iter()
+                    .map(|w| xxh3_64_with_seed(w.as_bytes(), seed))
+                    .collect();
+                assert_eq!(blocks, want, "{s:?}");
+                assert_eq!(fast, want, "{s:?}");
+            }
+        }
+        assert!(declined > 100);
+        // Long words (over 16 bytes, across blocks) and words at the very end.
+        let long = format!("{} {}", "Ab_9\u{C4}".repeat(40), "x.\u{DC}".repeat(30));
+        let expected: Vec<String> = long.unicode_words().map(|w| w.to_lowercase()).collect();
+        let mut got: Vec<String> = Vec::new();
+        block_words(isa, &long, &mut buf, &mut |w: &[u8]| {
+            got.push(String::from_utf8(w.to_vec()).expect("UTF-8 word"))
+        })
+        .expect("known alphabet");
+        assert_eq!(got, expected);
+        assert!(block_words(isa, "abc d\u{2013}", &mut buf, &mut |_: &[u8]| ()).is_none());
+    }
+}
