@@ -14,6 +14,8 @@ use words::block_words;
 use words::{fast_words, HashSink};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod isa;
 mod short_hash;
 mod words;
@@ -220,6 +222,12 @@ impl Shingler {
             return;
         }
         let n = self.ngram(tokens).min(t.len());
+        #[cfg(target_arch = "x86_64")]
+        if n == 5 && Avx2::detect().is_some() {
+            // SAFETY: the CPU has AVX2 (just detected).
+            unsafe { avx2::shingles::<5>(t, out) };
+            return;
+        }
         out.reserve(t.len() + 1 - n);
         match n {
             // The default n-gram size with a window of fixed length: the combining loop is

@@ -97,14 +97,14 @@ pub(in crate::dedup::shingle) unsafe fn xxh3_short4(
 /// `v` in every lane.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn c64(v: u64) -> __m256i {
+pub(in crate::dedup::shingle) unsafe fn c64(v: u64) -> __m256i {
     _mm256_set1_epi64x(v as i64)
 }
 
 /// `a * c mod 2^64` per lane: `lo(a)·lo(c) + (hi(a)·lo(c) + lo(a)·hi(c)) << 32`.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn mul64(a: __m256i, c: u64) -> __m256i {
+pub(in crate::dedup::shingle) unsafe fn mul64(a: __m256i, c: u64) -> __m256i {
     // SAFETY: AVX2 is enabled.
     let (c_lo, c_hi) = unsafe { (c64(c & 0xFFFF_FFFF), c64(c >> 32)) };
     let lo = _mm256_mul_epu32(a, c_lo);
