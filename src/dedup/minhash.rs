@@ -4,6 +4,7 @@
 //! Permutation i maps a shingle hash h to `a_i * h + b_i (mod 2^32)` with odd `a_i`: a
 //! bijection of u32, two 32-bit lane operations per shingle and hash, so the inner loop
 //! vectorizes (8 lanes with AVX2, chosen at run time).
+use super::shingle::xxh3_4to8;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The K permutations of a signature, derived from a fixed seed.
@@ -225,10 +226,22 @@ pub fn band_hashes(sig: &[u32], bands: usize, rows: usize, out: &mut Vec<u32>) {
     }
 }
 
-/// xxh3 of the little-endian bytes of `vals` (at most 64 of them). Bands are usually a
-/// few values: those are laid out in a 16-byte buffer instead of zeroing 256 bytes.
-#[inline]
+/// xxh3 of the little-endian bytes of `vals` (at most 64 of them). One or two values
+/// (bands of the default 2 rows) take xxh3's 4-8 byte formula directly; a few more are
+/// laid out in a 16-byte buffer instead of zeroing 256 bytes.
+#[inline(always)]
 pub fn hash_values(vals: &[u32], seed: u64) -> u64 {
+    match vals {
+        // xxh3 reads 4 to 8 bytes as their last four plus their first four shifted up.
+        [v] => xxh3_4to8(u64::from(*v) | (u64::from(*v) << 32), 4, seed),
+        [v, w] => xxh3_4to8(u64::from(*w) | (u64::from(*v) << 32), 8, seed),
+        _ => hash_more_values(vals, seed),
+    }
+}
+
+/// [`hash_values`] of no value or more than two.
+#[inline(never)]
+fn hash_more_values(vals: &[u32], seed: u64) -> u64 {
     let n = vals.len().min(64);
     if n <= 4 {
         let mut bytes = [0u8; 16];
@@ -406,14 +419,22 @@ mod tests {
 
     #[test]
     fn hash_values_is_xxh3_of_the_le_bytes() {
-        for n in [0usize, 1, 2, 4, 5, 64, 70] {
-            let vals: Vec<u32> = (0..n as u32).map(|x| x.wrapping_mul(0x9E37_79B9)).collect();
-            let bytes: Vec<u8> = vals.iter().take(64).flat_map(|v| v.to_le_bytes()).collect();
-            assert_eq!(
-                hash_values(&vals, 7),
-                xxh3_64_with_seed(&bytes, 7),
-                "n = {n}"
-            );
+        let mut state = 1u32;
+        for seed in (0..70u64).chain([0x8000_0000, u64::MAX, 0x1234_5678_9ABC_DEF0]) {
+            for n in [0usize, 1, 2, 3, 4, 5, 64, 70] {
+                let vals: Vec<u32> = (0..n)
+                    .map(|_| {
+                        state = state.wrapping_mul(0x9E37_79B9).wrapping_add(0x7F4A_7C15);
+                        state
+                    })
+                    .collect();
+                let bytes: Vec<u8> = vals.iter().take(64).flat_map(|v| v.to_le_bytes()).collect();
+                assert_eq!(
+                    hash_values(&vals, seed),
+                    xxh3_64_with_seed(&bytes, seed),
+                    "n = {n}, seed {seed}"
+                );
+            }
         }
     }
 }

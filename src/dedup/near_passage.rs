@@ -39,8 +39,16 @@ impl PassageSigs {
         self.sigs.resize(at + m.len(), minhash::EMPTY);
         let sig = &mut self.sigs[at..];
         m.update(sig, shingles);
-        for band in 0..bands {
-            self.keys.push(band_key(sig, band, rows));
+        if rows > 0 && sig.len() == bands * rows {
+            // The usual case, as `band_key` computes it, without its clamping per band.
+            self.keys
+                .extend(sig.chunks_exact(rows).enumerate().map(|(band, vals)| {
+                    minhash::hash_values(&vals[..vals.len().min(64)], band as u64 + 1) as u32
+                }));
+        } else {
+            for band in 0..bands {
+                self.keys.push(band_key(sig, band, rows));
+            }
         }
         self.items.push((passage, shingles.len() as u32));
     }
@@ -240,6 +248,19 @@ mod tests {
             out.push(m, p as u32, shingles, 8, 2);
         }
         out
+    }
+
+    /// The band keys are [`band_key`] of each band, whatever the shape of the bands.
+    #[test]
+    fn band_keys_are_band_key() {
+        let shingles: Vec<u32> = (0..40u32).map(|x| x.wrapping_mul(0x9E37_79B1)).collect();
+        for (bands, rows) in [(8, 2), (16, 1), (4, 4), (3, 5), (1, 80), (2, 70)] {
+            let m = MinHasher::new(bands * rows, 9);
+            let mut out = PassageSigs::default();
+            out.push(&m, 0, &shingles, bands, rows);
+            let want: Vec<u32> = (0..bands).map(|b| band_key(&out.sigs, b, rows)).collect();
+            assert_eq!(out.keys, want, "{bands} x {rows}");
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ mod isa;
 mod short_hash;
 mod words;
 
+pub(crate) use short_hash::xxh3_4to8;
+
 /// How texts are cut into shingles.
 #[derive(Clone, Copy, Debug)]
 pub struct Shingler {

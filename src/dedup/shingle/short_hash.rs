@@ -59,6 +59,20 @@ const P13_B: u64 = 0x1656_67B1_9E37_79F9;
 const P48: u64 = 0x9FB2_1C65_1E98_DF25;
 const P916: u64 = 0x1656_6791_9E37_79F9;
 
+/// `xxh3_64_with_seed` of `len` (4 to 8) bytes, given as xxh3 reads them: the last four
+/// bytes (little-endian) plus the first four shifted up by 32 bits.
+#[inline(always)]
+pub(crate) fn xxh3_4to8(input64: u64, len: u64, seed: u64) -> u64 {
+    let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
+    let flip = (secret64(8) ^ secret64(16)).wrapping_sub(seed48);
+    let mut v = input64 ^ flip;
+    v ^= v.rotate_left(49) ^ v.rotate_left(24);
+    v = v.wrapping_mul(P48);
+    v ^= (v >> 35).wrapping_add(len);
+    v = v.wrapping_mul(P48);
+    v ^ (v >> 28)
+}
+
 /// `xxh3_64_with_seed(&padded[..len], seed)` for `len` in 1..=16, with the three length
 /// classes computed side by side and one chosen by masks: word lengths are unpredictable,
 /// and a mispredicted branch costs more than the arithmetic.
@@ -88,15 +102,8 @@ pub(super) fn xxh3_short(padded: &[u8; 16], len: usize, seed: u64) -> u64 {
     h = h.wrapping_mul(P13_B);
     let h1to3 = h ^ (h >> 32);
     // 4 to 8 bytes.
-    let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
-    let flip = (secret64(8) ^ secret64(16)).wrapping_sub(seed48);
     let input64 = r32(len.saturating_sub(4).min(12)).wrapping_add(r32(0) << 32);
-    let mut v = input64 ^ flip;
-    v ^= v.rotate_left(49) ^ v.rotate_left(24);
-    v = v.wrapping_mul(P48);
-    v ^= (v >> 35).wrapping_add(len as u64);
-    v = v.wrapping_mul(P48);
-    let h4to8 = v ^ (v >> 28);
+    let h4to8 = xxh3_4to8(input64, len as u64, seed);
     // 9 to 16 bytes.
     let flip1 = (secret64(24) ^ secret64(32)).wrapping_add(seed);
     let flip2 = (secret64(40) ^ secret64(48)).wrapping_sub(seed);
