@@ -94,17 +94,33 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
             | (c.join_letter & letter_before & letter_after)
             | (c.join_digit & digit_before & digit_after);
         any_under |= c.under != 0;
-        // Every bit where `word` changes is a word start (set) or end (clear).
-        let mut changes = word ^ ((word << 1) | carry);
-        while changes != 0 {
-            let p = base + changes.trailing_zeros() as usize;
-            if in_word {
-                emit_block_word(text, start, p, any_under, buf, emit);
-            } else {
-                start = p;
+        // A word starts where `word` is set and the byte before is not, and ends (one past
+        // its last byte) where it is clear and the byte before is set. Starts and ends
+        // alternate, beginning with an end when a word goes on from the block before, so
+        // the k-th start left pairs with the k-th end left.
+        let before = (word << 1) | carry;
+        let mut starts = word & !before;
+        let mut ends = !word & before;
+        if in_word && ends != 0 {
+            let p = base + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            emit_block_word(text, start, p, any_under, buf, emit);
+            in_word = false;
+        }
+        if !in_word {
+            while starts != 0 {
+                let s = base + starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                if ends == 0 {
+                    // The word goes on in the next block.
+                    start = s;
+                    in_word = true;
+                    break;
+                }
+                let e = base + ends.trailing_zeros() as usize;
+                ends &= ends - 1;
+                emit_block_word(text, s, e, any_under, buf, emit);
             }
-            in_word = !in_word;
-            changes &= changes - 1;
         }
         carry = word >> 63;
         prev_letter = letter >> 63;
@@ -121,6 +137,32 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
 /// letter or digit (possible only when `any_under`; its non-ASCII bytes are letters).
 #[inline(always)]
 fn emit_block_word<S: WordSink>(
+    text: &str,
+    start: usize,
+    end: usize,
+    any_under: bool,
+    buf: &mut String,
+    emit: &mut S,
+) {
+    // The usual word: at most 16 bytes, 16 bytes of text from its start on, no `_` in
+    // the text so far (so it has a letter or digit).
+    let n = end.wrapping_sub(start);
+    if n <= 16 && !any_under {
+        if let Some(Ok(arr)) = text
+            .as_bytes()
+            .get(start..start + 16)
+            .map(<&[u8; 16]>::try_from)
+        {
+            emit.word16(&sse2::lower16(arr, n), n);
+            return;
+        }
+    }
+    emit_block_word_rest(text, start, end, any_under, buf, emit);
+}
+
+/// [`emit_block_word`] for the other words.
+#[inline(always)]
+fn emit_block_word_rest<S: WordSink>(
     text: &str,
     start: usize,
     end: usize,

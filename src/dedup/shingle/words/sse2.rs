@@ -109,17 +109,27 @@ pub(in crate::dedup::shingle) fn classify64(block: &[u8; 64]) -> Classes64 {
     c
 }
 
+/// 16 bytes of ones, then 16 of zeros: from `16 - n` on, the mask of the first `n` bytes.
+static KEEP: [u8; 32] = {
+    let mut k = [0u8; 32];
+    let mut i = 0;
+    while i < 16 {
+        k[i] = 0xFF;
+        i += 1;
+    }
+    k
+};
+
 /// The first `n` (at most 16) bytes of `arr`, a word of ASCII and Latin-1 letters,
 /// lower-cased, zero after them.
 #[inline(always)]
 pub(in crate::dedup::shingle) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
     let mut lower = [0u8; 16];
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load and the store touch the 16
-    // bytes of `arr` and `lower`.
+    // SAFETY: SSE2 is part of the x86_64 baseline; the loads touch the 16 bytes of `arr`
+    // and 16 of the 32 of `KEEP` (from `16 - n`, `n <= 16`), the store the 16 of `lower`.
     unsafe {
         let x = _mm_loadu_si128(arr.as_ptr().cast());
-        let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        let keep = _mm_cmplt_epi8(iota, _mm_set1_epi8(n.min(16) as i8));
+        let keep = _mm_loadu_si128(KEEP.as_ptr().add(16 - n.min(16)).cast());
         // ASCII upper case, and the second byte of a Latin-1 upper-case letter (C3 80..C3
         // 9E; × is no word character): both lower-case by adding 0x20.
         let latin_upper = _mm_and_si128(
