@@ -20,6 +20,12 @@ pub(super) trait Isa: Copy {
     /// `xxh3_64_with_seed(&words[i][..lens[i]], seed)` for the four words (each 1 to 16
     /// bytes, zero after its length).
     fn xxh3_short4(self, words: &[[u8; 16]; 4], lens: &[u64; 4], keys: &ShortKeys) -> [u64; 4];
+
+    /// [`Isa::xxh3_short4`] of the first `lens[i]` (1 to 16) bytes of each `raw[i]`, words
+    /// of ASCII and Latin-1 letters, lower-cased as `lower16` does.
+    #[cfg(target_arch = "x86_64")]
+    fn lower_xxh3_short4(self, raw: [&[u8; 16]; 4], lens: [usize; 4], keys: &ShortKeys)
+        -> [u64; 4];
 }
 
 /// What every x86_64 CPU has (and the plain code elsewhere).
@@ -38,6 +44,23 @@ impl Isa for Baseline {
     #[inline(always)]
     fn xxh3_short4(self, words: &[[u8; 16]; 4], lens: &[u64; 4], keys: &ShortKeys) -> [u64; 4] {
         std::array::from_fn(|i| xxh3_short(&words[i], lens[i] as usize, keys.seed))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn lower_xxh3_short4(
+        self,
+        raw: [&[u8; 16]; 4],
+        lens: [usize; 4],
+        keys: &ShortKeys,
+    ) -> [u64; 4] {
+        std::array::from_fn(|i| {
+            xxh3_short(
+                &super::words::sse2::lower16(raw[i], lens[i]),
+                lens[i],
+                keys.seed,
+            )
+        })
     }
 }
 
@@ -69,5 +92,16 @@ impl Isa for Avx2 {
     fn xxh3_short4(self, words: &[[u8; 16]; 4], lens: &[u64; 4], keys: &ShortKeys) -> [u64; 4] {
         // SAFETY: as above.
         unsafe { super::short_hash::avx2::xxh3_short4(words, lens, keys) }
+    }
+
+    #[inline(always)]
+    fn lower_xxh3_short4(
+        self,
+        raw: [&[u8; 16]; 4],
+        lens: [usize; 4],
+        keys: &ShortKeys,
+    ) -> [u64; 4] {
+        // SAFETY: as above.
+        unsafe { super::words::avx2::lower_xxh3_short4(raw, lens, keys) }
     }
 }

@@ -18,18 +18,40 @@ pub(in crate::dedup::shingle) unsafe fn xxh3_short4(
     lens: &[u64; 4],
     keys: &ShortKeys,
 ) -> [u64; 4] {
-    let mut out = [0u64; 4];
     // SAFETY: AVX2 is enabled; the loads read the 64 bytes of `words` and the 32 of
-    // `lens`, the store writes the 32 of `out`.
+    // `lens`.
     unsafe {
         let p = words.as_ptr().cast::<u8>();
-        let w01 = _mm256_loadu_si256(p.cast());
-        let w23 = _mm256_loadu_si256(p.add(32).cast());
+        xxh3_short4_v(
+            _mm256_loadu_si256(p.cast()),
+            _mm256_loadu_si256(p.add(32).cast()),
+            _mm256_loadu_si256(lens.as_ptr().cast()),
+            keys,
+        )
+    }
+}
+
+/// [`xxh3_short4`] of words in registers: words 0 and 1 in `w01` (16 bytes each, zero
+/// after their lengths), 2 and 3 in `w23`, the four lengths in `lens`.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(in crate::dedup::shingle) unsafe fn xxh3_short4_v(
+    w01: __m256i,
+    w23: __m256i,
+    lens: __m256i,
+    keys: &ShortKeys,
+) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    // SAFETY: AVX2 is enabled; the store writes the 32 bytes of `out`.
+    unsafe {
         // Lanes in the order of words 0, 2, 1, 3 (what the unpacks give); the lengths are
         // permuted alike and the hashes permuted back at the end.
         let lo8 = _mm256_unpacklo_epi64(w01, w23);
         let hi8 = _mm256_unpackhi_epi64(w01, w23);
-        let len = _mm256_permute4x64_epi64(_mm256_loadu_si256(lens.as_ptr().cast()), 0xD8);
+        let len = _mm256_permute4x64_epi64(lens, 0xD8);
         let bits = _mm256_slli_epi64(len, 3);
         let byte = c64(0xFF);
         let low32 = c64(0xFFFF_FFFF);

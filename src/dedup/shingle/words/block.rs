@@ -52,6 +52,13 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
     let mut prev_lead = 0u64; // ... the lead byte of a Latin-1 character
     let mut prev_lead_letter = 0u64; // ... of a Latin-1 letter
     let mut any_under = false; // a `_` so far: a word may lack a letter or digit
+                               // The words found and not emitted yet, as byte spans: the bit loop below only finds
+                               // them; they are lower-cased and hashed four at a time once 64 are waiting, and at
+                               // the end.
+    let mut spans = Spans {
+        list: [(0, 0); SPANS],
+        found: 0,
+    };
     let is_cont = |b: u8| (0x80..=0xBF).contains(&b);
     // U+00D7 × and U+00F7 ÷, the Latin-1 characters in C3 80..C3 BF that are no letters.
     let is_times_div = |b: u8| b == 0x97 || b == 0xB7;
@@ -104,7 +111,7 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
         if in_word && ends != 0 {
             let p = base + ends.trailing_zeros() as usize;
             ends &= ends - 1;
-            emit_block_word(text, start, p, any_under, buf, emit);
+            spans.push(start, p);
             in_word = false;
         }
         if !in_word {
@@ -119,18 +126,86 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
                 }
                 let e = base + ends.trailing_zeros() as usize;
                 ends &= ends - 1;
-                emit_block_word(text, s, e, any_under, buf, emit);
+                spans.push(s, e);
             }
         }
         carry = word >> 63;
         prev_letter = letter >> 63;
         prev_digit = c.digit >> 63;
         base += 64;
+        // A block ends at most 32 words: room for the next one.
+        if spans.found >= SPANS - 32 {
+            emit_spans(text, &mut spans, false, any_under, buf, emit);
+        }
     }
     if in_word {
-        emit_block_word(text, start, bytes.len(), any_under, buf, emit);
+        spans.push(start, bytes.len());
     }
+    emit_spans(text, &mut spans, true, any_under, buf, emit);
     Some(())
+}
+
+/// Room for the word spans of [`block_words`].
+const SPANS: usize = 96;
+
+/// Words found by [`block_words`] and not emitted yet, as byte spans.
+struct Spans {
+    list: [(usize, usize); SPANS],
+    found: usize,
+}
+
+impl Spans {
+    #[inline(always)]
+    fn push(&mut self, start: usize, end: usize) {
+        if let Some(slot) = self.list.get_mut(self.found) {
+            *slot = (start, end);
+            self.found += 1;
+        }
+    }
+}
+
+/// Emit the words of `spans`, four at a time when each is a usual word (see
+/// [`emit_block_word`]); the last `found % 4` too when `all`, else they move to the
+/// front to wait for more.
+#[inline(always)]
+fn emit_spans<S: WordSink>(
+    text: &str,
+    spans: &mut Spans,
+    all: bool,
+    any_under: bool,
+    buf: &mut String,
+    emit: &mut S,
+) {
+    let bytes = text.as_bytes();
+    let found = spans.found.min(SPANS);
+    let quads = found / 4;
+    let window = |(s, e): (usize, usize)| -> Option<&[u8; 16]> {
+        if any_under || e.wrapping_sub(s) > 16 {
+            return None;
+        }
+        bytes.get(s..s + 16)?.try_into().ok()
+    };
+    for q in spans.list[..4 * quads].chunks_exact(4) {
+        match (window(q[0]), window(q[1]), window(q[2]), window(q[3])) {
+            (Some(a), Some(b), Some(c), Some(d)) => {
+                emit.raw16x4([a, b, c, d], [0, 1, 2, 3].map(|i| q[i].1 - q[i].0));
+            }
+            _ => {
+                for &(s, e) in q {
+                    emit_block_word(text, s, e, any_under, buf, emit);
+                }
+            }
+        }
+    }
+    if all {
+        for &(s, e) in &spans.list[4 * quads..found] {
+            emit_block_word(text, s, e, any_under, buf, emit);
+        }
+        spans.found = 0;
+    } else {
+        spans.list.copy_within(4 * quads..found, 0);
+        spans.found = found - 4 * quads;
+    }
 }
 
 /// Emit the word `text[start..end]` of [`block_words`], case-folded, unless it has no
@@ -215,6 +290,55 @@ mod tests {
         agree(Baseline);
         if let Some(avx2) = Avx2::detect() {
             agree(avx2);
+        }
+    }
+
+    /// Long texts (hundreds of words, so the word spans are emitted while the blocks are
+    /// still being read) of words of 1 to 30 bytes, upper and lower case, ASCII and
+    /// Latin-1: the hashes are xxh3 of `unicode_words`' words, in order, with the usual
+    /// words hashed four at a time between the others.
+    #[test]
+    fn long_texts_hash_like_xxh3_of_unicode_words() {
+        let letters: Vec<char> = "abcXYZ019\u{E4}\u{C4}\u{DF}\u{E9}".chars().collect();
+        let seps: Vec<char> = " ,.\n-\"(".chars().collect();
+        let mut state = 99u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let mut buf = String::new();
+        for round in 0..400 {
+            let mut s = String::new();
+            for _ in 0..(round % 7) * 100 + next() % 100 {
+                // Mostly short words, sometimes one over 16 bytes.
+                let n = if next() % 10 == 0 {
+                    10 + next() % 21
+                } else {
+                    1 + next() % 8
+                };
+                for _ in 0..n {
+                    s.push(letters[next() % letters.len()]);
+                }
+                s.push(seps[next() % seps.len()]);
+            }
+            let want: Vec<u64> = s
+                .unicode_words()
+                .map(|w| xxh3_64_with_seed(w.to_lowercase().as_bytes(), 5))
+                .collect();
+            let mut got = Vec::new();
+            let mut sink = HashSink::new(&mut got, 5, Baseline);
+            block_words(Baseline, &s, &mut buf, &mut sink).expect("known alphabet");
+            sink.finish();
+            assert_eq!(got, want, "{s:?}");
+            if let Some(avx2) = Avx2::detect() {
+                let mut got = Vec::new();
+                let mut sink = HashSink::new(&mut got, 5, avx2);
+                block_words(avx2, &s, &mut buf, &mut sink).expect("known alphabet");
+                sink.finish();
+                assert_eq!(got, want, "{s:?}");
+            }
         }
     }
 

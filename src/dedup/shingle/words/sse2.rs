@@ -110,7 +110,7 @@ pub(in crate::dedup::shingle) fn classify64(block: &[u8; 64]) -> Classes64 {
 }
 
 /// 16 bytes of ones, then 16 of zeros: from `16 - n` on, the mask of the first `n` bytes.
-static KEEP: [u8; 32] = {
+pub(in crate::dedup::shingle) static KEEP: [u8; 32] = {
     let mut k = [0u8; 32];
     let mut i = 0;
     while i < 16 {
