@@ -10,6 +10,7 @@
 use super::minhash::{self, MinHasher, Similarity};
 use super::passage::{IdMap, IdMap32};
 use crate::document::{DupRef, Removal};
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 /// The small signatures of a document's long passages and their LSH band keys, computed
@@ -106,6 +107,8 @@ pub struct NearPassages {
     category: Arc<str>,
     /// Scratch list of candidate slots.
     cands: Vec<u32>,
+    /// Scratch list of the keys a passage added to `keys`.
+    added: Vec<u32>,
 }
 
 impl NearPassages {
@@ -120,6 +123,7 @@ impl NearPassages {
             rule: RULE_NEAR.into(),
             category: "duplicate".into(),
             cands: Vec::new(),
+            added: Vec::new(),
         }
     }
 
@@ -134,14 +138,31 @@ impl NearPassages {
         }
         let mut repeats = Vec::new();
         let mut cands = std::mem::take(&mut self.cands);
+        let mut added = std::mem::take(&mut self.added);
         for (i, &(passage, shingles)) in passages.items.iter().enumerate() {
             if skip(passage) || shingles == 0 {
                 continue;
             }
             let sig = &passages.sigs[i * k..(i + 1) * k];
             let keys = &passages.keys[i * nb..(i + 1) * nb];
+            // The slot this passage gets when it is no repeat. Its keys are looked up and,
+            // where missing, inserted with one lookup each (most passages are indexed);
+            // if it turns out to be a repeat, the keys it inserted are taken out again.
+            let Ok(slot) = u32::try_from(self.slots.len()) else {
+                break;
+            };
             cands.clear();
-            cands.extend(keys.iter().filter_map(|key| self.keys.get(key).copied()));
+            added.clear();
+            for &key in keys {
+                match self.keys.entry(key) {
+                    Entry::Occupied(e) if *e.get() != slot => cands.push(*e.get()),
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(e) => {
+                        e.insert(slot);
+                        added.push(key);
+                    }
+                }
+            }
             cands.sort_unstable();
             cands.dedup();
             let mut best: Option<(u32, Similarity)> = None;
@@ -161,24 +182,24 @@ impl NearPassages {
                     best = Some((slot, sim));
                 }
             }
-            if let Some((slot, sim)) = best {
-                let (of_doc, of_passage, _) = self.slots[slot as usize];
+            if let Some((of, sim)) = best {
+                let (of_doc, of_passage, _) = self.slots[of as usize];
                 repeats.push(NearRepeat {
                     passage,
                     of_doc,
                     of_passage,
                     similarity: sim.jaccard,
                 });
+                for key in &added {
+                    self.keys.remove(key);
+                }
                 continue;
             }
-            let slot = self.slots.len() as u32;
             self.slots.push((doc, passage, shingles));
             self.sigs.extend(sig.iter().map(|&v| v as u16));
-            for &key in keys {
-                self.keys.entry(key).or_insert(slot);
-            }
         }
         self.cands = cands;
+        self.added = added;
         if !repeats.is_empty() {
             self.repeats += repeats.len() as u64;
             self.found.insert(doc as u64, repeats);
@@ -290,5 +311,13 @@ mod tests {
         assert_eq!(r[0].dup_of.as_ref().unwrap().doc, "d0");
         assert_eq!(r[0].dup_of.as_ref().unwrap().passage, Some(0));
         assert_eq!(ix.indexed(), 2);
+        // The repeats' keys were taken out again: only the indexed passages' are held.
+        let indexed = sigs(&m, &[&base, &other]);
+        let mut want: Vec<u32> = indexed.keys.clone();
+        want.sort_unstable();
+        want.dedup();
+        let mut held: Vec<u32> = ix.keys.keys().copied().collect();
+        held.sort_unstable();
+        assert_eq!(held, want);
     }
 }

@@ -188,7 +188,13 @@ fn emit_spans<S: WordSink>(
     for q in spans.list[..4 * quads].chunks_exact(4) {
         match (window(q[0]), window(q[1]), window(q[2]), window(q[3])) {
             (Some(a), Some(b), Some(c), Some(d)) => {
-                emit.raw16x4([a, b, c, d], [0, 1, 2, 3].map(|i| q[i].1 - q[i].0));
+                let lens = [
+                    q[0].1 - q[0].0,
+                    q[1].1 - q[1].0,
+                    q[2].1 - q[2].0,
+                    q[3].1 - q[3].0,
+                ];
+                emit.raw16x4([a, b, c, d], lens);
             }
             _ => {
                 for &(s, e) in q {
