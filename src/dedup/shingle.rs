@@ -50,10 +50,10 @@ pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mu
     lines.clear();
     out.clear();
     let mut pos = 0usize;
-    for_each_newline(text.as_bytes(), |nl| {
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
         lines.push((pos, nl, is_blank(text.get(pos..nl).unwrap_or(""))));
         pos = nl + 1;
-    });
+    }
     lines.push((pos, text.len(), is_blank(text.get(pos..).unwrap_or(""))));
     let has_blank = has_blank_line(lines);
     let mut start: Option<usize> = None;
@@ -74,26 +74,6 @@ pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mu
     }
     if let Some(s) = start {
         out.push((s, end));
-    }
-}
-
-/// Call `f` with the index of every `\n` in `bytes`, in order (16 bytes at a time).
-#[inline]
-fn for_each_newline(bytes: &[u8], mut f: impl FnMut(usize)) {
-    let mut base = 0usize;
-    #[cfg(target_arch = "x86_64")]
-    while let Some(block) = bytes.get(base..base + 16) {
-        let mut m = words::sse2::newlines16(block);
-        while m != 0 {
-            f(base + m.trailing_zeros() as usize);
-            m &= m - 1;
-        }
-        base += 16;
-    }
-    for (i, &b) in bytes.iter().enumerate().skip(base) {
-        if b == b'\n' {
-            f(i);
-        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! SSE2 (x86_64 baseline) helpers of the fast tokenizer: word runs, lower-casing and
-//! newlines 16 bytes at a time.
+//! SSE2 (x86_64 baseline) helpers of the fast tokenizer: word runs and lower-casing 16
+//! bytes at a time, the class masks of a 64-byte block.
 use super::{Classes64, B_ALNUM, B_UPPER, B_WORD};
 use std::arch::x86_64::*;
 
@@ -156,19 +156,6 @@ fn in_range_v(x: __m128i, lo: u8, hi: u8) -> __m128i {
         let y = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
         let limit = _mm_set1_epi8((0x80u8.wrapping_add(hi - lo + 1)) as i8);
         _mm_cmplt_epi8(y, limit)
-    }
-}
-
-/// Bit mask of the `\n` bytes of `block` (exactly 16 bytes; 0 otherwise).
-#[inline(always)]
-pub(in crate::dedup::shingle) fn newlines16(block: &[u8]) -> u32 {
-    let Ok(arr) = <&[u8; 16]>::try_from(block) else {
-        return 0;
-    };
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `arr`.
-    unsafe {
-        let x = _mm_loadu_si128(arr.as_ptr().cast());
-        _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'\n' as i8))) as u32
     }
 }
 
