@@ -10,9 +10,9 @@ use std::arch::x86_64::*;
 /// lengths give some value, without unsafety).
 ///
 /// # Safety
-/// The CPU must have AVX2.
-#[target_feature(enable = "avx2")]
-#[inline]
+/// The CPU must have AVX2. Not a `target_feature` function, so that it is always
+/// inlined: into AVX2 code (`fast_tokens_avx2`), which makes its intrinsics inline.
+#[inline(always)]
 pub(in crate::dedup::shingle) unsafe fn xxh3_short4(
     words: &[[u8; 16]; 4],
     lens: &[u64; 4],
@@ -35,9 +35,9 @@ pub(in crate::dedup::shingle) unsafe fn xxh3_short4(
 /// after their lengths), 2 and 3 in `w23`, the four lengths in `lens`.
 ///
 /// # Safety
-/// The CPU must have AVX2.
-#[target_feature(enable = "avx2")]
-#[inline]
+/// The CPU must have AVX2. Not a `target_feature` function, so that it is always
+/// inlined: into AVX2 code (`fast_tokens_avx2`), which makes its intrinsics inline.
+#[inline(always)]
 pub(in crate::dedup::shingle) unsafe fn xxh3_short4_v(
     w01: __m256i,
     w23: __m256i,

@@ -12,9 +12,9 @@ use std::arch::x86_64::*;
 /// `xxh3_short` of each, computed without leaving the registers.
 ///
 /// # Safety
-/// The CPU must have AVX2.
-#[target_feature(enable = "avx2")]
-#[inline]
+/// The CPU must have AVX2. Not a `target_feature` function, so that it is always
+/// inlined: into AVX2 code (`fast_tokens_avx2`), which makes its intrinsics inline.
+#[inline(always)]
 pub(in crate::dedup::shingle) unsafe fn lower_xxh3_short4(
     raw: [&[u8; 16]; 4],
     lens: [usize; 4],

@@ -27,8 +27,9 @@ pub(in crate::dedup::shingle) struct Classes64 {
     pub times_div: u64,
 }
 
-/// [`fast_words`](super::fast_words) for text of ASCII and the two-byte Latin-1 characters U+00C0..U+00FF
-/// (`None` for any other, after emitting some words maybe), 64 bytes at a time: each
+/// [`fast_words`](super::fast_words) for text of ASCII, the two-byte Latin-1 characters
+/// U+00C0..U+00FF and the punctuation of [`punctuation_len`] (`None` for any other
+/// character, after emitting some words maybe), 64 bytes at a time: each
 /// block is classified once into bit masks, a word is a run of word characters and of
 /// joiners between two letters or two digits (UAX #29 WB6/7, WB11/12, which look only at
 /// the neighbours), and its start and end come from the bits where the mask changes (no
@@ -51,10 +52,12 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
     let mut prev_digit = 0u64; // ... a digit
     let mut prev_lead = 0u64; // ... the lead byte of a Latin-1 character
     let mut prev_lead_letter = 0u64; // ... of a Latin-1 letter
+    let mut prev_other = 0u64; // the first bytes are the rest of a punctuation character
     let mut any_under = false; // a `_` so far: a word may lack a letter or digit
-                               // The words found and not emitted yet, as byte spans: the bit loop below only finds
-                               // them; they are lower-cased and hashed four at a time once 64 are waiting, and at
-                               // the end.
+
+    // The words found and not emitted yet, as byte spans: the bit loop below only finds
+    // them; they are lower-cased and hashed four at a time once 64 are waiting, and at
+    // the end.
     let mut spans = Spans {
         list: [(0, 0); SPANS],
         found: 0,
@@ -62,7 +65,20 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
     let is_cont = |b: u8| (0x80..=0xBF).contains(&b);
     // U+00D7 × and U+00F7 ÷, the Latin-1 characters in C3 80..C3 BF that are no letters.
     let is_times_div = |b: u8| b == 0x97 || b == 0xB7;
-    while base < bytes.len() {
+    loop {
+        let end = base >= bytes.len();
+        // A block ends at most 32 words: room for the next one. At the end of the text
+        // everything goes (one call site of `emit_spans` for both cases, so that its
+        // four-word code is there once).
+        if end || spans.found >= SPANS - 32 {
+            if end && in_word {
+                spans.push(start, bytes.len());
+            }
+            emit_spans(text, &mut spans, end, any_under, buf, emit);
+            if end {
+                return Some(());
+            }
+        }
         let block: &[u8; 64] = match bytes.get(base..base + 64) {
             Some(b) => b.try_into().ok()?,
             None => {
@@ -76,15 +92,23 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
         let next = bytes.get(base + 64).copied().unwrap_or(0);
         let mut letter = c.letter;
         let mut next_letter = next.is_ascii_alphabetic();
-        if c.high | prev_lead != 0 || next >= 0x80 {
+        if c.high | prev_lead | prev_other != 0 || next >= 0x80 {
             // Latin-1 characters: C3 and a continuation byte; all letters but × ÷.
             let next2 = bytes.get(base + 65).copied().unwrap_or(0);
             let cont_after = (c.cont >> 1) | (u64::from(is_cont(next)) << 63);
             let times_div_after = (c.times_div >> 1) | (u64::from(is_times_div(next)) << 63);
             let lead = c.lead & cont_after;
             let lead_letter = lead & !times_div_after;
-            if c.high & !(lead | (lead << 1) | prev_lead) != 0 {
-                return None;
+            // Any other non-ASCII byte must belong to a punctuation character that is no
+            // part of a word (its bytes stay out of every mask), else the text is not for
+            // this tokenizer.
+            let mut unknown = c.high & !(lead | (lead << 1) | prev_lead | prev_other);
+            prev_other = 0;
+            while unknown != 0 {
+                let p = unknown.trailing_zeros() as usize;
+                let bits = (1u128 << punctuation_len(bytes, base + p)?) - 1;
+                unknown &= !((bits << p) as u64);
+                prev_other |= ((bits << p) >> 64) as u64;
             }
             letter |= lead_letter | (lead_letter << 1) | prev_lead_letter;
             next_letter |= next == 0xC3 && is_cont(next2) && !is_times_div(next2);
@@ -133,16 +157,23 @@ pub(in crate::dedup::shingle) fn block_words<I: Isa, S: WordSink>(
         prev_letter = letter >> 63;
         prev_digit = c.digit >> 63;
         base += 64;
-        // A block ends at most 32 words: room for the next one.
-        if spans.found >= SPANS - 32 {
-            emit_spans(text, &mut spans, false, any_under, buf, emit);
-        }
     }
-    if in_word {
-        spans.push(start, bytes.len());
+}
+
+/// The length of the character at `bytes[i..]` when it is one of the non-ASCII
+/// punctuation characters (UAX #29 class Other) that the block tokenizer takes as
+/// separators, like ASCII punctuation: `¡`..`©`, `«`, `¬`, `®`..`±`, `´`, `¶`, `»`, `¿`,
+/// `–`, `—`, `“`, `”`, `„`, `•`, `…`, `‹`, `›`, `€`. `None` for any other. (`wb_slow`
+/// also has `¸` as Other, where `unicode_words` takes it for a letter: text with it stays
+/// with `fast_words`, whose words it has always had.)
+#[inline]
+fn punctuation_len(bytes: &[u8], i: usize) -> Option<u32> {
+    match bytes.get(i..)? {
+        [0xC2, 0xA1..=0xA9 | 0xAB | 0xAC | 0xAE..=0xB1 | 0xB4 | 0xB6 | 0xBB | 0xBF, ..] => Some(2),
+        [0xE2, 0x80, 0x93 | 0x94 | 0x9C..=0x9E | 0xA2 | 0xA6 | 0xB9 | 0xBA, ..]
+        | [0xE2, 0x82, 0xAC, ..] => Some(3),
+        _ => None,
     }
-    emit_spans(text, &mut spans, true, any_under, buf, emit);
-    Some(())
 }
 
 /// Room for the word spans of [`block_words`].
@@ -348,14 +379,47 @@ mod tests {
         }
     }
 
+    /// Punctuation of two and three bytes at every position around a block boundary,
+    /// next to letters, digits and joiners.
+    #[test]
+    fn punctuation_across_block_boundaries() {
+        let mut buf = String::new();
+        for p in ["\u{2013}", "\u{20AC}", "\u{BB}", "\u{2026}", "\u{A9}"] {
+            for around in ["b", "9", "\u{E4}", ".", "'", " "] {
+                for offset in 50..70 {
+                    let s = format!("{}{p}{around}x{p}{p}1 Z", "a".repeat(offset));
+                    let want: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
+                    for isa in [None, Avx2::detect()] {
+                        let mut got: Vec<String> = Vec::new();
+                        let mut sink =
+                            |w: &[u8]| got.push(String::from_utf8(w.to_vec()).expect("UTF-8"));
+                        let ok = match isa {
+                            Some(avx2) => block_words(avx2, &s, &mut buf, &mut sink),
+                            None => block_words(Baseline, &s, &mut buf, &mut sink),
+                        };
+                        assert!(ok.is_some(), "{s:?}");
+                        assert_eq!(got, want, "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
     fn agree<I: Isa>(isa: I) {
         // Joiners and word characters dominate, so joins and long words cross blocks;
         // Latin-1 letters (upper and lower case), × ÷, and characters it declines.
+        // The punctuation it takes (two and three bytes) is among them too.
         let alphabet: Vec<char> =
-            "aZ9_:.',; \n-!\"(0bQqzA5x.:,\u{E4}\u{C4}\u{DF}\u{D7}\u{F7}\u{E9}\u{C9}\u{FF}\u{C0}\u{DE}\u{E4}\u{DC}"
+            "aZ9_:.',; \n-!\"(0bQqzA5x.:,\u{E4}\u{C4}\u{DF}\u{D7}\u{F7}\u{E9}\u{C9}\u{FF}\u{C0}\u{DE}\u{E4}\u{DC}\u{C2}\
+             \u{2013}\u{2014}\u{201C}\u{201D}\u{201E}\u{2022}\u{2026}\u{2039}\u{203A}\u{20AC}\
+             \u{A1}\u{A3}\u{A7}\u{A9}\u{AB}\u{AC}\u{AE}\u{B0}\u{B1}\u{B4}\u{B6}\u{BB}\u{BF}"
                 .chars()
                 .collect();
-        let rare: Vec<char> = "\u{2013}\u{A3}\u{B7}\u{2019}\u{17E}".chars().collect();
+        // Characters it declines, some with the same first bytes as ones it takes.
+        let rare: Vec<char> =
+            "\u{B7}\u{2019}\u{2018}\u{17E}\u{AA}\u{B2}\u{A0}\u{AD}\u{BC}\u{2012}\u{2015}\u{201F}\u{20AD}\u{201A}\u{B8}"
+                .chars()
+                .collect();
         let mut state = 4242u64;
         let mut buf = String::new();
         let mut declined = 0;
@@ -416,6 +480,7 @@ mod tests {
         })
         .expect("known alphabet");
         assert_eq!(got, expected);
-        assert!(block_words(isa, "abc d\u{2013}", &mut buf, &mut |_: &[u8]| ()).is_none());
+        assert!(block_words(isa, "abc d\u{2019}", &mut buf, &mut |_: &[u8]| ()).is_none());
+        assert!(block_words(isa, "abc d\u{2013}", &mut buf, &mut |_: &[u8]| ()).is_some());
     }
 }
