@@ -28,6 +28,7 @@ pub(super) mod avx2;
 /// The seed-dependent constants of [`xxh3_short`]'s three length classes, computed once
 /// per seed for the batched version.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the flips: only the AVX2 code
 pub(super) struct ShortKeys {
     pub seed: u64,
     /// XORed into the 1-3 byte combination.
