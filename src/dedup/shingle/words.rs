@@ -1,6 +1,6 @@
 //! The fast tokenizer: `unicode_words` + case folding for text made of the characters it
 //! knows (tested against `unicode_words`), ASCII and Latin-1 words in 16-byte blocks; the
-//! 64-byte block tokenizer for ASCII and Latin-1 text is in [`block`].
+//! 64-byte block tokenizer (ASCII, Latin-1 letters, common punctuation) is in [`block`].
 
 /// Word-break classes of the characters the fast tokenizer knows (UAX #29 names).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -1,5 +1,6 @@
-//! The block tokenizer: [`fast_words`](super::fast_words) for text of ASCII and Latin-1
-//! letters, 64 bytes at a time, the class masks of a block from SSE2 or AVX2 ([`Isa`]).
+//! The block tokenizer: [`fast_words`](super::fast_words) for text of ASCII, Latin-1
+//! letters and common punctuation, 64 bytes at a time (the class masks of a block from
+//! SSE2 or AVX2, [`Isa`]); words found first, then lower-cased and hashed four at a time.
 use super::{emit_word, sse2, WordSink, FOLD_NON_ASCII, FOLD_UPPER};
 use crate::dedup::shingle::isa::Isa;
 
