@@ -4,6 +4,7 @@
 //! Permutation i maps a shingle hash h to `a_i * h + b_i (mod 2^32)` with odd `a_i`: a
 //! bijection of u32, two 32-bit lane operations per shingle and hash, so the inner loop
 //! vectorizes (8 lanes with AVX2, chosen at run time).
+use super::shingle::xxh3_4to8;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The K permutations of a signature, derived from a fixed seed.
@@ -135,10 +136,77 @@ fn update_tail(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
     }
 }
 
+/// [`update_generic`] with AVX2 intrinsics: 32 lanes per block, two shingles per step.
+/// The block's four vectors of minima, its multipliers and offsets stay in the 16
+/// registers (wider blocks spill `a` and `b` and reload them every step), and a pair of
+/// shingles costs one loop round and meets in one `min` before the running minimum.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn update_avx2(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
-    update_generic(a, b, sig, shingles)
+    let k = sig.len().min(a.len()).min(b.len());
+    let (a, b, sig) = (&a[..k], &b[..k], &mut sig[..k]);
+    let mut at = 0;
+    while at + 32 <= k {
+        // SAFETY: AVX2 is enabled in this function; the block is in bounds.
+        unsafe { block_avx2::<4>(&a[at..], &b[at..], &mut sig[at..], shingles) };
+        at += 32;
+    }
+    if at + 16 <= k {
+        // SAFETY: as above.
+        unsafe { block_avx2::<2>(&a[at..], &b[at..], &mut sig[at..], shingles) };
+        at += 16;
+    }
+    if at + 8 <= k {
+        // SAFETY: as above.
+        unsafe { block_avx2::<1>(&a[at..], &b[at..], &mut sig[at..], shingles) };
+        at += 8;
+    }
+    update_tail(&a[at..], &b[at..], &mut sig[at..], shingles);
+}
+
+/// The first `8 * V` lanes of `sig` (all three slices at least that long; shorter ones
+/// are left alone), the minima held in `V` vectors.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block_avx2<const V: usize>(a: &[u32], b: &[u32], sig: &mut [u32], shingles: &[u32]) {
+    use std::arch::x86_64::*;
+    if a.len() < 8 * V || b.len() < 8 * V || sig.len() < 8 * V {
+        return;
+    }
+    let (a, b, s) = (a.as_ptr(), b.as_ptr(), sig.as_mut_ptr());
+    // SAFETY: AVX2 is enabled; every load and store is within the first 8 * V values of
+    // the slices (checked above).
+    unsafe {
+        let mut m = [_mm256_setzero_si256(); V];
+        for (v, m) in m.iter_mut().enumerate() {
+            *m = _mm256_loadu_si256(s.add(8 * v).cast());
+        }
+        let pairs = shingles.chunks_exact(2);
+        let last = pairs.remainder().first().copied();
+        for p in pairs {
+            let h0 = _mm256_set1_epi32(p[0] as i32);
+            let h1 = _mm256_set1_epi32(p[1] as i32);
+            for (v, m) in m.iter_mut().enumerate() {
+                let av = _mm256_loadu_si256(a.add(8 * v).cast());
+                let bv = _mm256_loadu_si256(b.add(8 * v).cast());
+                let x0 = _mm256_add_epi32(_mm256_mullo_epi32(av, h0), bv);
+                let x1 = _mm256_add_epi32(_mm256_mullo_epi32(av, h1), bv);
+                *m = _mm256_min_epu32(*m, _mm256_min_epu32(x0, x1));
+            }
+        }
+        if let Some(h) = last {
+            let h = _mm256_set1_epi32(h as i32);
+            for (v, m) in m.iter_mut().enumerate() {
+                let av = _mm256_loadu_si256(a.add(8 * v).cast());
+                let bv = _mm256_loadu_si256(b.add(8 * v).cast());
+                *m = _mm256_min_epu32(*m, _mm256_add_epi32(_mm256_mullo_epi32(av, h), bv));
+            }
+        }
+        for (v, m) in m.iter().enumerate() {
+            _mm256_storeu_si256(s.add(8 * v).cast(), *m);
+        }
+    }
 }
 
 /// The same with 16 lanes per vector, in blocks of 64 lanes (four registers).
@@ -158,10 +226,22 @@ pub fn band_hashes(sig: &[u32], bands: usize, rows: usize, out: &mut Vec<u32>) {
     }
 }
 
-/// xxh3 of the little-endian bytes of `vals` (at most 64 of them). Bands are usually a
-/// few values: those are laid out in a 16-byte buffer instead of zeroing 256 bytes.
-#[inline]
+/// xxh3 of the little-endian bytes of `vals` (at most 64 of them). One or two values
+/// (bands of the default 2 rows) take xxh3's 4-8 byte formula directly; a few more are
+/// laid out in a 16-byte buffer instead of zeroing 256 bytes.
+#[inline(always)]
 pub fn hash_values(vals: &[u32], seed: u64) -> u64 {
+    match vals {
+        // xxh3 reads 4 to 8 bytes as their last four plus their first four shifted up.
+        [v] => xxh3_4to8(u64::from(*v) | (u64::from(*v) << 32), 4, seed),
+        [v, w] => xxh3_4to8(u64::from(*w) | (u64::from(*v) << 32), 8, seed),
+        _ => hash_more_values(vals, seed),
+    }
+}
+
+/// [`hash_values`] of no value or more than two.
+#[inline(never)]
+fn hash_more_values(vals: &[u32], seed: u64) -> u64 {
     let n = vals.len().min(64);
     if n <= 4 {
         let mut bytes = [0u8; 16];
@@ -307,16 +387,54 @@ mod tests {
         }
     }
 
+    /// The AVX2 kernel agrees with the plain loop for every signature length around its
+    /// block sizes and every shingle count (odd counts end with a single shingle).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_update_matches_the_plain_loop() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let sh: Vec<u32> = (0..200u32)
+            .map(|x| x.wrapping_mul(2_654_435_761) ^ 0x5bd1)
+            .collect();
+        for k in (0..=200).chain([255, 256, 257]) {
+            let m = MinHasher::new(k, 11 + k as u64);
+            for n in (0..12).chain([63, 64, 65, 199, 200]) {
+                let mut slow = m.empty();
+                update_tail(&m.a, &m.b, &mut slow, &sh[..n]);
+                let mut fast = m.empty();
+                // SAFETY: the CPU supports AVX2 (checked above).
+                unsafe { update_avx2(&m.a, &m.b, &mut fast, &sh[..n]) };
+                assert_eq!(fast, slow, "k = {k}, {n} shingles");
+                // Onto a signature that is not empty.
+                let mut again = fast.clone();
+                update_tail(&m.a, &m.b, &mut again, &sh[n..]);
+                // SAFETY: as above.
+                unsafe { update_avx2(&m.a, &m.b, &mut fast, &sh[n..]) };
+                assert_eq!(fast, again, "k = {k}, {n} shingles, then the rest");
+            }
+        }
+    }
+
     #[test]
     fn hash_values_is_xxh3_of_the_le_bytes() {
-        for n in [0usize, 1, 2, 4, 5, 64, 70] {
-            let vals: Vec<u32> = (0..n as u32).map(|x| x.wrapping_mul(0x9E37_79B9)).collect();
-            let bytes: Vec<u8> = vals.iter().take(64).flat_map(|v| v.to_le_bytes()).collect();
-            assert_eq!(
-                hash_values(&vals, 7),
-                xxh3_64_with_seed(&bytes, 7),
-                "n = {n}"
-            );
+        let mut state = 1u32;
+        for seed in (0..70u64).chain([0x8000_0000, u64::MAX, 0x1234_5678_9ABC_DEF0]) {
+            for n in [0usize, 1, 2, 3, 4, 5, 64, 70] {
+                let vals: Vec<u32> = (0..n)
+                    .map(|_| {
+                        state = state.wrapping_mul(0x9E37_79B9).wrapping_add(0x7F4A_7C15);
+                        state
+                    })
+                    .collect();
+                let bytes: Vec<u8> = vals.iter().take(64).flat_map(|v| v.to_le_bytes()).collect();
+                assert_eq!(
+                    hash_values(&vals, seed),
+                    xxh3_64_with_seed(&bytes, seed),
+                    "n = {n}, seed {seed}"
+                );
+            }
         }
     }
 }

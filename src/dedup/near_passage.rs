@@ -10,6 +10,7 @@
 use super::minhash::{self, MinHasher, Similarity};
 use super::passage::{IdMap, IdMap32};
 use crate::document::{DupRef, Removal};
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 /// The small signatures of a document's long passages and their LSH band keys, computed
@@ -39,8 +40,16 @@ impl PassageSigs {
         self.sigs.resize(at + m.len(), minhash::EMPTY);
         let sig = &mut self.sigs[at..];
         m.update(sig, shingles);
-        for band in 0..bands {
-            self.keys.push(band_key(sig, band, rows));
+        if rows > 0 && sig.len() == bands * rows {
+            // The usual case, as `band_key` computes it, without its clamping per band.
+            self.keys
+                .extend(sig.chunks_exact(rows).enumerate().map(|(band, vals)| {
+                    minhash::hash_values(&vals[..vals.len().min(64)], band as u64 + 1) as u32
+                }));
+        } else {
+            for band in 0..bands {
+                self.keys.push(band_key(sig, band, rows));
+            }
         }
         self.items.push((passage, shingles.len() as u32));
     }
@@ -98,6 +107,8 @@ pub struct NearPassages {
     category: Arc<str>,
     /// Scratch list of candidate slots.
     cands: Vec<u32>,
+    /// Scratch list of the keys a passage added to `keys`.
+    added: Vec<u32>,
 }
 
 impl NearPassages {
@@ -112,6 +123,7 @@ impl NearPassages {
             rule: RULE_NEAR.into(),
             category: "duplicate".into(),
             cands: Vec::new(),
+            added: Vec::new(),
         }
     }
 
@@ -126,14 +138,31 @@ impl NearPassages {
         }
         let mut repeats = Vec::new();
         let mut cands = std::mem::take(&mut self.cands);
+        let mut added = std::mem::take(&mut self.added);
         for (i, &(passage, shingles)) in passages.items.iter().enumerate() {
             if skip(passage) || shingles == 0 {
                 continue;
             }
             let sig = &passages.sigs[i * k..(i + 1) * k];
             let keys = &passages.keys[i * nb..(i + 1) * nb];
+            // The slot this passage gets when it is no repeat. Its keys are looked up and,
+            // where missing, inserted with one lookup each (most passages are indexed);
+            // if it turns out to be a repeat, the keys it inserted are taken out again.
+            let Ok(slot) = u32::try_from(self.slots.len()) else {
+                break;
+            };
             cands.clear();
-            cands.extend(keys.iter().filter_map(|key| self.keys.get(key).copied()));
+            added.clear();
+            for &key in keys {
+                match self.keys.entry(key) {
+                    Entry::Occupied(e) if *e.get() != slot => cands.push(*e.get()),
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(e) => {
+                        e.insert(slot);
+                        added.push(key);
+                    }
+                }
+            }
             cands.sort_unstable();
             cands.dedup();
             let mut best: Option<(u32, Similarity)> = None;
@@ -153,24 +182,24 @@ impl NearPassages {
                     best = Some((slot, sim));
                 }
             }
-            if let Some((slot, sim)) = best {
-                let (of_doc, of_passage, _) = self.slots[slot as usize];
+            if let Some((of, sim)) = best {
+                let (of_doc, of_passage, _) = self.slots[of as usize];
                 repeats.push(NearRepeat {
                     passage,
                     of_doc,
                     of_passage,
                     similarity: sim.jaccard,
                 });
+                for key in &added {
+                    self.keys.remove(key);
+                }
                 continue;
             }
-            let slot = self.slots.len() as u32;
             self.slots.push((doc, passage, shingles));
             self.sigs.extend(sig.iter().map(|&v| v as u16));
-            for &key in keys {
-                self.keys.entry(key).or_insert(slot);
-            }
         }
         self.cands = cands;
+        self.added = added;
         if !repeats.is_empty() {
             self.repeats += repeats.len() as u64;
             self.found.insert(doc as u64, repeats);
@@ -242,6 +271,19 @@ mod tests {
         out
     }
 
+    /// The band keys are [`band_key`] of each band, whatever the shape of the bands.
+    #[test]
+    fn band_keys_are_band_key() {
+        let shingles: Vec<u32> = (0..40u32).map(|x| x.wrapping_mul(0x9E37_79B1)).collect();
+        for (bands, rows) in [(8, 2), (16, 1), (4, 4), (3, 5), (1, 80), (2, 70)] {
+            let m = MinHasher::new(bands * rows, 9);
+            let mut out = PassageSigs::default();
+            out.push(&m, 0, &shingles, bands, rows);
+            let want: Vec<u32> = (0..bands).map(|b| band_key(&out.sigs, b, rows)).collect();
+            assert_eq!(out.keys, want, "{bands} x {rows}");
+        }
+    }
+
     #[test]
     fn an_edited_copy_is_a_near_repeat_of_the_first() {
         let p = NearParams {
@@ -269,5 +311,13 @@ mod tests {
         assert_eq!(r[0].dup_of.as_ref().unwrap().doc, "d0");
         assert_eq!(r[0].dup_of.as_ref().unwrap().passage, Some(0));
         assert_eq!(ix.indexed(), 2);
+        // The repeats' keys were taken out again: only the indexed passages' are held.
+        let indexed = sigs(&m, &[&base, &other]);
+        let mut want: Vec<u32> = indexed.keys.clone();
+        want.sort_unstable();
+        want.dedup();
+        let mut held: Vec<u32> = ix.keys.keys().copied().collect();
+        held.sort_unstable();
+        assert_eq!(held, want);
     }
 }

@@ -5,14 +5,22 @@
 //! without spaces (Han, Hiragana, Katakana, Hangul, Thai, Lao, Khmer, Myanmar) are split
 //! into single characters, and a passage made mostly of such characters is shingled with
 //! the character n-gram size instead of the word n-gram size.
+#[cfg(target_arch = "x86_64")]
+use isa::Avx2;
+use isa::{Baseline, Isa};
 use unicode_segmentation::UnicodeSegmentation;
 #[cfg(target_arch = "x86_64")]
 use words::block_words;
 use words::{fast_words, HashSink};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod isa;
 mod short_hash;
 mod words;
+
+pub(crate) use short_hash::xxh3_4to8;
 
 /// How texts are cut into shingles.
 #[derive(Clone, Copy, Debug)]
@@ -42,10 +50,10 @@ pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mu
     lines.clear();
     out.clear();
     let mut pos = 0usize;
-    for_each_newline(text.as_bytes(), |nl| {
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
         lines.push((pos, nl, is_blank(text.get(pos..nl).unwrap_or(""))));
         pos = nl + 1;
-    });
+    }
     lines.push((pos, text.len(), is_blank(text.get(pos..).unwrap_or(""))));
     let has_blank = has_blank_line(lines);
     let mut start: Option<usize> = None;
@@ -66,26 +74,6 @@ pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mu
     }
     if let Some(s) = start {
         out.push((s, end));
-    }
-}
-
-/// Call `f` with the index of every `\n` in `bytes`, in order (16 bytes at a time).
-#[inline]
-fn for_each_newline(bytes: &[u8], mut f: impl FnMut(usize)) {
-    let mut base = 0usize;
-    #[cfg(target_arch = "x86_64")]
-    while let Some(block) = bytes.get(base..base + 16) {
-        let mut m = words::sse2::newlines16(block);
-        while m != 0 {
-            f(base + m.trailing_zeros() as usize);
-            m &= m - 1;
-        }
-        base += 16;
-    }
-    for (i, &b) in bytes.iter().enumerate().skip(base) {
-        if b == b'\n' {
-            f(i);
-        }
     }
 }
 
@@ -145,17 +133,15 @@ impl Shingler {
     pub fn tokens(&self, text: &str, out: &mut Tokens, buf: &mut String) {
         out.hashes.clear();
         out.unspaced = 0;
-        let mut sink = HashSink {
-            out: &mut out.hashes,
-            seed: self.seed,
-        };
         #[cfg(target_arch = "x86_64")]
-        if block_words(text, buf, &mut sink).is_some() {
-            return;
-        }
-        sink.out.clear();
-        let fast = fast_words(text, buf, &mut sink);
-        if fast.is_some() {
+        let fast = match Avx2::detect() {
+            // SAFETY: the CPU has AVX2 (a value of `Avx2` exists).
+            Some(avx2) => unsafe { fast_tokens_avx2(avx2, text, self.seed, &mut out.hashes, buf) },
+            None => fast_tokens(Baseline, text, self.seed, &mut out.hashes, buf),
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let fast = fast_tokens(Baseline, text, self.seed, &mut out.hashes, buf);
+        if fast {
             return;
         }
         out.hashes.clear();
@@ -218,6 +204,12 @@ impl Shingler {
             return;
         }
         let n = self.ngram(tokens).min(t.len());
+        #[cfg(target_arch = "x86_64")]
+        if n == 5 && Avx2::detect().is_some() {
+            // SAFETY: the CPU has AVX2 (just detected).
+            unsafe { avx2::shingles::<5>(t, out) };
+            return;
+        }
         out.reserve(t.len() + 1 - n);
         match n {
             // The default n-gram size with a window of fixed length: the combining loop is
@@ -227,6 +219,48 @@ impl Shingler {
             _ => out.extend(t.windows(n).map(|w| combine(w) as u32)),
         }
     }
+}
+
+/// The token hashes of `text` from one of the fast tokenizers into `out` (empty): the
+/// block tokenizer, else the byte-loop one; `false` when neither knows all of its
+/// characters (then `out` holds some of the tokens).
+#[inline(always)]
+fn fast_tokens<I: Isa>(
+    isa: I,
+    text: &str,
+    seed: u64,
+    out: &mut Vec<u64>,
+    buf: &mut String,
+) -> bool {
+    let mut sink = HashSink::new(out, seed, isa);
+    #[cfg(target_arch = "x86_64")]
+    if block_words(isa, text, buf, &mut sink).is_some() {
+        sink.finish();
+        return true;
+    }
+    sink.clear();
+    if fast_words(text, buf, &mut sink).is_some() {
+        sink.finish();
+        return true;
+    }
+    false
+}
+
+/// [`fast_tokens`] compiled for AVX2 (the classes, the word hashes and what is around
+/// them).
+///
+/// # Safety
+/// The CPU must have AVX2 (`isa` says it has).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fast_tokens_avx2(
+    isa: Avx2,
+    text: &str,
+    seed: u64,
+    out: &mut Vec<u64>,
+    buf: &mut String,
+) -> bool {
+    fast_tokens(isa, text, seed, out, buf)
 }
 
 /// [`Shingler::shingles`] for windows of `N` tokens (`N <= t.len()`).

@@ -71,7 +71,8 @@ struct Scratch {
     tokens: Tokens,
     buf: String,
     kept: String,
-    shingles: Vec<u32>,
+    /// The shingles of the document's long passages.
+    long_shingles: Vec<u32>,
     lines: Vec<(usize, usize, bool)>,
     spans: Vec<shingle::Span>,
     /// Built here and copied out at their final size (no regrowth per document).
@@ -140,7 +141,7 @@ impl Sketcher {
             tokens,
             buf,
             kept,
-            shingles,
+            long_shingles,
             lines,
             spans,
             passage_sigs,
@@ -150,6 +151,7 @@ impl Sketcher {
         passage_sigs.sigs.clear();
         passage_sigs.keys.clear();
         short_shingles.clear();
+        long_shingles.clear();
         shingle::passages_into(text, lines, spans);
         sketch.passages.reserve(spans.len());
         for &(start, end) in spans.iter() {
@@ -170,8 +172,18 @@ impl Sketcher {
                 hash,
                 words,
             });
-            shingles.clear();
-            self.shingler.shingles(tokens, shingles);
+            // The shingles go straight to the list they belong in: the short passages'
+            // (kept for the final signature) or the long ones' (one MinHash update for
+            // the document at the end: the minimum does not care about the order).
+            let short = (words as usize) <= self.short_words;
+            let list = if short {
+                &mut *short_shingles
+            } else {
+                &mut *long_shingles
+            };
+            let at = list.len();
+            self.shingler.shingles(tokens, list);
+            let shingles = &list[at..];
             if let Some(pm) = &self.passage_minhasher {
                 if words as usize >= self.passage_min_words && !shingles.is_empty() {
                     passage_sigs.push(
@@ -183,18 +195,17 @@ impl Sketcher {
                     );
                 }
             }
-            if (words as usize) <= self.short_words {
+            if short {
                 sketch.short.push(ShortPassage {
                     hash,
                     words,
                     shingles: shingles.len() as u32,
                 });
-                short_shingles.extend_from_slice(shingles);
             } else {
-                self.minhasher.update(&mut sketch.sig, shingles);
                 sketch.sig_shingles += shingles.len() as u32;
             }
         }
+        self.minhasher.update(&mut sketch.sig, long_shingles);
         sketch.passage_sigs = passage_sigs.clone();
         sketch.short_shingles = short_shingles.clone();
     }

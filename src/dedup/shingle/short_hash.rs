@@ -1,4 +1,4 @@
-//! xxh3-64 of 1 to 16 bytes without branches on the length.
+//! xxh3-64 of 1 to 16 bytes without branches on the length; with AVX2, four words at once.
 
 /// The first bytes of xxh3's default secret.
 const SECRET: [u8; 56] = [
@@ -20,6 +20,58 @@ const fn secret64(at: usize) -> u64 {
 
 const fn secret32(at: usize) -> u32 {
     secret64(at) as u32
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(super) mod avx2;
+
+/// The seed-dependent constants of [`xxh3_short`]'s three length classes, computed once
+/// per seed for the batched version.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the flips: only the AVX2 code
+pub(super) struct ShortKeys {
+    pub seed: u64,
+    /// XORed into the 1-3 byte combination.
+    pub flip1to3: u64,
+    /// XORed into the 4-8 byte input.
+    pub flip4to8: u64,
+    /// XORed into the first and the last 8 of 9-16 bytes.
+    pub flip_lo: u64,
+    pub flip_hi: u64,
+}
+
+impl ShortKeys {
+    pub(super) fn new(seed: u64) -> ShortKeys {
+        let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
+        ShortKeys {
+            seed,
+            flip1to3: u64::from(secret32(0) ^ secret32(4)).wrapping_add(seed),
+            flip4to8: (secret64(8) ^ secret64(16)).wrapping_sub(seed48),
+            flip_lo: (secret64(24) ^ secret64(32)).wrapping_add(seed),
+            flip_hi: (secret64(40) ^ secret64(48)).wrapping_sub(seed),
+        }
+    }
+}
+
+/// The multipliers of the three classes (xxh3's `PRIME64_2`, `PRIME64_3`, `rrmxmx`, and
+/// the avalanche's `0x165667919E3779F9`).
+const P13_A: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const P13_B: u64 = 0x1656_67B1_9E37_79F9;
+const P48: u64 = 0x9FB2_1C65_1E98_DF25;
+const P916: u64 = 0x1656_6791_9E37_79F9;
+
+/// `xxh3_64_with_seed` of `len` (4 to 8) bytes, given as xxh3 reads them: the last four
+/// bytes (little-endian) plus the first four shifted up by 32 bits.
+#[inline(always)]
+pub(crate) fn xxh3_4to8(input64: u64, len: u64, seed: u64) -> u64 {
+    let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
+    let flip = (secret64(8) ^ secret64(16)).wrapping_sub(seed48);
+    let mut v = input64 ^ flip;
+    v ^= v.rotate_left(49) ^ v.rotate_left(24);
+    v = v.wrapping_mul(P48);
+    v ^= (v >> 35).wrapping_add(len);
+    v = v.wrapping_mul(P48);
+    v ^ (v >> 28)
 }
 
 /// `xxh3_64_with_seed(&padded[..len], seed)` for `len` in 1..=16, with the three length
@@ -46,20 +98,13 @@ pub(super) fn xxh3_short(padded: &[u8; 16], len: usize, seed: u64) -> u64 {
     let flip = u64::from(secret32(0) ^ secret32(4)).wrapping_add(seed);
     let mut h = u64::from(combo) ^ flip;
     h ^= h >> 33;
-    h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h = h.wrapping_mul(P13_A);
     h ^= h >> 29;
-    h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
+    h = h.wrapping_mul(P13_B);
     let h1to3 = h ^ (h >> 32);
     // 4 to 8 bytes.
-    let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
-    let flip = (secret64(8) ^ secret64(16)).wrapping_sub(seed48);
     let input64 = r32(len.saturating_sub(4).min(12)).wrapping_add(r32(0) << 32);
-    let mut v = input64 ^ flip;
-    v ^= v.rotate_left(49) ^ v.rotate_left(24);
-    v = v.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-    v ^= (v >> 35).wrapping_add(len as u64);
-    v = v.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-    let h4to8 = v ^ (v >> 28);
+    let h4to8 = xxh3_4to8(input64, len as u64, seed);
     // 9 to 16 bytes.
     let flip1 = (secret64(24) ^ secret64(32)).wrapping_add(seed);
     let flip2 = (secret64(40) ^ secret64(48)).wrapping_sub(seed);
@@ -71,7 +116,7 @@ pub(super) fn xxh3_short(padded: &[u8; 16], len: usize, seed: u64) -> u64 {
         .wrapping_add(hi)
         .wrapping_add(prod as u64 ^ (prod >> 64) as u64);
     acc ^= acc >> 37;
-    acc = acc.wrapping_mul(0x1656_6791_9E37_79F9);
+    acc = acc.wrapping_mul(P916);
     let h9to16 = acc ^ (acc >> 32);
     let m4 = u64::from(len >= 4).wrapping_neg();
     let m9 = u64::from(len > 8).wrapping_neg();

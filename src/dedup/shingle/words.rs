@@ -1,7 +1,6 @@
 //! The fast tokenizer: `unicode_words` + case folding for text made of the characters it
-//! knows (tested against `unicode_words`), ASCII and Latin-1 words in 16-byte blocks.
-use super::short_hash::xxh3_short;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+//! knows (tested against `unicode_words`), ASCII and Latin-1 words in 16-byte blocks; the
+//! 64-byte block tokenizer (ASCII, Latin-1 letters, common punctuation) is in [`block`].
 
 /// Word-break classes of the characters the fast tokenizer knows (UAX #29 names).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -106,7 +105,16 @@ fn ascii_word_run(bytes: &[u8], mut i: usize) -> (usize, u8) {
 }
 
 #[cfg(target_arch = "x86_64")]
+pub(super) mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod block;
+mod sink;
+#[cfg(target_arch = "x86_64")]
 pub(super) mod sse2;
+
+#[cfg(target_arch = "x86_64")]
+pub(super) use block::{block_words, Classes64};
+pub(super) use sink::{HashSink, WordSink};
 
 /// Per-byte flags of the fast tokenizer's inner loop: a word character (ALetter, Numeric,
 /// ExtendNumLet), a letter or digit, an upper-case letter. Non-ASCII bytes have none (they
@@ -373,160 +381,6 @@ pub(super) fn fast_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S
     Some(())
 }
 
-/// [`fast_words`] for text of ASCII and the two-byte Latin-1 characters U+00C0..U+00FF
-/// (`None` for any other, after emitting some words maybe), 64 bytes at a time: each
-/// block is classified once into bit masks, a word is a run of word characters and of
-/// joiners between two letters or two digits (UAX #29 WB6/7, WB11/12, which look only at
-/// the neighbours), and its start and end come from the bits where the mask changes (no
-/// per-byte or per-word scan for the boundaries). Same words as `fast_words` (tested
-/// against it and `unicode_words`).
-#[cfg(target_arch = "x86_64")]
-pub(super) fn block_words<S: WordSink>(text: &str, buf: &mut String, emit: &mut S) -> Option<()> {
-    let bytes = text.as_bytes();
-    let mut tail = [0u8; 64];
-    let mut base = 0usize;
-    let mut in_word = false;
-    let mut start = 0usize;
-    let mut carry = 0u64; // the previous byte is in a word
-    let mut prev_letter = 0u64; // the previous byte is (part of) a letter
-    let mut prev_digit = 0u64; // ... a digit
-    let mut prev_lead = 0u64; // ... the lead byte of a Latin-1 character
-    let mut prev_lead_letter = 0u64; // ... of a Latin-1 letter
-    let mut any_under = false; // a `_` so far: a word may lack a letter or digit
-    let is_cont = |b: u8| (0x80..=0xBF).contains(&b);
-    // U+00D7 × and U+00F7 ÷, the Latin-1 characters in C3 80..C3 BF that are no letters.
-    let is_times_div = |b: u8| b == 0x97 || b == 0xB7;
-    while base < bytes.len() {
-        let block: &[u8; 64] = match bytes.get(base..base + 64) {
-            Some(b) => b.try_into().ok()?,
-            None => {
-                // The last, partial block, zero-padded (0 is no word character).
-                let rest = bytes.get(base..)?;
-                tail.get_mut(..rest.len())?.copy_from_slice(rest);
-                &tail
-            }
-        };
-        let c = sse2::classify64(block);
-        let next = bytes.get(base + 64).copied().unwrap_or(0);
-        let mut letter = c.letter;
-        let mut next_letter = next.is_ascii_alphabetic();
-        if c.high | prev_lead != 0 || next >= 0x80 {
-            // Latin-1 characters: C3 and a continuation byte; all letters but × ÷.
-            let next2 = bytes.get(base + 65).copied().unwrap_or(0);
-            let cont_after = (c.cont >> 1) | (u64::from(is_cont(next)) << 63);
-            let times_div_after = (c.times_div >> 1) | (u64::from(is_times_div(next)) << 63);
-            let lead = c.lead & cont_after;
-            let lead_letter = lead & !times_div_after;
-            if c.high & !(lead | (lead << 1) | prev_lead) != 0 {
-                return None;
-            }
-            letter |= lead_letter | (lead_letter << 1) | prev_lead_letter;
-            next_letter |= next == 0xC3 && is_cont(next2) && !is_times_div(next2);
-            prev_lead = lead >> 63;
-            prev_lead_letter = lead_letter >> 63;
-        }
-        let letter_before = (letter << 1) | prev_letter;
-        let letter_after = (letter >> 1) | (u64::from(next_letter) << 63);
-        let digit_before = (c.digit << 1) | prev_digit;
-        let digit_after = (c.digit >> 1) | (u64::from(next.is_ascii_digit()) << 63);
-        let word = letter
-            | c.digit
-            | c.under
-            | (c.join_letter & letter_before & letter_after)
-            | (c.join_digit & digit_before & digit_after);
-        any_under |= c.under != 0;
-        // Every bit where `word` changes is a word start (set) or end (clear).
-        let mut changes = word ^ ((word << 1) | carry);
-        while changes != 0 {
-            let p = base + changes.trailing_zeros() as usize;
-            if in_word {
-                emit_block_word(text, start, p, any_under, buf, emit);
-            } else {
-                start = p;
-            }
-            in_word = !in_word;
-            changes &= changes - 1;
-        }
-        carry = word >> 63;
-        prev_letter = letter >> 63;
-        prev_digit = c.digit >> 63;
-        base += 64;
-    }
-    if in_word {
-        emit_block_word(text, start, bytes.len(), any_under, buf, emit);
-    }
-    Some(())
-}
-
-/// Emit the word `text[start..end]` of [`block_words`], case-folded, unless it has no
-/// letter or digit (possible only when `any_under`; its non-ASCII bytes are letters).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn emit_block_word<S: WordSink>(
-    text: &str,
-    start: usize,
-    end: usize,
-    any_under: bool,
-    buf: &mut String,
-    emit: &mut S,
-) {
-    let bytes = text.as_bytes();
-    let Some(word) = bytes.get(start..end) else {
-        return;
-    };
-    if any_under && !word.iter().any(|&b| b.is_ascii_alphanumeric() || b >= 0x80) {
-        return;
-    }
-    let n = word.len();
-    if n <= 16 {
-        if let Some(Ok(arr)) = bytes.get(start..start + 16).map(<&[u8; 16]>::try_from) {
-            emit.word16(&sse2::lower16(arr, n), n);
-            return;
-        }
-    }
-    let fold = if word.iter().any(|&b| b.is_ascii_uppercase() || b >= 0x80) {
-        FOLD_UPPER | FOLD_NON_ASCII
-    } else {
-        0
-    };
-    emit_word(text, start, end, true, fold, buf, emit);
-}
-
-/// Receives the case-folded words of [`fast_words`] (UTF-8 bytes).
-pub(super) trait WordSink {
-    fn word(&mut self, w: &[u8]);
-
-    /// A word of `len` bytes (1 to 16) given zero-padded to 16 bytes.
-    #[inline(always)]
-    fn word16(&mut self, padded: &[u8; 16], len: usize) {
-        self.word(&padded[..len.min(16)])
-    }
-}
-
-/// Hashes every word into a token list.
-pub(super) struct HashSink<'a> {
-    pub(super) out: &'a mut Vec<u64>,
-    pub(super) seed: u64,
-}
-
-impl WordSink for HashSink<'_> {
-    #[inline(always)]
-    fn word(&mut self, w: &[u8]) {
-        self.out.push(xxh3_64_with_seed(w, self.seed));
-    }
-
-    #[inline(always)]
-    fn word16(&mut self, padded: &[u8; 16], len: usize) {
-        self.out.push(xxh3_short(padded, len, self.seed));
-    }
-}
-
-impl<F: FnMut(&[u8])> WordSink for F {
-    fn word(&mut self, w: &[u8]) {
-        self(w)
-    }
-}
-
 /// Emit the word `text[start..end]`, case-folded, when it has a letter or digit (a run of
 /// `_` is not a word). `fold`: `FOLD_*` bits the word may have (none: it is its own case
 /// folding; only [`FOLD_UPPER`]: it is ASCII).
@@ -613,88 +467,5 @@ mod tests {
         }
         assert!(fast_words("東京", &mut buf, &mut |_: &[u8]| ()).is_none());
         assert!(fast_words("soft\u{AD}hyphen", &mut buf, &mut |_: &[u8]| ()).is_none());
-    }
-
-    /// The 64-byte block tokenizer agrees with `unicode_words` (and with `fast_words`, down
-    /// to the hashes) on text of ASCII and Latin-1 characters of every length around the
-    /// 64-byte block boundaries, and declines text with other characters.
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn block_words_agree_with_unicode_words_and_fast_words() {
-        // Joiners and word characters dominate, so joins and long words cross blocks;
-        // Latin-1 letters (upper and lower case), × ÷, and characters it declines.
-        let alphabet: Vec<char> =
-            "aZ9_:.',; \n-!\"(0bQqzA5x.:,\u{E4}\u{C4}\u{DF}\u{D7}\u{F7}\u{E9}\u{C9}\u{FF}\u{C0}\u{DE}\u{E4}\u{DC}"
-                .chars()
-                .collect();
-        let rare: Vec<char> = "\u{2013}\u{A3}\u{B7}\u{2019}\u{17E}".chars().collect();
-        let mut state = 4242u64;
-        let mut buf = String::new();
-        let mut declined = 0;
-        for len in 0..200 {
-            let rounds = if len % 64 < 3 || len % 64 > 61 {
-                2000
-            } else {
-                300
-            };
-            for _ in 0..rounds {
-                let s: String = (0..len)
-                    .map(|_| {
-                        state = state
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        let r = (state >> 33) as usize;
-                        if r % 512 == 0 {
-                            rare[(r >> 9) % rare.len()]
-                        } else {
-                            alphabet[r % alphabet.len()]
-                        }
-                    })
-                    .collect();
-                let mut got: Vec<String> = Vec::new();
-                let ok = block_words(&s, &mut buf, &mut |w: &[u8]| {
-                    got.push(String::from_utf8(w.to_vec()).expect("UTF-8 word"))
-                });
-                if ok.is_none() {
-                    assert!(s.chars().any(|c| rare.contains(&c)), "{s:?}");
-                    declined += 1;
-                    continue;
-                }
-                let expected: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
-                assert_eq!(got, expected, "{s:?}");
-                let (mut fast, mut blocks) = (Vec::new(), Vec::new());
-                let seed = 9;
-                fast_words(
-                    &s,
-                    &mut buf,
-                    &mut HashSink {
-                        out: &mut fast,
-                        seed,
-                    },
-                )
-                .expect("known alphabet");
-                block_words(
-                    &s,
-                    &mut buf,
-                    &mut HashSink {
-                        out: &mut blocks,
-                        seed,
-                    },
-                )
-                .expect("known alphabet");
-                assert_eq!(blocks, fast, "{s:?}");
-            }
-        }
-        assert!(declined > 100);
-        // Long words (over 16 bytes, across blocks) and words at the very end.
-        let long = format!("{} {}", "Ab_9\u{C4}".repeat(40), "x.\u{DC}".repeat(30));
-        let expected: Vec<String> = long.unicode_words().map(|w| w.to_lowercase()).collect();
-        let mut got: Vec<String> = Vec::new();
-        block_words(&long, &mut buf, &mut |w: &[u8]| {
-            got.push(String::from_utf8(w.to_vec()).expect("UTF-8 word"))
-        })
-        .expect("known alphabet");
-        assert_eq!(got, expected);
-        assert!(block_words("abc d\u{2013}", &mut buf, &mut |_: &[u8]| ()).is_none());
     }
 }

@@ -1,6 +1,6 @@
-//! SSE2 (x86_64 baseline) helpers of the fast tokenizer: word runs, lower-casing and
-//! newlines 16 bytes at a time.
-use super::{B_ALNUM, B_UPPER, B_WORD};
+//! SSE2 (x86_64 baseline) helpers of the fast tokenizer: word runs and lower-casing 16
+//! bytes at a time, the class masks of a 64-byte block.
+use super::{Classes64, B_ALNUM, B_UPPER, B_WORD};
 use std::arch::x86_64::*;
 
 /// The word at the start of a 16-byte block (see [`word16`]).
@@ -73,33 +73,9 @@ pub(super) fn word16(block: &[u8]) -> Word16 {
     }
 }
 
-/// Bit masks (bit i: byte i) of the classes of one 64-byte block that decide its word
-/// boundaries (the Latin-1 ones only when the block has a non-ASCII byte).
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(super) struct Classes64 {
-    /// `a-z`, `A-Z`.
-    pub letter: u64,
-    /// `0-9`.
-    pub digit: u64,
-    /// `_`.
-    pub under: u64,
-    /// Joins two letters: `:`, `.`, `'`.
-    pub join_letter: u64,
-    /// Joins two digits: `.`, `'`, `,`, `;`.
-    pub join_digit: u64,
-    /// Non-ASCII bytes.
-    pub high: u64,
-    /// `0xC3`, the lead byte of U+00C0..U+00FF.
-    pub lead: u64,
-    /// Continuation bytes `0x80..=0xBF`.
-    pub cont: u64,
-    /// `0x97`, `0xB7` (the second bytes of × and ÷).
-    pub times_div: u64,
-}
-
 /// The [`Classes64`] of `block`, 16 bytes per SSE2 step.
 #[inline(always)]
-pub(super) fn classify64(block: &[u8; 64]) -> Classes64 {
+pub(in crate::dedup::shingle) fn classify64(block: &[u8; 64]) -> Classes64 {
     let mut c = Classes64::default();
     for (k, chunk) in block.chunks_exact(16).enumerate() {
         let Ok(arr) = <&[u8; 16]>::try_from(chunk) else {
@@ -133,17 +109,27 @@ pub(super) fn classify64(block: &[u8; 64]) -> Classes64 {
     c
 }
 
+/// 16 bytes of ones, then 16 of zeros: from `16 - n` on, the mask of the first `n` bytes.
+pub(in crate::dedup::shingle) static KEEP: [u8; 32] = {
+    let mut k = [0u8; 32];
+    let mut i = 0;
+    while i < 16 {
+        k[i] = 0xFF;
+        i += 1;
+    }
+    k
+};
+
 /// The first `n` (at most 16) bytes of `arr`, a word of ASCII and Latin-1 letters,
 /// lower-cased, zero after them.
 #[inline(always)]
-pub(super) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
+pub(in crate::dedup::shingle) fn lower16(arr: &[u8; 16], n: usize) -> [u8; 16] {
     let mut lower = [0u8; 16];
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load and the store touch the 16
-    // bytes of `arr` and `lower`.
+    // SAFETY: SSE2 is part of the x86_64 baseline; the loads touch the 16 bytes of `arr`
+    // and 16 of the 32 of `KEEP` (from `16 - n`, `n <= 16`), the store the 16 of `lower`.
     unsafe {
         let x = _mm_loadu_si128(arr.as_ptr().cast());
-        let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        let keep = _mm_cmplt_epi8(iota, _mm_set1_epi8(n.min(16) as i8));
+        let keep = _mm_loadu_si128(KEEP.as_ptr().add(16 - n.min(16)).cast());
         // ASCII upper case, and the second byte of a Latin-1 upper-case letter (C3 80..C3
         // 9E; × is no word character): both lower-case by adding 0x20.
         let latin_upper = _mm_and_si128(
@@ -170,19 +156,6 @@ fn in_range_v(x: __m128i, lo: u8, hi: u8) -> __m128i {
         let y = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
         let limit = _mm_set1_epi8((0x80u8.wrapping_add(hi - lo + 1)) as i8);
         _mm_cmplt_epi8(y, limit)
-    }
-}
-
-/// Bit mask of the `\n` bytes of `block` (exactly 16 bytes; 0 otherwise).
-#[inline(always)]
-pub(in crate::dedup::shingle) fn newlines16(block: &[u8]) -> u32 {
-    let Ok(arr) = <&[u8; 16]>::try_from(block) else {
-        return 0;
-    };
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `arr`.
-    unsafe {
-        let x = _mm_loadu_si128(arr.as_ptr().cast());
-        _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'\n' as i8))) as u32
     }
 }
 
