@@ -4,12 +4,11 @@
 //! its own behind a byte gate ([`super::gate`]), so it only scans lines that contain a
 //! byte every match needs, and does not multiply the states of the shared DFA.
 use super::gate::{required_bytes, required_literals, Gate};
-use regex::{Regex, RegexBuilder};
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::nfa::thompson::{self, NFA};
 use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{Anchored, Input, PatternID};
-use regex_syntax::hir::Hir;
+use regex_syntax::hir::{Hir, HirKind, Look};
 use std::sync::OnceLock;
 
 type CacheFn =
@@ -64,21 +63,22 @@ fn alive_for(dfa: &DFA, cache: &mut DfaCache, line: &str) -> usize {
     line.len()
 }
 
-/// A floating pattern: its own DFA, and what a line needs for it to match.
+/// A floating unit: its own DFA, and what a line needs for it to match.
 struct Floating {
-    /// Index of the pattern in the rule book's pattern list.
+    /// Index of its pattern in the rule book's pattern list.
     k: usize,
     dfa: DFA,
     /// Bytes of which a line needs one.
     gate: Option<Gate>,
     /// Lowercase strings of which a line's lowercase form needs one.
     literals: Option<Vec<String>>,
+    regex: LazyRegex,
 }
 
-/// Where pattern `k` lives.
+/// What a pattern is matched as: a whole, or one of its top-level alternatives.
 #[derive(Clone, Copy)]
-enum Place {
-    /// The shared DFA, as its pattern number `n`.
+enum Unit {
+    /// The shared DFA's pattern number `n`.
     Shared(usize),
     /// `floating[i]`.
     Floating(usize),
@@ -90,14 +90,66 @@ pub struct Caches {
     floating: Vec<DfaCache>,
 }
 
-/// All anchored line patterns, split into a shared DFA and floating ones.
+/// All anchored line patterns, split into a shared DFA and floating units.
+///
+/// A floating pattern whose top level is an alternation (`a|b|.*c.*`) is split into its
+/// alternatives, each anchored on its own, so that only the alternatives that can scan a
+/// line are floating and the others join the shared DFA. A pattern matches when one of
+/// its units does.
 pub struct LineDfa {
     shared: Option<DFA>,
-    /// Pattern index of each pattern of the shared DFA, ascending.
+    /// The pattern index of each unit of the shared DFA (by its number), ascending.
     shared_ks: Vec<usize>,
+    shared_regex: Vec<LazyRegex>,
+    /// Floating units, ascending by pattern index.
     floating: Vec<Floating>,
-    place: Vec<Place>,
+    /// The units of each pattern.
+    units: Vec<Vec<Unit>>,
     caches: Pool<Caches, CacheFn>,
+}
+
+/// A floating pattern with at most this many top-level alternatives is split.
+const MAX_SPLIT: usize = 64;
+
+/// Compile one unit's DFA and tell whether it is floating.
+fn probe(hir: &Hir) -> std::result::Result<(DFA, bool), String> {
+    let nfa = NFA::compiler()
+        .configure(nfa_config())
+        .build_from_hir(hir)
+        .map_err(|e| e.to_string())?;
+    let dfa = dfa_builder()
+        .build_from_nfa(nfa)
+        .map_err(|e| e.to_string())?;
+    let mut cache = dfa.create_cache();
+    let alive = PROSE
+        .iter()
+        .map(|line| alive_for(&dfa, &mut cache, line))
+        .max()
+        .unwrap_or(0);
+    Ok((dfa, alive >= FLOATING_AFTER))
+}
+
+/// The top-level alternatives of a pattern anchored as `^(?:a|b|c)$` (not anchored).
+fn alternatives(hir: &Hir) -> Option<Vec<Hir>> {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let [start, alt, end] = parts.as_slice() else {
+        return None;
+    };
+    let is = |h: &Hir, look: Look| matches!(h.kind(), HirKind::Look(l) if *l == look);
+    if !is(start, Look::Start) || !is(end, Look::End) {
+        return None;
+    }
+    let HirKind::Alternation(branches) = alt.kind() else {
+        return None;
+    };
+    (branches.len() <= MAX_SPLIT).then(|| branches.to_vec())
+}
+
+/// `^(?:hir)$`.
+fn anchor(hir: Hir) -> Hir {
+    Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)])
 }
 
 impl LineDfa {
@@ -105,44 +157,65 @@ impl LineDfa {
     /// that of the first pattern that fails, with its index.
     pub fn new(patterns: &[Hir]) -> std::result::Result<LineDfa, (usize, String)> {
         let mut floating = Vec::new();
+        let mut shared_hirs: Vec<Hir> = Vec::new();
         let mut shared_ks = Vec::new();
-        let mut place = Vec::with_capacity(patterns.len());
+        let mut units = Vec::with_capacity(patterns.len());
         for (k, hir) in patterns.iter().enumerate() {
-            let nfa = NFA::compiler()
-                .configure(nfa_config())
-                .build_from_hir(hir)
-                .map_err(|e| (k, e.to_string()))?;
-            let dfa = dfa_builder()
-                .build_from_nfa(nfa)
-                .map_err(|e| (k, e.to_string()))?;
-            let mut cache = dfa.create_cache();
-            let alive = PROSE
-                .iter()
-                .map(|line| alive_for(&dfa, &mut cache, line))
-                .max()
-                .unwrap_or(0);
-            if alive >= FLOATING_AFTER {
-                let gate = required_bytes(hir).map(|s| Gate::new(&s));
-                let literals = required_literals(hir);
-                place.push(Place::Floating(floating.len()));
-                floating.push(Floating {
-                    k,
-                    dfa,
-                    gate,
-                    literals,
-                });
-            } else {
-                place.push(Place::Shared(shared_ks.len()));
+            let (dfa, is_floating) = probe(hir).map_err(|e| (k, e))?;
+            let mut mine = Vec::new();
+            let mut add_shared = |h: Hir, mine: &mut Vec<Unit>| {
+                mine.push(Unit::Shared(shared_ks.len()));
                 shared_ks.push(k);
+                shared_hirs.push(h);
+            };
+            if !is_floating {
+                add_shared(hir.clone(), &mut mine);
+            } else {
+                // Its alternatives that are not floating become one unit of the shared
+                // DFA; each floating one a unit of its own.
+                let parts = match alternatives(hir) {
+                    Some(alts) => {
+                        let mut v = Vec::new();
+                        let mut rest = Vec::new();
+                        for a in alts {
+                            let anchored = anchor(a.clone());
+                            let (d, f) = probe(&anchored).map_err(|e| (k, e))?;
+                            if f {
+                                v.push((anchored, d, true));
+                            } else {
+                                rest.push(a);
+                            }
+                        }
+                        if !rest.is_empty() {
+                            v.insert(0, (anchor(Hir::alternation(rest)), dfa, false));
+                        }
+                        v
+                    }
+                    None => vec![(hir.clone(), dfa, true)],
+                };
+                for (h, d, is_floating) in parts {
+                    if !is_floating {
+                        add_shared(h, &mut mine);
+                        continue;
+                    }
+                    mine.push(Unit::Floating(floating.len()));
+                    floating.push(Floating {
+                        k,
+                        dfa: d,
+                        gate: required_bytes(&h).map(|s| Gate::new(&s)),
+                        literals: required_literals(&h),
+                        regex: LazyRegex::new(h),
+                    });
+                }
             }
+            units.push(mine);
         }
-        let shared = if shared_ks.is_empty() {
+        let shared = if shared_hirs.is_empty() {
             None
         } else {
-            let hirs: Vec<&Hir> = shared_ks.iter().map(|&k| &patterns[k]).collect();
             let nfa = NFA::compiler()
                 .configure(nfa_config())
-                .build_many_from_hir(&hirs)
+                .build_many_from_hir(&shared_hirs)
                 .map_err(|e| (shared_ks[0], e.to_string()))?;
             Some(
                 dfa_builder()
@@ -159,8 +232,9 @@ impl LineDfa {
         Ok(LineDfa {
             shared,
             shared_ks,
+            shared_regex: shared_hirs.into_iter().map(LazyRegex::new).collect(),
             floating,
-            place,
+            units,
             caches: Pool::new(create),
         })
     }
@@ -170,26 +244,24 @@ impl LineDfa {
         self.caches.get()
     }
 
-    /// Pattern indexes of the shared DFA, ascending.
+    /// The pattern index of each unit of the shared DFA, ascending (a pattern split into
+    /// alternatives may appear more than once).
     pub fn shared(&self) -> &[usize] {
         &self.shared_ks
     }
 
-    /// Pattern indexes of the floating patterns, ascending.
+    /// The pattern index of each floating unit, ascending (with repeats likewise).
     pub fn floating(&self) -> impl Iterator<Item = usize> + '_ {
         self.floating.iter().map(|f| f.k)
     }
 
-    /// The lowercase strings of which the lowercase form of a line that floating
-    /// pattern `k` matches contains one, if known.
-    pub fn literals(&self, k: usize) -> Option<&[String]> {
-        match self.place[k] {
-            Place::Floating(i) => self.floating[i].literals.as_deref(),
-            Place::Shared(_) => None,
-        }
+    /// The lowercase strings of which the lowercase form of a line that floating unit `i`
+    /// matches contains one, if known.
+    pub fn literals(&self, i: usize) -> Option<&[String]> {
+        self.floating.get(i).and_then(|f| f.literals.as_deref())
     }
 
-    /// The first pattern of the shared DFA (by index) that matches `line`; `Err` if the
+    /// The first unit of the shared DFA (its number) that matches `line`; `Err` if the
     /// DFA cannot tell (a Unicode word boundary on non-ASCII text).
     pub fn first_shared(
         &self,
@@ -201,51 +273,57 @@ impl LineDfa {
         };
         let input = Input::new(line).anchored(Anchored::Yes);
         match dfa.try_search_fwd(cache, &input) {
-            Ok(m) => Ok(m.map(|hm| self.shared_ks[hm.pattern().as_usize()])),
+            Ok(m) => Ok(m.map(|hm| hm.pattern().as_usize())),
             Err(_) => Err(()),
         }
     }
 
-    /// Whether pattern `k` alone matches `line`; `Err` if its DFA cannot tell. A floating
-    /// pattern is first checked against its gate.
-    pub fn matches(
-        &self,
-        caches: &mut Caches,
-        k: usize,
-        line: &str,
-    ) -> std::result::Result<bool, ()> {
-        let (dfa, cache, anchored) = match self.place[k] {
-            Place::Shared(n) => match (&self.shared, caches.shared.as_mut()) {
-                (Some(dfa), Some(cache)) => (dfa, cache, Anchored::Pattern(PatternID::must(n))),
-                _ => return Err(()),
-            },
-            Place::Floating(i) => {
-                let f = &self.floating[i];
-                if f.gate.as_ref().is_some_and(|g| !g.passes(line.as_bytes())) {
-                    return Ok(false);
-                }
-                (&f.dfa, &mut caches.floating[i], Anchored::Yes)
+    /// Whether unit `n` of the shared DFA alone matches `line`.
+    pub fn shared_matches(&self, caches: &mut Caches, n: usize, line: &str) -> bool {
+        let found = match (&self.shared, caches.shared.as_mut()) {
+            (Some(dfa), Some(cache)) => {
+                let input = Input::new(line).anchored(Anchored::Pattern(PatternID::must(n)));
+                dfa.try_search_fwd(cache, &input).map(|m| m.is_some())
             }
+            _ => Ok(false),
         };
-        let input = Input::new(line).anchored(anchored);
-        match dfa.try_search_fwd(cache, &input) {
-            Ok(m) => Ok(m.is_some()),
-            Err(_) => Err(()),
+        // The DFA cannot tell: the unit as a regex of its own.
+        found.unwrap_or_else(|_| self.shared_regex[n].is_match(line))
+    }
+
+    /// Whether floating unit `i` matches `line` (its gate first).
+    pub fn floating_matches(&self, caches: &mut Caches, i: usize, line: &str) -> bool {
+        let f = &self.floating[i];
+        if f.gate.as_ref().is_some_and(|g| !g.passes(line.as_bytes())) {
+            return false;
         }
+        let input = Input::new(line).anchored(Anchored::Yes);
+        match f.dfa.try_search_fwd(&mut caches.floating[i], &input) {
+            Ok(m) => m.is_some(),
+            Err(_) => f.regex.is_match(line),
+        }
+    }
+
+    /// Whether pattern `k` matches `line` (one of its units does).
+    pub fn matches(&self, caches: &mut Caches, k: usize, line: &str) -> bool {
+        self.units[k].iter().any(|u| match *u {
+            Unit::Shared(n) => self.shared_matches(caches, n, line),
+            Unit::Floating(i) => self.floating_matches(caches, i, line),
+        })
     }
 }
 
-/// One pattern as a `Regex` of its own, compiled on first use: needed only where the DFA
+/// One unit as a regex of its own, compiled on first use: needed only where the DFA
 /// cannot tell (a Unicode `\b` on non-ASCII text).
 pub struct LazyRegex {
-    pattern: String,
-    re: OnceLock<Option<Regex>>,
+    hir: Hir,
+    re: OnceLock<Option<regex_automata::meta::Regex>>,
 }
 
 impl LazyRegex {
-    pub fn new(pattern: String) -> LazyRegex {
+    pub fn new(hir: Hir) -> LazyRegex {
         LazyRegex {
-            pattern,
+            hir,
             re: OnceLock::new(),
         }
     }
@@ -254,9 +332,9 @@ impl LazyRegex {
         // It compiled as a DFA, under the same size limit.
         self.re
             .get_or_init(|| {
-                RegexBuilder::new(&self.pattern)
-                    .size_limit(256 << 20)
-                    .build()
+                regex_automata::meta::Regex::builder()
+                    .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(256 << 20)))
+                    .build_from_hir(&self.hir)
                     .ok()
             })
             .as_ref()
@@ -288,16 +366,37 @@ mod tests {
         let mut c = d.caches();
         let caches = &mut *c;
         assert_eq!(d.first_shared(caches, "Home » News"), Ok(Some(0)));
-        assert_eq!(d.first_shared(caches, "12 comments"), Ok(Some(2)));
+        assert_eq!(d.first_shared(caches, "12 comments"), Ok(Some(1)));
         assert_eq!(d.first_shared(caches, "Nothing here"), Ok(None));
-        assert_eq!(d.matches(caches, 1, "A man in a boat Foto: dpa"), Ok(true));
-        assert_eq!(
-            d.matches(caches, 1, "A man in a boat, no credit"),
-            Ok(false)
-        );
-        assert_eq!(d.matches(caches, 3, "Two men (l) and (r)"), Ok(true));
-        assert_eq!(d.matches(caches, 3, "Two men"), Ok(false));
-        assert_eq!(d.matches(caches, 2, "3 comments"), Ok(true));
-        assert_eq!(d.matches(caches, 0, "3 comments"), Ok(false));
+        assert!(d.matches(caches, 1, "A man in a boat Foto: dpa"));
+        assert!(!d.matches(caches, 1, "A man in a boat, no credit"));
+        assert!(d.matches(caches, 3, "Two men (l) and (r)"));
+        assert!(!d.matches(caches, 3, "Two men"));
+        assert!(d.matches(caches, 2, "3 comments"));
+        assert!(!d.matches(caches, 0, "3 comments"));
+    }
+
+    #[test]
+    fn a_floating_alternation_is_split_into_its_alternatives() {
+        // Only the alternative that can scan a whole line stays floating.
+        let ps = anchored(&[r"(?i)tel\.?\s*\d+|fax\s*\d+|.*opening hours.*", r"x+"]);
+        // Its fixed alternatives merge into one shared unit.
+        let d = LineDfa::new(&ps).expect("compiles");
+        assert_eq!(d.shared(), [0, 1]);
+        assert_eq!(d.floating().collect::<Vec<_>>(), [0]);
+        // (A case-insensitive `s` also matches the long s.)
+        let lits = ["opening hours".to_string(), "opening hourſ".to_string()];
+        assert_eq!(d.literals(0), Some(&lits[..]));
+        let mut c = d.caches();
+        let caches = &mut *c;
+        for (line, want) in [
+            ("Tel. 0301234", true),
+            ("FAX 123", true),
+            ("Our opening hours: 9-5", true),
+            ("Telephone", false),
+        ] {
+            assert_eq!(d.matches(caches, 0, line), want, "{line}");
+        }
+        assert_eq!(d.first_shared(caches, "fax 1"), Ok(Some(0)));
     }
 }

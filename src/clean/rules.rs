@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::contains::PhraseSet;
 use super::lang::FastMap;
-use super::line_dfa::{Caches, LazyRegex, LineDfa};
+use super::line_dfa::{Caches, LineDfa};
 pub use super::line_key::{line_key, line_key_within};
 use super::RuleInfo;
 
@@ -221,7 +221,7 @@ pub struct RuleBook {
     /// floating patterns' literals (the largest `max_words` of both).
     pub scan_max_words: usize,
     /// Line patterns (anchored), and the rule of each, in rule order.
-    line_patterns: Vec<(usize, LazyRegex)>,
+    line_patterns: Vec<usize>,
     /// The same anchored patterns as lazy DFAs: most in one leftmost-first multi-pattern
     /// DFA (one scan of a line finds the first of them, in rule order, that matches it),
     /// the floating ones each in its own DFA behind a byte gate.
@@ -318,7 +318,7 @@ impl RuleBook {
                     // Parsed here to name the rule; compiled in the line DFAs.
                     let hir = regex_automata::util::syntax::parse(&anchored)
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
-                    line_patterns.push((i, LazyRegex::new(anchored)));
+                    line_patterns.push(i);
                     anchored_patterns.push(hir);
                 }
                 for ph in &rc.phrases {
@@ -363,7 +363,7 @@ impl RuleBook {
         let line_multi = LineDfa::new(&anchored_patterns).map_err(|(k, e)| {
             let id = line_patterns
                 .get(k)
-                .map_or("<line patterns>", |&(i, _)| configs[i].id.as_str());
+                .map_or("<line patterns>", |&i| configs[i].id.as_str());
             rule_err(id, format!("bad regex: {e}"))
         })?;
         // The floating patterns' literal gates join the `contains` phrases: one pass finds
@@ -376,9 +376,9 @@ impl RuleBook {
         let mut scan_max_words = contains_max_words;
         let floating: Vec<usize> = line_multi.floating().collect();
         for (bit, &k) in floating.iter().enumerate().take(64) {
-            let limit = rules[line_patterns[k].0].max_words;
+            let limit = rules[line_patterns[k]].max_words;
             let Some(literals) = line_multi
-                .literals(k)
+                .literals(bit)
                 .filter(|l| limit != usize::MAX && l.iter().all(|s| s.len() >= 4))
             else {
                 continue;
@@ -394,7 +394,7 @@ impl RuleBook {
         let shared_max_words = line_multi
             .shared()
             .iter()
-            .map(|&k| rules[line_patterns[k].0].max_words)
+            .map(|&k| rules[line_patterns[k]].max_words)
             .max()
             .unwrap_or(0);
         Ok(RuleBook {
@@ -465,10 +465,7 @@ impl RuleBook {
 
     /// Whether line pattern `k` (index in `line_patterns`) matches `line`.
     fn pattern_matches(&self, caches: &mut Caches, k: usize, line: &str) -> bool {
-        match self.line_multi.matches(caches, k, line) {
-            Ok(m) => m,
-            Err(()) => self.line_patterns[k].1.is_match(line),
-        }
+        self.line_multi.matches(caches, k, line)
     }
 
     /// The first line-level rule (line or section kind) that matches this line: the
@@ -516,48 +513,45 @@ impl RuleBook {
         // The shared DFA: its patterns are anchored at both ends, so its leftmost-first
         // match is that of its lowest-index pattern matching the line.
         let shared = self.line_multi.shared();
-        if shared
-            .first()
-            .is_some_and(|&k| beats(best, self.line_patterns[k].0))
-            && words <= self.shared_max_words
-        {
+        let rule = |k: usize| self.line_patterns[k];
+        if shared.first().is_some_and(|&k| beats(best, rule(k))) && words <= self.shared_max_words {
             let from = match self.line_multi.first_shared(caches, line.trimmed) {
                 Ok(None) => None,
-                Ok(Some(k)) => {
-                    let i = self.line_patterns[k].0;
+                Ok(Some(n)) => {
+                    let i = rule(shared[n]);
                     if beats(best, i) && ok(i) {
                         best = Some(i);
                         None
                     } else {
-                        // Rare: the first matching pattern does not apply (word limit,
-                        // language, off); the later ones are tried one by one.
-                        Some(shared.partition_point(|&s| s <= k))
+                        // Rare: the first matching unit's rule does not apply (word limit,
+                        // language, off); the later units are tried one by one.
+                        Some(n + 1)
                     }
                 }
-                // The DFA cannot tell: every pattern on its own.
+                // The DFA cannot tell: every unit on its own.
                 Err(()) => Some(0),
             };
             if let Some(from) = from {
-                for &k in &shared[from..] {
-                    let i = self.line_patterns[k].0;
+                for (n, &k) in shared.iter().enumerate().skip(from) {
+                    let i = rule(k);
                     if !beats(best, i) {
                         break;
                     }
-                    if ok(i) && self.pattern_matches(caches, k, line.trimmed) {
+                    if ok(i) && self.line_multi.shared_matches(caches, n, line.trimmed) {
                         best = Some(i);
                         break;
                     }
                 }
             }
         }
-        // Floating patterns one by one (each behind its byte gate), while one could win.
+        // Floating units one by one (each behind its gates), while one could win.
         for (bit, k) in self.line_multi.floating().enumerate() {
-            let i = self.line_patterns[k].0;
+            let i = rule(k);
             if !beats(best, i) {
                 break;
             }
             let gated_out = bit < 64 && possible >> bit & 1 == 0;
-            if ok(i) && !gated_out && self.pattern_matches(caches, k, line.trimmed) {
+            if ok(i) && !gated_out && self.line_multi.floating_matches(caches, bit, line.trimmed) {
                 best = Some(i);
                 break;
             }
