@@ -101,19 +101,28 @@ impl Sampler {
                 slots[n_rules + h].1 += each + if k == 0 { rest } else { 0 };
             }
         }
-        let total: u64 = self.sampled.iter().sum();
-        if total == 0 {
-            self.carry = for_rules;
-        } else {
-            self.carry = 0;
-            for (slot, &s) in slots.iter_mut().zip(&self.sampled) {
-                if s > 0 {
-                    slot.1 += (u128::from(for_rules) * u128::from(s) / u128::from(total)) as u64;
+        match split(for_rules, &self.sampled) {
+            None => self.carry = for_rules,
+            Some(shares) => {
+                self.carry = 0;
+                for (slot, share) in slots.iter_mut().zip(shares) {
+                    slot.1 += share;
                 }
             }
         }
         SAMPLER.with(|c| *c.borrow_mut() = self);
     }
+}
+
+/// `nanos` split over the rules in proportion to their `sampled` times (rounded down),
+/// or `None` when nothing has been sampled yet.
+fn split(nanos: u64, sampled: &[u64]) -> Option<impl Iterator<Item = u64> + '_> {
+    let total: u64 = sampled.iter().sum();
+    (total > 0).then(move || {
+        sampled
+            .iter()
+            .map(move |&s| (u128::from(nanos) * u128::from(s) / u128::from(total)) as u64)
+    })
 }
 
 /// The pending-time slots of `stats` for `cl`: its configured rules, then its heuristic
@@ -137,4 +146,29 @@ fn slots<'a>(cl: &Cleaner, stats: &'a mut StageStats) -> &'a mut [(Arc<str>, u64
         stats.pending_nanos = ids().map(|id| (id.clone(), 0)).collect();
     }
     &mut stats.pending_nanos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn pass_time_is_split_in_proportion_to_the_sampled_times() {
+        assert!(
+            split(1000, &[0, 0]).is_none(),
+            "nothing sampled: carried over"
+        );
+        let shares: Vec<u64> = split(1000, &[1, 0, 3]).expect("sampled").collect();
+        assert_eq!(shares, [250, 0, 750]);
+        // Rounded down: the shares add up to the pass time but for less than one
+        // nanosecond per rule.
+        let sampled = [7, 11, 13, 1];
+        let shares: Vec<u64> = split(1001, &sampled).expect("sampled").collect();
+        let sum: u64 = shares.iter().sum();
+        assert!(
+            sum <= 1001 && sum > 1001 - sampled.len() as u64,
+            "{shares:?}"
+        );
+        assert_eq!(shares[3], 1001 / 32);
+    }
 }
