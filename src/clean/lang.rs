@@ -201,12 +201,17 @@ impl StopWords {
     #[inline]
     pub fn bits_packed(&self, key: u64) -> u16 {
         let [i, j] = slots(key, self.mask);
-        let (Some(&ki), Some(&kj)) = (self.keys.get(i), self.keys.get(j)) else {
+        let (Some(&ki), Some(&kj), Some(&bi), Some(&bj)) = (
+            self.keys.get(i),
+            self.keys.get(j),
+            self.bits.get(i),
+            self.bits.get(j),
+        ) else {
             return 0;
         };
-        let bi = if ki == key { self.bits[i] } else { 0 };
-        let bj = if kj == key { self.bits[j] } else { 0 };
-        bi | bj
+        // Selects without a branch on the answer (a plain `if`, or masks, compile to one).
+        let pick = |k: u64, b: u16| std::hint::select_unpredictable(k == key, b, 0);
+        pick(ki, bi) | pick(kj, bj)
     }
 }
 
