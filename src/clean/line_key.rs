@@ -143,7 +143,7 @@ mod tests {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    if x % 3 == 0 {
+                    if x.is_multiple_of(3) {
                         pick[(x >> 8) as usize % pick.len()]
                     } else {
                         char::from((x >> 16) as u8 & 0x7F)

@@ -482,7 +482,7 @@ impl RuleBook {
         let ok = |i: usize| self.applies(i, words, lang, active);
         let mut best: Option<usize> = None;
         let mut consider = |i: usize| {
-            if best.map_or(true, |b| i < b) && ok(i) {
+            if best.is_none_or(|b| i < b) && ok(i) {
                 best = Some(i);
             }
         };
@@ -509,7 +509,7 @@ impl RuleBook {
                 Some(l) => possible |= 1 << self.literal_owner[l],
             });
         }
-        let beats = |best: Option<usize>, i: usize| best.map_or(true, |b| i < b);
+        let beats = |best: Option<usize>, i: usize| best.is_none_or(|b| i < b);
         // The shared DFA: its patterns are anchored at both ends, so its leftmost-first
         // match is that of its lowest-index pattern matching the line.
         let shared = self.line_multi.shared();

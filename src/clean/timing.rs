@@ -73,7 +73,7 @@ impl Sampler {
     pub fn tick(&mut self) -> bool {
         let t = self.tick;
         self.tick += 1;
-        t % SAMPLE_EVERY == 0
+        t.is_multiple_of(SAMPLE_EVERY)
     }
 
     /// Record a document's times: `rules_nanos` of its rule-matching pass, split by

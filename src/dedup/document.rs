@@ -85,7 +85,7 @@ impl BandIndex {
                 self.active.push(true);
             }
             None => {
-                self.hashes.extend(std::iter::repeat(0).take(self.bands));
+                self.hashes.extend(std::iter::repeat_n(0, self.bands));
                 self.active.push(false);
             }
         }

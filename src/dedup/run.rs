@@ -232,7 +232,7 @@ impl DedupRun {
                                 }
                                 None => {
                                     SigFile::encode(&vec![0; k], 0, &mut out.records);
-                                    out.bands.extend(std::iter::repeat(0).take(dc.bands));
+                                    out.bands.extend(std::iter::repeat_n(0, dc.bands));
                                 }
                             }
                             out.active.push(f.is_some());

@@ -171,8 +171,8 @@ pub fn damages(text: &str, occ: (usize, usize), r: &Removal) -> bool {
     let before = text[..x]
         .chars()
         .next_back()
-        .map_or(true, |c| !is_py_space(c));
-    let after = text[y..].chars().next().map_or(true, |c| !is_py_space(c));
+        .is_none_or(|c| !is_py_space(c));
+    let after = text[y..].chars().next().is_none_or(|c| !is_py_space(c));
     before && after
 }
 

@@ -238,7 +238,7 @@ mod tests {
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
                 let r = (state >> 33) as u8;
-                *b = if r % 4 == 0 {
+                *b = if r.is_multiple_of(4) {
                     r
                 } else {
                     classy[r as usize % classy.len()]

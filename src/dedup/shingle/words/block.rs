@@ -438,7 +438,7 @@ mod tests {
                             .wrapping_mul(6364136223846793005)
                             .wrapping_add(1442695040888963407);
                         let r = (state >> 33) as usize;
-                        if r % 512 == 0 {
+                        if r.is_multiple_of(512) {
                             rare[(r >> 9) % rare.len()]
                         } else {
                             alphabet[r % alphabet.len()]

@@ -225,7 +225,7 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 let r = (state >> 33) as u8;
                 // Mostly word characters, so long runs occur; every byte value sometimes.
-                *b = if (r as usize + round + j) % 7 == 0 {
+                *b = if (r as usize + round + j).is_multiple_of(7) {
                     r
                 } else {
                     b"aZ9_mQ0z"[r as usize % 8]
@@ -265,7 +265,7 @@ mod tests {
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
                 let r = (state >> 33) as u8;
-                *b = if j > 0 && r % 9 == 0 {
+                *b = if j > 0 && r.is_multiple_of(9) {
                     r
                 } else {
                     alphabet[r as usize % alphabet.len()]
