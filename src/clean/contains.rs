@@ -192,9 +192,115 @@ impl PhraseSet {
     }
 }
 
+/// The phrases split by the word limits of their rules: a line is scanned only for the
+/// phrases whose rules can apply to it (at least the line's words), so a long line skips
+/// the many phrases of rules for short lines, and the scan of a smaller set skips further
+/// (fewer anchors stop it). Set sizes are kept few: a new set starts only where the
+/// phrases left drop by a quarter or more (a set may hold some phrases whose rules do
+/// not apply to a line; their matches are discarded by the caller's word-limit check).
+pub struct Tiered {
+    /// Up to this many words (ascending): the set, and each of its phrases' index in the
+    /// phrases given to [`Tiered::new`].
+    tiers: Vec<(usize, PhraseSet, Vec<usize>)>,
+}
+
+impl Tiered {
+    /// Compile `phrases` (lowercase, non-empty), each with the word limit of its rule
+    /// (`usize::MAX` for none).
+    pub fn new(phrases: &[String], limits: &[usize]) -> Tiered {
+        let mut bounds: Vec<usize> = limits.to_vec();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let of = |bound: usize| -> Vec<usize> {
+            (0..phrases.len()).filter(|&p| limits[p] >= bound).collect()
+        };
+        // (upper bound, phrases) of each set; the first holds every phrase.
+        let mut sets: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &b in &bounds {
+            let members = of(b);
+            match sets.last_mut() {
+                Some((upper, cur)) if members.len() * 4 > cur.len() * 3 => *upper = b,
+                _ => sets.push((b, members)),
+            }
+        }
+        let tiers = sets
+            .into_iter()
+            .map(|(upper, members)| {
+                let ps: Vec<String> = members.iter().map(|&p| phrases[p].clone()).collect();
+                (upper, PhraseSet::new(&ps), members)
+            })
+            .collect();
+        Tiered { tiers }
+    }
+
+    /// Call `f` with the index of every phrase that occurs in `hay`, a line of `words`
+    /// words, among at least those whose limit is `words` or more (maybe more than once).
+    pub fn for_each_match(&self, words: usize, hay: &[u8], mut f: impl FnMut(usize)) {
+        if let Some((_, set, members)) = self.tiers.iter().find(|t| t.0 >= words) {
+            set.for_each_match(hay, |p| f(members[p]));
+        }
+    }
+
+    /// Number of sets.
+    #[cfg(test)]
+    pub fn sets(&self) -> usize {
+        self.tiers.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiered_sets_find_the_phrases_a_line_of_that_length_can_use() {
+        let phrases: Vec<String> = [
+            "cookies",
+            "newsletter",
+            "©",
+            "all rights reserved",
+            "teilen",
+            "zum thema",
+            "impressum",
+            "weiterlesen",
+            "(c)",
+            "abo",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let limits = [90, 60, 60, 14, 14, 14, 14, 30, 12, usize::MAX];
+        let tiered = Tiered::new(&phrases, &limits);
+        assert!(tiered.sets() > 1 && tiered.sets() < 6, "{}", tiered.sets());
+        let all = PhraseSet::new(&phrases);
+        let hays = [
+            "wir verwenden cookies und einen newsletter © 2024 all rights reserved",
+            "teilen zum thema impressum weiterlesen (c) abo",
+            "nothing here",
+            "",
+        ];
+        for hay in hays {
+            for words in [0, 1, 12, 13, 14, 15, 30, 31, 59, 60, 61, 90, 91, 1000] {
+                let mut got = Vec::new();
+                tiered.for_each_match(words, hay.as_bytes(), |p| got.push(p));
+                got.sort_unstable();
+                got.dedup();
+                let want: Vec<usize> = found(&all, hay)
+                    .into_iter()
+                    .filter(|&p| limits[p] >= words)
+                    .collect();
+                // Every phrase the line can use is found; any other found is one that
+                // really occurs (the caller discards it by its limit).
+                let usable: Vec<usize> = got
+                    .iter()
+                    .copied()
+                    .filter(|&p| limits[p] >= words)
+                    .collect();
+                assert_eq!(usable, want, "{hay:?} at {words} words");
+                assert!(got.iter().all(|p| found(&all, hay).contains(p)));
+            }
+        }
+    }
 
     fn found(set: &PhraseSet, hay: &str) -> Vec<usize> {
         let mut v = Vec::new();

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::contains::PhraseSet;
+use super::contains::Tiered;
 use super::lang::FastMap;
 use super::line_dfa::{Caches, LineDfa};
 pub use super::line_key::{line_key, line_key_within};
@@ -231,7 +231,8 @@ pub struct RuleBook {
     shared_max_words: usize,
     /// "contains" phrases, then the literals of the floating line patterns; the rule of
     /// each `contains` phrase, and the floating pattern (bit) of each literal after them.
-    contains: Option<PhraseSet>,
+    /// (Split by the rules' word limits, see [`Tiered`].)
+    contains: Option<Tiered>,
     contains_rules: Vec<usize>,
     literal_owner: Vec<u8>,
     /// Floating patterns (bits, in their order) behind a literal gate.
@@ -268,6 +269,7 @@ impl RuleBook {
         let mut anchored_patterns = Vec::new();
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
+        let mut contains_limits = Vec::new();
         let mut spans = Vec::new();
         let mut checks = Vec::new();
         let mut key = String::new();
@@ -344,6 +346,7 @@ impl RuleBook {
                         ch.contains.push(c.clone());
                     }
                     contains.push(c);
+                    contains_limits.push(rc.max_words.unwrap_or(usize::MAX));
                     contains_rules.push(i);
                     contains_max_words = contains_max_words.max(rc.max_words.unwrap_or(usize::MAX));
                 }
@@ -385,12 +388,13 @@ impl RuleBook {
             };
             for l in literals {
                 contains.push(l.clone());
+                contains_limits.push(limit);
                 literal_owner.push(bit as u8);
             }
             literal_gated |= 1 << bit;
             scan_max_words = scan_max_words.max(limit);
         }
-        let contains = (!contains.is_empty()).then(|| PhraseSet::new(&contains));
+        let contains = (!contains.is_empty()).then(|| Tiered::new(&contains, &contains_limits));
         let shared_max_words = line_multi
             .shared()
             .iter()
@@ -504,7 +508,7 @@ impl RuleBook {
         {
             possible = !self.literal_gated;
             let n = self.contains_rules.len();
-            set.for_each_match(line.lower.as_bytes(), |p| match p.checked_sub(n) {
+            set.for_each_match(words, line.lower.as_bytes(), |p| match p.checked_sub(n) {
                 None => consider(self.contains_rules[p]),
                 Some(l) => possible |= 1 << self.literal_owner[l],
             });
