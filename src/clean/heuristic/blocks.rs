@@ -31,12 +31,82 @@ pub(super) struct Masks {
     pub w: u64,
 }
 
-/// A block classifier.
-pub(super) trait Classify {
-    /// The masks of the bytes from `i` (an ASCII byte, `i < bytes.len()`).
-    fn masks(bytes: &[u8], i: usize) -> Masks;
-    /// Number of set bits.
+/// A block classifier: a vector of [`Classify::N`] bytes and the few operations
+/// [`masks`] needs, implemented once per instruction set.
+pub(super) trait Classify: Copy {
+    /// Bytes per vector (at most 32).
+    const N: usize;
+    /// The first `N` bytes of `block` (which has at least `N`).
+    fn load(block: &[u8]) -> Self;
+    /// Every byte `b`.
+    fn splat(b: u8) -> Self;
+    fn or(self, other: Self) -> Self;
+    /// Bytewise wrapping addition.
+    fn add(self, other: Self) -> Self;
+    /// Bytewise `==`: 0xFF or 0.
+    fn cmpeq(self, other: Self) -> Self;
+    /// Bytewise signed `>`: 0xFF or 0.
+    fn cmpgt(self, other: Self) -> Self;
+    /// The top bit of each byte (bit `p` = byte `p`).
+    fn movemask(self) -> u32;
+    /// Number of set bits of a mask of `N` bits.
     fn popcount(m: u64) -> usize;
+}
+
+/// Lane mask of the bytes of `x` in `lo..=hi` (unsigned, any byte).
+#[inline(always)]
+fn in_range<C: Classify>(x: C, lo: u8, hi: u8) -> C {
+    let y = x.add(C::splat(0x80u8.wrapping_sub(lo)));
+    C::splat(0x80u8.wrapping_add(hi - lo + 1)).cmpgt(y)
+}
+
+#[inline(always)]
+fn eq<C: Classify>(x: C, b: u8) -> C {
+    x.cmpeq(C::splat(b))
+}
+
+/// Classify the `C::N` bytes from `i` (an ASCII byte, `i < bytes.len()`).
+#[inline(always)]
+fn masks<C: Classify>(bytes: &[u8], i: usize) -> Masks {
+    // The N bytes from `i`; near the end of a line of N bytes or more, the last N bytes,
+    // the masks then shifted right by `shift` (no copy).
+    let n = C::N;
+    let mut pad = [0u8; 32];
+    let (block, shift, avail): (&[u8], usize, usize) = match bytes.get(i..i + n) {
+        Some(b) => (b, 0, n),
+        None if bytes.len() >= n => (
+            &bytes[bytes.len() - n..],
+            i + n - bytes.len(),
+            bytes.len() - i,
+        ),
+        None => {
+            pad[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+            (&pad[..], 0, bytes.len() - i)
+        }
+    };
+    let x = C::load(block);
+    let mask = |v: C| u64::from(v.movemask() >> shift);
+    // Stop at the first non-ASCII byte, or after the bytes of the line.
+    let stop = mask(x) | (!0u64 << avail) | (1 << n);
+    let len = stop.trailing_zeros() as usize;
+    let alpha = in_range(x.or(C::splat(0x20)), b'a', b'z');
+    let digit = in_range(x, b'0', b'9');
+    let ws = eq(x, b' ').or(in_range(x, b'\t', b'\r'));
+    let punct = in_range(x, b'!', b'"')
+        .or(in_range(x, b'\'', b')'))
+        .or(in_range(x, b',', b'.'))
+        .or(in_range(x, b':', b';'))
+        .or(eq(x, b'?'));
+    Masks {
+        len,
+        word: mask(alpha.or(digit)),
+        ws: mask(ws),
+        upper: mask(in_range(x, b'A', b'Z')),
+        plain: mask(alpha.or(ws).or(punct)),
+        colon: mask(eq(x, b':')),
+        at: mask(eq(x, b'@')),
+        w: mask(eq(x, b'w')),
+    }
 }
 
 /// Bits per language in the packed stop-word counts of [`features`].
@@ -112,7 +182,7 @@ pub(super) fn features<C: Classify>(content: &str, buf: &mut String) -> Features
     let mut i = 0;
     while i < n {
         if bytes[i] < 0x80 {
-            let m = C::masks(bytes, i);
+            let m = masks::<C>(bytes, i);
             let k = m.len;
             let valid = u64::MAX >> (64 - k);
             chars += k;
