@@ -297,7 +297,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
 /// Append `s` lowercased (`char::to_lowercase` of every character) to `out`: runs of
 /// ASCII bytes copied at once and lowercased in place, other characters through
 /// `char::to_lowercase`.
-fn push_lowercase(s: &str, out: &mut String) {
+pub(super) fn push_lowercase(s: &str, out: &mut String) {
     out.reserve(s.len());
     let bytes = s.as_bytes();
     let mut i = 0;

@@ -155,7 +155,7 @@ fn exact_literals(hir: &Hir) -> Option<Vec<String>> {
     let set = match hir.kind() {
         // A look-around matches the empty string.
         HirKind::Empty | HirKind::Look(_) => vec![String::new()],
-        HirKind::Literal(lit) => vec![std::str::from_utf8(&lit.0).ok()?.to_lowercase_chars()],
+        HirKind::Literal(lit) => vec![lower(std::str::from_utf8(&lit.0).ok()?)],
         HirKind::Class(Class::Unicode(c)) => {
             let mut v = Vec::new();
             for r in c.ranges() {
@@ -163,7 +163,7 @@ fn exact_literals(hir: &Hir) -> Option<Vec<String>> {
                     return None;
                 }
                 for cp in u32::from(r.start())..=u32::from(r.end()) {
-                    v.push(char::from_u32(cp)?.to_string().to_lowercase_chars());
+                    v.push(lower(&char::from_u32(cp)?.to_string()));
                 }
             }
             v
@@ -215,22 +215,12 @@ fn exact_literals(hir: &Hir) -> Option<Vec<String>> {
     normalize(set)
 }
 
-trait LowerChars {
-    fn to_lowercase_chars(&self) -> String;
-}
-
-impl LowerChars for str {
-    /// Each character lowercased on its own (no final-sigma rule), like the cleaner's
-    /// lowercase lines.
-    fn to_lowercase_chars(&self) -> String {
-        self.chars().flat_map(char::to_lowercase).collect()
-    }
-}
-
-impl LowerChars for String {
-    fn to_lowercase_chars(&self) -> String {
-        self.as_str().to_lowercase_chars()
-    }
+/// `s` lowercased as the cleaner lowercases a line before the phrase pass (each
+/// character on its own, no final-sigma rule).
+fn lower(s: &str) -> String {
+    let mut out = String::new();
+    super::engine::push_lowercase(s, &mut out);
+    out
 }
 
 /// Sorted, deduplicated, within the size limits.
@@ -429,7 +419,7 @@ mod tests {
             let re = regex::Regex::new(&format!("^(?:{p})$")).expect("compiles");
             let set = lits(&format!("^(?:{p})$"));
             if re.is_match(hay) {
-                let lower = hay.to_lowercase_chars();
+                let lower = lower(hay);
                 let set = set.expect("a literal set");
                 assert!(
                     set.iter().any(|l| lower.contains(l.as_str())),

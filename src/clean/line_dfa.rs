@@ -173,31 +173,26 @@ impl LineDfa {
             } else {
                 // Its alternatives that are not floating become one unit of the shared
                 // DFA; each floating one a unit of its own.
-                let parts = match alternatives(hir) {
+                let mut parts = Vec::new();
+                match alternatives(hir) {
                     Some(alts) => {
-                        let mut v = Vec::new();
                         let mut rest = Vec::new();
                         for a in alts {
                             let anchored = anchor(a.clone());
                             let (d, f) = probe(&anchored).map_err(|e| (k, e))?;
                             if f {
-                                v.push((anchored, d, true));
+                                parts.push((anchored, d));
                             } else {
                                 rest.push(a);
                             }
                         }
                         if !rest.is_empty() {
-                            v.insert(0, (anchor(Hir::alternation(rest)), dfa, false));
+                            add_shared(anchor(Hir::alternation(rest)), &mut mine);
                         }
-                        v
                     }
-                    None => vec![(hir.clone(), dfa, true)],
-                };
-                for (h, d, is_floating) in parts {
-                    if !is_floating {
-                        add_shared(h, &mut mine);
-                        continue;
-                    }
+                    None => parts.push((hir.clone(), dfa)),
+                }
+                for (h, d) in parts {
                     mine.push(Unit::Floating(floating.len()));
                     floating.push(Floating {
                         k,
@@ -244,8 +239,8 @@ impl LineDfa {
         self.caches.get()
     }
 
-    /// The pattern index of each unit of the shared DFA, ascending (a pattern split into
-    /// alternatives may appear more than once).
+    /// The pattern index of each unit of the shared DFA, ascending (at most one unit per
+    /// pattern: a split pattern's fixed alternatives are merged into one).
     pub fn shared(&self) -> &[usize] {
         &self.shared_ks
     }

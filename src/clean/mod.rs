@@ -212,10 +212,8 @@ impl Stage for Clean {
                 in_word = !ws;
             }
         });
-        let words = words.min(min);
         stats.bytes_removed += doc.text.len().saturating_sub(len) as u64;
-        if words < self.cleaner.min_words {
-            let min = self.cleaner.min_words;
+        if words < min {
             return Err(Rejection::of(doc, "too-short", "clean")
                 .detail(format!("{words} words left after cleaning, minimum {min}")));
         }

@@ -1,8 +1,8 @@
 //! Rule definitions as written in TOML ([`RuleConfig`]) and their compiled form
 //! ([`RuleBook`]): whole-line phrase sets, per-rule line regexes (tried only where the
-//! rule could apply and still win), one
-//! anchored phrase set for "line contains" phrases ([`super::contains`]), span regexes
-//! and section markers.
+//! rule could apply and still win), anchored phrase sets (split by word limit) for the
+//! `contains` phrases and the floating patterns' literals ([`super::contains`]), span
+//! regexes and section markers.
 //!
 //! A line is matched once against every line-level rule family; the earliest rule in
 //! config order that applies to the document's language wins, so the order of rules in
@@ -220,7 +220,7 @@ pub struct RuleBook {
     /// Lines with at most this many words are scanned for `contains` phrases and the
     /// floating patterns' literals (the largest `max_words` of both).
     pub scan_max_words: usize,
-    /// Line patterns (anchored), and the rule of each, in rule order.
+    /// The rule of each line pattern, in rule order.
     line_patterns: Vec<usize>,
     /// The same anchored patterns as lazy DFAs: most in one leftmost-first multi-pattern
     /// DFA (one scan of a line finds the first of them, in rule order, that matches it),
@@ -269,7 +269,6 @@ impl RuleBook {
         let mut anchored_patterns = Vec::new();
         let mut contains = Vec::new();
         let mut contains_rules = Vec::new();
-        let mut contains_limits = Vec::new();
         let mut spans = Vec::new();
         let mut checks = Vec::new();
         let mut key = String::new();
@@ -346,7 +345,6 @@ impl RuleBook {
                         ch.contains.push(c.clone());
                     }
                     contains.push(c);
-                    contains_limits.push(rc.max_words.unwrap_or(usize::MAX));
                     contains_rules.push(i);
                     contains_max_words = contains_max_words.max(rc.max_words.unwrap_or(usize::MAX));
                 }
@@ -388,13 +386,22 @@ impl RuleBook {
             };
             for l in literals {
                 contains.push(l.clone());
-                contains_limits.push(limit);
                 literal_owner.push(bit as u8);
             }
             literal_gated |= 1 << bit;
             scan_max_words = scan_max_words.max(limit);
         }
-        let contains = (!contains.is_empty()).then(|| Tiered::new(&contains, &contains_limits));
+        // Each phrase's word limit: its rule's, or its floating pattern's.
+        let limits: Vec<usize> = contains_rules
+            .iter()
+            .map(|&i| rules[i].max_words)
+            .chain(
+                literal_owner
+                    .iter()
+                    .map(|&bit| rules[line_patterns[floating[usize::from(bit)]]].max_words),
+            )
+            .collect();
+        let contains = (!contains.is_empty()).then(|| Tiered::new(&contains, &limits));
         let shared_max_words = line_multi
             .shared()
             .iter()
@@ -430,7 +437,6 @@ impl RuleBook {
     /// only rule: its phrase look-up, its `contains` phrases (substring searches) and its
     /// pattern. Adds the nanoseconds to `out[rule]`. Same arguments as [`Self::match_line`].
     /// One clock reading per rule: each rule's time runs from the previous reading.
-    #[allow(clippy::too_many_arguments)]
     pub fn time_rules(
         &self,
         line: &LineInput<'_>,
@@ -453,7 +459,7 @@ impl RuleBook {
                 hit |= ch.contains.iter().any(|c| line.lower.contains(c.as_str()));
             }
             if let Some(k) = ch.pattern {
-                hit |= self.pattern_matches(caches, k, line.trimmed);
+                hit |= self.line_multi.matches(caches, k, line.trimmed);
             }
             std::hint::black_box(hit);
             let now = Instant::now();
@@ -465,11 +471,6 @@ impl RuleBook {
     /// Whether rule `i` is on and may match a line of `words` words in language `lang`.
     fn applies(&self, i: usize, words: usize, lang: Option<&str>, active: &[bool]) -> bool {
         active[i] && self.rules[i].scope.applies(lang) && words <= self.rules[i].max_words
-    }
-
-    /// Whether line pattern `k` (index in `line_patterns`) matches `line`.
-    fn pattern_matches(&self, caches: &mut Caches, k: usize, line: &str) -> bool {
-        self.line_multi.matches(caches, k, line)
     }
 
     /// The first line-level rule (line or section kind) that matches this line: the
@@ -484,9 +485,10 @@ impl RuleBook {
     ) -> Option<usize> {
         let words = line.words;
         let ok = |i: usize| self.applies(i, words, lang, active);
+        let beats = |best: Option<usize>, i: usize| best.is_none_or(|b| i < b);
         let mut best: Option<usize> = None;
         let mut consider = |i: usize| {
-            if best.is_none_or(|b| i < b) && ok(i) {
+            if beats(best, i) && ok(i) {
                 best = Some(i);
             }
         };
@@ -513,7 +515,6 @@ impl RuleBook {
                 Some(l) => possible |= 1 << self.literal_owner[l],
             });
         }
-        let beats = |best: Option<usize>, i: usize| best.is_none_or(|b| i < b);
         // The shared DFA: its patterns are anchored at both ends, so its leftmost-first
         // match is that of its lowest-index pattern matching the line.
         let shared = self.line_multi.shared();
@@ -568,7 +569,8 @@ impl RuleBook {
 pub struct LineInput<'a> {
     /// The line without surrounding whitespace (and list bullet).
     pub trimmed: &'a str,
-    /// Its lowercase form (empty if longer than any `contains` rule allows).
+    /// Its lowercase form (empty for lines of more than [`RuleBook::scan_max_words`]
+    /// words).
     pub lower: &'a str,
     /// Its [`line_key`] (empty if longer than any phrase).
     pub key: &'a str,
