@@ -92,7 +92,7 @@ pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
         // Fast path: 16 bytes, then eight, at a time while they are all printable ASCII
         // (0x20..=0x7F), which nothing here changes; only the last one matters as `prev`.
         #[cfg(target_arch = "x86_64")]
-        while let Some(block) = bytes.get(i..i + 16) {
+        while let Some(block) = bytes[i..].first_chunk::<16>() {
             if !printable16(block) {
                 break;
             }
@@ -154,11 +154,9 @@ pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
 /// Whether all 16 bytes of `block` are printable ASCII (0x20..=0x7F).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn printable16(block: &[u8]) -> bool {
+fn printable16(block: &[u8; 16]) -> bool {
     use std::arch::x86_64::*;
-    debug_assert!(block.len() >= 16);
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes of `block`,
-    // which has them.
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `block`.
     unsafe {
         let x = _mm_loadu_si128(block.as_ptr().cast());
         // Signed: bytes >= 0x80 are negative, so one compare finds them and those < 0x20.

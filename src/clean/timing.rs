@@ -1,8 +1,9 @@
 //! Per-rule time of the rules matched in shared passes, estimated from a sample of lines.
 //!
-//! Line and section rules are matched together, one pass over the lines with one
-//! multi-pattern regex, one phrase look-up and one substring pass, so their cost is
-//! not separable on a line; timing every rule on every line would cost more than the pass.
+//! Line and section rules are matched together, one pass over the lines with one phrase
+//! look-up, one phrase pass and one shared lazy DFA (plus gated DFAs of the floating
+//! patterns), so their cost is not separable on a line; timing every rule on every line
+//! would cost more than the pass.
 //! The estimate:
 //!
 //! - Each thread counts the lines it matches against the rules (a counter, no clock or

@@ -26,7 +26,8 @@ pub(super) fn sentence_end(content: &str) -> bool {
     )
 }
 
-/// What one non-ASCII character of a line is, for [`features`] and its SSE2 twin.
+/// What one non-ASCII character of a line is, for the scalar and the block paths of
+/// [`super::features`].
 pub(super) struct NonAscii {
     pub ws: bool,
     pub word: bool,
@@ -62,7 +63,7 @@ pub(super) fn non_ascii_char(c: char) -> NonAscii {
     n
 }
 
-/// One word of [`features`]: looks up its stop-word bits (lowercased, soft hyphens
+/// One word of [`super::features`]: looks up its stop-word bits (lowercased, soft hyphens
 /// dropped, as [`crate::clean::lang::for_each_word`] does) and returns 1, or 0 for a word that is
 /// only soft hyphens (which `for_each_word` skips).
 #[inline(always)]
@@ -110,7 +111,7 @@ pub(super) fn word(
 }
 
 /// For each length `len` ≤ 8: 0xFF in the first `len` bytes of a packed key.
-pub(super) const LEN_MASK: [u64; 9] = len_masks();
+const LEN_MASK: [u64; 9] = len_masks();
 
 const fn len_masks() -> [u64; 9] {
     let mut t = [u64::MAX; 9];

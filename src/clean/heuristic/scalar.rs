@@ -4,7 +4,7 @@ use super::chars::{is_link_token, non_ascii_char, sentence_end, word};
 use super::Features;
 use crate::clean::lang::StopWords;
 
-/// Byte classes of [`features`] (ASCII bytes only; bytes ≥ 0x80 have class 0).
+/// Byte classes of [`features_scalar`] (ASCII bytes only; bytes ≥ 0x80 have class 0).
 const PLAIN: u8 = 1;
 /// `char::is_whitespace`.
 const WS: u8 = 2;
@@ -55,8 +55,9 @@ const fn byte_classes() -> [u8; 256] {
 }
 static CLASS: [u8; 256] = byte_classes();
 
-/// The scalar [`features`]: one pass over the bytes does what three passes did before (characters and symbols,
-/// whitespace tokens, [`super::lang::for_each_word`] words with their stop-word lookup):
+/// The scalar [`super::features`]: one pass over the bytes does what three passes did
+/// before (characters and symbols, whitespace tokens,
+/// [`crate::clean::lang::for_each_word`] words with their stop-word lookup):
 /// runs of ASCII letters and digits are scanned in a tight loop, other ASCII bytes take
 /// a table look-up, other characters the same `char` tests as before.
 pub(super) fn features_scalar(content: &str, buf: &mut String) -> Features {
