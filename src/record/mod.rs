@@ -253,10 +253,8 @@ impl Record {
         out
     }
 
-    /// Write the record with `text` as the value of its text field (`text_field`, added
-    /// at the end if the record has none) and, if given, the member `extra` (key, JSON
-    /// value) set: in place of a member with that key, else appended. The same bytes as
-    /// inserting both into serde_json's map, in this order, and serializing it.
+    /// [`Record::write_with`] with `text` as the text. Only the tests use it.
+    #[cfg(test)]
     pub fn write_with_text(
         &self,
         out: &mut Vec<u8>,
@@ -268,8 +266,12 @@ impl Record {
         self.write_with(out, text_field, &mut |o| escape_str(o, text), extra);
     }
 
-    /// [`Record::write_with_text`] with the text's JSON string token written by
-    /// `write_text` (called at most once: not when `extra` replaces the text field).
+    /// Write the record with a new text as the value of its text field (`text_field`,
+    /// added at the end if the record has none), its JSON string token written by
+    /// `write_text` (called at most once: not when `extra` replaces the text field), and,
+    /// if given, the member `extra` (key, JSON value) set: in place of a member with that
+    /// key, else appended. The same bytes as inserting both into serde_json's map, in
+    /// this order, and serializing it.
     pub fn write_with(
         &self,
         out: &mut Vec<u8>,
