@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod clean;
+mod codec;
 pub mod config;
 pub mod dedup;
 pub mod document;

@@ -14,6 +14,8 @@ mod raw;
 
 pub use parse::{parse, LineError, Parsed, TextProblem};
 
+use crate::codec::{corrupt, Dec, Enc};
+use crate::error::Result;
 use crate::read::Fields;
 pub(crate) use escape::{escape_contents, escape_str};
 use raw::{escapes_canonical, str_token_eq};
@@ -251,10 +253,8 @@ impl Record {
         out
     }
 
-    /// Write the record with `text` as the value of its text field (`text_field`, added
-    /// at the end if the record has none) and, if given, the member `extra` (key, JSON
-    /// value) set: in place of a member with that key, else appended. The same bytes as
-    /// inserting both into serde_json's map, in this order, and serializing it.
+    /// [`Record::write_with`] with `text` as the text. Only the tests use it.
+    #[cfg(test)]
     pub fn write_with_text(
         &self,
         out: &mut Vec<u8>,
@@ -266,8 +266,12 @@ impl Record {
         self.write_with(out, text_field, &mut |o| escape_str(o, text), extra);
     }
 
-    /// [`Record::write_with_text`] with the text's JSON string token written by
-    /// `write_text` (called at most once: not when `extra` replaces the text field).
+    /// Write the record with a new text as the value of its text field (`text_field`,
+    /// added at the end if the record has none), its JSON string token written by
+    /// `write_text` (called at most once: not when `extra` replaces the text field), and,
+    /// if given, the member `extra` (key, JSON value) set: in place of a member with that
+    /// key, else appended. The same bytes as inserting both into serde_json's map, in
+    /// this order, and serializing it.
     pub fn write_with(
         &self,
         out: &mut Vec<u8>,
@@ -335,15 +339,18 @@ impl Record {
         out.push(b'}');
     }
 
-    /// The record for the dedup spill: its bytes and spans, without the original text
-    /// when `drop_original` (it then equals the document's text, which is spilled apart).
-    pub(crate) fn spill(&self, drop_original: bool, out: &mut Vec<u8>) {
-        let put = |out: &mut Vec<u8>, v: usize| out.extend_from_slice(&(v as u64).to_le_bytes());
+    /// Write the record for the dedup spill: its bytes and spans, without the original
+    /// text when `drop_original` (it then equals the document's text, which is spilled
+    /// apart). Self-delimiting: a tag, the member count and the text member (varints),
+    /// the byte lengths of every key and value (varints), then those bytes.
+    pub(crate) fn spill(&self, drop_original: bool, e: &mut Enc) {
         let (members, text) = match &self.body {
+            // Not reached by the binary (it spills only kept documents, whose records
+            // are objects: parsed lines and text files); a `Document` built through the
+            // library with another value still round-trips.
             Body::Other(span) => {
-                out.push(0);
-                put(out, span.len());
-                out.extend_from_slice(self.slice(span));
+                e.var(0);
+                e.bytes(self.slice(span));
                 return;
             }
             Body::Object { members, text } => (members, text),
@@ -354,96 +361,83 @@ impl Record {
             (Some(_), false) => 2,
             (Some(_), true) => 3,
         };
-        out.push(tag);
-        put(out, members.len());
-        put(out, text.as_ref().map_or(0, |t| t.member));
-        for (i, m) in members.iter().enumerate() {
-            let key = self.slice(&m.key);
-            put(out, key.len());
-            out.extend_from_slice(key);
-            let mut value = Cow::Borrowed(self.slice(&m.value));
-            if let Some(t) = text.as_ref().filter(|t| t.member == i) {
-                if drop_original {
-                    value = Cow::Borrowed(&[]);
-                } else if !matches!(t.original, Original::Raw) {
+        e.var(tag);
+        e.var(members.len() as u64);
+        e.var(text.as_ref().map_or(0, |t| t.member) as u64);
+        // The text member's value as spilled: nothing when dropped, else its string
+        // token (written anew when the original is not held as a span).
+        let text_value = text.as_ref().map(|t| {
+            let value = match members.get(t.member) {
+                Some(_) if drop_original => Cow::Borrowed(&[][..]),
+                Some(m) if matches!(t.original, Original::Raw) => {
+                    Cow::Borrowed(self.slice(&m.value))
+                }
+                Some(m) => {
                     let mut v = Vec::new();
                     self.write_original(&mut v, &t.original, &m.value);
-                    value = Cow::Owned(v);
+                    Cow::Owned(v)
                 }
-            }
-            put(out, value.len());
-            out.extend_from_slice(&value);
+                None => Cow::Borrowed(&[][..]),
+            };
+            (t.member, value)
+        });
+        let value = |i: usize, m: &Member| match &text_value {
+            Some((t, v)) if *t == i => &v[..],
+            _ => self.slice(&m.value),
+        };
+        for (i, m) in members.iter().enumerate() {
+            e.var(self.slice(&m.key).len() as u64);
+            e.var(value(i, m).len() as u64);
+        }
+        for (i, m) in members.iter().enumerate() {
+            e.raw(self.slice(&m.key));
+            e.raw(value(i, m));
         }
     }
 
-    /// Decode [`Record::spill`]; `None` if the bytes are not such a record.
-    pub(crate) fn unspill(bytes: &[u8]) -> Option<Record> {
-        let mut c = Cursor { bytes, at: 0 };
-        let tag = *c.take(1)?.first()?;
+    /// Read what [`Record::spill`] wrote (and no more); an error if it is short or not
+    /// such a record.
+    pub(crate) fn unspill(d: &mut Dec) -> Result<Record> {
+        let tag = d.var()?;
         if tag == 0 {
-            let n = c.num()?;
-            let buf = c.take(n)?.to_vec();
-            return c.done().then_some(Record {
+            let buf = d.bytes()?.to_vec();
+            return Ok(Record {
                 body: Body::Other(0..buf.len()),
                 buf,
             });
-        }
-        let n = c.num()?;
-        let text_member = c.num()?;
-        let mut buf = Vec::with_capacity(bytes.len());
-        let mut members = Vec::with_capacity(n.min(1 << 12));
-        let mut span = |c: &mut Cursor| -> Option<Range<usize>> {
-            let len = c.num()?;
-            let start = buf.len();
-            buf.extend_from_slice(c.take(len)?);
-            Some(start..buf.len())
-        };
-        for _ in 0..n {
-            let key = span(&mut c)?;
-            let value = span(&mut c)?;
-            members.push(Member { key, value });
-        }
-        if !c.done() || (tag != 1 && text_member >= n) {
-            return None;
         }
         let original = match tag {
             1 => None,
             2 => Some(Original::Raw),
             3 => Some(Original::DocText),
-            _ => return None,
+            _ => return Err(corrupt()),
         };
+        let n = d.var_usize()?;
+        let text_member = d.var_usize()?;
+        if original.is_some() && text_member >= n {
+            return Err(corrupt());
+        }
+        let mut members = Vec::with_capacity(n.min(1 << 12));
+        let mut end = 0usize;
+        let mut span = |d: &mut Dec| -> Result<Range<usize>> {
+            let start = end;
+            end = start.checked_add(d.var_usize()?).ok_or_else(corrupt)?;
+            Ok(start..end)
+        };
+        for _ in 0..n {
+            let key = span(d)?;
+            let value = span(d)?;
+            members.push(Member { key, value });
+        }
+        let buf = d.take(end)?.to_vec();
         let text = original.map(|original| Text {
             member: text_member,
             original,
         });
-        Some(Record {
+        Ok(Record {
             buf,
             body: Body::Object { members, text },
         })
-    }
-}
-
-/// Reads what [`Record::spill`] wrote.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-
-    fn num(&mut self) -> Option<usize> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        usize::try_from(u64::from_le_bytes(a)).ok()
-    }
-
-    fn done(&self) -> bool {
-        self.at == self.bytes.len()
     }
 }
 

@@ -98,23 +98,10 @@ fn fast(line: &str, fields: &Fields) -> Option<Found> {
     let mut de = serde_json::Deserializer::from_str(line);
     let found = de::Deserializer::deserialize_map(&mut de, Scan { line, fields }).ok()?;
     de.end().ok()?;
-    if has_duplicate_key(line.as_bytes(), &found.members) {
+    if raw::has_duplicate(&found.members, |m| &line.as_bytes()[m.key.clone()]) {
         return None;
     }
     Some(found)
-}
-
-fn has_duplicate_key(line: &[u8], members: &[Member]) -> bool {
-    let key = |m: &Member| &line[m.key.clone()];
-    if members.len() <= 16 {
-        return members
-            .iter()
-            .enumerate()
-            .any(|(i, a)| members[i + 1..].iter().any(|b| key(a) == key(b)));
-    }
-    let mut keys: Vec<&[u8]> = members.iter().map(key).collect();
-    keys.sort_unstable();
-    keys.windows(2).any(|w| w[0] == w[1])
 }
 
 impl Found {

@@ -223,7 +223,7 @@ pub(crate) fn shape(raw: &[u8]) -> Shape {
             }
             b'}' | b']' => {
                 if let Some((true, first)) = open.pop() {
-                    if has_duplicate(&keys[first..]) {
+                    if has_duplicate(&keys[first..], |k| *k) {
                         return Shape::Rewrite;
                     }
                     keys.truncate(first);
@@ -277,17 +277,21 @@ fn integer_as_written(t: &[u8]) -> bool {
     digits.len() < limit.len() || (digits.len() == limit.len() && digits <= limit)
 }
 
-/// Do two of these key tokens repeat? (Few keys: compare pairwise; many: sort.)
-fn has_duplicate(keys: &[&[u8]]) -> bool {
-    if keys.len() <= 16 {
-        return keys
+/// Do two of the `items` have the same `key`? (Few: compare pairwise, no allocation;
+/// many: sort the keys.)
+pub(crate) fn has_duplicate<'a, T, K: Ord + ?Sized + 'a>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> &'a K,
+) -> bool {
+    if items.len() <= 16 {
+        return items
             .iter()
             .enumerate()
-            .any(|(i, a)| keys[i + 1..].contains(a));
+            .any(|(i, a)| items[i + 1..].iter().any(|b| key(a) == key(b)));
     }
-    let mut sorted = keys.to_vec();
-    sorted.sort_unstable();
-    sorted.windows(2).any(|w| w[0] == w[1])
+    let mut keys: Vec<&K> = items.iter().map(key).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
 }
 
 /// Append `raw` without the whitespace outside its strings.
@@ -480,5 +484,18 @@ mod tests {
         assert_eq!(shape(raw.as_bytes()), Shape::Canonical);
         let raw = format!("{{{},\"k7\":0}}", keys.join(","));
         assert_eq!(shape(raw.as_bytes()), Shape::Rewrite);
+    }
+
+    #[test]
+    fn duplicates_are_found_pairwise_and_sorted() {
+        for n in [0usize, 1, 2, 16, 17, 40] {
+            let mut items: Vec<(usize, String)> = (0..n).map(|i| (i, format!("k{i}"))).collect();
+            assert!(!has_duplicate(&items, |(_, k)| k.as_str()), "{n}");
+            if n > 0 {
+                items.push((n, "k0".into()));
+                assert!(has_duplicate(&items, |(_, k)| k.as_str()), "{n}");
+                assert!(!has_duplicate(&items, |(i, _)| i), "{n}");
+            }
+        }
     }
 }

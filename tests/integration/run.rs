@@ -134,8 +134,23 @@ fn record_without_id_passes_through_without_one() {
     assert_eq!(kept[0]["extra"], true);
 }
 
+/// Lines the record path must rewrite (numbers, repeated keys, non-canonical escapes in
+/// other fields and in the text, spacing), kept, rejected on reading, and an exact
+/// duplicate rejected by dedup after the spill.
+const REWRITTEN_LINES: [&str; 7] = [
+    r#"{"id": "odd-1", "n": [1.0e3, -0, 1.50, 18446744073709551616, 1E-7], "s": "caf\u00e9 \/ \u001F", "text": "Der Gemeinderat hat am Dienstag einen neuen Haushalt beschlossen. Die Ausgaben f\u00fcr Schulen und Stra\u00dfen steigen deutlich.\nDer B\u00fcrgermeister sprach von einem guten Kompromiss f\u00fcr alle Beteiligten im Ort."}"#,
+    r#"{ "id" : "odd-2" , "k" : 1 , "text" : "Die Wetterdienste erwarten f\u00fcr das Wochenende kr\u00e4ftigen Regen im Norden.\u00a0Im S\u00fcden bleibt es dagegen trocken und mild.\r\nAutofahrer sollten sich auf Aquaplaning einstellen, warnt die Polizei \/ Verkehrswacht." , "k" : { "a" : [ 1 , 2 ] } , "rinse" : 0 }"#,
+    r#"{"id": "odd-3", "meta": {"x": 2.50, "y": "\u0041\/B"}, "text": "Ein Verein aus der Stadt hat ein Fest f\u00FCr Kinder organisiert. \u0041uf dem Programm stehen Spiele, Musik und ein Theaterst\u00fcck.\nDie Veranstalter rechnen mit mehreren hundert Besuchern am Samstag.", "id": "odd-3b"}"#,
+    r#"{"id": "odd-4", "n": -0.0, "text": "Der Gemeinderat hat am Dienstag einen neuen Haushalt beschlossen. Die Ausgaben f\u00fcr Schulen und Stra\u00dfen steigen deutlich.\nDer B\u00fcrgermeister sprach von einem guten Kompromiss f\u00fcr alle Beteiligten im Ort."}"#,
+    r#"{"id": "odd-5", "x": 2.50, "text": 42}"#,
+    r#"[1, 2.0e1, "\u0041"]"#,
+    r#"{"id":"odd-6","text":"Die Wetterdienste erwarten f\u00fcr das Wochenende kr\u00e4ftigen Regen im Norden.\u00a0Im S\u00fcden bleibt es dagegen trocken und mild.\r\nAutofahrer sollten sich auf Aquaplaning einstellen, warnt die Polizei \/ Verkehrswacht."}"#,
+];
+
 #[test]
 fn same_bytes_for_one_and_two_threads_and_any_batch_size() {
+    let odd = scratch("det_input").join("rewritten.jsonl");
+    std::fs::write(&odd, REWRITTEN_LINES.join("\n")).unwrap();
     let mut outputs = Vec::new();
     for (name, threads, batch) in [("t1", "1", "4096"), ("t2", "2", "4096"), ("t2b1", "2", "1")] {
         let out = scratch(&format!("det_{name}"));
@@ -143,6 +158,7 @@ fn same_bytes_for_one_and_two_threads_and_any_batch_size() {
             "run",
             s(&data("seeds")),
             s(&data("mixed")),
+            s(&odd),
             "--out",
             s(&out),
             "-q",
@@ -157,6 +173,19 @@ fn same_bytes_for_one_and_two_threads_and_any_batch_size() {
     assert!(!outputs[0].is_empty());
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
+    // The rewritten lines are in it: kept in serde_json's form, and the duplicates
+    // rejected by dedup.
+    let all: Vec<u8> = outputs[0].iter().flat_map(|(_, b)| b.clone()).collect();
+    let all = String::from_utf8(all).unwrap();
+    for want in [
+        r#"{"id":"odd-1","n":[1000.0,-0.0,1.5,1.8446744073709552e+19,1e-7],"s":"café / \u001f","text":"#,
+        r#"{"id":"odd-2","k":{"a":[1,2]},"text":"#,
+        r#"{"id":"odd-3b","meta":{"x":2.5,"y":"A/B"},"text":"#,
+        r#""dup_of":"odd-1""#,
+        r#""dup_of":"odd-2""#,
+    ] {
+        assert!(all.contains(want), "{want}");
+    }
 }
 
 #[test]

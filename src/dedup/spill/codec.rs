@@ -1,100 +1,15 @@
-//! Encodings of the spill records: documents (text first, then the rest) and the
-//! signature part of sketches. Little-endian, varint lengths; a short or corrupt record
-//! decodes to an error, never a panic.
+//! Encodings of the spill records: documents (text first, then the rest, the JSON
+//! record first among it) and the signature part of sketches. Written with the shared
+//! [`Enc`] and read with [`Dec`] (little-endian, varint lengths), as the record is by
+//! [`Record::spill`]; a short or corrupt record decodes to an error, never a panic.
+use crate::codec::corrupt;
+pub use crate::codec::{Dec, Enc};
 use crate::dedup::sketch::{PassageSketch, ShortPassage, Sketch};
 use crate::document::{Document, DupRef, Origin, Removal};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::record::Record;
 use serde_json::Value;
 use std::sync::Arc;
-
-/// Little-endian encoder.
-#[derive(Default)]
-pub struct Enc(pub Vec<u8>);
-
-impl Enc {
-    pub fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    pub fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    /// LEB128: 7 bits a byte, small values in one byte.
-    pub fn var(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.0.push(v as u8 | 0x80);
-            v >>= 7;
-        }
-        self.0.push(v as u8);
-    }
-    /// A short string: varint length, then the bytes.
-    pub fn short_str(&mut self, s: &str) {
-        self.var(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-}
-
-/// Decoder of what [`Enc`] wrote; a short or corrupt record is an error, never a panic.
-pub struct Dec<'a> {
-    buf: &'a [u8],
-}
-
-fn corrupt() -> Error {
-    Error::Usage("dedup temporary file is corrupt".into())
-}
-
-impl<'a> Dec<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Dec { buf }
-    }
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if self.buf.len() < n {
-            return Err(corrupt());
-        }
-        let (a, b) = self.buf.split_at(n);
-        self.buf = b;
-        Ok(a)
-    }
-    pub fn u32(&mut self) -> Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    pub fn u64(&mut self) -> Result<u64> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
-    }
-    pub fn var(&mut self) -> Result<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.take(1)?[0];
-            v |= u64::from(b & 0x7F) << shift;
-            if b < 0x80 {
-                return Ok(v);
-            }
-        }
-        Err(corrupt())
-    }
-    fn var_usize(&mut self) -> Result<usize> {
-        usize::try_from(self.var()?).map_err(|_| corrupt())
-    }
-    pub fn short_str(&mut self) -> Result<&'a str> {
-        let n = self.var_usize()?;
-        std::str::from_utf8(self.take(n)?).map_err(|_| corrupt())
-    }
-    fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-    /// A u32 count, then that many u32 values.
-    pub fn u32s(&mut self) -> Result<Vec<u32>> {
-        let n = self.u32()? as usize;
-        let b = self.take(n.checked_mul(4).ok_or_else(corrupt)?)?;
-        Ok(b.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
-    }
-}
 
 /// A document encoded for the spill: its text, and everything else. A spill record is
 /// the text, then `meta`, then the text's byte length (8 bytes), so that the text is
@@ -125,10 +40,7 @@ impl SpillDoc {
 pub fn encode_doc(doc: Document, passages: &[PassageSketch]) -> SpillDoc {
     let mut e = Enc(Vec::with_capacity(64 + passages.len() * 14));
     let same = doc.record.original_is(&doc.text);
-    let mut rec = Vec::new();
-    doc.record.spill(same, &mut rec);
-    e.var(rec.len() as u64);
-    e.0.extend_from_slice(&rec);
+    doc.record.spill(same, &mut e);
     e.short_str(&doc.origin.file);
     e.var(doc.origin.line);
     e.short_str(doc.lang.unwrap_or(""));
@@ -139,11 +51,7 @@ pub fn encode_doc(doc: Document, passages: &[PassageSketch]) -> SpillDoc {
         e.short_str(&r.rule);
         e.short_str(&r.category);
         match &r.dup_of {
-            Some(d) => {
-                let j = serde_json::to_vec(d).unwrap_or_default();
-                e.var(j.len() as u64);
-                e.0.extend_from_slice(&j);
-            }
+            Some(d) => e.bytes(&serde_json::to_vec(d).unwrap_or_default()),
             None => e.var(0),
         }
     }
@@ -181,8 +89,7 @@ pub fn decode_doc(
         return Err(corrupt());
     }
     let mut d = Dec::new(&record_bytes[text_len..n - 8]);
-    let rec_len = d.var_usize()?;
-    let record = Record::unspill(d.take(rec_len)?).ok_or_else(corrupt)?;
+    let record = Record::unspill(&mut d)?;
     let file: Arc<str> = d.short_str()?.into();
     let line = d.var()?;
     let lang_name = d.short_str()?;
@@ -194,8 +101,7 @@ pub fn decode_doc(
         let end = d.var_usize()?;
         let rule: Arc<str> = d.short_str()?.into();
         let category: Arc<str> = d.short_str()?.into();
-        let dup_len = d.var_usize()?;
-        let dup = d.take(dup_len)?;
+        let dup = d.bytes()?;
         let dup_of = if dup.is_empty() {
             None
         } else {
@@ -358,6 +264,22 @@ mod tests {
         for cut in [1, 3, 9, 20] {
             let short = bytes[..bytes.len() - cut].to_vec();
             assert!(decode_doc(short, "a", &[]).is_err(), "{cut}");
+        }
+        // Any damaged byte decodes to a document or an error, never a panic; a damaged
+        // record tag, member count or text member (the first bytes after the text) to an
+        // error.
+        for i in 0..bytes.len() {
+            for b in [0x00, 0x7F, 0x80, 0xFF] {
+                let mut bad = bytes.clone();
+                bad[i] = b;
+                let _ = decode_doc(bad, "a", &["de"]);
+            }
+        }
+        let text_len = doc.text.len();
+        for at in 0..3 {
+            let mut bad = bytes.clone();
+            bad[text_len + at] = 0xFF;
+            assert!(decode_doc(bad, "a", &["de"]).is_err(), "{at}");
         }
         // When normalization changed the text, the record keeps the original.
         let mut changed = doc.clone();
