@@ -163,7 +163,7 @@ mod sse2;
 /// language; [`Features::with_language`] then picks the counts for the document.
 ///
 /// On x86_64 ASCII runs are classified a block at a time (`blocks.rs`): 32 bytes with
-/// AVX2 where the CPU has it, else 16 with SSE2; the scalar [`features_scalar`] is the
+/// AVX2 where the CPU has it, else 16 with SSE2; the scalar `features_scalar` is the
 /// path of other targets and the reference of the tests.
 #[inline]
 pub fn features(content: &str, buf: &mut String) -> Features {

@@ -1,7 +1,7 @@
 //! Rule definitions as written in TOML ([`RuleConfig`]) and their compiled form
 //! ([`RuleBook`]): whole-line phrase sets, per-rule line regexes (tried only where the
 //! rule could apply and still win), anchored phrase sets (split by word limit) for the
-//! `contains` phrases and the floating patterns' literals ([`super::contains`]), span
+//! `contains` phrases and the floating patterns' literals (module `contains`), span
 //! regexes and section markers.
 //!
 //! A line is matched once against every line-level rule family; the earliest rule in
