@@ -28,6 +28,8 @@ pub mod read;
 pub mod record;
 pub mod report;
 pub mod stage;
+#[cfg(test)]
+mod test_rng;
 pub mod write;
 
 pub use config::Config;

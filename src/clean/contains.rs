@@ -379,13 +379,8 @@ mod tests {
         .collect();
         let set = PhraseSet::new(&phrases);
         let alphabet = b"abc ";
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::XorShift::new(0x2545_F491_4F6C_DD1D);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let len = next(40);
             let mut hay: String = (0..len).map(|_| char::from(alphabet[next(4)])).collect();

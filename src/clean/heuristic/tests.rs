@@ -170,13 +170,8 @@ fn fast_features_equal_scalar_reference() {
         "²",
         "٣",
     ];
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = |m: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % m as u64) as usize
-    };
+    let mut rng = crate::test_rng::XorShift::new(0x9E37_79B9_7F4A_7C15);
+    let mut next = |m: usize| rng.below(m);
     let mut s = String::new();
     for _ in 0..20_000 {
         s.clear();
