@@ -251,7 +251,8 @@ impl<'a> Tidy<'a> {
 
     /// The end of the line in `carry` (or of the text).
     fn end_line(&mut self, f: &mut impl FnMut(&'a str)) {
-        // Trailing whitespace goes (it cannot span pieces: they end on characters).
+        // Trailing whitespace goes, piece by piece from the end (a piece never splits a
+        // character).
         while let Some(last) = self.carry.last_mut() {
             let t = trim_end(last);
             if t.is_empty() {

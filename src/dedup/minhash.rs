@@ -3,7 +3,9 @@
 //!
 //! Permutation i maps a shingle hash h to `a_i * h + b_i (mod 2^32)` with odd `a_i`: a
 //! bijection of u32, two 32-bit lane operations per shingle and hash, so the inner loop
-//! vectorizes (8 lanes with AVX2, chosen at run time).
+//! is vector code, chosen at run time: the plain loop compiled for AVX-512 (16 lanes),
+//! AVX2 intrinsics (8 lanes), else the plain loop as the compiler vectorizes it for the
+//! baseline.
 use super::shingle::xxh3_4to8;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -70,8 +72,10 @@ impl MinHasher {
     }
 }
 
-/// Lanes per block: the block's minima stay in registers (4 AVX2 vectors) while every
-/// shingle goes through it, instead of loading and storing the signature per shingle.
+/// Lanes per block of [`update_generic`], the path of CPUs without AVX2 (AVX2 has its
+/// own kernel, [`update_avx2`]; AVX-512 runs [`update_blocked`] with 64): the block's
+/// minima stay in a local array while every shingle goes through it, instead of loading
+/// and storing the signature per shingle.
 const BLOCK: usize = 32;
 
 #[inline(always)]
