@@ -195,9 +195,17 @@ struct Tidy<'a> {
 #[inline]
 fn trim_end(s: &str) -> &str {
     match s.as_bytes().last() {
-        Some(&b) if b < 0x80 && !b.is_ascii_whitespace() && b != 0x0B => s,
+        Some(&b) if is_ascii_non_space(b) => s,
         _ => s.trim_end(),
     }
+}
+
+/// `b` is an ASCII character that `char::is_whitespace` (what `trim` strips) does not
+/// take for whitespace: the quick test before decoding. The vertical tab 0x0B is tested
+/// apart because `is_ascii_whitespace` excludes it but `char::is_whitespace` includes it.
+#[inline(always)]
+pub(crate) fn is_ascii_non_space(b: u8) -> bool {
+    b < 0x80 && !b.is_ascii_whitespace() && b != 0x0B
 }
 
 impl<'a> Tidy<'a> {
@@ -243,7 +251,8 @@ impl<'a> Tidy<'a> {
 
     /// The end of the line in `carry` (or of the text).
     fn end_line(&mut self, f: &mut impl FnMut(&'a str)) {
-        // Trailing whitespace goes (it cannot span pieces: they end on characters).
+        // Trailing whitespace goes, piece by piece from the end (a piece never splits a
+        // character).
         while let Some(last) = self.carry.last_mut() {
             let t = trim_end(last);
             if t.is_empty() {
@@ -267,6 +276,16 @@ impl<'a> Tidy<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick test agrees with `char::is_whitespace` on every ASCII byte (vertical tab
+    /// included) and says no to every other byte.
+    #[test]
+    fn is_ascii_non_space_is_ascii_and_not_char_whitespace() {
+        for b in 0..=255u8 {
+            let want = b < 0x80 && !char::from(b).is_whitespace();
+            assert_eq!(is_ascii_non_space(b), want, "{b:#04x}");
+        }
+    }
 
     fn rm(start: usize, end: usize) -> Removal {
         Removal {

@@ -3,7 +3,9 @@
 //!
 //! Permutation i maps a shingle hash h to `a_i * h + b_i (mod 2^32)` with odd `a_i`: a
 //! bijection of u32, two 32-bit lane operations per shingle and hash, so the inner loop
-//! vectorizes (8 lanes with AVX2, chosen at run time).
+//! is vector code, chosen at run time: the plain loop compiled for AVX-512 (16 lanes),
+//! AVX2 intrinsics (8 lanes), else the plain loop as the compiler vectorizes it for the
+//! baseline.
 use super::shingle::xxh3_4to8;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -70,8 +72,10 @@ impl MinHasher {
     }
 }
 
-/// Lanes per block: the block's minima stay in registers (4 AVX2 vectors) while every
-/// shingle goes through it, instead of loading and storing the signature per shingle.
+/// Lanes per block of [`update_generic`], the path of CPUs without AVX2 (AVX2 has its
+/// own kernel, [`update_avx2`]; AVX-512 runs [`update_blocked`] with 64): the block's
+/// minima stay in a local array while every shingle goes through it, instead of loading
+/// and storing the signature per shingle.
 const BLOCK: usize = 32;
 
 #[inline(always)]
@@ -182,11 +186,10 @@ unsafe fn block_avx2<const V: usize>(a: &[u32], b: &[u32], sig: &mut [u32], shin
         for (v, m) in m.iter_mut().enumerate() {
             *m = _mm256_loadu_si256(s.add(8 * v).cast());
         }
-        let pairs = shingles.chunks_exact(2);
-        let last = pairs.remainder().first().copied();
-        for p in pairs {
-            let h0 = _mm256_set1_epi32(p[0] as i32);
-            let h1 = _mm256_set1_epi32(p[1] as i32);
+        // Lower the minima by two shingles.
+        let mut pair = |h0: u32, h1: u32| {
+            let h0 = _mm256_set1_epi32(h0 as i32);
+            let h1 = _mm256_set1_epi32(h1 as i32);
             for (v, m) in m.iter_mut().enumerate() {
                 let av = _mm256_loadu_si256(a.add(8 * v).cast());
                 let bv = _mm256_loadu_si256(b.add(8 * v).cast());
@@ -194,14 +197,15 @@ unsafe fn block_avx2<const V: usize>(a: &[u32], b: &[u32], sig: &mut [u32], shin
                 let x1 = _mm256_add_epi32(_mm256_mullo_epi32(av, h1), bv);
                 *m = _mm256_min_epu32(*m, _mm256_min_epu32(x0, x1));
             }
+        };
+        let pairs = shingles.chunks_exact(2);
+        let last = pairs.remainder().first().copied();
+        for p in pairs {
+            pair(p[0], p[1]);
         }
+        // A shingle left over: as the pair of it twice (the same minima).
         if let Some(h) = last {
-            let h = _mm256_set1_epi32(h as i32);
-            for (v, m) in m.iter_mut().enumerate() {
-                let av = _mm256_loadu_si256(a.add(8 * v).cast());
-                let bv = _mm256_loadu_si256(b.add(8 * v).cast());
-                *m = _mm256_min_epu32(*m, _mm256_add_epi32(_mm256_mullo_epi32(av, h), bv));
-            }
+            pair(h, h);
         }
         for (v, m) in m.iter().enumerate() {
             _mm256_storeu_si256(s.add(8 * v).cast(), *m);

@@ -5,6 +5,7 @@
 //! without spaces (Han, Hiragana, Katakana, Hangul, Thai, Lao, Khmer, Myanmar) are split
 //! into single characters, and a passage made mostly of such characters is shingled with
 //! the character n-gram size instead of the word n-gram size.
+use crate::document::is_ascii_non_space;
 #[cfg(target_arch = "x86_64")]
 use isa::Avx2;
 use isa::{Baseline, Isa};
@@ -83,7 +84,7 @@ pub fn passages_into(text: &str, lines: &mut Vec<(usize, usize, bool)>, out: &mu
 fn is_blank(line: &str) -> bool {
     match line.as_bytes().first() {
         None => true,
-        Some(&b) if b < 128 && !b.is_ascii_whitespace() && b != 0x0B => false,
+        Some(&b) if is_ascii_non_space(b) => false,
         Some(_) => line.trim().is_empty(),
     }
 }

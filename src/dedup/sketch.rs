@@ -113,9 +113,10 @@ impl Sketcher {
     /// The sketch of one (cleaned) document. A pure function of the document.
     pub fn sketch(&self, doc: &Document) -> Sketch {
         let text = doc.text.as_str();
-        // The hash of the text as it will be written: `apply_removals` also tidies blank
-        // lines when there is nothing to remove, so it runs for every document (two texts
-        // that differ only in blank lines are written identically and are exact copies).
+        // The hash of the text as it will be written: the pieces of `kept_pieces` (what
+        // the writer writes) stream into the hasher. They are tidied even when there is
+        // nothing to remove, so this goes for every document (two texts that differ only
+        // in blank lines are written identically and are exact copies).
         let mut hasher = Xxh3::new();
         kept_pieces(text, &doc.removals, |piece| hasher.update(piece.as_bytes()));
         let exact = hasher.digest();

@@ -2,7 +2,7 @@
 //! (the token loads of neighbouring windows overlap; 64-bit multiplies are made of 32-bit
 //! ones). About 21 instructions per shingle instead of 35.
 use super::combine;
-use super::short_hash::avx2::{c64, mul64};
+use super::short_hash::avx2::{c64, mul64, rotl};
 use std::arch::x86_64::*;
 
 /// Append `combine(w) as u32` of every window `w` of `N` tokens of `t` to `out`, as
@@ -32,8 +32,7 @@ pub(super) unsafe fn shingles<const N: usize>(t: &[u64], out: &mut Vec<u32>) {
             let mut h = _mm256_xor_si256(first, _mm256_loadu_si256(tp.add(i).cast()));
             h = mul64(h, 0xBF58_476D_1CE4_E5B9);
             for j in 1..N {
-                let r = _mm256_or_si256(_mm256_slli_epi64(h, 23), _mm256_srli_epi64(h, 41));
-                h = _mm256_xor_si256(r, _mm256_loadu_si256(tp.add(i + j).cast()));
+                h = _mm256_xor_si256(rotl::<23, 41>(h), _mm256_loadu_si256(tp.add(i + j).cast()));
                 h = mul64(h, 0xBF58_476D_1CE4_E5B9);
             }
             // fmix64(h ^ N).

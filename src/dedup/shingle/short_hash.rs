@@ -42,15 +42,39 @@ pub(super) struct ShortKeys {
 
 impl ShortKeys {
     pub(super) fn new(seed: u64) -> ShortKeys {
-        let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
         ShortKeys {
             seed,
-            flip1to3: u64::from(secret32(0) ^ secret32(4)).wrapping_add(seed),
-            flip4to8: (secret64(8) ^ secret64(16)).wrapping_sub(seed48),
-            flip_lo: (secret64(24) ^ secret64(32)).wrapping_add(seed),
-            flip_hi: (secret64(40) ^ secret64(48)).wrapping_sub(seed),
+            flip1to3: flip1to3(seed),
+            flip4to8: flip4to8(seed),
+            flip_lo: flip_lo(seed),
+            flip_hi: flip_hi(seed),
         }
     }
+}
+
+/// xxh3's seed-dependent value XORed into the 1-3 byte combination.
+#[inline(always)]
+const fn flip1to3(seed: u64) -> u64 {
+    ((secret32(0) ^ secret32(4)) as u64).wrapping_add(seed)
+}
+
+/// xxh3's seed-dependent value XORed into the 4-8 byte input.
+#[inline(always)]
+const fn flip4to8(seed: u64) -> u64 {
+    let seed48 = seed ^ (((seed as u32).swap_bytes() as u64) << 32);
+    (secret64(8) ^ secret64(16)).wrapping_sub(seed48)
+}
+
+/// xxh3's seed-dependent value XORed into the first 8 of 9-16 bytes.
+#[inline(always)]
+const fn flip_lo(seed: u64) -> u64 {
+    (secret64(24) ^ secret64(32)).wrapping_add(seed)
+}
+
+/// xxh3's seed-dependent value XORed into the last 8 of 9-16 bytes.
+#[inline(always)]
+const fn flip_hi(seed: u64) -> u64 {
+    (secret64(40) ^ secret64(48)).wrapping_sub(seed)
 }
 
 /// The multipliers of the three classes (xxh3's `PRIME64_2`, `PRIME64_3`, `rrmxmx`, and
@@ -64,9 +88,7 @@ const P916: u64 = 0x1656_6791_9E37_79F9;
 /// bytes (little-endian) plus the first four shifted up by 32 bits.
 #[inline(always)]
 pub(crate) fn xxh3_4to8(input64: u64, len: u64, seed: u64) -> u64 {
-    let seed48 = seed ^ (u64::from((seed as u32).swap_bytes()) << 32);
-    let flip = (secret64(8) ^ secret64(16)).wrapping_sub(seed48);
-    let mut v = input64 ^ flip;
+    let mut v = input64 ^ flip4to8(seed);
     v ^= v.rotate_left(49) ^ v.rotate_left(24);
     v = v.wrapping_mul(P48);
     v ^= (v >> 35).wrapping_add(len);
@@ -95,8 +117,7 @@ pub(super) fn xxh3_short(padded: &[u8; 16], len: usize, seed: u64) -> u64 {
     let c2 = u32::from(padded[len >> 1]);
     let c3 = u32::from(padded[len - 1]);
     let combo = (c1 << 16) | (c2 << 24) | c3 | ((len as u32) << 8);
-    let flip = u64::from(secret32(0) ^ secret32(4)).wrapping_add(seed);
-    let mut h = u64::from(combo) ^ flip;
+    let mut h = u64::from(combo) ^ flip1to3(seed);
     h ^= h >> 33;
     h = h.wrapping_mul(P13_A);
     h ^= h >> 29;
@@ -106,10 +127,8 @@ pub(super) fn xxh3_short(padded: &[u8; 16], len: usize, seed: u64) -> u64 {
     let input64 = r32(len.saturating_sub(4).min(12)).wrapping_add(r32(0) << 32);
     let h4to8 = xxh3_4to8(input64, len as u64, seed);
     // 9 to 16 bytes.
-    let flip1 = (secret64(24) ^ secret64(32)).wrapping_add(seed);
-    let flip2 = (secret64(40) ^ secret64(48)).wrapping_sub(seed);
-    let lo = r64(0) ^ flip1;
-    let hi = r64(len.saturating_sub(8).min(8)) ^ flip2;
+    let lo = r64(0) ^ flip_lo(seed);
+    let hi = r64(len.saturating_sub(8).min(8)) ^ flip_hi(seed);
     let prod = u128::from(lo) * u128::from(hi);
     let mut acc = (len as u64)
         .wrapping_add(lo.swap_bytes())

@@ -166,7 +166,7 @@ unsafe fn mul128_fold(a: __m256i, b: __m256i) -> __m256i {
 /// Rotate every lane left by `L` bits (`R = 64 - L`).
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn rotl<const L: i32, const R: i32>(v: __m256i) -> __m256i {
+pub(in crate::dedup::shingle) unsafe fn rotl<const L: i32, const R: i32>(v: __m256i) -> __m256i {
     _mm256_or_si256(_mm256_slli_epi64(v, L), _mm256_srli_epi64(v, R))
 }
 
