@@ -355,13 +355,8 @@ mod tests {
             "",
             "  \n \n",
         ];
-        let mut seed = 7u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n.max(1)
-        };
+        let mut seed = crate::test_rng::Lcg::new(7);
+        let mut next = |n: usize| (seed.step() >> 33) as usize % n.max(1);
         for text in texts {
             let bounds: Vec<usize> = (0..=text.len())
                 .filter(|&i| text.is_char_boundary(i))

@@ -18,3 +18,22 @@ impl XorShift {
         (self.0 % n as u64) as usize
     }
 }
+
+/// Knuth's MMIX linear congruential generator.
+pub(crate) struct Lcg(u64);
+
+impl Lcg {
+    /// A sequence from `seed`.
+    pub(crate) fn new(seed: u64) -> Lcg {
+        Lcg(seed)
+    }
+
+    /// The next state (its high bits are the random ones).
+    pub(crate) fn step(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0
+    }
+}

@@ -183,13 +183,8 @@ mod tests {
         if !std::arch::is_x86_feature_detected!("avx2") {
             return;
         }
-        let mut state = 77u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 24
-        };
+        let mut state = crate::test_rng::Lcg::new(77);
+        let mut next = || state.step() >> 24;
         for seed in [0u64, 7, 0x005E_ED0F_D1CE, u64::MAX, 0x8000_0000_FFFF_0001] {
             let keys = ShortKeys::new(seed);
             for round in 0..20_000 {

@@ -177,13 +177,8 @@ mod tests {
                 .chars()
                 .collect();
         let keys = ShortKeys::new(0x005E_ED0F_D1CE);
-        let mut state = 31u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize
-        };
+        let mut state = crate::test_rng::Lcg::new(31);
+        let mut next = || (state.step() >> 33) as usize;
         for round in 0..20_000 {
             let mut raw = [[0u8; 16]; 4];
             let mut lens = [0usize; 4];
@@ -229,15 +224,12 @@ mod tests {
             return;
         }
         let classy = b"aZ9_:.',;\x00 \xC3\x80\x97\xB7\xBF\xC0\xE2`{@[/";
-        let mut state = 5u64;
+        let mut state = crate::test_rng::Lcg::new(5);
         for round in 0..50_000 {
             let mut block = [0u8; 64];
             let ascii_only = round % 3 == 0;
             for b in block.iter_mut() {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let r = (state >> 33) as u8;
+                let r = (state.step() >> 33) as u8;
                 *b = if r.is_multiple_of(4) {
                     r
                 } else {

@@ -342,13 +342,8 @@ mod tests {
     fn long_texts_hash_like_xxh3_of_unicode_words() {
         let letters: Vec<char> = "abcXYZ019\u{E4}\u{C4}\u{DF}\u{E9}".chars().collect();
         let seps: Vec<char> = " ,.\n-\"(".chars().collect();
-        let mut state = 99u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize
-        };
+        let mut state = crate::test_rng::Lcg::new(99);
+        let mut next = || (state.step() >> 33) as usize;
         let mut buf = String::new();
         for round in 0..400 {
             let mut s = String::new();
@@ -424,7 +419,7 @@ mod tests {
             "\u{B7}\u{2019}\u{2018}\u{17E}\u{AA}\u{B2}\u{A0}\u{AD}\u{BC}\u{2012}\u{2015}\u{201F}\u{20AD}\u{201A}\u{B8}"
                 .chars()
                 .collect();
-        let mut state = 4242u64;
+        let mut state = crate::test_rng::Lcg::new(4242);
         let mut buf = String::new();
         let mut declined = 0;
         let seed = 9;
@@ -437,10 +432,7 @@ mod tests {
             for _ in 0..rounds {
                 let s: String = (0..len)
                     .map(|_| {
-                        state = state
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        let r = (state >> 33) as usize;
+                        let r = (state.step() >> 33) as usize;
                         if r.is_multiple_of(512) {
                             rare[(r >> 9) % rare.len()]
                         } else {
