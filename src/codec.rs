@@ -108,7 +108,7 @@ impl<'a> Dec<'a> {
     }
     #[inline]
     pub fn short_str(&mut self) -> Result<&'a str> {
-        std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())
+        crate::utf8::str(self.bytes()?).map_err(|_| corrupt())
     }
     /// Is everything read?
     #[inline]

@@ -30,6 +30,7 @@ pub mod report;
 pub mod stage;
 #[cfg(test)]
 mod test_rng;
+mod utf8;
 pub mod write;
 
 pub use config::Config;

@@ -172,7 +172,7 @@ pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
         bytes,
         text_id,
     } = raw;
-    let text = match String::from_utf8(bytes) {
+    let text = match crate::utf8::string(bytes) {
         Ok(t) => t,
         Err(e) => {
             let pos = e.utf8_error().valid_up_to();

@@ -135,7 +135,7 @@ pub fn decode_doc(
         return Err(corrupt());
     }
     record_bytes.truncate(text_len);
-    let text = String::from_utf8(record_bytes).map_err(|_| corrupt())?;
+    let text = crate::utf8::string(record_bytes).map_err(|_| corrupt())?;
     let doc = Document {
         id: id.to_string(),
         text,
