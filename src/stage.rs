@@ -47,11 +47,15 @@ pub struct StageStats {
     pub nanos: u64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub items: BTreeMap<String, Counter>,
-    /// Time of items not yet added to their counter in `items`, in a layout the stage
-    /// chooses (the clean stage: one slot per rule). Keeps a per-document estimate to a
-    /// few additions; [`StageStats::merge`] and [`StageStats::settle`] move it to `items`.
+    /// Counts of items not yet added to their counter in `items`, in a layout the stage
+    /// chooses (the clean stage: one slot per rule), so that a document's counting is a
+    /// few additions by index, not a look-up by name per item; [`StageStats::merge`] and
+    /// [`StageStats::settle`] move them to `items`.
     #[serde(skip)]
-    pub pending_nanos: Vec<(Arc<str>, u64)>,
+    pub pending: Vec<(Arc<str>, Counter)>,
+    /// Who laid out `pending` (the stage's own tag, 0 for nobody).
+    #[serde(skip)]
+    pub pending_owner: u64,
 }
 
 impl StageStats {
@@ -66,23 +70,23 @@ impl StageStats {
         for (k, v) in &other.items {
             self.items.entry(k.clone()).or_default().merge(v);
         }
-        for (k, n) in &other.pending_nanos {
-            if *n > 0 {
-                self.item(k).nanos += n;
+        for (k, c) in &other.pending {
+            if *c != Counter::default() {
+                self.item(k).merge(c);
             }
         }
     }
 
-    /// Add the pending time of items to their counters.
+    /// Add the pending counts of items to their counters.
     pub fn settle(&mut self) {
-        let mut pending = std::mem::take(&mut self.pending_nanos);
-        for (k, n) in &mut pending {
-            if *n > 0 {
-                self.item(k).nanos += *n;
-                *n = 0;
+        let mut pending = std::mem::take(&mut self.pending);
+        for (k, c) in &mut pending {
+            if *c != Counter::default() {
+                self.item(k).merge(c);
+                *c = Counter::default();
             }
         }
-        self.pending_nanos = pending;
+        self.pending = pending;
     }
 
     /// The counter for an item, created on first use.

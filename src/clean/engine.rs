@@ -2,7 +2,7 @@
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
 use super::rules::{line_key_within, LineInput, RuleKind};
-use super::timing::Sampler;
+use super::timing::{self, Sampler};
 use super::{lang, Cleaner, Decision};
 use crate::document::Removal;
 use crate::stage::StageStats;
@@ -189,6 +189,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     // line. One rule at a time over all lines, so each rule's time can be counted.
     let t1 = Instant::now();
     let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    let mut span_nanos: Vec<(usize, u64)> = Vec::new();
     for sr in &cl.book.spans {
         if !cl.active[sr.rule] || !cl.book.rules[sr.rule].scope.applies(lang) {
             continue;
@@ -209,7 +210,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
                 spans.push((line.c_start + m.start(), line.c_start + m.end(), sr.rule));
             }
         }
-        stats.item(&cl.book.rules[sr.rule].info.id).nanos += t_rule.elapsed().as_nanos() as u64;
+        span_nanos.push((sr.rule, t_rule.elapsed().as_nanos() as u64));
     }
     let t_spans = t1.elapsed().as_nanos() as u64;
 
@@ -273,24 +274,24 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         });
     }
     removals.sort_by_key(|r| (r.start, r.end));
-    // Per rule: its removals, their bytes, and one document. Summed here first so that
-    // each rule touched looks up its counter once per document, not once per removal.
+    // Per rule: its removals, their bytes, and one document; counted in the rules' slots
+    // (by index: a few additions per document).
     touched.sort_unstable_by_key(|t| t.0);
+    let slots = timing::slots(cl, stats);
     for group in touched.chunk_by(|a, b| a.0 == b.0) {
-        let k = group[0].0;
-        let id = match cl.book.rules.get(k) {
-            Some(rule) => &rule.info.id,
-            None => &cl.heuristic[k - n_rules].1.id,
-        };
-        let c = stats.item(id);
+        let c = &mut slots[group[0].0].1;
         c.spans += group.len() as u64;
         c.bytes += group.iter().map(|t| t.1).sum::<u64>();
         c.docs += 1;
     }
+    for (r, nanos) in span_nanos {
+        slots[r].1.nanos += nanos;
+    }
+    let passes = &mut slots[n_rules + cl.heuristic.len()..];
+    passes[timing::PASS_LINE_RULES].1.nanos += t_lines;
+    passes[timing::PASS_SPAN_RULES].1.nanos += t_spans;
+    passes[timing::PASS_HEURISTIC].1.nanos += t_heur;
     sampler.finish(cl, stats, t_match, t_lines.saturating_sub(t_match) + t_heur);
-    stats.item("pass-line-rules").nanos += t_lines;
-    stats.item("pass-span-rules").nanos += t_spans;
-    stats.item("pass-heuristic").nanos += t_heur;
     Decision { lang, removals }
 }
 

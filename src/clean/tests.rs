@@ -97,7 +97,11 @@ fn span_rule_removes_only_the_match_and_records_the_rule() {
     let out = apply_removals(text, &d.removals);
     assert!(out.starts_with("Die US-Regierung"), "{out}");
     assert!(d.removals.iter().any(|r| &*r.rule == "glued-date-prefix"));
+    // Counted in the rules' pending slots, then in the named counters.
+    assert!(!st.items.contains_key("glued-date-prefix"));
+    st.settle();
     assert_eq!(st.items["glued-date-prefix"].spans, 1);
+    assert_eq!(st.items["glued-date-prefix"].docs, 1);
 }
 
 #[test]

@@ -21,10 +21,10 @@
 //!   split equally over the enabled heuristic rules.
 //! - Span rules run one at a time and are timed directly.
 //!
-//! Per-document shares go to [`StageStats::pending_nanos`] (one slot per rule, a few
+//! Per-document shares go to [`StageStats::pending`] (one slot per rule, a few
 //! additions per document); merging stats moves them to the rules' counters.
 use super::Cleaner;
-use crate::stage::StageStats;
+use crate::stage::{Counter, StageStats};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -47,6 +47,10 @@ pub struct Sampler {
     pub sampled: Vec<u64>,
     /// Pass time not yet attributed (no sampled time yet).
     carry: u64,
+    /// Each rule's share of `sampled` in units of 2^-32 ([`weights`]), and whether a
+    /// sample came since they were computed.
+    weights: Vec<u64>,
+    stale: bool,
 }
 
 thread_local! {
@@ -74,7 +78,9 @@ impl Sampler {
     pub fn tick(&mut self) -> bool {
         let t = self.tick;
         self.tick += 1;
-        t.is_multiple_of(SAMPLE_EVERY)
+        let sample = t.is_multiple_of(SAMPLE_EVERY);
+        self.stale |= sample;
+        sample
     }
 
     /// Record a document's times: `rules_nanos` of its rule-matching pass, split by
@@ -89,64 +95,87 @@ impl Sampler {
     ) {
         let n_rules = cl.book.rules.len();
         let slots = slots(cl, stats);
-        let on: Vec<usize> = (0..cl.heuristic.len())
-            .filter(|&h| cl.heuristic[h].2)
-            .collect();
+        let on = cl.heuristic.iter().filter(|h| h.2).count() as u64;
         let mut for_rules = rules_nanos + self.carry;
-        if on.is_empty() {
+        if on == 0 {
             for_rules += heuristic_nanos;
         } else {
-            let each = heuristic_nanos / on.len() as u64;
-            let rest = heuristic_nanos - each * on.len() as u64;
-            for (k, &h) in on.iter().enumerate() {
-                slots[n_rules + h].1 += each + if k == 0 { rest } else { 0 };
+            let each = heuristic_nanos / on;
+            let mut rest = heuristic_nanos - each * on;
+            for (h, slot) in cl.heuristic.iter().zip(&mut slots[n_rules..]) {
+                if h.2 {
+                    slot.1.nanos += each + std::mem::take(&mut rest);
+                }
             }
         }
-        match split(for_rules, &self.sampled) {
-            None => self.carry = for_rules,
-            Some(shares) => {
-                self.carry = 0;
-                for (slot, share) in slots.iter_mut().zip(shares) {
-                    slot.1 += share;
-                }
+        if self.stale {
+            self.weights = weights(&self.sampled).unwrap_or_default();
+            self.stale = false;
+        }
+        if self.weights.is_empty() {
+            self.carry = for_rules;
+        } else {
+            self.carry = 0;
+            for (slot, &w) in slots.iter_mut().zip(&self.weights) {
+                slot.1.nanos += share(for_rules, w);
             }
         }
         SAMPLER.with(|c| *c.borrow_mut() = self);
     }
 }
 
-/// `nanos` split over the rules in proportion to their `sampled` times (rounded down),
-/// or `None` when nothing has been sampled yet.
-fn split(nanos: u64, sampled: &[u64]) -> Option<impl Iterator<Item = u64> + '_> {
-    let total: u64 = sampled.iter().sum();
-    (total > 0).then(move || {
+/// Each rule's share of the `sampled` times, in units of 2^-32 (rounded down), or `None`
+/// when nothing has been sampled yet. Computed when a sample comes, so that splitting a
+/// document's time ([`share`]) is a multiplication per rule, not a division.
+fn weights(sampled: &[u64]) -> Option<Vec<u64>> {
+    let total: u128 = sampled.iter().map(|&s| u128::from(s)).sum();
+    (total > 0).then(|| {
         sampled
             .iter()
-            .map(move |&s| (u128::from(nanos) * u128::from(s) / u128::from(total)) as u64)
+            .map(|&s| ((u128::from(s) << 32) / total) as u64)
+            .collect()
     })
 }
 
-/// The pending-time slots of `stats` for `cl`: its configured rules, then its heuristic
-/// rules. Set up (after settling what another cleaner left) when they are not.
-fn slots<'a>(cl: &Cleaner, stats: &'a mut StageStats) -> &'a mut [(Arc<str>, u64)] {
-    let ids = || {
-        cl.book
+/// The part of `nanos` that a rule of weight `w` ([`weights`]) gets.
+#[inline]
+fn share(nanos: u64, w: u64) -> u64 {
+    ((u128::from(nanos) * u128::from(w)) >> 32) as u64
+}
+
+/// `nanos` split over the rules in proportion to their `sampled` times (rounded down,
+/// each share at most a nanosecond under the exact one for documents under 4 s), or
+/// `None` when nothing has been sampled yet.
+#[cfg(test)]
+fn split(nanos: u64, sampled: &[u64]) -> Option<Vec<u64>> {
+    weights(sampled).map(|w| w.iter().map(|&w| share(nanos, w)).collect())
+}
+
+/// The pass items of [`slots`], after the configured and the heuristic rules.
+pub const PASS_LINE_RULES: usize = 0;
+pub const PASS_SPAN_RULES: usize = 1;
+pub const PASS_HEURISTIC: usize = 2;
+const PASS_IDS: [&str; 3] = ["pass-line-rules", "pass-span-rules", "pass-heuristic"];
+
+/// The pending counters of `stats` for `cl`: its configured rules, then its heuristic
+/// rules, then the three passes ([`PASS_LINE_RULES`], ...). Set up (after settling what
+/// another cleaner left) when they are not.
+pub fn slots<'a>(cl: &Cleaner, stats: &'a mut StageStats) -> &'a mut [(Arc<str>, Counter)] {
+    let n = cl.book.rules.len() + cl.heuristic.len() + PASS_IDS.len();
+    if stats.pending_owner != cl.id || stats.pending.len() != n {
+        stats.settle();
+        stats.pending = cl
+            .book
             .rules
             .iter()
-            .map(|r| &r.info.id)
-            .chain(cl.heuristic.iter().map(|h| &h.1.id))
-    };
-    let fits = stats.pending_nanos.len() == cl.book.rules.len() + cl.heuristic.len()
-        && stats
-            .pending_nanos
-            .iter()
-            .zip(ids())
-            .all(|(p, id)| Arc::ptr_eq(&p.0, id));
-    if !fits {
-        stats.settle();
-        stats.pending_nanos = ids().map(|id| (id.clone(), 0)).collect();
+            .map(|r| r.info.id.clone())
+            .chain(cl.heuristic.iter().map(|h| h.1.id.clone()))
+            .chain(PASS_IDS.iter().map(|&id| Arc::from(id)))
+            .map(|id| (id, Counter::default()))
+            .collect();
+        stats.pending_owner = cl.id;
     }
-    &mut stats.pending_nanos
+    &mut stats.pending
 }
 
 #[cfg(test)]
@@ -159,17 +188,30 @@ mod tests {
             split(1000, &[0, 0]).is_none(),
             "nothing sampled: carried over"
         );
-        let shares: Vec<u64> = split(1000, &[1, 0, 3]).expect("sampled").collect();
+        let shares = split(1000, &[1, 0, 3]).expect("sampled");
         assert_eq!(shares, [250, 0, 750]);
         // Rounded down: the shares add up to the pass time but for less than one
         // nanosecond per rule.
         let sampled = [7, 11, 13, 1];
-        let shares: Vec<u64> = split(1001, &sampled).expect("sampled").collect();
+        let shares = split(1001, &sampled).expect("sampled");
         let sum: u64 = shares.iter().sum();
         assert!(
             sum <= 1001 && sum > 1001 - sampled.len() as u64,
             "{shares:?}"
         );
         assert_eq!(shares[3], 1001 / 32);
+        // Any totals: each share is the exact one rounded down, or a nanosecond less.
+        let sampled = [3, 1_000_003, 77, 0, 5_000_000_019];
+        for nanos in [1, 999, 123_456_789, 4_000_000_000] {
+            let shares = split(nanos, &sampled).expect("sampled");
+            let total: u128 = sampled.iter().map(|&s| u128::from(s)).sum();
+            for (&got, &s) in shares.iter().zip(&sampled) {
+                let exact = (u128::from(nanos) * u128::from(s) / total) as u64;
+                assert!(
+                    got == exact || got + 1 == exact,
+                    "{nanos} {s}: {got} vs {exact}"
+                );
+            }
+        }
     }
 }
