@@ -54,8 +54,15 @@ fn trim_ws(s: &str) -> &str {
     &s[st..e]
 }
 
+#[cfg(test)]
 fn split_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
+    split_lines_into(text, &mut lines);
+    lines
+}
+
+fn split_lines_into(text: &str, lines: &mut Vec<Line>) {
+    lines.clear();
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
     for end in ends {
@@ -75,7 +82,6 @@ fn split_lines(text: &str) -> Vec<Line> {
         });
         start = end + 1;
     }
-    lines
 }
 
 /// Words at the start of a document whose stop words vote for its language.
@@ -83,20 +89,65 @@ const LANG_WORDS: usize = 3000;
 /// Stop-word hits the winning language needs.
 const LANG_MIN_HITS: u32 = 8;
 
+/// The working lists of [`decide`], kept per thread so that a document does not allocate
+/// and grow them anew.
+#[derive(Default)]
+struct Scratch {
+    lines: Vec<Line>,
+    measured: Vec<(usize, heuristic::Features)>,
+    fate: Vec<Fate>,
+    classes: Vec<Class>,
+    class_line: Vec<usize>,
+    sections: Vec<(usize, usize)>,
+    buf: String,
+    key: String,
+    lower: String,
+    spans: Vec<(usize, usize, usize)>,
+    span_nanos: Vec<(usize, u64)>,
+    touched: Vec<(usize, u64)>,
+    revise: heuristic::Revise,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decision {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => decide_in(cl, text, stats, &mut s),
+        Err(_) => decide_in(cl, text, stats, &mut Scratch::default()),
+    })
+}
+
+fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) -> Decision {
     let t0 = Instant::now();
-    let lines = split_lines(text);
+    let Scratch {
+        lines,
+        measured,
+        fate,
+        classes,
+        class_line,
+        sections,
+        buf,
+        key,
+        lower,
+        spans,
+        span_nanos,
+        touched,
+        revise,
+    } = s;
+    split_lines_into(text, lines);
+    let lines = &*lines;
     // Measure every line once; the stop words of the first words vote for the language.
-    let mut buf = String::new();
     let mut votes = [0u32; lang::LANGUAGES.len()];
     let mut seen = 0usize;
-    let mut measured: Vec<(usize, heuristic::Features)> = Vec::new();
+    measured.clear();
     for (li, line) in lines.iter().enumerate() {
         let content = &text[line.c_start..line.c_end];
         if content.is_empty() {
             continue;
         }
-        let f = heuristic::features(content, &mut buf);
+        let f = heuristic::features(content, buf);
         if seen < LANG_WORDS {
             seen += f.words;
             for (v, n) in votes.iter_mut().zip(f.per_lang) {
@@ -107,12 +158,11 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     }
     let lang = lang::vote(&votes, LANG_MIN_HITS);
     let lang_bit = heuristic::lang_bit(lang);
-    let mut fate = vec![Fate::Keep; lines.len()];
-    let mut classes: Vec<Class> = Vec::new();
-    let mut class_line: Vec<usize> = Vec::new();
-    let mut sections: Vec<(usize, usize)> = Vec::new();
-    let mut key = String::new();
-    let mut lower = String::new();
+    fate.clear();
+    fate.resize(lines.len(), Fate::Keep);
+    classes.clear();
+    class_line.clear();
+    sections.clear();
     let mut sampler = Sampler::take(cl);
     let mut caches = cl.book.caches();
     let t_match = Instant::now();
@@ -123,16 +173,16 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         f.with_language(lang_bit);
         key.clear();
         if f.words <= cl.book.phrase_max_words {
-            line_key_within(content, cl.book.phrase_max_len, &mut key);
+            line_key_within(content, cl.book.phrase_max_len, key);
         }
         lower.clear();
         if f.words <= cl.book.scan_max_words {
-            push_lowercase(content, &mut lower);
+            push_lowercase(content, lower);
         }
         let input = LineInput {
             trimmed: content,
-            lower: &lower,
-            key: &key,
+            lower,
+            key,
             words: f.words,
         };
         let matched = cl.book.match_line(&input, lang, &cl.active, &mut caches);
@@ -179,17 +229,17 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             }
         };
     if let Some(&(ci, r)) = from_start {
-        cut(0..ci + 1, r, &mut fate, &mut classes);
+        cut(0..ci + 1, r, fate, classes);
     }
     if let Some(&(ci, r)) = to_end {
-        cut(ci..classes.len(), r, &mut fate, &mut classes);
+        cut(ci..classes.len(), r, fate, classes);
     }
 
     // Span rules on the lines still kept; a span covering the whole content removes the
     // line. One rule at a time over all lines, so each rule's time can be counted.
     let t1 = Instant::now();
-    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-    let mut span_nanos: Vec<(usize, u64)> = Vec::new();
+    spans.clear();
+    span_nanos.clear();
     for sr in &cl.book.spans {
         if !cl.active[sr.rule] || !cl.book.rules[sr.rule].scope.applies(lang) {
             continue;
@@ -217,7 +267,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     // Heuristic with context.
     let t2 = Instant::now();
     if cl.hcfg.enabled {
-        heuristic::revise(&mut classes);
+        revise.run(classes);
         for (ci, &li) in class_line.iter().enumerate() {
             if fate[li] != Fate::Keep {
                 continue;
@@ -241,7 +291,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
     // Each removal with the index of its rule (rule book first, then heuristic rules),
     // so that the per-rule counts below group removals by index, not by id string.
     let mut removals = Vec::new();
-    let mut touched: Vec<(usize, u64)> = Vec::new();
+    touched.clear();
     let n_rules = cl.book.rules.len();
     for (li, line) in lines.iter().enumerate() {
         let (k, info) = match fate[li] {
@@ -262,7 +312,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
             dup_of: None,
         });
     }
-    for &(s, e, r) in &spans {
+    for &(s, e, r) in spans.iter() {
         let info = &cl.book.rules[r].info;
         touched.push((r, (e - s) as u64));
         removals.push(Removal {
@@ -284,7 +334,7 @@ pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decisi
         c.bytes += group.iter().map(|t| t.1).sum::<u64>();
         c.docs += 1;
     }
-    for (r, nanos) in span_nanos {
+    for &(r, nanos) in span_nanos.iter() {
         slots[r].1.nanos += nanos;
     }
     let passes = &mut slots[n_rules + cl.heuristic.len()..];

@@ -272,104 +272,133 @@ fn coarse(c: Class, ignore_near_good: bool) -> Option<bool> {
 ///
 /// `classes` holds one class per non-blank line, in order; edges count as debris.
 pub fn revise(classes: &mut [Class]) {
-    // Without a good line, the best lines there are stand in for the article: the
-    // near-good ones if any, else the short ones (a tweet, a title, a one-line record).
-    if !classes.contains(&Class::Good) {
-        let promote = if classes.contains(&Class::NearGood) {
-            Class::NearGood
-        } else {
-            Class::Short
-        };
-        for c in classes.iter_mut() {
-            if *c == promote || (promote == Class::Short && *c == Class::ShortSentence) {
-                *c = Class::Good;
-            }
-        }
-    }
-    // Next to a caption or credit: a short line is its title, a borderline line between
-    // two of them (image file name above, credit below) is the caption itself.
-    let before: Vec<Class> = classes.to_vec();
-    for i in 0..before.len() {
-        let prev = if i == 0 { None } else { before.get(i - 1) };
-        let next = before.get(i + 1);
-        let aside = matches!(prev, Some(Class::Aside)) || matches!(next, Some(Class::Aside));
-        match before[i] {
-            Class::Short if aside => classes[i] = Class::Bad(Why::ShortLine),
-            Class::NearGood if matches!((prev, next), (Some(Class::Aside), Some(Class::Aside))) => {
-                classes[i] = Class::Bad(Why::Uncertain)
-            }
-            _ => {}
-        }
-    }
-    let orig: Vec<Class> = classes.to_vec();
-    // Nearest neighbour class skipping short lines (and near-good ones if asked), looked up
-    // in tables filled in two linear passes, so long runs of short lines stay O(n).
-    let edge = Class::Bad(Why::ShortLine);
-    let skip = |c: Class, ignore_ng: bool| {
-        matches!(c, Class::Short | Class::ShortSentence | Class::Aside)
-            || (ignore_ng && c == Class::NearGood)
-    };
-    let n = orig.len();
-    let mut before = [vec![edge; n], vec![edge; n]];
-    let mut after = [vec![edge; n], vec![edge; n]];
-    for (k, ignore_ng) in [(0, false), (1, true)] {
-        let mut last = edge;
-        for i in 0..n {
-            before[k][i] = last;
-            if !skip(orig[i], ignore_ng) {
-                last = orig[i];
-            }
-        }
-        let mut last = edge;
-        for i in (0..n).rev() {
-            after[k][i] = last;
-            if !skip(orig[i], ignore_ng) {
-                last = orig[i];
-            }
-        }
-    }
-    let neighbour = |i: usize, back: bool, ignore_ng: bool| -> Class {
-        let k = usize::from(ignore_ng);
-        if back {
-            before[k][i]
-        } else {
-            after[k][i]
-        }
-    };
-    let mut after_short = orig.clone();
-    for i in 0..orig.len() {
-        if !matches!(orig[i], Class::Short | Class::ShortSentence) {
-            continue;
-        }
-        let prev = coarse(neighbour(i, true, true), true);
-        let next = coarse(neighbour(i, false, true), true);
-        after_short[i] = match (prev, next) {
-            (Some(true), Some(true)) => Class::Good,
-            (Some(false), Some(false)) => Class::Bad(Why::ShortLine),
-            _ => {
-                let prev_ng = neighbour(i, true, false) == Class::NearGood;
-                let next_ng = neighbour(i, false, false) == Class::NearGood;
-                if (prev == Some(false) && prev_ng) || (next == Some(false) && next_ng) {
-                    Class::Good
-                } else {
-                    Class::Bad(Why::ShortLine)
+    Revise::default().run(classes);
+}
+
+/// The working lists of [`revise`], reusable from one document to the next.
+#[derive(Default)]
+pub struct Revise {
+    before_aside: Vec<Class>,
+    orig: Vec<Class>,
+    before: [Vec<Class>; 2],
+    after: [Vec<Class>; 2],
+    after_short: Vec<Class>,
+}
+
+impl Revise {
+    /// [`revise`] with these lists.
+    pub fn run(&mut self, classes: &mut [Class]) {
+        // Without a good line, the best lines there are stand in for the article: the
+        // near-good ones if any, else the short ones (a tweet, a title, a one-line record).
+        if !classes.contains(&Class::Good) {
+            let promote = if classes.contains(&Class::NearGood) {
+                Class::NearGood
+            } else {
+                Class::Short
+            };
+            for c in classes.iter_mut() {
+                if *c == promote || (promote == Class::Short && *c == Class::ShortSentence) {
+                    *c = Class::Good;
                 }
             }
-        };
-    }
-    for i in 0..orig.len() {
-        if orig[i] != Class::NearGood {
-            continue;
         }
-        let prev = coarse(neighbour(i, true, true), true);
-        let next = coarse(neighbour(i, false, true), true);
-        after_short[i] = if prev == Some(false) && next == Some(false) {
-            Class::Bad(Why::Uncertain)
-        } else {
-            Class::Good
+        // Next to a caption or credit: a short line is its title, a borderline line
+        // between two of them (image file name above, credit below) is the caption itself.
+        let before = &mut self.before_aside;
+        before.clear();
+        before.extend_from_slice(classes);
+        for i in 0..before.len() {
+            let prev = if i == 0 { None } else { before.get(i - 1) };
+            let next = before.get(i + 1);
+            let aside = matches!(prev, Some(Class::Aside)) || matches!(next, Some(Class::Aside));
+            match before[i] {
+                Class::Short if aside => classes[i] = Class::Bad(Why::ShortLine),
+                Class::NearGood
+                    if matches!((prev, next), (Some(Class::Aside), Some(Class::Aside))) =>
+                {
+                    classes[i] = Class::Bad(Why::Uncertain)
+                }
+                _ => {}
+            }
+        }
+        let orig = &mut self.orig;
+        orig.clear();
+        orig.extend_from_slice(classes);
+        // Nearest neighbour class skipping short lines (and near-good ones if asked),
+        // looked up in tables filled in two linear passes, so long runs of short lines
+        // stay O(n).
+        let edge = Class::Bad(Why::ShortLine);
+        let skip = |c: Class, ignore_ng: bool| {
+            matches!(c, Class::Short | Class::ShortSentence | Class::Aside)
+                || (ignore_ng && c == Class::NearGood)
         };
+        let n = orig.len();
+        let (before, after) = (&mut self.before, &mut self.after);
+        for (k, ignore_ng) in [(0, false), (1, true)] {
+            before[k].clear();
+            before[k].resize(n, edge);
+            after[k].clear();
+            after[k].resize(n, edge);
+            let mut last = edge;
+            for i in 0..n {
+                before[k][i] = last;
+                if !skip(orig[i], ignore_ng) {
+                    last = orig[i];
+                }
+            }
+            let mut last = edge;
+            for i in (0..n).rev() {
+                after[k][i] = last;
+                if !skip(orig[i], ignore_ng) {
+                    last = orig[i];
+                }
+            }
+        }
+        let neighbour = |i: usize, back: bool, ignore_ng: bool| -> Class {
+            let k = usize::from(ignore_ng);
+            if back {
+                before[k][i]
+            } else {
+                after[k][i]
+            }
+        };
+        let after_short = &mut self.after_short;
+        after_short.clear();
+        after_short.extend_from_slice(orig);
+        for i in 0..orig.len() {
+            if !matches!(orig[i], Class::Short | Class::ShortSentence) {
+                continue;
+            }
+            let prev = coarse(neighbour(i, true, true), true);
+            let next = coarse(neighbour(i, false, true), true);
+            after_short[i] = match (prev, next) {
+                (Some(true), Some(true)) => Class::Good,
+                (Some(false), Some(false)) => Class::Bad(Why::ShortLine),
+                _ => {
+                    let prev_ng = neighbour(i, true, false) == Class::NearGood;
+                    let next_ng = neighbour(i, false, false) == Class::NearGood;
+                    if (prev == Some(false) && prev_ng) || (next == Some(false) && next_ng) {
+                        Class::Good
+                    } else {
+                        Class::Bad(Why::ShortLine)
+                    }
+                }
+            };
+        }
+        for i in 0..orig.len() {
+            if orig[i] != Class::NearGood {
+                continue;
+            }
+            let prev = coarse(neighbour(i, true, true), true);
+            let next = coarse(neighbour(i, false, true), true);
+            after_short[i] = if prev == Some(false) && next == Some(false) {
+                Class::Bad(Why::Uncertain)
+            } else {
+                Class::Good
+            };
+        }
+        classes.copy_from_slice(after_short);
     }
-    classes.copy_from_slice(&after_short);
 }
 
 #[cfg(test)]
