@@ -84,10 +84,34 @@ fn rewrite(text: &str, cfg: &NormalizeConfig) -> String {
 /// UTF-8 with `\n` line ends) costs one pass over the bytes and no rewriting. Only
 /// non-ASCII characters are decoded.
 pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
-    let bytes = text.as_bytes();
-    let mut prev = 0u8;
-    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { avx2::needs_normalizing(text, cfg) };
+    }
+    needs_normalizing_bytewise(text, cfg)
+}
+
+/// [`needs_normalizing`] a byte (or 16 printable ASCII bytes) at a time: the path of CPUs
+/// without AVX2, and the reference of the tests.
+fn needs_normalizing_bytewise(text: &str, cfg: &NormalizeConfig) -> bool {
     let mut may_need_nfc = false;
+    tail_needs_normalizing(text, 0, 0, cfg, &mut may_need_nfc)
+        || may_need_nfc && nfc_changes(text, cfg)
+}
+
+/// The bytewise check of `text[start..]` (`start` a character boundary, `prev` the byte
+/// before it or 0), NFC aside: whether a character there changes, else whether one may
+/// matter to NFC (into `may_need_nfc`).
+fn tail_needs_normalizing(
+    text: &str,
+    start: usize,
+    mut prev: u8,
+    cfg: &NormalizeConfig,
+    may_need_nfc: &mut bool,
+) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = start;
     while i < bytes.len() {
         // Fast path: 16 bytes, then eight, at a time while they are all printable ASCII
         // (0x20..=0x7F), which nothing here changes; only the last one matters as `prev`.
@@ -136,19 +160,98 @@ pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
         if classify(c, cfg) != Char::Keep {
             return true;
         }
-        may_need_nfc |= nfc_relevant(c);
+        *may_need_nfc |= nfc_relevant(c);
         prev = 0;
         i += c.len_utf8();
     }
-    if cfg.trim_trailing && matches!(prev, b' ' | b'\t') {
-        return true;
-    }
+    cfg.trim_trailing && matches!(prev, b' ' | b'\t')
+}
+
+/// Whether NFC would change `text`, given that some character of it may matter to NFC.
+fn nfc_changes(text: &str, cfg: &NormalizeConfig) -> bool {
     // Only characters that could matter to NFC are checked. Dropping the others (NFC on
     // their own, combining class 0) can only make the check say "maybe" more often (they
     // would reset the combining-class order), never "yes" wrongly.
-    may_need_nfc
-        && cfg.nfc
-        && is_nfc_quick(text.chars().filter(|&c| nfc_relevant(c))) != IsNormalized::Yes
+    cfg.nfc && is_nfc_quick(text.chars().filter(|&c| nfc_relevant(c))) != IsNormalized::Yes
+}
+
+/// [`needs_normalizing`] 32 bytes at a time. In a block, masks find the bytes that can
+/// matter: `\r`, `\t`, a `\n` after a space or tab (any of them: changed), and the lead
+/// bytes of characters outside U+00C0..U+02FF (looked at one by one, as the bytewise
+/// path does). Everything else (printable ASCII, the Latin letters with accents, other
+/// control characters) is left as it is by normalization.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{
+        classify, nfc_changes, nfc_relevant, tail_needs_normalizing, Char, NormalizeConfig,
+    };
+    use std::arch::x86_64::*;
+
+    pub(super) fn available() -> bool {
+        is_x86_feature_detected!("avx2")
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2 ([`available`]).
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut may_need_nfc = false;
+        let splat = |b: u8| _mm256_set1_epi8(b as i8);
+        let on = |b: bool| if b { u32::MAX } else { 0 };
+        let (cr_on, tab_on, trail_on) =
+            (on(cfg.line_endings), on(cfg.spaces), on(cfg.trim_trailing));
+        // Whether the byte before the block is a space or tab.
+        let mut blank_carry = 0u32;
+        let mut i = 0;
+        while let Some(block) = bytes.get(i..i + 32) {
+            // SAFETY: `block` has 32 bytes.
+            let x = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
+            let eq = |b: u8| _mm256_movemask_epi8(_mm256_cmpeq_epi8(x, splat(b))) as u32;
+            let tab = eq(b'\t');
+            let blank = eq(b' ') | tab;
+            let blank_before = (blank << 1) | blank_carry;
+            blank_carry = blank >> 31;
+            let changed =
+                (eq(b'\r') & cr_on) | (tab & tab_on) | (eq(b'\n') & blank_before & trail_on);
+            if changed != 0 {
+                return true;
+            }
+            let high = _mm256_movemask_epi8(x) as u32;
+            if high != 0 {
+                // Continuation bytes (0x80..=0xBF: signed below 0xC0) and the leads
+                // 0xC3..=0xCB need nothing; any other lead is decoded.
+                let gt =
+                    |a: __m256i, b: __m256i| _mm256_movemask_epi8(_mm256_cmpgt_epi8(a, b)) as u32;
+                let cont = gt(splat(0xC0), x);
+                let latin = gt(x, splat(0xC2)) & gt(splat(0xCC), x);
+                let mut leads = high & !cont & !latin;
+                while leads != 0 {
+                    let p = i + leads.trailing_zeros() as usize;
+                    leads &= leads - 1;
+                    let Some(c) = text.get(p..).and_then(|t| t.chars().next()) else {
+                        continue;
+                    };
+                    if classify(c, cfg) != Char::Keep {
+                        return true;
+                    }
+                    may_need_nfc |= nfc_relevant(c);
+                }
+            }
+            i += 32;
+        }
+        // The last bytes (fewer than 32) as the bytewise path takes them, from a
+        // character boundary: a character begun in the last block was looked at there.
+        while i < n && !text.is_char_boundary(i) {
+            i += 1;
+        }
+        let prev = if i == 0 { 0 } else { bytes[i - 1] };
+        if tail_needs_normalizing(text, i, prev, cfg, &mut may_need_nfc) {
+            return true;
+        }
+        may_need_nfc && nfc_changes(text, cfg)
+    }
 }
 
 /// Whether all 16 bytes of `block` are printable ASCII (0x20..=0x7F).
@@ -312,11 +415,11 @@ mod tests {
             "\u{1f}",
             " ",
         ] {
-            for at in 0..40 {
+            for at in 0..70 {
                 shifted.push(format!(
                     "{}{special}{}",
                     "a".repeat(at),
-                    "b".repeat(40 - at)
+                    "b".repeat(70 - at)
                 ));
                 shifted.push(format!("{}{special}", "a".repeat(at)));
             }
@@ -328,6 +431,71 @@ mod tests {
                 .chain(shifted.iter().map(|s| s.as_str()))
             {
                 assert_eq!(needs_normalizing(s, cfg), rewrite(s, cfg) != s, "{s:?}");
+                assert_eq!(
+                    needs_normalizing_bytewise(s, cfg),
+                    rewrite(s, cfg) != s,
+                    "{s:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quick_check_agrees_with_normalize_on_random_text_and_every_config() {
+        let pieces = [
+            "a",
+            "b",
+            " ",
+            " ",
+            "\n",
+            "\t",
+            "\r",
+            "é",
+            "ü",
+            "ß",
+            "\u{00A0}",
+            "\u{0085}",
+            "\u{2028}",
+            "e\u{0301}",
+            "\u{0301}",
+            "„",
+            "€",
+            "–",
+            "\u{200B}",
+            "\u{FEFF}",
+            "中",
+            "\u{1f}",
+            "Ǆ",
+            "\u{2001}",
+            "\u{1F600}",
+        ];
+        let mut rng = crate::test_rng::XorShift::new(0x5DEE_CE66_D1CE_4E5B);
+        for flags in 0..32u32 {
+            let cfg = NormalizeConfig {
+                nfc: flags & 1 != 0,
+                line_endings: flags & 2 != 0,
+                spaces: flags & 4 != 0,
+                zero_width: flags & 8 != 0,
+                trim_trailing: flags & 16 != 0,
+            };
+            for _ in 0..400 {
+                // Mostly plain letters, so the special pieces land at every block offset.
+                let len = rng.below(160);
+                let s: String = (0..len)
+                    .map(|_| {
+                        if rng.below(6) == 0 {
+                            pieces[rng.below(pieces.len())]
+                        } else {
+                            pieces[rng.below(2)]
+                        }
+                    })
+                    .collect();
+                // The quick check may say yes where NFC would change nothing (a combining
+                // mark after a letter without a composed form); never no where it would.
+                let changes = rewrite(&s, &cfg) != s;
+                let quick = needs_normalizing_bytewise(&s, &cfg);
+                assert!(quick || !changes, "{s:?} {cfg:?}");
+                assert_eq!(needs_normalizing(&s, &cfg), quick, "{s:?} {cfg:?}");
             }
         }
     }
