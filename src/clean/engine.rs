@@ -285,7 +285,7 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
         let li = lines.partition_point(|l| l.end < s);
         lines
             .get(li)
-            .is_some_and(|l| fate_is_keep(&fate, li) && l.start <= s)
+            .is_some_and(|l| fate_is_keep(fate, li) && l.start <= s)
     });
 
     // Each removal with the index of its rule (rule book first, then heuristic rules),

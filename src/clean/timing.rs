@@ -97,16 +97,15 @@ impl Sampler {
         let slots = slots(cl, stats);
         let on = cl.heuristic.iter().filter(|h| h.2).count() as u64;
         let mut for_rules = rules_nanos + self.carry;
-        if on == 0 {
-            for_rules += heuristic_nanos;
-        } else {
-            let each = heuristic_nanos / on;
+        if let Some(each) = heuristic_nanos.checked_div(on) {
             let mut rest = heuristic_nanos - each * on;
             for (h, slot) in cl.heuristic.iter().zip(&mut slots[n_rules..]) {
                 if h.2 {
                     slot.1.nanos += each + std::mem::take(&mut rest);
                 }
             }
+        } else {
+            for_rules += heuristic_nanos;
         }
         if self.stale {
             self.weights = weights(&self.sampled).unwrap_or_default();
