@@ -68,15 +68,7 @@ fn rewrite(text: &str, cfg: &NormalizeConfig) -> String {
     let mut run = 0;
     let mut i = 0;
     while i < n {
-        // Eight printable ASCII bytes at a time.
-        while let Some(w) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
-            const HIGH: u64 = 0x8080_8080_8080_8080;
-            if (w | w.wrapping_sub(0x2020_2020_2020_2020)) & HIGH != 0 {
-                break;
-            }
-            i += 8;
-        }
+        i = printable_run(bytes, i);
         let Some(&b) = bytes.get(i) else {
             break;
         };
@@ -210,25 +202,12 @@ fn tail_needs_normalizing(
     let bytes = text.as_bytes();
     let mut i = start;
     while i < bytes.len() {
-        // Fast path: 16 bytes, then eight, at a time while they are all printable ASCII
-        // (0x20..=0x7F), which nothing here changes; only the last one matters as `prev`.
-        #[cfg(target_arch = "x86_64")]
-        while let Some(block) = bytes[i..].first_chunk::<16>() {
-            if !printable16(block) {
-                break;
-            }
-            prev = block[15];
-            i += 16;
-        }
-        while i + 8 <= bytes.len() {
-            let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
-            const HIGH: u64 = 0x8080_8080_8080_8080;
-            // A byte below 0x20 borrows into its high bit; a byte >= 0x80 has it set.
-            if (w | w.wrapping_sub(0x2020_2020_2020_2020)) & HIGH != 0 {
-                break;
-            }
-            prev = bytes[i + 7];
-            i += 8;
+        // Printable ASCII, which nothing here changes; only its last byte matters as
+        // `prev`.
+        let end = printable_run(bytes, i);
+        if end > i {
+            prev = bytes[end - 1];
+            i = end;
         }
         if i >= bytes.len() {
             break;
@@ -349,6 +328,29 @@ mod avx2 {
         }
         may_need_nfc && nfc_changes(text, cfg)
     }
+}
+
+/// The end of the run of printable ASCII bytes (0x20..=0x7F) from `i`, found 16 bytes
+/// (then eight) at a time; the bytes after the last whole block are left to the caller.
+#[inline(always)]
+fn printable_run(bytes: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = bytes[i..].first_chunk::<16>() {
+        if !printable16(block) {
+            break;
+        }
+        i += 16;
+    }
+    while let Some(w) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // A byte below 0x20 borrows into its high bit; a byte >= 0x80 has it set.
+        if (w | w.wrapping_sub(0x2020_2020_2020_2020)) & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
 }
 
 /// Whether all 16 bytes of `block` are printable ASCII (0x20..=0x7F).
