@@ -70,23 +70,26 @@ impl StageStats {
         for (k, v) in &other.items {
             self.items.entry(k.clone()).or_default().merge(v);
         }
-        for (k, c) in &other.pending {
-            if *c != Counter::default() {
-                self.item(k).merge(c);
-            }
-        }
+        self.add_pending(&other.pending);
     }
 
     /// Add the pending counts of items to their counters.
     pub fn settle(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
-        for (k, c) in &mut pending {
-            if *c != Counter::default() {
-                self.item(k).merge(c);
-                *c = Counter::default();
-            }
+        self.add_pending(&pending);
+        for (_, c) in &mut pending {
+            *c = Counter::default();
         }
         self.pending = pending;
+    }
+
+    /// Add `pending` counts to the named counters (creating only those with a count).
+    fn add_pending(&mut self, pending: &[(Arc<str>, Counter)]) {
+        for (k, c) in pending {
+            if *c != Counter::default() {
+                self.item(k).merge(c);
+            }
+        }
     }
 
     /// The counter for an item, created on first use.
