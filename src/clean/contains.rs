@@ -2,16 +2,17 @@
 //!
 //! Every phrase of four bytes or more has an *anchor*: the four of its bytes that are
 //! least likely in running text, at a fixed offset. An occurrence of the phrase puts its
-//! anchor at that offset, so one pass over the line that looks at windows of four bytes
-//! finds every candidate; a candidate is verified by comparing the anchor and then the
-//! phrase. The pass skips ahead Wu-Manber style: a window ending in a byte pair that no
-//! anchor has near its end cannot end an anchor, nor can the next one or two, so most
-//! steps move three bytes on after one table look-up; a window that may end an anchor is
-//! hashed into a bitmap of 2^16 bits (8 KiB) first. This finds every phrase that occurs,
-//! an anchored one at every occurrence, overlapping ones included: what the Aho-Corasick
-//! automaton it replaced found, without that automaton's ≈ 1 MB table, whose cache
-//! misses dominated its cost. The tables here are the bitmap, a 64 KiB shift table and,
-//! looked at only on candidates, a 256 KiB table of bucket starts.
+//! anchor at that offset, so one pass over the line that looks at every window of four
+//! bytes finds every candidate: a window is hashed into a bitmap of 2^16 bits (8 KiB),
+//! and one whose bit is set is verified by comparing the anchor and then the phrase.
+//! With AVX2 the pass hashes 32 windows at a time and fetches their bits with gathers;
+//! the windows are independent, so their work overlaps, where the Wu-Manber skip loop
+//! this replaced (a 64 KiB shift table per byte pair) was a chain of dependent loads and
+//! cost more per byte though it looked at fewer windows. This finds every phrase that
+//! occurs, an anchored one at every occurrence, overlapping ones included: what the
+//! Aho-Corasick automaton before it found, without that automaton's ≈ 1 MB table, whose
+//! cache misses dominated its cost. The tables here are the bitmap and, looked at only
+//! on candidates, a 256 KiB table of bucket starts.
 //! Shorter phrases (`©`, `(c)`) are searched for on their own.
 use memchr::memmem;
 
@@ -35,14 +36,28 @@ pub struct PhraseSet {
     bitmap: Box<[u64]>,
     /// Entries sorted by bucket; `starts[h]..starts[h + 1]` are those of hash `h`.
     entries: Vec<Entry>,
-    /// Per byte pair (little-endian `u16`): how far the end of the window may move on
-    /// when the window ends with this pair (Wu-Manber): 3 for a pair in no anchor, else
-    /// the least distance from the pair to the end of an anchor that has it.
-    shift: Box<[u8]>,
+    /// The CPU has AVX2 (the scan takes 32 windows at a time).
+    avx2: bool,
     starts: Vec<u32>,
     /// Phrases shorter than a window, each with its own searcher.
     short: Vec<(usize, memmem::Finder<'static>)>,
 }
+
+/// For each byte: its bit `k` moved to bit `4k` (the lanes of the four window vectors of
+/// [`PhraseSet::scan_avx2`] interleaved back into byte order).
+static SPREAD: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut m = 0;
+    while m < 256 {
+        let mut k = 0;
+        while k < 8 {
+            t[m] |= ((m as u32 >> k) & 1) << (4 * k);
+            k += 1;
+        }
+        m += 1;
+    }
+    t
+};
 
 #[inline]
 fn window_hash(key: u32) -> usize {
@@ -82,8 +97,10 @@ pub(super) fn byte_freq(b: u8) -> f64 {
 }
 
 /// The offset of the four bytes of `p` (at least 4 bytes long) that the scan meets least
-/// often: their pairs are what stops the skipping, the last one most (a window ending
-/// with it is looked at), the others less (they only shorten the skip).
+/// often (a window equal to an anchor is verified against its phrases). The score
+/// weighs the last pairs most: it was made for the skip loop the scan had before, where
+/// they stopped the skipping; as a measure of how rare the four bytes are it still
+/// serves.
 fn anchor_offset(p: &[u8]) -> usize {
     let mut best = (f64::INFINITY, 0);
     for o in 0..=p.len() - 4 {
@@ -101,7 +118,6 @@ impl PhraseSet {
     pub fn new(phrases: &[String]) -> PhraseSet {
         let mut bitmap = vec![0u64; (1usize << BITS) / 64].into_boxed_slice();
         let mut anchored: Vec<(usize, Entry)> = Vec::new();
-        let mut shift = vec![3u8; 1 << 16].into_boxed_slice();
         let mut short = Vec::new();
         for (i, p) in phrases.iter().enumerate() {
             let b = p.as_bytes();
@@ -113,10 +129,6 @@ impl PhraseSet {
             let key = u32::from_le_bytes([b[offset], b[offset + 1], b[offset + 2], b[offset + 3]]);
             let h = window_hash(key);
             bitmap[h / 64] |= 1 << (h % 64);
-            for j in 1..4 {
-                let pair = usize::from(u16::from_le_bytes([b[offset + j - 1], b[offset + j]]));
-                shift[pair] = shift[pair].min(3 - j as u8);
-            }
             anchored.push((
                 h,
                 Entry {
@@ -142,9 +154,19 @@ impl PhraseSet {
             bitmap,
             entries: anchored.into_iter().map(|(_, e)| e).collect(),
             starts,
-            shift,
+            #[cfg(target_arch = "x86_64")]
+            avx2: is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
             short,
         }
+    }
+
+    /// The same set scanning one window at a time (the path of CPUs without AVX2).
+    #[cfg(test)]
+    fn scalar(mut self) -> PhraseSet {
+        self.avx2 = false;
+        self
     }
 
     /// Call `f` with the index of every phrase that occurs in `hay`: an anchored phrase
@@ -155,26 +177,65 @@ impl PhraseSet {
                 f(*i);
             }
         }
-        // `end` is the last byte of the window `end - 3..=end`. An anchor that ends
-        // `d` bytes after `end` (d = 0, 1, 2) has the pair `end - 1, end` at distance d
-        // from its end, so `shift` of that pair is at most d: moving on by it never
-        // passes an anchor's end.
-        let mut end = 3;
-        while let Some(pair) = hay.get(end - 1..=end) {
-            let s = self.shift[usize::from(u16::from_le_bytes([pair[0], pair[1]]))];
-            if s != 0 {
-                end += usize::from(s);
-                continue;
-            }
-            let pos = end - 3;
-            let key = u32::from_le_bytes([hay[pos], hay[pos + 1], hay[pos + 2], hay[pos + 3]]);
+        // Every window of four bytes is hashed and tested against the bitmap (32 at a
+        // time with AVX2); the windows are independent of each other, so their work
+        // overlaps, where the skip loop this replaced was a chain of dependent look-ups.
+        let mut pos = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (checked when the set was built).
+            pos = unsafe { self.scan_avx2(hay, &mut f) };
+        }
+        while let Some(w) = hay.get(pos..pos + 4) {
+            let key = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
             self.verify(hay, pos, key, &mut f);
-            end += 1;
+            pos += 1;
         }
     }
 
+    /// The windows starting before the last 35 bytes of `hay`, 32 at a time: their
+    /// hashes with AVX2, the bitmap bits by a gather; the windows whose bit is set are
+    /// verified in order. Returns the first window not looked at.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_avx2(&self, hay: &[u8], f: &mut impl FnMut(usize)) -> usize {
+        use std::arch::x86_64::*;
+        let mult = _mm256_set1_epi32(0x9E37_79B1u32 as i32);
+        let low5 = _mm256_set1_epi32(31);
+        let one = _mm256_set1_epi32(1);
+        // The bitmap as 32-bit words (little-endian: bit `h` is bit `h % 32` of word
+        // `h / 32`, as it is bit `h % 64` of u64 word `h / 64`).
+        let bitmap = self.bitmap.as_ptr().cast::<i32>();
+        let mut pos = 0;
+        while pos + 35 <= hay.len() {
+            let mut hits = 0u32;
+            for j in 0..4 {
+                // Lane `k`: the window at `pos + j + 4k` (bytes up to `pos + 34`).
+                let v = _mm256_loadu_si256(hay.as_ptr().add(pos + j).cast());
+                let h = _mm256_srli_epi32::<{ 32 - BITS as i32 }>(_mm256_mullo_epi32(v, mult));
+                // SAFETY: `h` < 2^16, so `h / 32` is a word of the 2^16-bit bitmap.
+                let words = _mm256_i32gather_epi32::<4>(bitmap, _mm256_srli_epi32::<5>(h));
+                let bit =
+                    _mm256_and_si256(_mm256_srlv_epi32(words, _mm256_and_si256(h, low5)), one);
+                let lanes = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, one)));
+                hits |= SPREAD[lanes as usize & 0xFF] << j;
+            }
+            while hits != 0 {
+                let p = pos + hits.trailing_zeros() as usize;
+                hits &= hits - 1;
+                let key = u32::from_le_bytes([hay[p], hay[p + 1], hay[p + 2], hay[p + 3]]);
+                self.verify(hay, p, key, f);
+            }
+            pos += 32;
+        }
+        pos
+    }
+
     /// The phrases anchored by the window `key` at `pos`, verified.
-    #[inline]
+    #[inline(always)]
     fn verify(&self, hay: &[u8], pos: usize, key: u32, f: &mut impl FnMut(usize)) {
         let h = window_hash(key);
         if self.bitmap[h / 64] >> (h % 64) & 1 == 0 {
@@ -196,8 +257,8 @@ impl PhraseSet {
 
 /// The phrases split by the word limits of their rules: a line is scanned only for the
 /// phrases whose rules can apply to it (at least the line's words), so a long line skips
-/// the many phrases of rules for short lines, and the scan of a smaller set skips further
-/// (fewer anchors stop it). Set sizes are kept few: a new set starts only where the
+/// the many phrases of rules for short lines, and the scan of a smaller set has fewer
+/// candidates to verify. Set sizes are kept few: a new set starts only where the
 /// phrases left drop by a quarter or more (a set may hold some phrases whose rules do
 /// not apply to a line; their matches are discarded by the caller's word-limit check).
 pub struct Tiered {
@@ -392,6 +453,55 @@ mod tests {
                 .filter(|&i| hay.contains(phrases[i].as_str()))
                 .collect();
             assert_eq!(found(&set, &hay), want, "{hay:?}");
+        }
+    }
+
+    /// Both scans (32 windows at a time and one at a time) report every occurrence of an
+    /// anchored phrase once, overlapping ones included, on lines long enough for the
+    /// block loop and its tail, with occurrences planted across block edges.
+    #[test]
+    fn both_scans_report_each_occurrence_once() {
+        let phrases: Vec<String> = ["abca", "bcab", "aabb", "cab a", "ab ab", "bbbb", "c ca"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let block = PhraseSet::new(&phrases);
+        let one = PhraseSet::new(&phrases).scalar();
+        let alphabet = b"abc ";
+        let mut rng = crate::test_rng::XorShift::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = |n: usize| rng.below(n);
+        for round in 0..4_000 {
+            let len = 30 + next(120);
+            let mut hay: String = (0..len).map(|_| char::from(alphabet[next(4)])).collect();
+            for _ in 0..next(4) {
+                // Near the edges of the 32-window blocks and the 35-byte tail.
+                let at = [
+                    31,
+                    32,
+                    33,
+                    63,
+                    64,
+                    hay.len().saturating_sub(35),
+                    next(hay.len()),
+                ][next(7)]
+                .min(hay.len());
+                hay.insert_str(at, &phrases[next(phrases.len())]);
+            }
+            let mut want: Vec<usize> = Vec::new();
+            for (i, p) in phrases.iter().enumerate() {
+                let n = hay.len().saturating_sub(p.len() - 1);
+                want.extend(
+                    (0..n)
+                        .filter(|&at| hay[at..].starts_with(p.as_str()))
+                        .map(|_| i),
+                );
+            }
+            for (name, set) in [("block", &block), ("one", &one)] {
+                let mut got = Vec::new();
+                set.for_each_match(hay.as_bytes(), |i| got.push(i));
+                got.sort_unstable();
+                assert_eq!(got, want, "{name} scan, round {round}: {hay:?}");
+            }
         }
     }
 }
