@@ -407,6 +407,62 @@ mod tests {
         assert_eq!(ascii_prefix(b"plain ascii, 27 bytes long."), 27);
     }
 
+    /// `trim_ws` is `str::trim` (runs of spaces at both ends, other ASCII and Unicode
+    /// whitespace, all-blank lines).
+    #[test]
+    fn trim_ws_is_trim() {
+        let pieces = [
+            " ", "        ", "\t", "\r", "a", "wort", "\u{A0}", "\u{2003}", "ü", "x y",
+        ];
+        let mut rng = crate::test_rng::XorShift::new(0x51_7CC1_B727_220A);
+        for _ in 0..20_000 {
+            let s: String = (0..rng.below(12))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            assert_eq!(trim_ws(&s), s.trim(), "{s:?}");
+        }
+    }
+
+    /// `push_lowercase` is `char::to_lowercase` of every character, on mixes of ASCII
+    /// runs of every length and non-ASCII characters at every offset.
+    #[test]
+    fn push_lowercase_is_to_lowercase_of_each_char() {
+        let pieces = [
+            "A",
+            "z",
+            "Hello",
+            "ABCDEFGHIJ",
+            "@[`{",
+            " ",
+            "Ü",
+            "ß",
+            "Σ",
+            "İ",
+            "“",
+            "€",
+            "ǅ",
+        ];
+        let mut rng = crate::test_rng::XorShift::new(0x2545_F491_4F6C_DD1D);
+        for _ in 0..20_000 {
+            let s: String = (0..rng.below(14))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let mut out = String::from("x");
+            push_lowercase(&s, &mut out);
+            let want: String = std::iter::once('x')
+                .chain(s.chars().flat_map(char::to_lowercase))
+                .collect();
+            assert_eq!(out, want, "{s:?}");
+        }
+        // Every ASCII byte, in every position of a word.
+        let all: String = (0u8..128).map(char::from).collect();
+        for skip in 0..8 {
+            let mut out = String::new();
+            push_lowercase(&all[skip..], &mut out);
+            assert_eq!(out, all[skip..].to_ascii_lowercase());
+        }
+    }
+
     #[test]
     fn push_lowercase_is_to_lowercase() {
         for s in [
