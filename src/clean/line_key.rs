@@ -153,6 +153,12 @@ mod tests {
             line_key(&s, &mut a);
             line_key_chars(&s, &mut b);
             assert_eq!(a, b, "{s:?}");
+            // Within a length: the key, or nothing when it is longer.
+            for max in [0, 3, 8] {
+                line_key_within(&s, max, &mut a);
+                let want = if b.len() <= max { b.as_str() } else { "" };
+                assert_eq!(a, want, "{s:?} within {max}");
+            }
         }
     }
 }
