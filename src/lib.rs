@@ -1,7 +1,7 @@
 //! rinse turns scraped text into clean training corpora.
 //!
 //! The data flows in a straight line, one module per stage:
-//! [`read`] → [`normalize`] → [`clean`] → [`dedup`] → [`write`], with [`report`] beside
+//! [`read`] → [`normalize`] → [`clean`] → [`dedup`] → [`write`](mod@write), with [`report`] beside
 //! it. [`pipeline`] is the only module that knows that order. Each document carries its
 //! input line as a raw JSON [`record`]: only its text is decoded and written anew.
 //!

@@ -8,7 +8,7 @@
 //!   with `line_key` (the phrase look-up key) and `line_dfa` (all line patterns at once);
 //! - [`heuristic`]: line scoring with context for what no rule names;
 //! - [`lang`]: per-document language detection by stop-word vote;
-//! - [`engine`]: one pass over the lines of a text that puts them together;
+//! - `engine`: one pass over the lines of a text that puts them together;
 //! - `timing`: per-rule time of the rules matched in shared passes, from a sample.
 mod contains;
 mod engine;
