@@ -227,7 +227,8 @@ impl PhraseSet {
                 let p = pos + hits.trailing_zeros() as usize;
                 hits &= hits - 1;
                 let key = u32::from_le_bytes([hay[p], hay[p + 1], hay[p + 2], hay[p + 3]]);
-                self.verify(hay, p, key, f);
+                // (Its bitmap bit is set: tested above.)
+                self.verify_bucket(hay, p, key, window_hash(key), f);
             }
             pos += 32;
         }
@@ -238,9 +239,15 @@ impl PhraseSet {
     #[inline(always)]
     fn verify(&self, hay: &[u8], pos: usize, key: u32, f: &mut impl FnMut(usize)) {
         let h = window_hash(key);
-        if self.bitmap[h / 64] >> (h % 64) & 1 == 0 {
-            return;
+        if self.bitmap[h / 64] >> (h % 64) & 1 != 0 {
+            self.verify_bucket(hay, pos, key, h, f);
         }
+    }
+
+    /// The phrases of bucket `h` (the hash of `key`, its bitmap bit set) anchored by the
+    /// window `key` at `pos`, verified.
+    #[inline(always)]
+    fn verify_bucket(&self, hay: &[u8], pos: usize, key: u32, h: usize, f: &mut impl FnMut(usize)) {
         let (lo, hi) = (self.starts[h] as usize, self.starts[h + 1] as usize);
         for e in &self.entries[lo..hi] {
             if e.key != key || pos < e.offset {
