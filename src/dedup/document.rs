@@ -114,41 +114,94 @@ pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
     let n = index.docs();
     let max_bucket = max_bucket.max(2);
     // (hash, doc) and (a, b) pairs are sorted packed into one u64 (high half first):
-    // the same order as the tuples, with one comparison instead of two.
-    let per_band: Vec<Vec<u64>> = (0..index.bands)
+    // the same order as the tuples, with one comparison instead of two. Bands go in
+    // groups, so each document's row of band hashes is read once per group, not once per
+    // band.
+    let groups = index.bands.div_ceil(BAND_GROUP);
+    let per_group: Vec<Vec<u64>> = (0..groups)
         .into_par_iter()
-        .map(|band| {
-            let mut keys: Vec<u64> = (0..n)
-                .filter(|&d| index.active[d])
-                .map(|d| (u64::from(index.hashes[d * index.bands + band]) << 32) | d as u64)
-                .collect();
-            keys.sort_unstable();
+        .map(|g| {
+            let lo = g * BAND_GROUP;
+            let hi = (lo + BAND_GROUP).min(index.bands);
+            let mut keys: Vec<Vec<u64>> = (lo..hi).map(|_| Vec::with_capacity(n)).collect();
+            for d in (0..n).filter(|&d| index.active[d]) {
+                let row = &index.hashes[d * index.bands + lo..d * index.bands + hi];
+                for (k, &h) in keys.iter_mut().zip(row) {
+                    k.push((u64::from(h) << 32) | d as u64);
+                }
+            }
             let mut pairs = Vec::new();
-            let mut i = 0;
-            while i < keys.len() {
-                let hash = keys[i] >> 32;
-                let mut j = i + 1;
-                while j < keys.len() && keys[j] >> 32 == hash {
-                    j += 1;
-                }
-                let bucket = &keys[i..j];
-                for (x, &kb) in bucket.iter().enumerate().skip(1) {
-                    let b = kb as u32;
-                    for &ka in &bucket[..x.min(max_bucket)] {
-                        pairs.push((u64::from(ka as u32) << 32) | u64::from(b));
-                    }
-                }
-                i = j;
+            let mut scratch = Vec::new();
+            for k in &mut keys {
+                sort_keys(k, &mut scratch);
+                bucket_pairs(k, max_bucket, &mut pairs);
             }
             pairs
         })
         .collect();
-    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
+    let mut all: Vec<u64> = per_group.into_iter().flatten().collect();
     all.par_sort_unstable();
     all.dedup();
     all.into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect()
+}
+
+/// Bands whose keys one task gathers and sorts.
+const BAND_GROUP: usize = 8;
+
+/// Sort (hash << 32 | doc) keys that come in increasing doc order: the same order as
+/// `sort_unstable`, by a stable least-significant-digit radix sort of the hash alone
+/// (three 11-bit digits, each bucket table small enough for L1).
+fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    if keys.len() < 256 {
+        keys.sort_unstable();
+        return;
+    }
+    const BITS: u32 = 11;
+    const SHIFTS: [u32; 3] = [32, 32 + BITS, 32 + 2 * BITS];
+    let mut counts = [[0u32; 1 << BITS]; 3];
+    for &k in keys.iter() {
+        for (c, shift) in counts.iter_mut().zip(SHIFTS) {
+            c[((k >> shift) & ((1 << BITS) - 1)) as usize] += 1;
+        }
+    }
+    scratch.clear();
+    scratch.resize(keys.len(), 0);
+    for (c, shift) in counts.iter_mut().zip(SHIFTS) {
+        let mut at = 0u32;
+        for slot in c.iter_mut() {
+            let n = *slot;
+            *slot = at;
+            at += n;
+        }
+        for &k in keys.iter() {
+            let b = ((k >> shift) & ((1 << BITS) - 1)) as usize;
+            scratch[c[b] as usize] = k;
+            c[b] += 1;
+        }
+        std::mem::swap(keys, scratch);
+    }
+}
+
+/// Append the pairs of each bucket of equal hashes in sorted `keys` to `pairs`.
+fn bucket_pairs(keys: &[u64], max_bucket: usize, pairs: &mut Vec<u64>) {
+    let mut i = 0;
+    while i < keys.len() {
+        let hash = keys[i] >> 32;
+        let mut j = i + 1;
+        while j < keys.len() && keys[j] >> 32 == hash {
+            j += 1;
+        }
+        let bucket = &keys[i..j];
+        for (x, &kb) in bucket.iter().enumerate().skip(1) {
+            let b = kb as u32;
+            for &ka in &bucket[..x.min(max_bucket)] {
+                pairs.push((u64::from(ka as u32) << 32) | u64::from(b));
+            }
+        }
+        i = j;
+    }
 }
 
 /// Does a measured similarity make a pair duplicates?
@@ -347,6 +400,32 @@ mod tests {
             }
         }
         assert!(checked_high >= 60, "{checked_high}");
+    }
+
+    #[test]
+    fn sort_keys_is_sort_unstable() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u32
+        };
+        // Random hashes; a few distinct hashes; hashes that differ only in their low
+        // 16 bits (the top digit all zero).
+        let kinds: [&dyn Fn(u32) -> u32; 3] = [&|h| h, &|h| h % 5, &|h| h & 0xFFFF];
+        for n in [0usize, 1, 255, 256, 257, 1000, 5000] {
+            for (k, kind) in kinds.iter().enumerate() {
+                let keys: Vec<u64> = (0..n as u64)
+                    .map(|d| u64::from(kind(next())) << 32 | d)
+                    .collect();
+                let mut want = keys.clone();
+                want.sort_unstable();
+                let mut got = keys;
+                sort_keys(&mut got, &mut Vec::new());
+                assert_eq!(got, want, "n {n} kind {k}");
+            }
+        }
     }
 
     #[test]
