@@ -38,6 +38,10 @@ pub struct DedupConfig {
     pub char_ngram: usize,
     /// Seed of all hashes (fixed: same input, same output).
     pub seed: u64,
+    /// MB of the run's temporary data (documents waiting for pass 2, sketches) held in
+    /// memory; the rest goes to temporary files in the output directory. Changes time and
+    /// memory only, never the output.
+    pub memory_mb: u64,
     pub passage: PassageConfig,
     pub boilerplate: BoilerplateConfig,
     pub document: DocumentConfig,
@@ -50,6 +54,7 @@ impl Default for DedupConfig {
             word_ngram: 5,
             char_ngram: 5,
             seed: 0x005E_ED0F_D1CE,
+            memory_mb: 1024,
             passage: PassageConfig::default(),
             boilerplate: BoilerplateConfig::default(),
             document: DocumentConfig::default(),

@@ -13,7 +13,7 @@ use super::minhash;
 use super::near_passage::{NearParams, NearPassages, PassageSigs};
 use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
-use super::spill::{self, FrameReader, FrameWriter, SigFile, TempFiles};
+use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, Stored, TempFiles};
 use super::DedupConfig;
 use crate::document::{Document, Rejection};
 use crate::error::{Error, Result};
@@ -87,13 +87,17 @@ pub struct DedupRun {
     cfg: DedupConfig,
     pub sketcher: Sketcher,
     _temps: TempFiles,
-    spill_path: PathBuf,
-    sketch_path: PathBuf,
     sig_path: PathBuf,
-    spill: Option<FrameWriter>,
-    sketches: Option<FrameWriter>,
-    spill_bytes: u64,
-    sketch_bytes: u64,
+    /// The documents for pass 2, and the signature parts of their sketches.
+    spill: Option<Store<SpillDoc>>,
+    sketches: Option<Store<Vec<u8>>>,
+    /// Bytes of the memory budget not yet used by the two stores.
+    memory_left: u64,
+    /// Bytes (held in memory, written to a file) of each store.
+    spill_bytes: (u64, u64),
+    sketch_bytes: (u64, u64),
+    /// The documents, once the last one is observed.
+    spilled: Option<StoreReader<SpillDoc>>,
     ids: Vec<Box<str>>,
     exact_of: Vec<Option<u32>>,
     exact: ExactIndex,
@@ -115,16 +119,16 @@ impl DedupRun {
         let sketch_path = temps.path(dir, "sketches");
         let sig_path = temps.path(dir, "signatures");
         Ok(DedupRun {
-            spill: Some(FrameWriter::create(&spill_path)?),
-            sketches: Some(FrameWriter::create(&sketch_path)?),
+            spill: Some(Store::new(&spill_path)),
+            sketches: Some(Store::new(&sketch_path)),
+            memory_left: cfg.memory_mb.saturating_mul(1 << 20),
             cfg: cfg.clone(),
             sketcher: Sketcher::new(cfg),
             _temps: temps,
-            spill_path,
-            sketch_path,
             sig_path,
-            spill_bytes: 0,
-            sketch_bytes: 0,
+            spill_bytes: (0, 0),
+            sketch_bytes: (0, 0),
+            spilled: None,
             ids: Vec::new(),
             exact_of: Vec::new(),
             exact: ExactIndex::default(),
@@ -173,8 +177,8 @@ impl DedupRun {
         let (Some(spill), Some(sketches)) = (self.spill.as_mut(), self.sketches.as_mut()) else {
             return Err(Error::Usage("dedup: document observed after decide".into()));
         };
-        spill.write_parts(&s.spill.parts())?;
-        sketches.write(&s.sig)
+        spill.push(s.spill, &mut self.memory_left)?;
+        sketches.push(s.sig, &mut self.memory_left)
     }
 
     /// Documents observed.
@@ -184,27 +188,25 @@ impl DedupRun {
 
     /// Phases 2-3: final signatures and band hashes, candidates, verification, clusters.
     pub fn decide(&mut self, pool: &rayon::ThreadPool) -> Result<Decisions> {
-        if let Some(w) = self.spill.take() {
-            self.spill_bytes = w.bytes;
-            w.finish()?;
-        }
-        if let Some(w) = self.sketches.take() {
-            self.sketch_bytes = w.bytes;
-            w.finish()?;
-        }
+        let (Some(spill), Some(sketches)) = (self.spill.take(), self.sketches.take()) else {
+            return Err(Error::Usage("dedup: decide called twice".into()));
+        };
+        self.spill_bytes = (spill.held_bytes, spill.file_bytes);
+        self.sketch_bytes = (sketches.held_bytes, sketches.file_bytes);
+        self.spilled = Some(spill.finish()?);
+        let mut reader = sketches.finish()?;
         let t0 = Instant::now();
         let dc = self.cfg.document.clone();
         let k = dc.num_hashes;
         let n = self.ids.len();
         let mut bands = BandIndex::new(dc.bands);
         let mut fixed = FrameLessWriter::create(&self.sig_path)?;
-        let mut reader = FrameReader::open(&self.sketch_path)?;
         let mut next_doc = 0usize;
         loop {
             let mut batch = Vec::with_capacity(2048);
             while batch.len() < 2048 {
                 match reader.next_record()? {
-                    Some(r) => batch.push(r),
+                    Some(Stored::Held(r) | Stored::Framed(r)) => batch.push(r),
                     None => break,
                 }
             }

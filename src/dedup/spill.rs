@@ -7,7 +7,9 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod codec;
-pub use codec::{decode_doc, decode_sig, encode_doc, encode_sig, Dec, DecodedSig, Enc, SpillDoc};
+pub use codec::{
+    decode_doc, decode_held, decode_sig, encode_doc, encode_sig, Dec, DecodedSig, Enc, SpillDoc,
+};
 
 /// Removes its files when dropped.
 pub struct TempFiles {
@@ -81,6 +83,107 @@ impl FrameWriter {
 
     pub fn finish(mut self) -> Result<()> {
         self.out.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// A record that can be held in memory or written as one frame.
+pub trait Frame {
+    /// The frame's bytes, in parts written one after the other.
+    fn parts(&self) -> [&[u8]; 2];
+}
+
+impl Frame for Vec<u8> {
+    fn parts(&self) -> [&[u8]; 2] {
+        [self, &[]]
+    }
+}
+
+impl Frame for SpillDoc {
+    fn parts(&self) -> [&[u8]; 2] {
+        SpillDoc::parts(self)
+    }
+}
+
+/// A record read back from a [`Store`]: as it was pushed, or its frame from the file.
+pub enum Stored<T> {
+    Held(T),
+    Framed(Vec<u8>),
+}
+
+/// Records kept in input order: in memory while a byte budget lasts, then in a
+/// length-framed temporary file (created only then). Read back in the same order, the
+/// held ones first. Where a record ends up changes nothing but time and memory.
+pub struct Store<T> {
+    held: Vec<T>,
+    path: PathBuf,
+    file: Option<FrameWriter>,
+    /// Frame bytes held in memory and written to the file.
+    pub held_bytes: u64,
+    pub file_bytes: u64,
+}
+
+impl<T: Frame> Store<T> {
+    pub fn new(path: &Path) -> Self {
+        Store {
+            held: Vec::new(),
+            path: path.to_path_buf(),
+            file: None,
+            held_bytes: 0,
+            file_bytes: 0,
+        }
+    }
+
+    /// Add the next record; it is held in memory when its bytes fit in `budget` (which
+    /// it then uses up) and no earlier record went to the file.
+    pub fn push(&mut self, record: T, budget: &mut u64) -> Result<()> {
+        let bytes: u64 = record.parts().iter().map(|p| p.len() as u64).sum::<u64>() + 4;
+        if self.file.is_none() && bytes <= *budget {
+            *budget -= bytes;
+            self.held_bytes += bytes;
+            self.held.push(record);
+            return Ok(());
+        }
+        let file = match self.file.as_mut() {
+            Some(f) => f,
+            None => self.file.insert(FrameWriter::create(&self.path)?),
+        };
+        file.write_parts(&record.parts())?;
+        self.file_bytes += bytes;
+        Ok(())
+    }
+
+    /// Done writing: the records in order.
+    pub fn finish(mut self) -> Result<StoreReader<T>> {
+        let file = match self.file.take() {
+            Some(w) => {
+                w.finish()?;
+                Some(FrameReader::open(&self.path)?)
+            }
+            None => None,
+        };
+        Ok(StoreReader {
+            held: self.held.into_iter(),
+            file,
+        })
+    }
+}
+
+/// Reads a finished [`Store`] back in order.
+pub struct StoreReader<T> {
+    held: std::vec::IntoIter<T>,
+    file: Option<FrameReader>,
+}
+
+impl<T> StoreReader<T> {
+    /// The next record, or `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<Stored<T>>> {
+        if let Some(r) = self.held.next() {
+            return Ok(Some(Stored::Held(r)));
+        }
+        match self.file.as_mut() {
+            Some(f) => Ok(f.next_record()?.map(Stored::Framed)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -190,6 +293,36 @@ impl SigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_holds_records_while_the_budget_lasts_and_reads_all_back_in_order() {
+        let dir = std::env::temp_dir().join(format!("rinse-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store");
+        let mut store = Store::new(&path);
+        // Each record costs its bytes plus a 4-byte frame: 12 bytes hold "abc" (7), not
+        // "de" (6 > 5), and then not "" either, though it would fit: order comes first.
+        let mut budget = 12;
+        for r in [&b"abc"[..], b"de", b"", b"fghij", b"k"] {
+            store.push(r.to_vec(), &mut budget).unwrap();
+        }
+        assert_eq!((store.held_bytes, store.file_bytes, budget), (7, 24, 5));
+        let mut back = Vec::new();
+        let mut reader = store.finish().unwrap();
+        while let Some(r) = reader.next_record().unwrap() {
+            back.push(match r {
+                Stored::Held(v) => (true, v),
+                Stored::Framed(v) => (false, v),
+            });
+        }
+        let want: Vec<(bool, Vec<u8>)> = [(true, "abc"), (false, "de"), (false, "")]
+            .into_iter()
+            .chain([(false, "fghij"), (false, "k")])
+            .map(|(h, v)| (h, v.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(back, want);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn signatures_read_back_by_index_and_a_missing_one_is_an_error() {

@@ -155,9 +155,18 @@ fn same_bytes_for_any_thread_count_and_batch_size() {
         "dedup_det_b",
         &["--threads", "2", "--batch-size", "4096", "--explain"],
     );
+    let small = data("dedup/memory-1mb.toml");
     let c = run_dedup(
         "dedup_det_c",
-        &["--threads", "2", "--batch-size", "33", "--explain"],
+        &[
+            "--threads",
+            "2",
+            "--batch-size",
+            "33",
+            "--explain",
+            "--config",
+            small.to_str().unwrap(),
+        ],
     );
     let (oa, ob, oc) = (output_bytes(&a), output_bytes(&b), output_bytes(&c));
     assert!(oa.iter().map(|(_, b)| b.len()).sum::<usize>() > 1_000_000);
@@ -165,7 +174,29 @@ fn same_bytes_for_any_thread_count_and_batch_size() {
         oa == ob,
         "threads 1 / batch 7 differs from threads 2 / batch 4096"
     );
-    assert!(ob == oc, "batch 4096 differs from batch 33");
+    assert!(
+        ob == oc,
+        "batch 4096 differs from batch 33 with 1 MB of dedup memory"
+    );
+    // The default budget holds every document in memory; 1 MB holds some, then spills.
+    let index = |out: &Path| report(out)["sections"]["dedup"]["index"].clone();
+    let (ib, ic) = (index(&b), index(&c));
+    assert_eq!(ib["spill_file_bytes"], 0, "{ib}");
+    assert!(
+        ib["spill_memory_bytes"].as_u64().unwrap() > 1_000_000,
+        "{ib}"
+    );
+    for key in [
+        "spill_memory_bytes",
+        "spill_file_bytes",
+        "sketch_file_bytes",
+    ] {
+        assert!(ic[key].as_u64().unwrap() > 0, "{key}: {ic}");
+    }
+    assert!(
+        ic["spill_memory_bytes"].as_u64().unwrap() <= 1 << 20,
+        "{ic}"
+    );
     assert_eq!(
         report(&a)["sections"]["dedup"]["removed"],
         report(&b)["sections"]["dedup"]["removed"]
@@ -263,7 +294,7 @@ fn report_counts_clusters_and_index_sizes() {
         "passage_hashes",
         "band_index_bytes",
         "signature_file_bytes",
-        "spill_file_bytes",
+        "spill_memory_bytes",
     ] {
         assert!(d["index"][key].as_u64().unwrap() > 0, "{key}");
     }

@@ -6,7 +6,7 @@ use crate::dedup::document::DocVerdict;
 use crate::dedup::minhash::Similarity;
 use crate::dedup::near_passage::RULE_NEAR;
 use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
-use crate::dedup::spill::{self, FrameReader};
+use crate::dedup::spill::{self, SpillDoc, Stored};
 use crate::document::{Rejection, Verdict};
 use crate::error::{Error, Result};
 use crate::write::{kept_line, WriteOptions};
@@ -24,10 +24,13 @@ impl DedupRun {
         emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
     ) -> Result<()> {
         let t0 = Instant::now();
-        let mut reader = FrameReader::open(&self.spill_path)?;
+        let mut reader = self
+            .spilled
+            .take()
+            .ok_or_else(|| Error::Usage("dedup: apply called before decide".into()))?;
         let mut next_doc = 0usize;
         // A reader thread keeps the next batch of spilled documents ready.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Stored<SpillDoc>>>(2);
         std::thread::scope(|scope| -> Result<()> {
             let read = scope.spawn(move || -> Result<()> {
                 loop {
@@ -59,7 +62,7 @@ impl DedupRun {
 
     fn apply_batches(
         &mut self,
-        rx: std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
+        rx: std::sync::mpsc::Receiver<Vec<Stored<SpillDoc>>>,
         next_doc: &mut usize,
         decisions: &Decisions,
         pool: &rayon::ThreadPool,
@@ -69,33 +72,34 @@ impl DedupRun {
         // Batch N is decided and serialized on the pool while batch N-1 is emitted
         // (written) beside it, in input order.
         let this = &*self;
-        let process = |base: usize, batch: Vec<Vec<u8>>| -> Vec<Result<(Applied, PassageCounts)>> {
-            batch
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, rec)| {
-                    let v = this.verdict((base + i) as u32, rec, decisions)?;
-                    let mut counts = [(0u64, 0u64); 3];
-                    Ok(match v {
-                        Verdict::Kept(doc) => {
-                            for r in &doc.removals {
-                                for (k, rule) in
-                                    [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
-                                {
-                                    if &*r.rule == *rule {
-                                        counts[k].0 += 1;
-                                        counts[k].1 += (r.end - r.start) as u64;
+        let process =
+            |base: usize, batch: Vec<Stored<SpillDoc>>| -> Vec<Result<(Applied, PassageCounts)>> {
+                batch
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, rec)| {
+                        let v = this.verdict((base + i) as u32, rec, decisions)?;
+                        let mut counts = [(0u64, 0u64); 3];
+                        Ok(match v {
+                            Verdict::Kept(doc) => {
+                                for r in &doc.removals {
+                                    for (k, rule) in
+                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
+                                    {
+                                        if &*r.rule == *rule {
+                                            counts[k].0 += 1;
+                                            counts[k].1 += (r.end - r.start) as u64;
+                                        }
                                     }
                                 }
+                                let (line, text_bytes) = kept_line(doc, opts);
+                                (Applied::Kept { line, text_bytes }, counts)
                             }
-                            let (line, text_bytes) = kept_line(doc, opts);
-                            (Applied::Kept { line, text_bytes }, counts)
-                        }
-                        Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                        })
                     })
-                })
-                .collect()
-        };
+                    .collect()
+            };
         let mut removed = [(0u64, 0u64); 3];
         let mut emit_all = |out: Vec<Result<(Applied, PassageCounts)>>| -> Result<()> {
             for v in out {
@@ -136,11 +140,14 @@ impl DedupRun {
         Ok(())
     }
 
-    fn verdict(&self, d: u32, rec: Vec<u8>, decisions: &Decisions) -> Result<Verdict> {
+    fn verdict(&self, d: u32, rec: Stored<SpillDoc>, decisions: &Decisions) -> Result<Verdict> {
         let id = self.ids.get(d as usize).ok_or_else(|| {
             crate::error::Error::Usage("dedup: more spilled documents than ids".into())
         })?;
-        let (mut doc, passages) = spill::decode_doc(rec, id, &self.langs)?;
+        let (mut doc, passages) = match rec {
+            Stored::Held(s) => spill::decode_held(s, id, &self.langs)?,
+            Stored::Framed(r) => spill::decode_doc(r, id, &self.langs)?,
+        };
         let id_of = |x: u32| {
             self.ids
                 .get(x as usize)

@@ -60,8 +60,10 @@ impl DedupRun {
                 "id_bytes": ids_bytes,
                 "exact_link_bytes": self.exact_of.len() * std::mem::size_of::<Option<u32>>(),
                 "signature_file_bytes": d.signature_bytes,
-                "sketch_file_bytes": self.sketch_bytes,
-                "spill_file_bytes": self.spill_bytes,
+                "sketch_memory_bytes": self.sketch_bytes.0,
+                "sketch_file_bytes": self.sketch_bytes.1,
+                "spill_memory_bytes": self.spill_bytes.0,
+                "spill_file_bytes": self.spill_bytes.1,
             },
             "seconds": self.seconds.iter().map(|(k, v)| (k.to_string(), json!(round4(*v)))).collect::<serde_json::Map<_, _>>(),
         })

@@ -83,12 +83,45 @@ pub fn decode_doc(
     if n < 8 {
         return Err(corrupt());
     }
-    let mut d = Dec::new(&record_bytes[n - 8..]);
-    let text_len = usize::try_from(d.u64()?).map_err(|_| corrupt())?;
+    let text_len = trailing_len(&record_bytes)?;
     if text_len > n - 8 {
         return Err(corrupt());
     }
-    let mut d = Dec::new(&record_bytes[text_len..n - 8]);
+    let (mut doc, passages) = decode_meta(&record_bytes[text_len..n - 8], id, langs)?;
+    record_bytes.truncate(text_len);
+    doc.text = crate::utf8::string(record_bytes).map_err(|_| corrupt())?;
+    Ok((doc, passages))
+}
+
+/// Decode a document held in memory as [`encode_doc`] made it (its text needs no
+/// check: it never left the process).
+pub fn decode_held(
+    spill: SpillDoc,
+    id: &str,
+    langs: &[&'static str],
+) -> Result<(Document, Vec<PassageSketch>)> {
+    let n = spill.meta.len();
+    if n < 8 || trailing_len(&spill.meta)? != spill.text.len() {
+        return Err(corrupt());
+    }
+    let (mut doc, passages) = decode_meta(&spill.meta[..n - 8], id, langs)?;
+    doc.text = spill.text;
+    Ok((doc, passages))
+}
+
+/// The text length in the last 8 bytes of a record (at least 8 bytes long).
+fn trailing_len(b: &[u8]) -> Result<usize> {
+    let mut d = Dec::new(&b[b.len() - 8..]);
+    usize::try_from(d.u64()?).map_err(|_| corrupt())
+}
+
+/// Everything of a spilled document but its text (left empty).
+fn decode_meta(
+    meta: &[u8],
+    id: &str,
+    langs: &[&'static str],
+) -> Result<(Document, Vec<PassageSketch>)> {
+    let mut d = Dec::new(meta);
     let record = Record::unspill(&mut d)?;
     let file: Arc<str> = d.short_str()?.into();
     let line = d.var()?;
@@ -134,11 +167,9 @@ pub fn decode_doc(
     if !d.is_empty() {
         return Err(corrupt());
     }
-    record_bytes.truncate(text_len);
-    let text = crate::utf8::string(record_bytes).map_err(|_| corrupt())?;
     let doc = Document {
         id: id.to_string(),
-        text,
+        text: String::new(),
         record,
         origin: Origin { file, line },
         lang,
@@ -261,6 +292,12 @@ mod tests {
             (back.id.as_str(), back.text.as_str()),
             ("a", "Hello\nworld")
         );
+        // Held in memory instead: the same document.
+        let (held, hps) = decode_held(encode_doc(doc.clone(), &ps), "a", &["de"]).unwrap();
+        assert_eq!(format!("{held:?} {hps:?}"), format!("{back:?} {bps:?}"));
+        let mut odd = encode_doc(doc.clone(), &ps);
+        odd.text.push('!');
+        assert!(decode_held(odd, "a", &["de"]).is_err());
         for cut in [1, 3, 9, 20] {
             let short = bytes[..bytes.len() - cut].to_vec();
             assert!(decode_doc(short, "a", &[]).is_err(), "{cut}");
