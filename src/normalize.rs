@@ -440,6 +440,7 @@ impl Stage for Normalize {
                 stats.changed += 1;
                 stats.bytes_removed += doc.text.len().saturating_sub(normalized.len()) as u64;
                 doc.text = normalized;
+                doc.record.text_changed();
             }
         }
         if doc.text.trim().is_empty() {
@@ -459,6 +460,33 @@ mod tests {
         let cfg = NormalizeConfig::default();
         let input = "Caf\u{0065}\u{0301}\u{00A0}au\u{200B}lait  \r\nzwei\rdrei\u{2028}vier\t \n";
         assert_eq!(normalize(input, &cfg), "Café aulait\nzwei\ndrei\nvier\n");
+    }
+
+    #[test]
+    fn a_rewritten_text_is_no_longer_the_original_of_its_record() {
+        let parse = |line: &str| {
+            let raw = crate::read::RawRecord {
+                origin: crate::document::Origin {
+                    file: "in.jsonl".into(),
+                    line: 1,
+                },
+                bytes: line.as_bytes().to_vec(),
+                text_id: None,
+            };
+            crate::read::parse(raw, &crate::read::Fields::default()).unwrap()
+        };
+        let stage = Normalize::new(&NormalizeConfig::default());
+        let mut stats = StageStats::default();
+        let same = stage
+            .process(parse(r#"{"text": "eins\nzwei"}"#), &mut stats)
+            .unwrap();
+        assert!(same.record.original_is_text(&same.text));
+        let changed = stage
+            .process(parse(r#"{"text": "eins\r\nzwei"}"#), &mut stats)
+            .unwrap();
+        assert_eq!(changed.text, "eins\nzwei");
+        assert!(!changed.record.original_is_text(&changed.text));
+        assert_eq!(changed.original_text().as_deref(), Some("eins\r\nzwei"));
     }
 
     #[test]

@@ -65,6 +65,9 @@ struct Member {
 struct Text {
     member: usize,
     original: Original,
+    /// The document's text is still the decoded original: set by the parser (which
+    /// decoded it), cleared by [`Record::text_changed`]. Spares comparing the two.
+    decoded_is_text: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +115,7 @@ impl Record {
                 text = Some(Text {
                     member: members.len(),
                     original: Original::Raw,
+                    decoded_is_text: false,
                 });
             }
             members.push(Member {
@@ -174,6 +178,30 @@ impl Record {
                 .is_some_and(|m| str_token_eq(self.slice(&m.value), text)),
             Original::DocText => true,
             Original::Owned(s) => s == text,
+        }
+    }
+
+    /// Is the original text the document's text `doc_text`? While no stage has changed
+    /// it since parsing ([`Record::text_changed`]), yes without comparing.
+    pub(crate) fn original_is_text(&self, doc_text: &str) -> bool {
+        let decoded = matches!(
+            &self.body,
+            Body::Object { text: Some(t), .. } if t.decoded_is_text
+        );
+        if decoded {
+            debug_assert!(
+                self.original_is(doc_text),
+                "the text changed without text_changed"
+            );
+            return true;
+        }
+        self.original_is(doc_text)
+    }
+
+    /// The document's text no longer is the decoded original (a stage rewrote it).
+    pub(crate) fn text_changed(&mut self) {
+        if let Body::Object { text: Some(t), .. } = &mut self.body {
+            t.decoded_is_text = false;
         }
     }
 
@@ -433,6 +461,7 @@ impl Record {
         let text = original.map(|original| Text {
             member: text_member,
             original,
+            decoded_is_text: false,
         });
         Ok(Record {
             buf,

@@ -139,6 +139,7 @@ impl Found {
                 Some(Text {
                     member,
                     original: Original::Raw,
+                    decoded_is_text: true,
                 }),
                 Ok(s),
             ),

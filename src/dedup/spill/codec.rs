@@ -39,7 +39,7 @@ impl SpillDoc {
 /// stored once). The id is not stored (the run keeps every id in memory).
 pub fn encode_doc(doc: Document, passages: &[PassageSketch]) -> SpillDoc {
     let mut e = Enc(Vec::with_capacity(64 + passages.len() * 14));
-    let same = doc.record.original_is(&doc.text);
+    let same = doc.record.original_is_text(&doc.text);
     doc.record.spill(same, &mut e);
     e.short_str(&doc.origin.file);
     e.var(doc.origin.line);
@@ -321,6 +321,7 @@ mod tests {
         // When normalization changed the text, the record keeps the original.
         let mut changed = doc.clone();
         changed.text = "Hello world".into();
+        changed.record.text_changed();
         let bytes = encode_doc(changed, &ps).to_record();
         let (back, _) = decode_doc(bytes, "a", &["de"]).unwrap();
         assert_eq!(back.original_text().as_deref(), Some("Hello\nworld"));
