@@ -77,6 +77,15 @@ impl BandIndex {
         }
     }
 
+    /// An empty index with room for `docs` documents.
+    pub fn with_capacity(bands: usize, docs: usize) -> Self {
+        BandIndex {
+            bands,
+            hashes: Vec::with_capacity(bands.saturating_mul(docs)),
+            active: Vec::with_capacity(docs),
+        }
+    }
+
     /// Append the next document's bands (`None`: inactive).
     pub fn push(&mut self, sig: Option<&[u32]>, rows: usize) {
         match sig {

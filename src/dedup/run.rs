@@ -199,9 +199,50 @@ impl DedupRun {
         let dc = self.cfg.document.clone();
         let k = dc.num_hashes;
         let n = self.ids.len();
-        let mut bands = BandIndex::new(dc.bands);
+        let mut bands = BandIndex::with_capacity(dc.bands, n);
         let mut fixed = FrameLessWriter::create(&self.sig_path)?;
         let mut next_doc = 0usize;
+        let this = &*self;
+        // Per chunk of documents, in parallel: the signature file records, band hashes
+        // and activity, ready to append in order.
+        let compute = |base: usize, batch: &[Vec<u8>]| -> Vec<Result<FinalChunk>> {
+            batch
+                .par_chunks(SIG_CHUNK)
+                .enumerate()
+                .map(|(c, recs)| {
+                    let mut out = FinalChunk::default();
+                    for (j, rec) in recs.iter().enumerate() {
+                        let d = base + c * SIG_CHUNK + j;
+                        let f = this.final_signature(d, rec, k, &dc)?;
+                        match &f {
+                            Some((sig, count)) => {
+                                SigFile::encode(sig, *count, &mut out.records);
+                                minhash::band_hashes(sig, dc.bands, dc.rows, &mut out.bands);
+                            }
+                            None => {
+                                SigFile::encode(&vec![0; k], 0, &mut out.records);
+                                out.bands.extend(std::iter::repeat_n(0, dc.bands));
+                            }
+                        }
+                        out.active.push(f.is_some());
+                    }
+                    Ok(out)
+                })
+                .collect()
+        };
+        let append = |chunks: Vec<Result<FinalChunk>>,
+                      fixed: &mut FrameLessWriter,
+                      bands: &mut BandIndex|
+         -> Result<()> {
+            for c in chunks {
+                let c = c?;
+                fixed.write(&c.records)?;
+                bands.append(&c.bands, &c.active);
+            }
+            Ok(())
+        };
+        // Batch N is computed on the pool while batch N-1 is appended beside it.
+        let mut pending: Option<Vec<Result<FinalChunk>>> = None;
         loop {
             let mut batch = Vec::with_capacity(2048);
             while batch.len() < 2048 {
@@ -215,39 +256,18 @@ impl DedupRun {
             }
             let base = next_doc;
             next_doc += batch.len();
-            let this = &*self;
-            // Per chunk of documents, in parallel: the signature file records, band hashes
-            // and activity, ready to append in order.
-            let chunks: Vec<Result<FinalChunk>> = pool.install(|| {
-                batch
-                    .par_chunks(SIG_CHUNK)
-                    .enumerate()
-                    .map(|(c, recs)| {
-                        let mut out = FinalChunk::default();
-                        for (j, rec) in recs.iter().enumerate() {
-                            let d = base + c * SIG_CHUNK + j;
-                            let f = this.final_signature(d, rec, k, &dc)?;
-                            match &f {
-                                Some((sig, count)) => {
-                                    SigFile::encode(sig, *count, &mut out.records);
-                                    minhash::band_hashes(sig, dc.bands, dc.rows, &mut out.bands);
-                                }
-                                None => {
-                                    SigFile::encode(&vec![0; k], 0, &mut out.records);
-                                    out.bands.extend(std::iter::repeat_n(0, dc.bands));
-                                }
-                            }
-                            out.active.push(f.is_some());
-                        }
-                        Ok(out)
-                    })
-                    .collect()
+            let previous = pending.take();
+            let (chunks, appended) = pool.install(|| {
+                rayon::join(
+                    || compute(base, &batch),
+                    || previous.map_or(Ok(()), |p| append(p, &mut fixed, &mut bands)),
+                )
             });
-            for c in chunks {
-                let c = c?;
-                fixed.write(&c.records)?;
-                bands.append(&c.bands, &c.active);
-            }
+            appended?;
+            pending = Some(chunks);
+        }
+        if let Some(p) = pending {
+            append(p, &mut fixed, &mut bands)?;
         }
         if next_doc != n {
             return Err(Error::Usage("dedup: sketch file is incomplete".into()));
