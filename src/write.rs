@@ -76,6 +76,54 @@ impl Sink {
     }
 }
 
+/// Writeback of a shard while it is written: every [`EARLY_SYNC_EVERY`] bytes, a thread
+/// flushes what the file has so far to disk (`fdatasync` on a second handle), so the
+/// sync that commits the shard has little left to write instead of the whole shard.
+struct EarlySync {
+    file: File,
+    next_at: u64,
+    running: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Bytes of a shard between early syncs.
+const EARLY_SYNC_EVERY: u64 = 32 << 20;
+
+impl EarlySync {
+    fn new(file: File) -> Self {
+        EarlySync {
+            file,
+            next_at: EARLY_SYNC_EVERY,
+            running: None,
+        }
+    }
+
+    /// Called after each write with the shard's bytes so far: start a sync when one is
+    /// due and none is running. An error of a finished sync is returned.
+    fn poll(&mut self, written: u64) -> std::io::Result<()> {
+        if written < self.next_at {
+            return Ok(());
+        }
+        self.next_at = written + EARLY_SYNC_EVERY;
+        if self.running.as_ref().is_some_and(|h| !h.is_finished()) {
+            return Ok(());
+        }
+        self.join()?;
+        let file = self.file.try_clone()?;
+        self.running = Some(std::thread::spawn(move || file.sync_data()));
+        Ok(())
+    }
+
+    /// Wait for the running sync, if any, and return its error.
+    fn join(&mut self) -> std::io::Result<()> {
+        match self.running.take() {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("sync thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A sequence of shards `DIR/00000.jsonl`, `DIR/00001.jsonl`, ... written under
 /// temporary names.
 struct Shards {
@@ -83,6 +131,7 @@ struct Shards {
     compression: OutputCompression,
     shard_size: u64,
     current: Option<Sink>,
+    early: Option<EarlySync>,
     current_bytes: u64,
     /// (temporary path, final path) of every shard started.
     files: Vec<(PathBuf, PathBuf)>,
@@ -97,6 +146,7 @@ impl Shards {
             compression,
             shard_size: shard_size.max(1),
             current: None,
+            early: None,
             current_bytes: 0,
             files: Vec::new(),
             records: 0,
@@ -104,15 +154,27 @@ impl Shards {
         }
     }
 
-    fn start_shard(&mut self) -> Result<()> {
+    /// Finish the current shard, if any: its early sync, then its final one.
+    fn finish_current(&mut self) -> Result<()> {
         if let Some(sink) = self.current.take() {
             let path = &self.files.last().expect("a shard was started").0;
+            if let Some(mut early) = self.early.take() {
+                early.join().map_err(|e| Error::io(path, e))?;
+            }
             sink.finish().map_err(|e| Error::io(path, e))?;
         }
+        Ok(())
+    }
+
+    fn start_shard(&mut self) -> Result<()> {
+        self.finish_current()?;
         let name = format!("{:05}.{}", self.files.len(), self.compression.extension());
         let final_path = self.dir.join(&name);
         let tmp = self.dir.join(format!(".{name}.rinse-tmp"));
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        self.early = Some(EarlySync::new(
+            file.try_clone().map_err(|e| Error::io(&tmp, e))?,
+        ));
         let buf = BufWriter::with_capacity(1 << 20, file);
         let sink = match self.compression {
             OutputCompression::None => Sink::Plain(buf),
@@ -142,6 +204,11 @@ impl Shards {
         self.current_bytes += line.len() as u64 + 1;
         self.bytes += line.len() as u64 + 1;
         self.records += 1;
+        if let Some(early) = self.early.as_mut() {
+            early
+                .poll(self.current_bytes)
+                .map_err(|e| Error::io(path, e))?;
+        }
         Ok(())
     }
 
@@ -150,11 +217,7 @@ impl Shards {
         if self.files.is_empty() {
             self.start_shard()?;
         }
-        if let Some(sink) = self.current.take() {
-            let path = &self.files.last().expect("a shard was started").0;
-            sink.finish().map_err(|e| Error::io(path, e))?;
-        }
-        Ok(())
+        self.finish_current()
     }
 
     fn commit(&mut self) -> Result<()> {
@@ -167,6 +230,9 @@ impl Shards {
 
     fn abort(&mut self) {
         self.current = None;
+        if let Some(mut early) = self.early.take() {
+            let _ = early.join();
+        }
         for (tmp, _) in std::mem::take(&mut self.files) {
             let _ = std::fs::remove_file(tmp);
         }
@@ -388,4 +454,32 @@ fn rejected_line(r: Rejection) -> Vec<u8> {
     }
     line.push(b'}');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn early_sync_starts_every_interval_and_one_at_a_time() {
+        let dir = std::env::temp_dir().join(format!("rinse-early-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("shard");
+        let mut file = File::create(&path).unwrap();
+        let mut early = EarlySync::new(file.try_clone().unwrap());
+        file.write_all(b"line\n").unwrap();
+        early.poll(EARLY_SYNC_EVERY - 1).unwrap();
+        assert!(early.running.is_none());
+        early.poll(EARLY_SYNC_EVERY).unwrap();
+        assert!(early.running.is_some());
+        assert_eq!(early.next_at, 2 * EARLY_SYNC_EVERY);
+        early.join().unwrap();
+        assert!(early.running.is_none());
+        // Due again later; the file is intact after the syncs.
+        early.poll(2 * EARLY_SYNC_EVERY + 5).unwrap();
+        assert_eq!(early.next_at, 3 * EARLY_SYNC_EVERY + 5);
+        early.join().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"line\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
