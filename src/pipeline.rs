@@ -5,9 +5,10 @@
 //! parallel on a rayon pool and collected in input order. Without dedup the writer writes
 //! each batch at once, and memory is bounded by a few batches in flight. With dedup
 //! (global by nature) the run has two passes: pass 1 also sketches every document in
-//! parallel and, in input order, feeds the dedup indexes and spills the document to a
-//! temporary file; then dedup decides (signatures → candidates → clusters), and pass 2
-//! re-reads the spill and writes every document in input order. Records rejected before
+//! parallel and, in input order, feeds the dedup indexes and sets the document aside (in
+//! memory up to `dedup.memory_mb`, then in a temporary file); then dedup decides
+//! (signatures → candidates → clusters), and pass 2 reads the documents back and writes
+//! every one in input order. Records rejected before
 //! dedup are written during pass 1, so rejected/ holds them first.
 use crate::clean::{Clean, Cleaner};
 use crate::config::Config;

@@ -1,13 +1,14 @@
 //! One dedup run over a corpus, driven by the pipeline in three calls:
-//! [`DedupRun::observe`] each sketched document in input order (spilling it to a temporary
-//! file), [`DedupRun::decide`] once after the last one (signatures → candidates →
-//! clusters), and [`DedupRun::apply`] to re-read the spill and emit every document's
-//! verdict in input order.
+//! [`DedupRun::observe`] each sketched document in input order (setting it and its sketch
+//! aside: in memory up to `dedup.memory_mb`, then in temporary files),
+//! [`DedupRun::decide`] once after the last one (signatures → candidates → clusters), and
+//! [`DedupRun::apply`] to read the documents back and emit every one's verdict in input
+//! order.
 //!
 //! Memory held per document until the end: its id, 8 bytes of exact-duplicate link, and
 //! `bands × 4` bytes of band hashes; plus ~35 bytes per distinct passage hash, ~13 per
-//! distinct document hash and the near-passage index (see `near_passage`). Texts and
-//! signatures live in the temporary files.
+//! distinct document hash and the near-passage index (see `near_passage`). Final
+//! signatures live in a temporary file; texts and sketches beyond the memory budget too.
 use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
 use super::minhash;
 use super::near_passage::{NearParams, NearPassages, PassageSigs};
