@@ -11,7 +11,7 @@
 //! 3. [`document`]: exact duplicates (in input order), then the final signatures (the
 //!    boilerplate-free MinHash), LSH band hashes, candidate pairs, verification and
 //!    union-find clusters ([`cluster`]) — the document verdicts;
-//! 4. apply: the pipeline re-reads the spilled documents and writes them in input order.
+//! 4. apply: the pipeline reads the set-aside documents back and writes them in input order.
 //!
 //! Only [`crate::pipeline`] knows that order.
 pub mod cluster;

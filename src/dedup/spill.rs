@@ -1,6 +1,8 @@
-//! Temporary files of a dedup run, inside the output directory and removed at the end
-//! (also on error): length-framed records (the spilled documents, the sketches) and a
-//! fixed-record signature file read back by document index for verification.
+//! What a dedup run sets aside for later phases: [`Store`]s of records (the documents, the
+//! sketches) held in memory while a byte budget lasts and then written as length-framed
+//! records to temporary files, and a fixed-record signature file read back by document
+//! index for verification. Temporary files live in the output directory and are removed
+//! at the end (also on error).
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
