@@ -192,8 +192,8 @@ impl DedupRun {
         let (Some(spill), Some(sketches)) = (self.spill.take(), self.sketches.take()) else {
             return Err(Error::Usage("dedup: decide called twice".into()));
         };
-        self.spill_bytes = (spill.held_bytes, spill.file_bytes);
-        self.sketch_bytes = (sketches.held_bytes, sketches.file_bytes);
+        self.spill_bytes = (spill.held_bytes, spill.file_bytes());
+        self.sketch_bytes = (sketches.held_bytes, sketches.file_bytes());
         self.spilled = Some(spill.finish()?);
         let mut reader = sketches.finish()?;
         let t0 = Instant::now();

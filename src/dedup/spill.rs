@@ -45,15 +45,15 @@ impl Drop for TempFiles {
     }
 }
 
-/// Writes length-framed records.
-pub struct FrameWriter {
+/// Writes length-framed records (the file part of a [`Store`]).
+struct FrameWriter {
     path: PathBuf,
     out: BufWriter<File>,
-    pub bytes: u64,
+    bytes: u64,
 }
 
 impl FrameWriter {
-    pub fn create(path: &Path) -> Result<Self> {
+    fn create(path: &Path) -> Result<Self> {
         let f = File::create(path).map_err(|e| Error::io(path, e))?;
         Ok(FrameWriter {
             path: path.to_path_buf(),
@@ -62,12 +62,8 @@ impl FrameWriter {
         })
     }
 
-    pub fn write(&mut self, record: &[u8]) -> Result<()> {
-        self.write_parts(&[record])
-    }
-
     /// Write one record made of these parts, one after the other (no copy to join them).
-    pub fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
         let total: usize = parts.iter().map(|p| p.len()).sum();
         let len = u32::try_from(total)
             .map_err(|_| Error::Usage(format!("record of {total} bytes too large")))?;
@@ -83,7 +79,7 @@ impl FrameWriter {
         Ok(())
     }
 
-    pub fn finish(mut self) -> Result<()> {
+    fn finish(mut self) -> Result<()> {
         self.out.flush().map_err(|e| Error::io(&self.path, e))
     }
 }
@@ -119,9 +115,8 @@ pub struct Store<T> {
     held: Vec<T>,
     path: PathBuf,
     file: Option<FrameWriter>,
-    /// Frame bytes held in memory and written to the file.
+    /// Frame bytes held in memory.
     pub held_bytes: u64,
-    pub file_bytes: u64,
 }
 
 impl<T: Frame> Store<T> {
@@ -131,8 +126,12 @@ impl<T: Frame> Store<T> {
             path: path.to_path_buf(),
             file: None,
             held_bytes: 0,
-            file_bytes: 0,
         }
+    }
+
+    /// Frame bytes written to the file.
+    pub fn file_bytes(&self) -> u64 {
+        self.file.as_ref().map_or(0, |f| f.bytes)
     }
 
     /// Add the next record; it is held in memory when its bytes fit in `budget` (which
@@ -149,9 +148,7 @@ impl<T: Frame> Store<T> {
             Some(f) => f,
             None => self.file.insert(FrameWriter::create(&self.path)?),
         };
-        file.write_parts(&record.parts())?;
-        self.file_bytes += bytes;
-        Ok(())
+        file.write_parts(&record.parts())
     }
 
     /// Done writing: the records in order.
@@ -189,14 +186,14 @@ impl<T> StoreReader<T> {
     }
 }
 
-/// Reads length-framed records in order.
-pub struct FrameReader {
+/// Reads length-framed records in order (the file part of a [`StoreReader`]).
+struct FrameReader {
     path: PathBuf,
     input: BufReader<File>,
 }
 
 impl FrameReader {
-    pub fn open(path: &Path) -> Result<Self> {
+    fn open(path: &Path) -> Result<Self> {
         let f = File::open(path).map_err(|e| Error::io(path, e))?;
         Ok(FrameReader {
             path: path.to_path_buf(),
@@ -205,7 +202,7 @@ impl FrameReader {
     }
 
     /// The next record, or `None` at the end.
-    pub fn next_record(&mut self) -> Result<Option<Vec<u8>>> {
+    fn next_record(&mut self) -> Result<Option<Vec<u8>>> {
         let mut len = [0u8; 4];
         match self.input.read_exact(&mut len) {
             Ok(()) => {}
@@ -308,7 +305,7 @@ mod tests {
         for r in [&b"abc"[..], b"de", b"", b"fghij", b"k"] {
             store.push(r.to_vec(), &mut budget).unwrap();
         }
-        assert_eq!((store.held_bytes, store.file_bytes, budget), (7, 24, 5));
+        assert_eq!((store.held_bytes, store.file_bytes(), budget), (7, 24, 5));
         let mut back = Vec::new();
         let mut reader = store.finish().unwrap();
         while let Some(r) = reader.next_record().unwrap() {
