@@ -413,13 +413,8 @@ mod tests {
 
     #[test]
     fn sort_keys_is_sort_unstable() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u32
-        };
+        let mut rng = crate::test_rng::XorShift::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = || rng.below(1 << 32) as u32;
         // Random hashes; a few distinct hashes; hashes that differ only in their low
         // 16 bits (the top digit all zero).
         let kinds: [&dyn Fn(u32) -> u32; 3] = [&|h| h, &|h| h % 5, &|h| h & 0xFFFF];
