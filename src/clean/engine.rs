@@ -165,6 +165,7 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
     sections.clear();
     let mut sampler = Sampler::take(cl);
     let mut caches = cl.book.caches();
+    let scope = cl.book.doc_scope(lang, &cl.active);
     let t_match = Instant::now();
     for (li, f) in measured.iter_mut() {
         let li = *li;
@@ -185,7 +186,7 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
             key,
             words: f.words,
         };
-        let matched = cl.book.match_line(&input, lang, &cl.active, &mut caches);
+        let matched = cl.book.match_line(&input, &scope, &mut caches);
         if sampler.tick() {
             cl.book
                 .time_rules(&input, lang, &cl.active, &mut caches, &mut sampler.sampled);

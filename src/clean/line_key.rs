@@ -128,25 +128,25 @@ mod tests {
 
     #[test]
     fn line_key_equals_the_char_by_char_one() {
-        // Short strings of ASCII and non-ASCII characters from a fixed generator; the
-        // picks are trimmed or whitespace in one of the two paths.
+        // Strings of ASCII and non-ASCII characters from a fixed generator; the picks are
+        // trimmed or whitespace in one of the two paths. Most are short (phrase-sized),
+        // some long, some long runs of ASCII.
         let pick = [
             ' ', '\t', '.', '#', '-', 'A', 'z', '&', '\u{0B}', '\u{1F}', '•', '»', 'Ä', 'ß',
             '\u{A0}', '\u{2003}', '…', 'İ', 'K', '|', '→', '✓',
         ];
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::test_rng::XorShift::new(0x2545_f491_4f6c_dd1d);
         let (mut a, mut b) = (String::new(), String::new());
         for n in 0..50_000 {
-            let len = n % 12;
+            let len = if n % 50 < 2 { 100 + n % 400 } else { n % 12 };
+            // Every 50th string is ASCII alone.
+            let ascii = n % 50 == 1;
             let s: String = (0..len)
                 .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    if x.is_multiple_of(3) {
-                        pick[(x >> 8) as usize % pick.len()]
+                    if rng.below(3) == 0 && !ascii {
+                        pick[rng.below(pick.len())]
                     } else {
-                        char::from((x >> 16) as u8 & 0x7F)
+                        char::from(rng.below(128) as u8)
                     }
                 })
                 .collect();
@@ -154,7 +154,7 @@ mod tests {
             line_key_chars(&s, &mut b);
             assert_eq!(a, b, "{s:?}");
             // Within a length: the key, or nothing when it is longer.
-            for max in [0, 3, 8] {
+            for max in [0, 3, 8, 130, 300] {
                 line_key_within(&s, max, &mut a);
                 let want = if b.len() <= max { b.as_str() } else { "" };
                 assert_eq!(a, want, "{s:?} within {max}");

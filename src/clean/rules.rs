@@ -237,6 +237,11 @@ pub struct RuleBook {
     literal_owner: Vec<u8>,
     /// Floating patterns (bits, in their order) behind a literal gate.
     literal_gated: u64,
+    /// The rule of each floating pattern (by bit).
+    floating_rules: Vec<usize>,
+    /// For each word count up to [`FIT_WORDS`]: the floating patterns (bits) whose rule
+    /// allows that many words.
+    floating_fit: Vec<u64>,
     pub spans: Vec<SpanRule>,
     /// The line-level rules one by one, for timing.
     checks: Vec<LineChecks>,
@@ -402,6 +407,10 @@ impl RuleBook {
             )
             .collect();
         let contains = (!contains.is_empty()).then(|| Tiered::new(&contains, &limits));
+        let floating_rules: Vec<usize> = floating.iter().map(|&k| line_patterns[k]).collect();
+        let floating_fit = (0..=FIT_WORDS)
+            .map(|w| fit_mask(&floating_rules, &rules, w))
+            .collect();
         let shared_max_words = line_multi
             .shared()
             .iter()
@@ -410,6 +419,8 @@ impl RuleBook {
             .unwrap_or(0);
         Ok(RuleBook {
             checks,
+            floating_rules,
+            floating_fit,
             line_multi,
             shared_max_words,
             rules,
@@ -479,10 +490,10 @@ impl RuleBook {
     pub fn match_line(
         &self,
         line: &LineInput<'_>,
-        lang: Option<&str>,
-        active: &[bool],
+        scope: &DocScope<'_>,
         caches: &mut Caches,
     ) -> Option<usize> {
+        let (lang, active) = (scope.lang, scope.active);
         let words = line.words;
         let ok = |i: usize| self.applies(i, words, lang, active);
         let beats = |best: Option<usize>, i: usize| best.is_none_or(|b| i < b);
@@ -549,20 +560,76 @@ impl RuleBook {
                 }
             }
         }
-        // Floating units one by one (each behind its gates), while one could win.
-        for (bit, k) in self.line_multi.floating().enumerate() {
-            let i = rule(k);
+        // Floating units in order (each behind its byte gate), while one could win: the
+        // first 64 as bits, those that apply and that no literal gate ruled out; any
+        // after them one by one.
+        let fl = &self.floating_rules;
+        let mut bits = possible & scope.floating & self.fits(words);
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if !beats(best, fl[bit]) {
+                return best;
+            }
+            if self.line_multi.floating_matches(caches, bit, line.trimmed) {
+                return Some(fl[bit]);
+            }
+        }
+        for (bit, &i) in fl.iter().enumerate().skip(64) {
             if !beats(best, i) {
                 break;
             }
-            let gated_out = bit < 64 && possible >> bit & 1 == 0;
-            if ok(i) && !gated_out && self.line_multi.floating_matches(caches, bit, line.trimmed) {
+            if ok(i) && self.line_multi.floating_matches(caches, bit, line.trimmed) {
                 best = Some(i);
                 break;
             }
         }
         best
     }
+
+    /// The floating patterns (bits) whose rule allows a line of `words` words.
+    fn fits(&self, words: usize) -> u64 {
+        match self.floating_fit.get(words) {
+            Some(&m) => m,
+            None => fit_mask(&self.floating_rules, &self.rules, words),
+        }
+    }
+
+    /// What applies to a document in language `lang` with the rules that are on.
+    pub fn doc_scope<'a>(&self, lang: Option<&'a str>, active: &'a [bool]) -> DocScope<'a> {
+        let mut floating = 0u64;
+        for (bit, &i) in self.floating_rules.iter().enumerate().take(64) {
+            if active[i] && self.rules[i].scope.applies(lang) {
+                floating |= 1 << bit;
+            }
+        }
+        DocScope {
+            lang,
+            active,
+            floating,
+        }
+    }
+}
+
+/// Word counts up to which [`RuleBook`] keeps the floating patterns that allow them.
+const FIT_WORDS: usize = 64;
+
+/// The floating patterns (bits, the first 64) whose rule allows `words` words.
+fn fit_mask(floating_rules: &[usize], rules: &[Compiled], words: usize) -> u64 {
+    floating_rules
+        .iter()
+        .take(64)
+        .enumerate()
+        .filter(|&(_, &i)| words <= rules[i].max_words)
+        .fold(0, |m, (bit, _)| m | 1 << bit)
+}
+
+/// What of a rule book applies to one document ([`RuleBook::doc_scope`]): its language,
+/// the rules that are on, and the floating patterns (bits) among them in that language.
+pub struct DocScope<'a> {
+    pub lang: Option<&'a str>,
+    pub active: &'a [bool],
+    floating: u64,
 }
 
 /// One line as the line-level rules see it.

@@ -354,7 +354,7 @@ fn line_matching_equals_trying_every_rule_on_its_own() {
                 key: &key,
                 words,
             };
-            let got = book.match_line(&input, lang, &active, &mut caches);
+            let got = book.match_line(&input, &book.doc_scope(lang, &active), &mut caches);
             assert_eq!(got, want, "{line:?} ({lang:?})");
             checked += 1;
             matched += usize::from(got.is_some());
