@@ -41,6 +41,9 @@ pub struct PhraseSet {
     starts: Vec<u32>,
     /// Phrases shorter than a window, each with its own searcher.
     short: Vec<(usize, memmem::Finder<'static>)>,
+    /// The distinct first bytes of the short phrases, when there are at most three of
+    /// them and 64 short phrases: then one `memchr3` pass finds where any could start.
+    short_firsts: Option<[u8; 3]>,
 }
 
 /// For each byte: its bit `k` moved to bit `4k` (the lanes of the four window vectors of
@@ -113,6 +116,24 @@ fn anchor_offset(p: &[u8]) -> usize {
     best.1
 }
 
+/// [`PhraseSet::short_firsts`] of these short phrases.
+fn short_firsts(short: &[(usize, memmem::Finder<'static>)]) -> Option<[u8; 3]> {
+    if short.is_empty() || short.len() > 64 {
+        return None;
+    }
+    let mut firsts = Vec::with_capacity(short.len());
+    for (_, f) in short {
+        firsts.push(*f.needle().first()?);
+    }
+    firsts.sort_unstable();
+    firsts.dedup();
+    if firsts.len() > 3 {
+        return None;
+    }
+    let at = |i: usize| firsts[i.min(firsts.len() - 1)];
+    Some([at(0), at(1), at(2)])
+}
+
 impl PhraseSet {
     /// Compile `phrases` (lowercase, non-empty); matches name them by index.
     pub fn new(phrases: &[String]) -> PhraseSet {
@@ -158,6 +179,7 @@ impl PhraseSet {
             avx2: is_x86_feature_detected!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
             avx2: false,
+            short_firsts: short_firsts(&short),
             short,
         }
     }
@@ -172,9 +194,26 @@ impl PhraseSet {
     /// Call `f` with the index of every phrase that occurs in `hay`: an anchored phrase
     /// once per occurrence, a short one once.
     pub fn for_each_match(&self, hay: &[u8], mut f: impl FnMut(usize)) {
-        for (i, finder) in &self.short {
-            if finder.find(hay).is_some() {
-                f(*i);
+        match self.short_firsts {
+            // The short phrases at the places where one could start: a line has few.
+            Some([a, b, c]) => {
+                let mut found = 0u64;
+                for p in memchr::memchr3_iter(a, b, c, hay) {
+                    for (j, (_, finder)) in self.short.iter().enumerate() {
+                        found |= u64::from(hay[p..].starts_with(finder.needle())) << j;
+                    }
+                }
+                while found != 0 {
+                    f(self.short[found.trailing_zeros() as usize].0);
+                    found &= found - 1;
+                }
+            }
+            None => {
+                for (i, finder) in &self.short {
+                    if finder.find(hay).is_some() {
+                        f(*i);
+                    }
+                }
             }
         }
         // Every window of four bytes is hashed and tested against the bitmap (32 at a
@@ -438,28 +477,35 @@ mod tests {
 
     #[test]
     fn random_lines_with_planted_phrases_agree_with_a_naive_search() {
-        // A small alphabet makes near misses and overlapping occurrences common.
-        let phrases: Vec<String> = [
-            "abca", "bcab", "aabb", "cab a", "ab ab", "bbbb", "c ca", "(c)",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let set = PhraseSet::new(&phrases);
-        let alphabet = b"abc ";
-        let mut rng = crate::test_rng::XorShift::new(0x2545_F491_4F6C_DD1D);
-        let mut next = |n: usize| rng.below(n);
-        for _ in 0..20_000 {
-            let len = next(40);
-            let mut hay: String = (0..len).map(|_| char::from(alphabet[next(4)])).collect();
-            if next(2) == 0 {
-                let at = next(hay.len() + 1);
-                hay.insert_str(at, &phrases[next(phrases.len())]);
+        // A small alphabet makes near misses and overlapping occurrences common. Short
+        // phrases (under four bytes) with at most three first bytes are found from one
+        // `memchr3` pass, with more each by its own search: both sets have them.
+        let sets = [
+            vec![
+                "abca", "bcab", "aabb", "cab a", "ab ab", "bbbb", "c ca", "(c)",
+            ],
+            vec!["abca", "cab a", "ab ab", "(c)", "ab", "c", "ca", "a b"],
+            vec!["abca", "(c)", "ab", "b", "c a", "  "],
+        ];
+        for (k, phrases) in sets.iter().enumerate() {
+            let phrases: Vec<String> = phrases.iter().map(|s| s.to_string()).collect();
+            let set = PhraseSet::new(&phrases);
+            assert_eq!(set.short_firsts.is_some(), k < 2, "set {k}");
+            let alphabet = b"abc (";
+            let mut rng = crate::test_rng::XorShift::new(0x2545_F491_4F6C_DD1D);
+            let mut next = |n: usize| rng.below(n);
+            for _ in 0..20_000 {
+                let len = next(40);
+                let mut hay: String = (0..len).map(|_| char::from(alphabet[next(5)])).collect();
+                if next(2) == 0 {
+                    let at = next(hay.len() + 1);
+                    hay.insert_str(at, &phrases[next(phrases.len())]);
+                }
+                let want: Vec<usize> = (0..phrases.len())
+                    .filter(|&i| hay.contains(phrases[i].as_str()))
+                    .collect();
+                assert_eq!(found(&set, &hay), want, "set {k}: {hay:?}");
             }
-            let want: Vec<usize> = (0..phrases.len())
-                .filter(|&i| hay.contains(phrases[i].as_str()))
-                .collect();
-            assert_eq!(found(&set, &hay), want, "{hay:?}");
         }
     }
 
