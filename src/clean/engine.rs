@@ -1,7 +1,7 @@
 //! One pass over the lines of a text: language, line/section rules, span rules, then the
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
-use super::rules::{line_key_within, LineInput, RuleKind};
+use super::rules::{line_key_of_lower, line_key_within, LineInput, RuleKind};
 use super::timing::{self, Sampler};
 use super::{lang, Cleaner, Decision};
 use crate::document::Removal;
@@ -172,13 +172,17 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
         let line = &lines[li];
         let content = &text[line.c_start..line.c_end];
         f.with_language(lang_bit);
-        key.clear();
-        if f.words <= cl.book.phrase_max_words {
-            line_key_within(content, cl.book.phrase_max_len, key);
-        }
         lower.clear();
         if f.words <= cl.book.scan_max_words {
             push_lowercase(content, lower);
+        }
+        key.clear();
+        if f.words <= cl.book.phrase_max_words {
+            if f.words <= cl.book.scan_max_words {
+                line_key_of_lower(content, lower, cl.book.phrase_max_len, key);
+            } else {
+                line_key_within(content, cl.book.phrase_max_len, key);
+            }
         }
         let input = LineInput {
             trimmed: content,

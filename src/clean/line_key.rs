@@ -99,6 +99,30 @@ pub fn line_key_within(line: &str, max: usize, out: &mut String) {
     }
 }
 
+/// [`line_key_within`] of `line`, given `lower`, its lowercase form (as the clean stage
+/// makes it for the `contains` scan): when what is left of `lower`
+/// after trimming is ASCII with single spaces for its only whitespace, that is the key;
+/// otherwise the key is made from `line`. (Trimming and lowercasing commute: no trimmed
+/// character has case, and none lowercases to one.)
+pub fn line_key_of_lower(line: &str, lower: &str, max: usize, out: &mut String) {
+    let t = trim_key(lower);
+    let mut odd = 0u8;
+    let mut prev_space = false;
+    for &c in t.as_bytes() {
+        let space = c == b' ';
+        odd |= u8::from(c >= 0x80 || (b'\t'..=b'\r').contains(&c) || (space && prev_space));
+        prev_space = space;
+    }
+    if odd != 0 {
+        line_key_within(line, max, out);
+        return;
+    }
+    out.clear();
+    if t.len() <= max {
+        out.push_str(t);
+    }
+}
+
 /// [`line_key`] as it was written first, character by character: the reference.
 #[cfg(test)]
 fn line_key_chars(line: &str, out: &mut String) {
@@ -160,5 +184,30 @@ mod tests {
                 assert_eq!(a, want, "{s:?} within {max}");
             }
         }
+    }
+
+    /// Keyed from its lowercase form, a line has the key it has keyed from itself.
+    #[test]
+    fn the_key_of_the_lowercase_form_is_the_key() {
+        let pick = [
+            " ", "  ", "\t", ".", "#", "-", "A", "z", "Home", "&", "•", "»", "Ä", "ß", "\u{A0}",
+            "…", "İ", "\u{212A}", "|", "→", "✓", "News", "(c)",
+        ];
+        let mut rng = crate::test_rng::XorShift::new(0x9E37_79B9_7F4A_7C15);
+        let (mut a, mut b, mut lower) = (String::new(), String::new(), String::new());
+        let mut simple = 0;
+        for n in 0..30_000 {
+            let s: String = (0..n % 9).map(|_| pick[rng.below(pick.len())]).collect();
+            lower.clear();
+            crate::clean::engine::push_lowercase(&s, &mut lower);
+            for max in [0, 4, 12, usize::MAX] {
+                line_key_of_lower(&s, &lower, max, &mut a);
+                line_key_within(&s, max, &mut b);
+                assert_eq!(a, b, "{s:?} within {max}");
+            }
+            simple += usize::from(trim_key(&lower).is_ascii() && !lower.contains("  "));
+        }
+        // Both paths were taken.
+        assert!(simple > 1000 && simple < 29_000, "{simple}");
     }
 }

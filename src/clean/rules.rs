@@ -16,7 +16,7 @@ use std::time::Instant;
 use super::contains::Tiered;
 use super::lang::FastMap;
 use super::line_dfa::{Caches, LineDfa};
-pub use super::line_key::{line_key, line_key_within};
+pub use super::line_key::{line_key, line_key_of_lower, line_key_within};
 use super::RuleInfo;
 
 /// What a rule does with what it matches.
