@@ -355,6 +355,9 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
 /// `char::to_lowercase`.
 pub(super) fn push_lowercase(s: &str, out: &mut String) {
     out.reserve(s.len());
+    if push_ascii_lowercase(s.as_bytes(), out) {
+        return;
+    }
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -370,6 +373,62 @@ pub(super) fn push_lowercase(s: &str, out: &mut String) {
             i += c.len_utf8();
         }
     }
+}
+
+/// Append `b` lowercased if it is all ASCII, 8 bytes at a time (a line of 8 bytes or more
+/// ends with its last 8, overlapping bytes already written), and return `true`; else
+/// leave `out` as it was and return `false`. One loop and no call, where copying runs and
+/// lowercasing them in place took three loops of varying length and a `memcpy`.
+fn push_ascii_lowercase(b: &[u8], out: &mut String) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // SAFETY: only ASCII bytes are appended, and on the first non-ASCII byte the vector
+    // is cut back to its length on entry, so `out` holds UTF-8 whenever this returns
+    // (nothing in between can panic).
+    let v = unsafe { out.as_mut_vec() };
+    let base = v.len();
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default());
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = word(c);
+        if w & HIGH != 0 {
+            v.truncate(base);
+            return false;
+        }
+        v.extend_from_slice(&lower8(w).to_le_bytes());
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return true;
+    }
+    if b.len() >= 8 {
+        let w = word(&b[b.len() - 8..]);
+        if w & HIGH != 0 {
+            v.truncate(base);
+            return false;
+        }
+        v.truncate(base + b.len() - 8);
+        v.extend_from_slice(&lower8(w).to_le_bytes());
+    } else {
+        for &c in rest {
+            if c >= 0x80 {
+                v.truncate(base);
+                return false;
+            }
+            v.push(c.to_ascii_lowercase());
+        }
+    }
+    true
+}
+
+/// Eight ASCII bytes lowercased: 0x20 added to each of `A..=Z` (a byte's high bit after
+/// adding `0x80 - b'A'` says it is `A` or more, after adding `0x80 - b'['` that it is past
+/// `Z`; no byte carries into the next, all being below 0x80).
+#[inline]
+fn lower8(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let from_a = w.wrapping_add(ONES * u64::from(0x80 - b'A'));
+    let past_z = w.wrapping_add(ONES * u64::from(0x80 - b'['));
+    w | ((from_a & !past_z & (ONES * 0x80)) >> 2)
 }
 
 /// Length of the leading run of ASCII bytes of `b`, 8 bytes at a time.
@@ -425,6 +484,19 @@ mod tests {
                 .map(|_| pieces[rng.below(pieces.len())])
                 .collect();
             assert_eq!(trim_ws(&s), s.trim(), "{s:?}");
+        }
+    }
+
+    /// `lower8` lowercases each ASCII byte in each position of a word.
+    #[test]
+    fn lower8_is_to_ascii_lowercase_bytewise() {
+        for c in 0u8..128 {
+            for pos in 0..8 {
+                let mut bytes = *b"Ab[@Zz`{";
+                bytes[pos] = c;
+                let got = lower8(u64::from_le_bytes(bytes)).to_le_bytes();
+                assert_eq!(got, bytes.map(|b| b.to_ascii_lowercase()), "{c} at {pos}");
+            }
         }
     }
 
