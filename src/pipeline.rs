@@ -264,8 +264,13 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             while it.peek().is_some() {
                 chunks.push(it.by_ref().take(CHUNK).collect());
             }
+            // One task per chunk: left to itself, rayon would hand each of the two
+            // threads a long run of chunks to fold in one go, and a thread that finished
+            // its run early could not take over any of the other's (seen as 50 ms
+            // stretches with one core idle).
             chunks
                 .into_par_iter()
+                .with_max_len(1)
                 .map(|chunk| {
                     let mut st = BatchStats::new(stages.stages.len());
                     let outs = chunk

@@ -14,6 +14,9 @@ use rayon::prelude::*;
 use serde_json::json;
 use std::time::Instant;
 
+/// Documents per parallel task of the apply phase.
+const APPLY_TASK: usize = 16;
+
 impl DedupRun {
     /// Phase 4: re-read the spilled documents and emit each one's verdict, in input order.
     pub fn apply(
@@ -74,8 +77,11 @@ impl DedupRun {
         let this = &*self;
         let process =
             |base: usize, batch: Vec<Stored<SpillDoc>>| -> Vec<Result<(Applied, PassageCounts)>> {
+                // Small tasks, so that neither thread is left with a long run of
+                // documents when the other has finished (see `pipeline::run`).
                 batch
                     .into_par_iter()
+                    .with_max_len(APPLY_TASK)
                     .enumerate()
                     .map(|(i, rec)| {
                         let v = this.verdict((base + i) as u32, rec, decisions)?;
