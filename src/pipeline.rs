@@ -193,6 +193,8 @@ fn deliver(
 const CHUNK: usize = 32;
 /// A batch is cut at this many bytes even when it has fewer records.
 const BATCH_BYTES: usize = 32 << 20;
+/// How many documents ahead the dedup observer prefetches index entries.
+const PREFETCH_AHEAD: usize = 4;
 
 /// Run the whole pipeline: read, process, write, report.
 pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Report> {
@@ -234,7 +236,16 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         let observer = dedup_run.map(|mut d| {
             scope.spawn(move || -> Result<DedupRun> {
                 for batch in orx.iter() {
-                    for s in batch {
+                    // The indexes are larger than the caches: ask for the entries of the
+                    // document `PREFETCH_AHEAD` places ahead while observing this one.
+                    let mut batch = std::collections::VecDeque::from(batch);
+                    for s in batch.iter().take(PREFETCH_AHEAD) {
+                        d.prefetch(s);
+                    }
+                    while let Some(s) = batch.pop_front() {
+                        if let Some(ahead) = batch.get(PREFETCH_AHEAD - 1) {
+                            d.prefetch(ahead);
+                        }
                         d.observe(s)?;
                     }
                     observed_in.store(d.docs() as u64, Ordering::Relaxed);

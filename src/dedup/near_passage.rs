@@ -3,15 +3,17 @@
 //! (Jaccard, or containment for a truncated copy). The first occurrence stays.
 //!
 //! Fed in input order, so the decisions are final as soon as a document is observed and
-//! do not depend on scheduling. Memory: per indexed passage `bands` map entries (4-byte
-//! band key, 4-byte slot), its signature kept as 16-bit values (`2 × hashes` bytes; two
+//! do not depend on scheduling. Memory: per indexed passage `bands` entries of 8 bytes
+//! (4-byte band key, 4-byte slot) in a table at most 3/4 full (`table.rs`), its signature kept as 16-bit values (`2 × hashes` bytes; two
 //! different minima agree on 16 bits with probability 2^-16, a negligible bias) and 12
 //! bytes of position; passages found to be repeats are not indexed.
 use super::minhash::{self, MinHasher, Similarity};
-use super::passage::{IdMap, IdMap32};
+use super::passage::IdMap;
 use crate::document::{DupRef, Removal};
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
+use table::BandTable;
+
+mod table;
 
 /// The small signatures of a document's long passages and their LSH band keys, computed
 /// with the document's sketch (in parallel), kept flat: one allocation per list, not per
@@ -96,9 +98,14 @@ pub const RULE_NEAR: &str = "dup-passage-near";
 /// smaller passage.
 const CONTAINED_MIN_SHINGLES: u32 = 16;
 
+/// Passages ahead whose band keys [`NearPassages::observe`] prefetches.
+const AHEAD: usize = 2;
+/// Band keys of a later document that [`NearPassages::prefetch`] prefetches at most.
+const PREFETCH_KEYS: usize = 64;
+
 pub struct NearPassages {
     p: NearParams,
-    keys: IdMap32<u32>,
+    keys: BandTable,
     sigs: Vec<u16>,
     slots: Vec<(u32, u32, u32)>,
     found: IdMap<Vec<NearRepeat>>,
@@ -115,7 +122,7 @@ impl NearPassages {
     pub fn new(p: NearParams) -> Self {
         NearPassages {
             p,
-            keys: IdMap32::default(),
+            keys: BandTable::default(),
             sigs: Vec::new(),
             slots: Vec::new(),
             found: IdMap::default(),
@@ -124,6 +131,15 @@ impl NearPassages {
             category: "duplicate".into(),
             cands: Vec::new(),
             added: Vec::new(),
+        }
+    }
+
+    /// Start loading the index entries that [`NearPassages::observe`] of these passages
+    /// looks up (up to `PREFETCH_KEYS` of them; a hint for a later document, no effect
+    /// on any result).
+    pub fn prefetch(&self, passages: &PassageSigs) {
+        for &key in passages.keys.iter().take(PREFETCH_KEYS) {
+            self.keys.prefetch(key);
         }
     }
 
@@ -148,19 +164,25 @@ impl NearPassages {
             // The slot this passage gets when it is no repeat. Its keys are looked up and,
             // where missing, inserted with one lookup each (most passages are indexed);
             // if it turns out to be a repeat, the keys it inserted are taken out again.
-            let Ok(slot) = u32::try_from(self.slots.len()) else {
+            let Some(slot) = u32::try_from(self.slots.len())
+                .ok()
+                .filter(|&s| s < u32::MAX)
+            else {
                 break;
             };
+            // The next passages' band keys are cache misses: start loading them now.
+            if let Some(next) = passages.keys.get((i + AHEAD) * nb..(i + AHEAD + 1) * nb) {
+                for &key in next {
+                    self.keys.prefetch(key);
+                }
+            }
             cands.clear();
             added.clear();
             for &key in keys {
-                match self.keys.entry(key) {
-                    Entry::Occupied(e) if *e.get() != slot => cands.push(*e.get()),
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(e) => {
-                        e.insert(slot);
-                        added.push(key);
-                    }
+                match self.keys.get_or_insert(key, slot) {
+                    Some(s) if s != slot => cands.push(s),
+                    Some(_) => {}
+                    None => added.push(key),
                 }
             }
             cands.sort_unstable();
@@ -190,7 +212,7 @@ impl NearPassages {
                     of_passage,
                     similarity: sim.jaccard,
                 });
-                for key in &added {
+                for &key in &added {
                     self.keys.remove(key);
                 }
                 continue;
@@ -244,7 +266,7 @@ impl NearPassages {
 
     /// Approximate bytes held.
     pub fn bytes(&self) -> usize {
-        self.keys.capacity() * (4 + 4 + 1) + self.sigs.capacity() * 2 + self.slots.capacity() * 12
+        self.keys.bytes() + self.sigs.capacity() * 2 + self.slots.capacity() * 12
     }
 }
 
@@ -316,7 +338,7 @@ mod tests {
         let mut want: Vec<u32> = indexed.keys.clone();
         want.sort_unstable();
         want.dedup();
-        let mut held: Vec<u32> = ix.keys.keys().copied().collect();
+        let mut held: Vec<u32> = ix.keys.keys().collect();
         held.sort_unstable();
         assert_eq!(held, want);
     }

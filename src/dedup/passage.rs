@@ -25,15 +25,9 @@ impl Hasher for IdHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
-    fn write_u32(&mut self, n: u32) {
-        // Spread the bits: hashbrown takes its control byte from the top bits.
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
 }
 
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
-/// The same for 32-bit keys.
-pub type IdMap32<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
 /// First occurrence and document count of one passage hash (16 bytes).
 #[derive(Clone, Copy, Debug)]

@@ -182,6 +182,14 @@ impl DedupRun {
         sketches.push(s.sig, &mut self.memory_left)
     }
 
+    /// A hint before observing `next`: start loading the index entries it will look up
+    /// (no effect on any result).
+    pub fn prefetch(&self, next: &Sketched) {
+        if let Some(near) = self.near.as_ref() {
+            near.prefetch(&next.passage_sigs);
+        }
+    }
+
     /// Documents observed.
     pub fn docs(&self) -> usize {
         self.ids.len()
