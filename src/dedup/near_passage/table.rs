@@ -60,6 +60,8 @@ impl BandTable {
                 )
             };
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (self, key);
     }
 
     /// The slot stored for `key`, or, if there is none, store `slot` (below `u32::MAX`)
