@@ -4,9 +4,10 @@
 //!
 //! Fed in input order, so the decisions are final as soon as a document is observed and
 //! do not depend on scheduling. Memory: per indexed passage `bands` entries of 8 bytes
-//! (4-byte band key, 4-byte slot) in a table at most 3/4 full (`table.rs`), its signature kept as 16-bit values (`2 × hashes` bytes; two
-//! different minima agree on 16 bits with probability 2^-16, a negligible bias) and 12
-//! bytes of position; passages found to be repeats are not indexed.
+//! (4-byte band key, 4-byte slot) in a table at most 3/4 full (`table.rs`), its signature
+//! kept as 16-bit values (`2 × hashes` bytes; two different minima agree on 16 bits with
+//! probability 2^-16, a negligible bias) and 12 bytes of position; passages found to be
+//! repeats are not indexed.
 use super::minhash::{self, MinHasher, Similarity};
 use super::passage::IdMap;
 use crate::document::{DupRef, Removal};
