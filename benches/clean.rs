@@ -24,16 +24,25 @@ fn input() -> PathBuf {
 
 fn texts() -> Vec<String> {
     let path = input();
-    let raw = std::fs::read_to_string(&path).unwrap_or_default();
+    // A bench of nothing would report 0 B/s as if it had measured something.
+    let raw = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("clean bench: cannot read {}: {e}", path.display()));
     let cfg = NormalizeConfig::default();
-    raw.lines()
+    let texts: Vec<String> = raw
+        .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| {
             v.get("text")
                 .and_then(|t| t.as_str())
                 .map(|t| normalize(t, &cfg))
         })
-        .collect()
+        .collect();
+    assert!(
+        !texts.is_empty(),
+        "clean bench: no JSONL records with a \"text\" field in {}",
+        path.display()
+    );
+    texts
 }
 
 fn bench_clean(c: &mut Criterion) {

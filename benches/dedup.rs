@@ -8,7 +8,9 @@ use rinse::document::{Document, Origin};
 
 fn sample_text() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/dedup/corpus.jsonl");
-    let corpus = std::fs::read_to_string(path).unwrap_or_default();
+    // A bench of nothing would report a throughput as if it had measured something.
+    let corpus = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("dedup bench: cannot read {path}: {e}"));
     let mut text = String::new();
     for line in corpus.lines().take(40) {
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
@@ -16,6 +18,7 @@ fn sample_text() -> String {
             text.push('\n');
         }
     }
+    assert!(!text.trim().is_empty(), "dedup bench: no texts in {path}");
     text
 }
 
