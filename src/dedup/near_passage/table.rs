@@ -64,6 +64,24 @@ impl BandTable {
         let _ = (self, key);
     }
 
+    /// Where `key` is (`Ok`), or the empty entry where it would go (`Err`): the one probe
+    /// loop of lookups, insertions, removals and growth.
+    #[inline]
+    fn find(&self, key: u32) -> std::result::Result<usize, usize> {
+        let mask = self.mask();
+        let mut i = self.home(key);
+        loop {
+            let e = self.entries[i];
+            if e == EMPTY {
+                return Err(i);
+            }
+            if (e >> 32) as u32 == key {
+                return Ok(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// The slot stored for `key`, or, if there is none, store `slot` (below `u32::MAX`)
     /// and return `None`.
     #[inline]
@@ -72,37 +90,23 @@ impl BandTable {
         if (self.len + 1) * 4 > self.entries.len() * 3 {
             self.grow();
         }
-        let mask = self.mask();
-        let mut i = self.home(key);
-        loop {
-            let e = self.entries[i];
-            if e == EMPTY {
+        match self.find(key) {
+            Ok(i) => Some(self.entries[i] as u32),
+            Err(i) => {
                 self.entries[i] = u64::from(key) << 32 | u64::from(slot);
                 self.len += 1;
-                return None;
+                None
             }
-            if (e >> 32) as u32 == key {
-                return Some(e as u32);
-            }
-            i = (i + 1) & mask;
         }
     }
 
     /// Take `key` out (if it is there), shifting back the entries its removal would
     /// leave unreachable.
     pub fn remove(&mut self, key: u32) {
+        let Ok(i) = self.find(key) else {
+            return;
+        };
         let mask = self.mask();
-        let mut i = self.home(key);
-        loop {
-            let e = self.entries[i];
-            if e == EMPTY {
-                return;
-            }
-            if (e >> 32) as u32 == key {
-                break;
-            }
-            i = (i + 1) & mask;
-        }
         // Backward-shift deletion: move up each later entry of the run whose home is not
         // in the cyclic range (hole, j], i.e. that would not be found past the hole.
         let mut hole = i;
@@ -132,13 +136,11 @@ impl BandTable {
         let bigger = vec![EMPTY; self.entries.len() * 2];
         let old = std::mem::replace(&mut self.entries, bigger);
         self.shift -= 1;
-        let mask = self.mask();
         for e in old.into_iter().filter(|&e| e != EMPTY) {
-            let mut i = self.home((e >> 32) as u32);
-            while self.entries[i] != EMPTY {
-                i = (i + 1) & mask;
+            // Keys are unique, so each finds an empty entry.
+            if let Err(i) = self.find((e >> 32) as u32) {
+                self.entries[i] = e;
             }
-            self.entries[i] = e;
         }
     }
 
