@@ -99,10 +99,9 @@ pub const RULE_NEAR: &str = "dup-passage-near";
 /// smaller passage.
 const CONTAINED_MIN_SHINGLES: u32 = 16;
 
-/// Passages ahead whose band keys [`NearPassages::observe`] prefetches.
+/// Passages ahead whose band keys [`NearPassages::observe`] prefetches; those of a
+/// document's first `AHEAD` passages come from [`NearPassages::prefetch`].
 const AHEAD: usize = 2;
-/// Band keys of a later document that [`NearPassages::prefetch`] prefetches at most.
-const PREFETCH_KEYS: usize = 64;
 
 pub struct NearPassages {
     p: NearParams,
@@ -135,11 +134,11 @@ impl NearPassages {
         }
     }
 
-    /// Start loading the index entries that [`NearPassages::observe`] of these passages
-    /// looks up (up to `PREFETCH_KEYS` of them; a hint for a later document, no effect
-    /// on any result).
+    /// Start loading the index entries of the first `AHEAD` passages that
+    /// [`NearPassages::observe`] of these passages looks up (it prefetches the others
+    /// itself); a hint for a later document, no effect on any result.
     pub fn prefetch(&self, passages: &PassageSigs) {
-        for &key in passages.keys.iter().take(PREFETCH_KEYS) {
+        for &key in passages.keys.iter().take(AHEAD * self.p.bands) {
             self.keys.prefetch(key);
         }
     }
