@@ -14,6 +14,7 @@ pub const DEFAULT_TOML: &str = include_str!("../configs/default.toml");
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    pub input: InputConfig,
     pub normalize: NormalizeConfig,
     pub clean: CleanConfig,
     pub dedup: DedupConfig,
@@ -51,6 +52,14 @@ impl Config {
             xxhash_rust::xxh3::xxh3_64(self.to_toml().as_bytes())
         )
     }
+}
+
+/// Limits on the records read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// Records larger than this many bytes are rejected as `too-large` (0: no limit).
+    pub max_doc_bytes: u64,
 }
 
 /// toml's messages span several lines (with a source excerpt); keep them on one line:

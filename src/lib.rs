@@ -18,11 +18,13 @@
 pub mod clean;
 mod codec;
 pub mod config;
+pub mod cpu;
 pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod eval;
 pub mod normalize;
+pub mod outdir;
 pub mod pipeline;
 pub mod read;
 pub mod record;

@@ -1,4 +1,5 @@
-//! The `rinse` binary: parse arguments, run the subcommand, print errors, exit 0 or 2.
+//! The `rinse` binary: parse arguments, run the subcommand, print errors, exit 0, 2 or 3
+//! (a run that kept nothing).
 mod cli;
 
 // The pipeline allocates and frees many small strings per document on every thread, and a
@@ -25,6 +26,11 @@ fn main() {
         Ok(()) => 0,
         // `rinse rules | head`: the reader went away; that is not an error.
         Err(e) if is_broken_pipe(&e) => 0,
+        Err(e) if e.downcast_ref::<cli::Exit>().is_some() => {
+            let exit = e.downcast_ref::<cli::Exit>().expect("checked");
+            eprintln!("rinse: {}", exit.message);
+            exit.code
+        }
         Err(e) => {
             eprintln!("rinse: {e:#}");
             2

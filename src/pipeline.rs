@@ -18,7 +18,7 @@ use crate::document::{Rejection, Verdict};
 use crate::error::{Error, Result};
 use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
-use crate::report::{Bytes, OutputInfo, Records, Report, StageReport};
+use crate::report::{Bytes, InputHints, OutputInfo, Records, Report, StageReport};
 use crate::stage::{Stage, StageStats};
 use crate::write::{kept_line, WriteOptions, Writer};
 use rayon::prelude::*;
@@ -53,6 +53,8 @@ pub struct Progress {
 /// The per-document stages of a plan, compiled (regexes built) before any input is read.
 pub struct Stages {
     stages: Vec<Box<dyn Stage>>,
+    /// Records larger than this are rejected as `too-large` unread (0: no limit).
+    max_doc_bytes: u64,
 }
 
 impl Stages {
@@ -61,7 +63,10 @@ impl Stages {
         if config.clean.enabled {
             stages.push(Box::new(Clean::new(Cleaner::new(&config.clean)?)));
         }
-        Ok(Stages { stages })
+        Ok(Stages {
+            stages,
+            max_doc_bytes: config.input.max_doc_bytes,
+        })
     }
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -70,6 +75,9 @@ impl Stages {
 
     /// Parse one raw record and pass it through every stage.
     pub fn process(&self, raw: RawRecord, fields: &Fields, stats: &mut BatchStats) -> Verdict {
+        if self.max_doc_bytes > 0 && raw.bytes.len() as u64 > self.max_doc_bytes {
+            return Verdict::Rejected(too_large(raw, self.max_doc_bytes));
+        }
         let mut doc = match read::parse(raw, fields) {
             Ok(doc) => doc,
             Err(r) => return Verdict::Rejected(r),
@@ -90,6 +98,20 @@ impl Stages {
         }
         Verdict::Kept(doc)
     }
+}
+
+/// The rejection of a record over `max_doc_bytes`: its bytes are kept as they were read.
+fn too_large(raw: RawRecord, max: u64) -> Rejection {
+    let n = raw.bytes.len();
+    let mut r = Rejection::new("too-large", "read", raw.origin).detail(format!(
+        "record of {n} bytes, over max_doc_bytes = {max}"
+    ));
+    r.id = raw.text_id;
+    r.raw = Some(match String::from_utf8(raw.bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    });
+    r
 }
 
 /// Statistics of one chunk of work, merged in order.
@@ -116,6 +138,8 @@ struct Sink {
     writer: Writer,
     records: Records,
     text_out: u64,
+    /// The first record rejected for each input problem, to say what went wrong.
+    hints: InputHints,
 }
 
 impl Sink {
@@ -135,6 +159,7 @@ impl Sink {
                 self.text_out += self.writer.keep(doc)?;
             }
             Verdict::Rejected(r) => {
+                self.hints.observe(&r);
                 self.records.rejected += 1;
                 *self
                     .records
@@ -199,7 +224,7 @@ const PREFETCH_AHEAD: usize = 4;
 /// Run the whole pipeline: read, process, write, report.
 pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Report> {
     let started = Instant::now();
-    let sources = read::expand_inputs(&plan.inputs)?;
+    let sources = read::expand_inputs(&plan.inputs, &read::Exclude::output(&plan.write.out))?;
     let stages = Stages::compile(&plan.config)?;
     let writer = Writer::create(plan.write.clone())?;
     let dedup_run = if plan.config.dedup.enabled {
@@ -220,6 +245,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         writer,
         records: Records::default(),
         text_out: 0,
+        hints: InputHints::default(),
     };
     let mut progress = Progress {
         total_bytes: sources.total_bytes(),
@@ -397,8 +423,18 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         writer,
         records,
         text_out,
+        hints,
     } = sink;
 
+    let mut warnings = sources.warnings.clone();
+    let stale = &writer.dir().stale_removed;
+    if !stale.is_empty() {
+        warnings.push(format!(
+            "removed {} temporary files left in {} by an earlier run that did not finish",
+            stale.len(),
+            plan.write.out.display()
+        ));
+    }
     let seconds = started.elapsed().as_secs_f64();
     let w = writer.totals();
     let mut stage_names: Vec<&'static str> = stages.names();
@@ -418,6 +454,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             .collect(),
         files_read: counters.files_done.load(Ordering::Relaxed),
         files_skipped: sources.skipped.clone(),
+        warnings,
+        diagnosis: hints.diagnose(&records, &plan.fields),
         blank_lines_skipped: counters.blank_lines.load(Ordering::Relaxed),
         records,
         bytes: Bytes {

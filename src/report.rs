@@ -41,7 +41,13 @@ pub struct Report {
     pub threads: usize,
     pub inputs: Vec<String>,
     pub files_read: u64,
-    pub files_skipped: Vec<String>,
+    /// Paths a directory walk did not read, each with its reason.
+    pub files_skipped: Vec<crate::read::Skipped>,
+    /// Things about the run the user should know (printed with the summary).
+    pub warnings: Vec<String>,
+    /// When most records were rejected for an input problem: what it likely is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<String>,
     pub blank_lines_skipped: u64,
     pub records: Records,
     pub bytes: Bytes,
@@ -115,10 +121,21 @@ impl Report {
             );
         }
         if !self.files_skipped.is_empty() {
+            let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+            for k in &self.files_skipped {
+                *by_reason.entry(k.reason).or_default() += 1;
+            }
+            let list: Vec<String> = by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
             s += &format!(
-                "rinse: skipped {} files with unknown extensions (listed in report.json)\n",
-                self.files_skipped.len()
+                "rinse: skipped paths (listed in report.json): {}\n",
+                list.join(", ")
             );
+        }
+        if let Some(d) = &self.diagnosis {
+            s += &format!("rinse: {d}\n");
+        }
+        for w in &self.warnings {
+            s += &format!("rinse: warning: {w}\n");
         }
         s
     }
@@ -136,5 +153,136 @@ pub fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Rejection reasons that mean the input is not what rinse expected, rather than a
+/// document that cleaning or dedup removed.
+pub const INPUT_PROBLEMS: [&str; 5] = [
+    "missing-text",
+    "non-string-text",
+    "malformed-json",
+    "not-an-object",
+    "invalid-utf8",
+];
+
+/// The first rejected record of each input problem, kept to explain a run in which most
+/// records were rejected for one.
+#[derive(Clone, Debug, Default)]
+pub struct InputHints {
+    /// Top-level fields of the first record without a (string) text.
+    missing_text_fields: Option<Vec<String>>,
+    /// Start of the first malformed line, and where it was.
+    malformed: Option<(String, String)>,
+}
+
+impl InputHints {
+    pub fn observe(&mut self, r: &crate::document::Rejection) {
+        match r.reason {
+            "missing-text" | "non-string-text" if self.missing_text_fields.is_none() => {
+                let fields = r
+                    .record
+                    .as_ref()
+                    .and_then(|rec| {
+                        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(
+                            &rec.to_json(),
+                        )
+                        .ok()
+                    })
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                self.missing_text_fields = Some(fields);
+            }
+            "malformed-json" if self.malformed.is_none() => {
+                let start: String = r.raw.as_deref().unwrap_or("").chars().take(40).collect();
+                self.malformed = Some((start, r.origin.to_string()));
+            }
+            _ => {}
+        }
+    }
+
+    /// When more than half of the records were rejected for input problems: which one,
+    /// and its likely cause.
+    pub fn diagnose(&self, records: &Records, fields: &crate::read::Fields) -> Option<String> {
+        let count = |reason: &str| records.rejected_by_reason.get(reason).copied().unwrap_or(0);
+        let (worst, n) = INPUT_PROBLEMS
+            .iter()
+            .map(|r| (*r, count(r)))
+            .max_by_key(|(_, n)| *n)?;
+        let all: u64 = INPUT_PROBLEMS.iter().map(|r| count(r)).sum();
+        if records.read == 0 || all * 2 <= records.read {
+            return None;
+        }
+        let share = format!("{n} of {} records were rejected as {worst}", records.read);
+        let hint = match worst {
+            "missing-text" | "non-string-text" => {
+                let seen = match &self.missing_text_fields {
+                    Some(f) if !f.is_empty() => format!(" (the first such record has: {})", f.join(", ")),
+                    _ => String::new(),
+                };
+                format!(
+                    "they have no string `{}` field{seen}; name the text field with --text-field",
+                    fields.text
+                )
+            }
+            "malformed-json" => match &self.malformed {
+                Some((start, at)) if is_array_or_pretty(start) => format!(
+                    "{at} starts with `{}`: a JSON array or pretty-printed JSON, but rinse reads \
+                     JSONL, one object per line (convert with `jq -c '.[]' FILE`)",
+                    start.trim()
+                ),
+                Some((_, at)) => format!(
+                    "{at} is not one JSON object per line (JSONL); rejected/ has each line \
+                     with the parser's message"
+                ),
+                None => "the lines are not JSONL".to_string(),
+            },
+            "not-an-object" => {
+                "the lines are JSON values but not objects; rinse needs one object per line"
+                    .to_string()
+            }
+            _ => "the input is not UTF-8; convert it first (for example with iconv)".to_string(),
+        };
+        Some(format!("most records were rejected: {share}: {hint}"))
+    }
+}
+
+/// A first line that opens an array, or an object alone on its line (pretty-printed).
+fn is_array_or_pretty(start: &str) -> bool {
+    let t = start.trim();
+    t.starts_with('[') || t == "{"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_records_missing_their_text_field_are_diagnosed() {
+        let mut records = Records {
+            read: 10,
+            kept: 1,
+            rejected: 9,
+            ..Records::default()
+        };
+        records.rejected_by_reason.insert("missing-text".into(), 9);
+        let hints = InputHints {
+            missing_text_fields: Some(vec!["id".into(), "content".into()]),
+            malformed: None,
+        };
+        let d = hints
+            .diagnose(&records, &crate::read::Fields::default())
+            .unwrap();
+        assert!(d.contains("--text-field") && d.contains("id, content"), "{d}");
+        records.rejected_by_reason.insert("missing-text".into(), 4);
+        assert!(hints.diagnose(&records, &crate::read::Fields::default()).is_none());
+    }
+
+    #[test]
+    fn a_json_array_is_recognised() {
+        assert!(is_array_or_pretty("["));
+        assert!(is_array_or_pretty("  {"));
+        assert!(!is_array_or_pretty(r#"{"text": "a"#));
+        assert!(!is_array_or_pretty("garbage here"));
     }
 }

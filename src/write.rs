@@ -3,6 +3,7 @@
 //! place only when the whole run succeeded.
 use crate::document::{kept_pieces, Document, Rejection, Removal};
 use crate::error::{Error, Result};
+use crate::outdir::OutDir;
 use crate::read::Fields;
 use crate::record::{escape_contents, escape_str};
 use serde_json::{json, Map, Value};
@@ -170,7 +171,7 @@ impl Shards {
         self.finish_current()?;
         let name = format!("{:05}.{}", self.files.len(), self.compression.extension());
         let final_path = self.dir.join(&name);
-        let tmp = self.dir.join(format!(".{name}.rinse-tmp"));
+        let tmp = OutDir::temp_path(&self.dir, &name);
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         self.early = Some(EarlySync::new(
             file.try_clone().map_err(|e| Error::io(&tmp, e))?,
@@ -261,6 +262,8 @@ fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
 /// The output of a run: kept and rejected shards plus the report.
 pub struct Writer {
     opts: WriteOptions,
+    /// The claimed (locked) output directory.
+    dir: OutDir,
     kept: Shards,
     rejected: Shards,
     committed: bool,
@@ -278,18 +281,15 @@ pub struct WriteTotals {
 }
 
 impl Writer {
-    /// Create DIR, DIR/kept and DIR/rejected (an error naming the path if that fails).
+    /// Claim DIR (see [`OutDir::claim`]: lock, marker, stale temporary files removed)
+    /// with DIR/kept and DIR/rejected; an error naming the path if that fails, before any
+    /// input is read.
     pub fn create(opts: WriteOptions) -> Result<Writer> {
+        let dir = OutDir::claim(&opts.out)?;
         let kept_dir = opts.out.join("kept");
         let rejected_dir = opts.out.join("rejected");
-        for d in [&opts.out, &kept_dir, &rejected_dir] {
-            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-        }
-        // Probe writability now, so an unwritable DIR fails before any input is read.
-        let probe = opts.out.join(".rinse-write-probe");
-        File::create(&probe).map_err(|e| Error::io(&opts.out, e))?;
-        let _ = std::fs::remove_file(&probe);
         Ok(Writer {
+            dir,
             kept: Shards::new(kept_dir, opts.compression, opts.shard_size),
             rejected: Shards::new(rejected_dir, opts.compression, opts.shard_size),
             opts,
@@ -316,6 +316,11 @@ impl Writer {
         self.rejected.write_line(&rejected_line(r))
     }
 
+    /// The claimed output directory.
+    pub fn dir(&self) -> &OutDir {
+        &self.dir
+    }
+
     pub fn totals(&self) -> WriteTotals {
         WriteTotals {
             kept: self.kept.records,
@@ -331,12 +336,15 @@ impl Writer {
     pub fn commit(mut self, report_json: &str) -> Result<()> {
         self.kept.finish()?;
         self.rejected.finish()?;
-        let report_tmp = self.opts.out.join(".report.json.rinse-tmp");
+        let report_tmp = OutDir::temp_path(&self.opts.out, "report.json");
         let report = self.opts.out.join("report.json");
         std::fs::write(&report_tmp, report_json).map_err(|e| Error::io(&report_tmp, e))?;
-        self.kept.commit()?;
-        self.rejected.commit()?;
-        std::fs::rename(&report_tmp, &report).map_err(|e| Error::io(&report, e))?;
+        // An interrupt waits for the renames: the directory never holds half of them.
+        OutDir::committing(|| -> Result<()> {
+            self.kept.commit()?;
+            self.rejected.commit()?;
+            std::fs::rename(&report_tmp, &report).map_err(|e| Error::io(&report, e))
+        })?;
         self.committed = true;
         Ok(())
     }
@@ -347,7 +355,7 @@ impl Drop for Writer {
         if !self.committed {
             self.kept.abort();
             self.rejected.abort();
-            let _ = std::fs::remove_file(self.opts.out.join(".report.json.rinse-tmp"));
+            let _ = std::fs::remove_file(OutDir::temp_path(&self.opts.out, "report.json"));
         }
     }
 }

@@ -214,11 +214,33 @@ impl Stage for Clean {
         });
         stats.bytes_removed += doc.text.len().saturating_sub(len) as u64;
         if words < min {
-            return Err(Rejection::of(doc, "too-short", "clean")
-                .detail(format!("{words} words left after cleaning, minimum {min}")));
+            let detail = too_short_detail(words, min, &doc.removals);
+            return Err(Rejection::of(doc, "too-short", "clean").detail(detail));
         }
         Ok(doc)
     }
+}
+
+/// The detail of a `too-short` rejection: the words left and the rules that removed the
+/// rest, most bytes first (`3 words left after cleaning, minimum 5; removed by
+/// cookie-notice 812 B, byline 20 B`).
+fn too_short_detail(words: usize, min: usize, removals: &[Removal]) -> String {
+    let mut detail = format!("{words} words left after cleaning, minimum {min}");
+    let mut by_rule: Vec<(&str, usize)> = Vec::new();
+    for r in removals {
+        match by_rule.iter_mut().find(|(id, _)| *id == &*r.rule) {
+            Some((_, n)) => *n += r.end - r.start,
+            None => by_rule.push((&r.rule, r.end - r.start)),
+        }
+    }
+    if by_rule.is_empty() {
+        detail += "; no rule removed anything (the text is that short)";
+    } else {
+        by_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let list: Vec<String> = by_rule.iter().map(|(id, n)| format!("{id} {n} B")).collect();
+        detail += &format!("; removed by {}", list.join(", "));
+    }
+    detail
 }
 
 #[cfg(test)]

@@ -24,8 +24,45 @@ enum Command {
     Eval(eval::Args),
 }
 
+/// The exit status of a run that finished but kept no record (documented in the README).
+pub const EXIT_NOTHING_KEPT: i32 = 3;
+
+/// A run that ends with an exit status other than 0 or 2, and a message.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: i32,
+    pub message: String,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// On SIGINT or SIGTERM: remove this process's temporary files from the output
+/// directories it writes (waiting for a rename into place in progress), then exit with
+/// 128 + the signal's number (130, 143), as a shell reports a process the signal ended.
+fn on_signals_clean_up_and_exit() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("rinse-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                rinse::outdir::remove_own_temps();
+                eprintln!("\nrinse: interrupted; temporary files removed, output left as it was");
+                std::process::exit(128 + sig);
+            }
+        })?;
+    Ok(())
+}
+
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    on_signals_clean_up_and_exit()?;
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Config(args) => config::run(args),

@@ -43,6 +43,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = super::load_config(args.config.as_deref())?;
     let fields = args.input.fields();
+    let plan_out = args.out.clone();
     let plan = RunPlan {
         inputs: args.inputs,
         fields: fields.clone(),
@@ -68,6 +69,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let report = result?;
     if !args.quiet {
         eprint!("{}", report.summary());
+    }
+    if report.records.kept == 0 {
+        return Err(super::Exit {
+            code: super::EXIT_NOTHING_KEPT,
+            message: format!(
+                "kept no record of {} read (exit status {}); see {}",
+                report.records.read,
+                super::EXIT_NOTHING_KEPT,
+                plan_out.join("report.json").display()
+            ),
+        }
+        .into());
     }
     Ok(())
 }

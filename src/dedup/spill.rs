@@ -25,7 +25,7 @@ impl TempFiles {
 
     /// A new temporary path in `dir` (removed when `self` is dropped).
     pub fn path(&mut self, dir: &Path, name: &str) -> PathBuf {
-        let p = dir.join(format!(".rinse-dedup-{name}.tmp"));
+        let p = crate::outdir::OutDir::temp_path(dir, &format!("rinse-dedup-{name}"));
         self.paths.push(p.clone());
         p
     }

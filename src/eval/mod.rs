@@ -172,7 +172,7 @@ pub fn evaluate(
     let runner = Runner {
         gold,
         opts,
-        sources: read::expand_inputs(&opts.inputs)?,
+        sources: read::expand_inputs(&opts.inputs, &read::Exclude::default())?,
         pool: rayon::ThreadPoolBuilder::new()
             .num_threads(opts.threads)
             .build()

@@ -319,7 +319,7 @@ mod tests {
             .map(|id| format!("{{\"id\":\"{id}\"}}\n"))
             .collect();
         let gold = Gold::parse(gold_text.as_bytes(), Path::new("g")).unwrap();
-        let sources = read::expand_inputs(&inputs).unwrap();
+        let sources = read::expand_inputs(&inputs, &read::Exclude::default()).unwrap();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()

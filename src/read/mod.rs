@@ -3,7 +3,7 @@
 //! into a [`Document`] happens later, in parallel ([`parse`]).
 mod source;
 
-pub use source::{expand_inputs, Compression, Format, SourceFile, Sources};
+pub use source::{expand_inputs, Compression, Exclude, Format, Skipped, SourceFile, Sources};
 
 use crate::document::{Document, Origin, Rejection};
 use crate::error::{Error, Result};

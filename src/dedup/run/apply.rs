@@ -175,8 +175,10 @@ impl DedupRun {
                 let mut near_removals = Vec::new();
                 if let Some(near) = &self.near {
                     let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));
+                    let exact: std::collections::HashSet<usize> =
+                        removals.iter().map(|x| x.start).collect();
                     for r in near.removals(d, &span, &id_of) {
-                        if !removals.iter().any(|x| x.start == r.start) {
+                        if !exact.contains(&r.start) {
                             near_removals.push(r);
                         }
                     }
