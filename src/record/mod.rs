@@ -1,13 +1,21 @@
 //! The original JSON record of a document, kept as raw JSON: the bytes of the line plus
 //! the spans of its top-level keys and values. Only the text field is ever decoded (into
 //! the document's `text`) or encoded (the cleaned text, spliced in on output); every
-//! other value is copied as serde_json would have written it.
+//! other member is copied byte for byte as it was read.
 //!
-//! Invariant: every key and every value in the buffer, except the text field's original
-//! value, is byte for byte what `serde_json::to_writer` writes for it (compact, its
-//! escapes, its number format); [`parse`] rewrites the few values that are not, so
-//! writing is copying. The text's original value is kept as written and made canonical
-//! only when a rejected record is written (rare), see [`Record::write_json`].
+//! Invariant: every key and every value in the buffer is the token as it appeared in
+//! the input, untouched: its nested whitespace, its escapes (lone surrogates such as
+//! `"\ud800"` included), its number spelling (`1.50`, `-0`, `1e400`,
+//! `12345678901234567890123`). Writing a record is copying them, with the whitespace
+//! between top-level members made compact. The one exception is the text field, whose
+//! value is decoded (lone surrogates become U+FFFD) and written as serde_json writes
+//! that string: the cleaned text for a kept record, the original text for a rejected
+//! one (see [`Record::write_json`]). Records built from a `serde_json::Value` hold what
+//! serde_json writes for it.
+//!
+//! A repeated top-level key is one member, as in serde_json's order-preserving map: at
+//! the position of its first occurrence (with that key token), with the value of the
+//! last. Keys are compared decoded (`"te\u0078t"` is the key `text`).
 mod escape;
 mod parse;
 mod raw;
@@ -18,7 +26,7 @@ use crate::codec::{corrupt, Dec, Enc};
 use crate::error::Result;
 use crate::read::Fields;
 pub(crate) use escape::{escape_contents, escape_str};
-use raw::{escapes_canonical, str_token_eq};
+use raw::{decode_token, escapes_canonical, key_is, str_token_eq, Lone};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::ops::Range;
@@ -40,7 +48,7 @@ enum Body {
         /// The text field, when it holds a string.
         text: Option<Text>,
     },
-    /// Not an object: the whole value, canonical, at this span.
+    /// Not an object: the whole value, as written, at this span.
     Other(Range<usize>),
 }
 
@@ -154,16 +162,14 @@ impl Record {
         };
         let t = text.as_ref()?;
         match &t.original {
-            Original::Raw => {
-                let token = self.slice(&members.get(t.member)?.value);
-                serde_json::from_slice::<Cow<str>>(token).ok()
-            }
+            Original::Raw => decode_token(self.slice(&members.get(t.member)?.value)),
             Original::DocText => None,
             Original::Owned(s) => Some(Cow::Borrowed(s)),
         }
     }
 
-    /// Is the original text `text`? (Decodes as it compares; no allocation.)
+    /// Is the original text `text`? (Decodes as it compares, lone surrogates as U+FFFD;
+    /// no allocation.)
     pub(crate) fn original_is(&self, text: &str) -> bool {
         let Body::Object {
             members,
@@ -175,7 +181,7 @@ impl Record {
         match &t.original {
             Original::Raw => members
                 .get(t.member)
-                .is_some_and(|m| str_token_eq(self.slice(&m.value), text)),
+                .is_some_and(|m| str_token_eq(self.slice(&m.value), text, Lone::Replace)),
             Original::DocText => true,
             Original::Owned(s) => s == text,
         }
@@ -230,7 +236,9 @@ impl Record {
         }
     }
 
-    /// Write the record as it was read (canonical compact JSON, as serde_json writes it).
+    /// Write the record as it was read: every member byte for byte, compact between
+    /// them, the original text as serde_json writes its decoded string (the same bytes
+    /// unless its escapes were not serde_json's; a lone surrogate is U+FFFD there).
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let (members, text) = match &self.body {
             Body::Other(span) => {
@@ -262,9 +270,9 @@ impl Record {
                 if escapes_canonical(contents) {
                     out.extend_from_slice(token);
                 } else {
-                    match serde_json::from_slice::<Cow<str>>(token) {
-                        Ok(s) => escape_str(out, &s),
-                        Err(_) => out.extend_from_slice(b"null"),
+                    match decode_token(token) {
+                        Some(s) => escape_str(out, &s),
+                        None => out.extend_from_slice(b"null"),
                     }
                 }
             }
@@ -298,8 +306,8 @@ impl Record {
     /// added at the end if the record has none), its JSON string token written by
     /// `write_text` (called at most once: not when `extra` replaces the text field), and,
     /// if given, the member `extra` (key, JSON value) set: in place of a member with that
-    /// key, else appended. The same bytes as inserting both into serde_json's map, in
-    /// this order, and serializing it.
+    /// key, else appended. Keys are compared decoded, as serde_json's map compares them;
+    /// every other member is copied as held.
     pub fn write_with(
         &self,
         out: &mut Vec<u8>,
@@ -321,8 +329,11 @@ impl Record {
         if text_member.is_none() {
             escape_str(&mut text_key, text_field);
         }
-        let text_member =
-            text_member.or_else(|| members.iter().position(|m| self.slice(&m.key) == text_key));
+        let text_member = text_member.or_else(|| {
+            members
+                .iter()
+                .position(|m| key_is(self.slice(&m.key), text_field))
+        });
         out.reserve(self.buf.len() + 16);
         out.push(b'{');
         let mut extra_done = extra.is_none();
@@ -338,7 +349,7 @@ impl Record {
             out.extend_from_slice(key);
             out.push(b':');
             match extra {
-                Some((_, v)) if key == extra_key.as_slice() => {
+                Some((k, v)) if key_is(key, k) => {
                     out.extend_from_slice(v);
                     extra_done = true;
                 }
@@ -470,5 +481,7 @@ impl Record {
     }
 }
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

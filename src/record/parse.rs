@@ -1,16 +1,20 @@
 //! Parsing a JSONL line into a [`Record`], its id and its text, in one pass of serde_json
-//! that validates it: top-level keys and values as raw slices (`&RawValue`); the text's
-//! slice is then decoded straight into its `String`. Lines the fast pass cannot judge
-//! alone (a repeated key, a key with escapes, a non-string text, a value nested very
-//! deep, a lone surrogate, invalid JSON) are parsed again into a `serde_json::Value`
-//! exactly as before, so reasons, messages and output bytes stay what serde_json's map
-//! gives.
-use super::raw::{self, compact, Shape};
+//! that validates it: top-level keys and values as raw slices (`&RawValue`, which checks
+//! the JSON grammar but not the range of numbers or the pairing of surrogate escapes);
+//! the text's slice is then decoded straight into its `String`, and the record keeps
+//! the line with the spans of its members.
+//!
+//! What is accepted is what serde_json accepts as a `Value`, and also lone surrogate
+//! escapes (`"\ud800"`) and numbers beyond `f64` (`1e400`), which a `Value` cannot hold
+//! but which are kept as written. Rejected lines carry serde_json's error: the one a
+//! `Value` gives when that is about the grammar or the depth, else the one of the raw pass.
+use super::raw::{self, decode_str, has_duplicate, key_is, key_units, nests_deeper};
 use super::{Body, Member, Original, Record, Text};
 use crate::read::Fields;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -18,10 +22,15 @@ use std::ops::Range;
 #[derive(Debug)]
 pub struct Parsed {
     pub record: Record,
-    /// The id field: a string, or a number as serde_json writes it; `None` without one.
+    /// The id field: a string, or a number as written (`12345678901234567890123`,
+    /// `1e2`); `None` without one.
     pub id: Option<String>,
     /// The text field's string, or what is wrong with it.
     pub text: Result<String, TextProblem>,
+    /// Lone surrogate escapes in the text field's string (`"\ud800"`, which Python's
+    /// `json.dumps` writes for text that held a broken surrogate), each decoded to
+    /// U+FFFD. Those in other fields are kept as written and not counted.
+    pub surrogates_replaced: u32,
 }
 
 /// Why a record has no usable text.
@@ -44,204 +53,232 @@ pub enum LineError {
     NotObject(Record),
 }
 
+/// serde_json's nesting limit for a whole line (`Value`): 127 open arrays and objects.
+const LINE_DEPTH: usize = 127;
+
 /// Parse one JSONL line (already known to be UTF-8).
 pub fn parse(line: String, fields: &Fields) -> Result<Parsed, LineError> {
-    match fast(&line, fields) {
-        Some(found) => match found.into_parsed(line) {
-            Ok(p) => Ok(p),
-            Err(line) => slow(line, fields),
-        },
-        None => slow(line, fields),
+    let first = line
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(b'{') {
+        return Err(not_object(line));
     }
-}
-
-/// The whole line as a `serde_json::Value`: the reference semantics.
-fn slow(line: String, fields: &Fields) -> Result<Parsed, LineError> {
-    let value: Value = match serde_json::from_str(&line) {
-        Ok(v) => v,
-        Err(error) => return Err(LineError::Malformed { error, line }),
+    let scanned = {
+        let mut de = serde_json::Deserializer::from_str(&line);
+        de::Deserializer::deserialize_map(&mut de, Scan { line: &line })
+            .and_then(|s| de.end().map(|()| s))
     };
-    let Value::Object(map) = &value else {
-        return Err(LineError::NotObject(Record::from_value(
-            &value,
-            &fields.text,
-        )));
+    let Scanned {
+        mut members,
+        escaped_keys,
+        too_deep,
+    } = match scanned {
+        Ok(s) => s,
+        Err(e) => return Err(malformed(line, e)),
     };
-    let id = match map.get(&fields.id) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    let text = match map.get(&fields.text) {
-        Some(Value::String(s)) => Ok(s.clone()),
+    if too_deep {
+        return Err(too_deep_error(line));
+    }
+    if members.len() > 1 {
+        merge_duplicates(line.as_bytes(), &mut members, escaped_keys);
+    }
+    let (text_member, id_member) = find_fields(line.as_bytes(), &members, fields);
+    let value = |i: usize| line.get(members[i].value.clone()).unwrap_or("null");
+    let mut surrogates_replaced = 0;
+    let text = match text_member.map(value) {
         None => Err(TextProblem::Missing),
-        Some(Value::Null) => Err(TextProblem::Null),
+        Some(raw) if raw.starts_with('"') => match decode_str(raw) {
+            Some((s, n)) => {
+                surrogates_replaced = n;
+                Ok(s)
+            }
+            // A string token serde_json validated always decodes.
+            None => return Err(malformed(line, de::Error::custom("invalid string"))),
+        },
+        Some("null") => Err(TextProblem::Null),
         Some(_) => Err(TextProblem::NotString),
     };
+    let id = match id_member {
+        Some(i) if Some(i) == text_member && text.is_ok() => text.clone().ok(),
+        Some(i) => id_of(value(i)),
+        None => None,
+    };
+    let text_field = match (&text, text_member) {
+        (Ok(_), Some(member)) => Some(Text {
+            member,
+            original: Original::Raw,
+            decoded_is_text: true,
+        }),
+        _ => None,
+    };
     Ok(Parsed {
-        record: Record::from_map(map, &fields.text),
+        record: Record {
+            buf: line.into_bytes(),
+            body: Body::Object {
+                members,
+                text: text_field,
+            },
+        },
         id,
         text,
+        surrogates_replaced,
     })
 }
 
-/// What the fast pass found: members as spans of the line, the values to rewrite.
-struct Found {
-    members: Vec<Member>,
-    text: Option<(usize, String)>,
-    id: Option<String>,
-    rewrite: Vec<(usize, Shape)>,
-}
-
-/// The fast pass; `None` sends the line to [`slow`].
-fn fast(line: &str, fields: &Fields) -> Option<Found> {
-    let mut de = serde_json::Deserializer::from_str(line);
-    let found = de::Deserializer::deserialize_map(&mut de, Scan { line, fields }).ok()?;
-    de.end().ok()?;
-    if raw::has_duplicate(&found.members, |m| &line.as_bytes()[m.key.clone()]) {
-        return None;
+/// The id of a raw value: a string decoded, a number as written, else none.
+fn id_of(raw: &str) -> Option<String> {
+    match raw.as_bytes().first() {
+        Some(b'"') => decode_str(raw).map(|(s, _)| s),
+        Some(b'-' | b'0'..=b'9') => Some(raw.to_string()),
+        _ => None,
     }
-    Some(found)
 }
 
-impl Found {
-    /// The record over the line's bytes, rewritten values appended; `Err` gives the line
-    /// back when a value does not parse on its own (the slow pass says why).
-    fn into_parsed(self, line: String) -> Result<Parsed, String> {
-        let Found {
-            mut members,
-            text,
-            id,
-            rewrite,
-        } = self;
-        let mut tail = Vec::new();
-        for (i, shape) in rewrite {
-            let Some(m) = members.get_mut(i) else {
-                return Err(line);
-            };
-            let Some(raw) = line.get(m.value.clone()) else {
-                return Err(line);
-            };
-            let start = line.len() + tail.len();
-            match shape {
-                Shape::Spaced => compact(raw.as_bytes(), &mut tail),
-                _ => match serde_json::from_str::<Value>(raw) {
-                    Ok(v) if serde_json::to_writer(&mut tail, &v).is_ok() => {}
-                    _ => return Err(line),
-                },
-            }
-            m.value = start..line.len() + tail.len();
+/// The members that are the text and the id field (keys compared decoded).
+fn find_fields(line: &[u8], members: &[Member], fields: &Fields) -> (Option<usize>, Option<usize>) {
+    let (mut text, mut id) = (None, None);
+    for (i, m) in members.iter().enumerate() {
+        let key = line.get(m.key.clone()).unwrap_or(b"");
+        if text.is_none() && key_is(key, &fields.text) {
+            text = Some(i);
         }
-        let mut buf = line.into_bytes();
-        buf.extend_from_slice(&tail);
-        let (text_member, text) = match text {
-            Some((member, s)) => (
-                Some(Text {
-                    member,
-                    original: Original::Raw,
-                    decoded_is_text: true,
-                }),
-                Ok(s),
-            ),
-            None => (None, Err(TextProblem::Missing)),
-        };
-        Ok(Parsed {
-            record: Record {
-                buf,
-                body: Body::Object {
-                    members,
-                    text: text_member,
-                },
-            },
-            id,
-            text,
-        })
+        if id.is_none() && key_is(key, &fields.id) {
+            id = Some(i);
+        }
     }
+    (text, id)
 }
 
-/// Any error of the fast pass means: parse again slowly.
-#[derive(Debug)]
-struct Slow;
-
-impl fmt::Display for Slow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not for the fast pass")
+/// Make repeated keys one member, as serde_json's order-preserving map does: at the
+/// position of the first, with the value of the last (and the key as first written).
+fn merge_duplicates(line: &[u8], members: &mut Vec<Member>, escaped_keys: bool) {
+    let key = |m: &Member| line.get(m.key.clone()).unwrap_or(b"");
+    if !escaped_keys && !has_duplicate(members, key) {
+        return;
     }
+    let units: Vec<_> = members.iter().map(|m| key_units(key(m))).collect();
+    if escaped_keys && !has_duplicate(&units, |u| &**u) {
+        return;
+    }
+    let mut first: HashMap<&[u8], usize> = HashMap::with_capacity(members.len());
+    let mut merged: Vec<Member> = Vec::with_capacity(members.len());
+    for (m, u) in members.iter().zip(&units) {
+        match first.get(&**u) {
+            Some(&j) => merged[j].value = m.value.clone(),
+            None => {
+                first.insert(u, merged.len());
+                merged.push(m.clone());
+            }
+        }
+    }
+    *members = merged;
+}
+
+/// A line that does not start with `{`: a JSON value that is not an object (kept as
+/// written), or not JSON.
+fn not_object(line: String) -> LineError {
+    let span = match serde_json::from_str::<&RawValue>(&line) {
+        Ok(raw) => span_of(&line, raw.get()),
+        Err(e) => return malformed(line, e),
+    };
+    let Some(span) = span else {
+        return malformed(line, de::Error::custom("not a slice of the line"));
+    };
+    if nests_deeper(&line.as_bytes()[span.clone()], LINE_DEPTH) {
+        return too_deep_error(line);
+    }
+    LineError::NotObject(Record {
+        buf: line.into_bytes(),
+        body: Body::Other(span),
+    })
+}
+
+/// The rejection of a line the raw pass refused with `error`: serde_json's own error
+/// where it has one (see [`reference_error`]), else `error`.
+fn malformed(line: String, error: serde_json::Error) -> LineError {
+    let error = reference_error(&line).unwrap_or(error);
+    LineError::Malformed { error, line }
+}
+
+/// The rejection of a valid line nested deeper than serde_json allows.
+fn too_deep_error(line: String) -> LineError {
+    let error =
+        reference_error(&line).unwrap_or_else(|| de::Error::custom("recursion limit exceeded"));
+    LineError::Malformed { error, line }
+}
+
+/// What serde_json says of a line that is not a record, as if it accepted lone surrogates
+/// and numbers out of range: its error for the line as a `Value`, unless that is about
+/// such a value; then its error for the line with those values neutralized (the first
+/// fault after them). `None` if it has no other complaint (never for a line the raw pass
+/// refused).
+fn reference_error(line: &str) -> Option<serde_json::Error> {
+    let e = serde_json::from_str::<Value>(line).err()?;
+    if !kept_as_written(&e) {
+        return Some(e);
+    }
+    let e = serde_json::from_str::<Value>(&raw::neutralized(line)).err()?;
+    (!kept_as_written(&e)).then_some(e)
+}
+
+/// Is serde_json's error about what a record keeps as written?
+fn kept_as_written(e: &serde_json::Error) -> bool {
+    let m = e.to_string();
+    [
+        "lone leading surrogate in hex escape",
+        "unexpected end of hex escape",
+        "number out of range",
+    ]
+    .iter()
+    .any(|p| m.starts_with(p))
+}
+
+/// The span of `part`, a slice of `line`.
+fn span_of(line: &str, part: &str) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= line.len()).then_some(start..end)
+}
+
+/// What the raw pass found.
+struct Scanned {
+    members: Vec<Member>,
+    /// Some key has an escape (keys are then compared decoded).
+    escaped_keys: bool,
+    /// Some value nests deeper than serde_json allows in a line.
+    too_deep: bool,
 }
 
 /// The top-level object of a line.
 struct Scan<'a> {
     line: &'a str,
-    fields: &'a Fields,
-}
-
-impl Scan<'_> {
-    /// The span of `part`, a slice of the line.
-    fn span(&self, part: &str) -> Option<Range<usize>> {
-        let start = (part.as_ptr() as usize).checked_sub(self.line.as_ptr() as usize)?;
-        let end = start.checked_add(part.len())?;
-        (end <= self.line.len()).then_some(start..end)
-    }
-}
-
-/// The id of a raw value, as the slow pass would make it (`Err`: let it).
-fn id_of(raw: &str) -> Result<Option<String>, Slow> {
-    match raw.as_bytes().first() {
-        Some(b'"') => raw::decode_str(raw).map(Some).ok_or(Slow),
-        Some(b'-' | b'0'..=b'9') => serde_json::from_str::<serde_json::Number>(raw)
-            .map(|n| Some(n.to_string()))
-            .map_err(|_| Slow),
-        _ => Ok(None),
-    }
 }
 
 impl<'de> Visitor<'de> for Scan<'de> {
-    type Value = Found;
+    type Value = Scanned;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Found, A::Error> {
-        let slow = || <A::Error as de::Error>::custom(Slow);
-        let mut found = Found {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scanned, A::Error> {
+        let mut found = Scanned {
             members: Vec::with_capacity(8),
-            text: None,
-            id: None,
-            rewrite: Vec::new(),
+            escaped_keys: false,
+            too_deep: false,
         };
         while let Some(key) = map.next_key::<&'de RawValue>()? {
-            let token = key.get();
-            if token.len() < 2 || token.contains('\\') {
-                return Err(slow());
-            }
-            let key_span = self.span(token).ok_or_else(slow)?;
-            let name = &token[1..token.len() - 1];
-            let member = found.members.len();
-            let raw = map.next_value::<&'de RawValue>()?.get();
-            let value = self.span(raw).ok_or_else(slow)?;
-            if name == self.fields.text {
-                // Validated by serde_json as a raw value; decoded here straight into the
-                // text's String (a non-string or a lone surrogate: the slow pass says).
-                let text = raw::decode_str(raw).ok_or_else(slow)?;
-                if name == self.fields.id {
-                    found.id = Some(text.clone());
-                }
-                found.text = Some((member, text));
-            } else {
-                match raw::shape(raw.as_bytes()) {
-                    Shape::Canonical => {}
-                    Shape::Deep => return Err(slow()),
-                    s => found.rewrite.push((member, s)),
-                }
-                if name == self.fields.id {
-                    found.id = id_of(raw).map_err(|_| slow())?;
-                }
-            }
-            found.members.push(Member {
-                key: key_span,
-                value,
-            });
+            let key = key.get();
+            let value = map.next_value::<&'de RawValue>()?.get();
+            found.escaped_keys |= memchr::memchr(b'\\', key.as_bytes()).is_some();
+            // The object itself is one level.
+            found.too_deep |= nests_deeper(value.as_bytes(), LINE_DEPTH - 1);
+            let (Some(key), Some(value)) = (span_of(self.line, key), span_of(self.line, value))
+            else {
+                return Err(de::Error::custom("not a slice of the line"));
+            };
+            found.members.push(Member { key, value });
         }
         Ok(found)
     }
@@ -251,43 +288,86 @@ impl<'de> Visitor<'de> for Scan<'de> {
 mod tests {
     use super::*;
 
-    fn takes_fast_pass(line: &str) -> bool {
-        fast(line, &Fields::default()).is_some_and(|f| f.into_parsed(line.to_string()).is_ok())
+    fn members(line: &str) -> Vec<(String, String)> {
+        let p = parse(line.to_string(), &Fields::default()).unwrap();
+        let Body::Object { members, .. } = &p.record.body else {
+            panic!("{line}");
+        };
+        members
+            .iter()
+            .map(|m| {
+                (
+                    line[m.key.clone()].to_string(),
+                    line[m.value.clone()].to_string(),
+                )
+            })
+            .collect()
     }
 
     #[test]
-    fn ordinary_and_spaced_records_take_the_fast_pass() {
-        for line in [
-            r#"{"id": "a", "text": "plain"}"#,
-            r#"{"text": "escapes \n \" \u00e9 \ud83d\ude42"}"#,
-            r#"{"text": "escaped last \n"   }  "#,
-            r#"  { "z" : 1.5e3 , "text" : "t\n" , "a" : [ 1 , { "k" : "caf\u00e9" } ] }"#,
-            r#"{"id": 7, "text": "t", "n": -0, "big": 123456789012345678901234}"#,
-            r#"{"id": "é", "text": "t", "rinse": {"x": [ ]}}"#,
-        ] {
-            assert!(takes_fast_pass(line), "{line}");
-        }
-    }
-
-    #[test]
-    fn what_the_fast_pass_cannot_judge_goes_to_the_map() {
-        for line in [
-            r#"{"text": "a", "text": "b"}"#,
-            r#"{"te\u0078t": "key with an escape"}"#,
-            r#"{"text": 1}"#,
-            r#"{"text": null}"#,
-            r#"{"x": "\ud800", "text": "lone surrogate"}"#,
-            r#"{"x": 1e400, "text": "out of range"}"#,
-            r#"[1]"#,
-            r#"{"text": "a",}"#,
-        ] {
-            assert!(!takes_fast_pass(line), "{line}");
-        }
-        let deep = format!(
-            r#"{{"d": {}{}, "text": "t"}}"#,
-            "[".repeat(101),
-            "]".repeat(101)
+    fn members_are_spans_of_the_line() {
+        let got = members(
+            r#"  { "z" : 1.5e3 , "text" : "t\n" , "a" : [ 1 , { "k" : "caf\u00e9" } ] }  "#,
         );
-        assert!(!takes_fast_pass(&deep));
+        let want = [
+            (r#""z""#, "1.5e3"),
+            (r#""text""#, r#""t\n""#),
+            (r#""a""#, r#"[ 1 , { "k" : "caf\u00e9" } ]"#),
+        ];
+        assert_eq!(got.len(), want.len());
+        for ((k, v), (wk, wv)) in got.iter().zip(want) {
+            assert_eq!((k.as_str(), v.as_str()), (wk, wv));
+        }
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_first_position_and_the_last_value() {
+        let got = members(r#"{"a": 1, "te\u0078t": "x", "b": 2, "a": [3], "text": "y"}"#);
+        let got: Vec<_> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (r#""a""#, "[3]"),
+                (r#""te\u0078t""#, r#""y""#),
+                (r#""b""#, "2")
+            ]
+        );
+        let p = parse(
+            r#"{"text": "x", "\ud800": 1, "\uD800": 2, "\udc00": 3}"#.into(),
+            &Fields::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(p.record.to_json()).unwrap(),
+            r#"{"text":"x","\ud800":2,"\udc00":3}"#
+        );
+    }
+
+    #[test]
+    fn errors_are_serde_json_s_for_the_first_real_fault() {
+        let msg = |line: &str| match parse(line.to_string(), &Fields::default()) {
+            Err(LineError::Malformed { error, .. }) => error.to_string(),
+            other => panic!("{line}: {other:?}"),
+        };
+        // Lone surrogates and huge numbers come first in these lines, but the fault
+        // serde_json names is the one after them.
+        assert_eq!(
+            msg(r#"{"a": "\ud800", "text": "t",}"#),
+            "trailing comma at line 1 column 29"
+        );
+        assert_eq!(
+            msg(r#"{"a": 1e400 "text": "t"}"#),
+            "expected `,` or `}` at line 1 column 13"
+        );
+        let deep = format!(
+            r#"{{"x": "\ud800", "n": 1e999, "d": {}{}}}"#,
+            "[".repeat(127),
+            "]".repeat(127)
+        );
+        let want = serde_json::from_str::<Value>(&raw::neutralized(&deep))
+            .unwrap_err()
+            .to_string();
+        assert!(want.starts_with("recursion limit exceeded"), "{want}");
+        assert_eq!(msg(&deep), want);
     }
 }
