@@ -5,4 +5,5 @@ mod util;
 mod clean;
 mod dedup;
 mod eval;
+mod faults;
 mod run;
