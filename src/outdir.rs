@@ -217,6 +217,9 @@ mod tests {
     fn temp_names_carry_the_pid() {
         let p = OutDir::temp_path(Path::new("o"), "00001.jsonl");
         let name = p.file_name().unwrap().to_str().unwrap();
-        assert_eq!(name, format!(".00001.jsonl.rinse-tmp-{}", std::process::id()));
+        assert_eq!(
+            name,
+            format!(".00001.jsonl.rinse-tmp-{}", std::process::id())
+        );
     }
 }

@@ -217,7 +217,9 @@ impl InputHints {
         let hint = match worst {
             "missing-text" | "non-string-text" => {
                 let seen = match &self.missing_text_fields {
-                    Some(f) if !f.is_empty() => format!(" (the first such record has: {})", f.join(", ")),
+                    Some(f) if !f.is_empty() => {
+                        format!(" (the first such record has: {})", f.join(", "))
+                    }
                     _ => String::new(),
                 };
                 format!(
@@ -273,9 +275,14 @@ mod tests {
         let d = hints
             .diagnose(&records, &crate::read::Fields::default())
             .unwrap();
-        assert!(d.contains("--text-field") && d.contains("id, content"), "{d}");
+        assert!(
+            d.contains("--text-field") && d.contains("id, content"),
+            "{d}"
+        );
         records.rejected_by_reason.insert("missing-text".into(), 4);
-        assert!(hints.diagnose(&records, &crate::read::Fields::default()).is_none());
+        assert!(hints
+            .diagnose(&records, &crate::read::Fields::default())
+            .is_none());
     }
 
     #[test]

@@ -237,7 +237,10 @@ fn too_short_detail(words: usize, min: usize, removals: &[Removal]) -> String {
         detail += "; no rule removed anything (the text is that short)";
     } else {
         by_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let list: Vec<String> = by_rule.iter().map(|(id, n)| format!("{id} {n} B")).collect();
+        let list: Vec<String> = by_rule
+            .iter()
+            .map(|(id, n)| format!("{id} {n} B"))
+            .collect();
         detail += &format!("; removed by {}", list.join(", "));
     }
     detail

@@ -240,7 +240,12 @@ impl<'a> Removed<'a> {
     /// Merge `removals` into `buf` and walk them from the start.
     fn new(removals: &[crate::document::Removal], buf: &'a mut Vec<(usize, usize)>) -> Self {
         buf.clear();
-        buf.extend(removals.iter().filter(|r| r.end > r.start).map(|r| (r.start, r.end)));
+        buf.extend(
+            removals
+                .iter()
+                .filter(|r| r.end > r.start)
+                .map(|r| (r.start, r.end)),
+        );
         buf.sort_unstable();
         let mut merged = 0;
         for i in 0..buf.len() {
@@ -253,7 +258,10 @@ impl<'a> Removed<'a> {
             }
         }
         buf.truncate(merged);
-        Removed { spans: buf, next: 0 }
+        Removed {
+            spans: buf,
+            next: 0,
+        }
     }
 
     /// The spans overlapping `start..end`; passages must come in increasing order.
@@ -342,7 +350,14 @@ mod tests {
             dup_of: None,
         };
         let mut buf = Vec::new();
-        let removals = [rm(30, 40), rm(0, 5), rm(3, 8), rm(8, 10), rm(50, 50), rm(35, 45)];
+        let removals = [
+            rm(30, 40),
+            rm(0, 5),
+            rm(3, 8),
+            rm(8, 10),
+            rm(50, 50),
+            rm(35, 45),
+        ];
         let mut r = Removed::new(&removals, &mut buf);
         assert_eq!(r.spans, &[(0, 10), (30, 45)]);
         assert_eq!(r.overlapping(0, 4), &[(0, 10)]);

@@ -133,7 +133,14 @@ pub fn expand_inputs(inputs: &[PathBuf], exclude: &Exclude) -> Result<Sources> {
         let meta = std::fs::metadata(input).map_err(|e| input_error(input, e))?;
         if meta.is_dir() {
             let mut ancestors = Vec::new();
-            walk(input, input, exclude, &mut ancestors, &mut seen, &mut sources)?;
+            walk(
+                input,
+                input,
+                exclude,
+                &mut ancestors,
+                &mut seen,
+                &mut sources,
+            )?;
         } else {
             let name = input.file_name().map(|n| n.to_string_lossy().into_owned());
             let Some((format, compression)) = name.as_deref().and_then(classify) else {

@@ -153,10 +153,23 @@ fn a_document_left_without_words_is_rejected_too_short() {
     )
     .unwrap();
     let out = dir.join("out");
-    run_to(&input, &out, &[]);
+    let o = rinse(&[
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    // Nothing kept: the run's own exit status, with a message saying so.
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("kept no record"));
     let rejected = records(&out.join("rejected"));
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0]["reason"], "too-short", "{}", rejected[0]);
+    // The detail names the rules that removed the rest.
+    let detail = rejected[0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("0 words left"), "{detail}");
+    assert!(detail.contains("removed by "), "{detail}");
 }
 
 /// Debris in English, French, Spanish and Polish pages goes, each removal names its rule,

@@ -349,7 +349,18 @@ fn a_gold_id_kept_twice_is_an_error() {
     let docs = path("eval/mini.docs.jsonl");
     let identity = only_rules(&scratch("eval_kept_twice"), "identity.toml", "", 1);
     let gold = path("eval/mini.gold.jsonl");
-    let out = rinse(&["eval", "--gold", &gold, "--config", &identity, &docs, &docs]);
+    // The same documents in a second file (a file named twice is read once).
+    let copy = scratch("eval_kept_twice_copy").join("copy.jsonl");
+    std::fs::copy(&docs, &copy).unwrap();
+    let out = rinse(&[
+        "eval",
+        "--gold",
+        &gold,
+        "--config",
+        &identity,
+        &docs,
+        copy.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -86,10 +86,11 @@ fn nothing_lost_on_mixed_input() {
     );
     assert_eq!(r["kept"].as_u64().unwrap() as usize, kept.len());
     assert_eq!(report["blank_lines_skipped"], 1);
-    assert!(report["files_skipped"][0]
+    assert!(report["files_skipped"][0]["path"]
         .as_str()
         .unwrap()
         .ends_with("notes.md"));
+    assert_eq!(report["files_skipped"][0]["reason"], "unknown-extension");
     // Every rejection names reason, stage and origin; the golden file pins them.
     let summary: String = rejected
         .iter()
@@ -455,6 +456,9 @@ fn walk_files(dir: &Path) -> Vec<String> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 out.extend(walk_files(&p));
+            } else if p.file_name().is_some_and(|n| n == ".rinse-output") {
+                // The directory's marker and lock: it says rinse wrote here, not a file
+                // of output.
             } else {
                 out.push(p.display().to_string());
             }
