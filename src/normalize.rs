@@ -173,11 +173,20 @@ fn rewrite_chars(text: &str, cfg: &NormalizeConfig) -> String {
 /// UTF-8 with `\n` line ends) costs one pass over the bytes and no rewriting. Only
 /// non-ASCII characters are decoded.
 pub fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
+    needs_normalizing_with(crate::cpu::paths(), text, cfg)
+}
+
+/// [`needs_normalizing`] on the vector path `cpu` allows (the same answer on every path).
+#[inline]
+fn needs_normalizing_with(cpu: crate::cpu::Paths, text: &str, cfg: &NormalizeConfig) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if avx2::available() {
-        // SAFETY: the CPU has AVX2.
+    if cpu.avx2() {
+        // SAFETY: the CPU has AVX2 (a `Paths` reports only features the CPU has,
+        // `crate::cpu`).
         return unsafe { avx2::needs_normalizing(text, cfg) };
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = cpu;
     needs_normalizing_bytewise(text, cfg)
 }
 
@@ -263,12 +272,8 @@ mod avx2 {
     };
     use std::arch::x86_64::*;
 
-    pub(super) fn available() -> bool {
-        is_x86_feature_detected!("avx2")
-    }
-
     /// # Safety
-    /// The CPU must have AVX2 ([`available`]).
+    /// The CPU must have AVX2 ([`crate::cpu`]).
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn needs_normalizing(text: &str, cfg: &NormalizeConfig) -> bool {
         let bytes = text.as_bytes();
@@ -454,6 +459,9 @@ impl Stage for Normalize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::{self, Paths};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
 
     #[test]
     fn normalizes_spaces_line_endings_zero_width_and_nfc() {
@@ -563,44 +571,51 @@ mod tests {
                     rewrite(s, cfg) != s,
                     "{s:?}"
                 );
+                let changes = rewrite(s, cfg) != s;
+                for p in cpu::each_path() {
+                    assert_eq!(needs_normalizing_with(p, s, cfg), changes, "{p:?} {s:?}");
+                }
             }
         }
     }
 
+    /// Pieces of text: letters first, then blanks and line breaks, then everything the
+    /// normalization changes or looks at.
+    const PIECES: &[&str] = &[
+        "a",
+        "b",
+        " ",
+        " ",
+        "\n",
+        "\t",
+        "\r",
+        "é",
+        "ü",
+        "ß",
+        "\u{00A0}",
+        "\u{0085}",
+        "\u{2028}",
+        "e\u{0301}",
+        "\u{0301}",
+        "„",
+        "€",
+        "–",
+        "\u{200B}",
+        "\u{FEFF}",
+        "中",
+        "\u{1f}",
+        "Ǆ",
+        "\u{2001}",
+        "\u{1F600}",
+        "\u{3000}",
+        "A\u{030A}",
+        "\u{212B}",
+        "\u{0340}",
+        "\u{0300}",
+    ];
+
     #[test]
     fn quick_check_and_rewrite_agree_with_the_references_on_random_text_and_every_config() {
-        let pieces = [
-            "a",
-            "b",
-            " ",
-            " ",
-            "\n",
-            "\t",
-            "\r",
-            "é",
-            "ü",
-            "ß",
-            "\u{00A0}",
-            "\u{0085}",
-            "\u{2028}",
-            "e\u{0301}",
-            "\u{0301}",
-            "„",
-            "€",
-            "–",
-            "\u{200B}",
-            "\u{FEFF}",
-            "中",
-            "\u{1f}",
-            "Ǆ",
-            "\u{2001}",
-            "\u{1F600}",
-            "\u{3000}",
-            "A\u{030A}",
-            "\u{212B}",
-            "\u{0340}",
-            "\u{0300}",
-        ];
         let mut rng = crate::test_rng::XorShift::new(0x5DEE_CE66_D1CE_4E5B);
         for flags in 0..32u32 {
             let cfg = NormalizeConfig {
@@ -617,11 +632,11 @@ mod tests {
                     .map(|_| {
                         // Letters, else blanks and line breaks, else anything.
                         let k = match rng.below(8) {
-                            0 => pieces.len(),
+                            0 => PIECES.len(),
                             1 | 2 => 7,
                             _ => 2,
                         };
-                        pieces[rng.below(k)]
+                        PIECES[rng.below(k)]
                     })
                     .collect();
                 assert_eq!(rewrite(&s, &cfg), rewrite_chars(&s, &cfg), "{s:?} {cfg:?}");
@@ -631,6 +646,10 @@ mod tests {
                 let quick = needs_normalizing_bytewise(&s, &cfg);
                 assert!(quick || !changes, "{s:?} {cfg:?}");
                 assert_eq!(needs_normalizing(&s, &cfg), quick, "{s:?} {cfg:?}");
+                for p in cpu::each_path() {
+                    let got = needs_normalizing_with(p, &s, &cfg);
+                    assert_eq!(got, quick, "{p:?} {s:?} {cfg:?}");
+                }
             }
         }
     }
@@ -646,5 +665,60 @@ mod tests {
         };
         let input = "e\u{0301}\u{00A0}\r\n\u{200B} ";
         assert_eq!(normalize(input, &cfg), input);
+    }
+
+    /// Texts: [`PIECES`] (mostly letters, so the others land at every block offset) or
+    /// arbitrary characters, after 0 to 64 letters that shift them across the 16- and
+    /// 32-byte blocks.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => prop::sample::select(&PIECES[..2]),
+            2 => prop::sample::select(&PIECES[..7]),
+            2 => prop::sample::select(PIECES),
+        ];
+        let body = prop_oneof![
+            3 => vec(piece, 0..120).prop_map(|v| v.concat()),
+            1 => any::<String>(),
+        ];
+        (0usize..=64, body).prop_map(|(pad, body)| format!("{}{body}", "a".repeat(pad)))
+    }
+
+    fn config() -> impl Strategy<Value = NormalizeConfig> {
+        any::<[bool; 5]>().prop_map(|f| NormalizeConfig {
+            nfc: f[0],
+            line_endings: f[1],
+            spaces: f[2],
+            zero_width: f[3],
+            trim_trailing: f[4],
+        })
+    }
+
+    // Differential tests (`simd_*`; a long run: see `crate::cpu`).
+    proptest! {
+        /// The baseline paths: the bytewise quick check (never "no" where the text
+        /// changes) and the rewrite that copies runs, against a character at a time.
+        #[test]
+        fn simd_normalize_baseline(s in text(), cfg in config()) {
+            let want = rewrite_chars(&s, &cfg);
+            prop_assert_eq!(&rewrite(&s, &cfg), &want, "{:?} {:?}", s, cfg);
+            let quick = needs_normalizing_with(Paths::BASELINE, &s, &cfg);
+            prop_assert_eq!(quick, needs_normalizing_bytewise(&s, &cfg));
+            prop_assert!(quick || want == s, "{:?} {:?}", s, cfg);
+            let normalized = if quick { want } else { s.clone() };
+            prop_assert_eq!(normalize(&s, &cfg), normalized);
+        }
+
+        /// The AVX2 quick check says what the bytewise one says.
+        #[cfg(target_arch = "x86_64")]
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_normalize_avx2(s in text(), cfg in config()) {
+            let avx2 = cpu::require(&[cpu::Feature::Avx2]);
+            prop_assert_eq!(
+                needs_normalizing_with(avx2, &s, &cfg),
+                needs_normalizing_bytewise(&s, &cfg),
+                "{:?} {:?}", s, cfg
+            );
+        }
     }
 }

@@ -14,6 +14,7 @@
 //! cache misses dominated its cost. The tables here are the bitmap and, looked at only
 //! on candidates, a 256 KiB table of bucket starts.
 //! Shorter phrases (`©`, `(c)`) are searched for on their own.
+use crate::cpu::{self, Paths};
 use memchr::memmem;
 
 /// Bits of the window hash.
@@ -36,8 +37,9 @@ pub struct PhraseSet {
     bitmap: Box<[u64]>,
     /// Entries sorted by bucket; `starts[h]..starts[h + 1]` are those of hash `h`.
     entries: Vec<Entry>,
-    /// The CPU has AVX2 (the scan takes 32 windows at a time).
-    avx2: bool,
+    /// The vector paths the scan may take (with AVX2, 32 windows at a time).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    cpu: Paths,
     starts: Vec<u32>,
     /// Phrases shorter than a window, each with its own searcher.
     short: Vec<(usize, memmem::Finder<'static>)>,
@@ -175,19 +177,16 @@ impl PhraseSet {
             bitmap,
             entries: anchored.into_iter().map(|(_, e)| e).collect(),
             starts,
-            #[cfg(target_arch = "x86_64")]
-            avx2: is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
+            cpu: cpu::paths(),
             short_firsts: short_firsts(&short),
             short,
         }
     }
 
-    /// The same set scanning one window at a time (the path of CPUs without AVX2).
+    /// The same set scanning on the paths of `cpu` (the baseline: one window at a time).
     #[cfg(test)]
-    fn scalar(mut self) -> PhraseSet {
-        self.avx2 = false;
+    fn with_paths(mut self, cpu: Paths) -> PhraseSet {
+        self.cpu = cpu;
         self
     }
 
@@ -221,8 +220,9 @@ impl PhraseSet {
         // overlaps, where the skip loop this replaced was a chain of dependent look-ups.
         let mut pos = 0;
         #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: the CPU has AVX2 (checked when the set was built).
+        if self.cpu.avx2() {
+            // SAFETY: the CPU has AVX2 (a `Paths` reports only features the CPU has,
+            // `crate::cpu`).
             pos = unsafe { self.scan_avx2(hay, &mut f) };
         }
         while let Some(w) = hay.get(pos..pos + 4) {
@@ -360,6 +360,10 @@ impl Tiered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "x86_64")]
+    use crate::cpu::Feature;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
 
     #[test]
     fn tiered_sets_find_the_phrases_a_line_of_that_length_can_use() {
@@ -509,17 +513,15 @@ mod tests {
         }
     }
 
-    /// Both scans (32 windows at a time and one at a time) report every occurrence of an
-    /// anchored phrase once, overlapping ones included, on lines long enough for the
-    /// block loop and its tail, with occurrences planted across block edges.
-    #[test]
-    fn both_scans_report_each_occurrence_once() {
+    /// Every occurrence of an anchored phrase reported once, overlapping ones included,
+    /// by the scan of the paths `cpu`, on lines long enough for the block loop and its
+    /// tail, with occurrences planted across block edges.
+    fn each_occurrence_once(cpu: Paths) {
         let phrases: Vec<String> = ["abca", "bcab", "aabb", "cab a", "ab ab", "bbbb", "c ca"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let block = PhraseSet::new(&phrases);
-        let one = PhraseSet::new(&phrases).scalar();
+        let set = PhraseSet::new(&phrases).with_paths(cpu);
         let alphabet = b"abc ";
         let mut rng = crate::test_rng::XorShift::new(0x9E37_79B9_7F4A_7C15);
         let mut next = |n: usize| rng.below(n);
@@ -540,21 +542,93 @@ mod tests {
                 .min(hay.len());
                 hay.insert_str(at, &phrases[next(phrases.len())]);
             }
-            let mut want: Vec<usize> = Vec::new();
-            for (i, p) in phrases.iter().enumerate() {
-                let n = hay.len().saturating_sub(p.len() - 1);
-                want.extend(
-                    (0..n)
-                        .filter(|&at| hay[at..].starts_with(p.as_str()))
-                        .map(|_| i),
-                );
+            let mut got = Vec::new();
+            set.for_each_match(hay.as_bytes(), |i| got.push(i));
+            got.sort_unstable();
+            let want = naive(&phrases, hay.as_bytes());
+            assert_eq!(got, want, "{cpu:?}, round {round}: {hay:?}");
+        }
+    }
+
+    /// What [`PhraseSet::for_each_match`] reports, sorted: a phrase of four bytes or more
+    /// once per occurrence, a shorter one once if it occurs.
+    fn naive(phrases: &[String], hay: &[u8]) -> Vec<usize> {
+        let mut want = Vec::new();
+        for (i, p) in phrases.iter().enumerate() {
+            let p = p.as_bytes();
+            let at = hay.windows(p.len()).filter(|w| *w == p).count();
+            let times = if p.len() < 4 { at.min(1) } else { at };
+            want.extend(std::iter::repeat_n(i, times));
+        }
+        want
+    }
+
+    /// The scan one window at a time (the baseline).
+    #[test]
+    fn scan_reports_each_occurrence_once() {
+        each_occurrence_once(Paths::BASELINE);
+    }
+
+    /// The scan 32 windows at a time.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_scan_reports_each_occurrence_once() {
+        each_occurrence_once(cpu::require(&[Feature::Avx2]));
+    }
+
+    /// Phrases (lowercase, non-empty) of a small alphabet, so they occur, overlap and
+    /// share anchors; some with two-byte characters.
+    fn phrase_list() -> impl Strategy<Value = Vec<String>> {
+        let c = prop::sample::select(&['a', 'b', 'c', ' ', '(', '\u{E9}', '\u{A9}'][..]);
+        vec(vec(c, 1..8).prop_map(String::from_iter), 1..12)
+    }
+
+    /// Lines of up to some 200 bytes (the 32-window blocks and the 35-byte tail), of the
+    /// phrases' alphabet or of any byte, with some of the phrases planted.
+    fn line_with(phrases: Vec<String>) -> impl Strategy<Value = (Vec<String>, Vec<u8>)> {
+        let byte = prop_oneof![
+            6 => prop::sample::select(&b"abc ("[..]),
+            1 => any::<u8>(),
+        ];
+        let n = phrases.len();
+        (vec(byte, 0..150), vec((any::<usize>(), 0..n), 0..4)).prop_map(move |(mut hay, plants)| {
+            for (at, p) in plants {
+                let at = at % (hay.len() + 1);
+                hay.splice(at..at, phrases[p].bytes());
             }
-            for (name, set) in [("block", &block), ("one", &one)] {
-                let mut got = Vec::new();
-                set.for_each_match(hay.as_bytes(), |i| got.push(i));
-                got.sort_unstable();
-                assert_eq!(got, want, "{name} scan, round {round}: {hay:?}");
-            }
+            (phrases.clone(), hay)
+        })
+    }
+
+    fn scan_agrees(cpu: Paths, phrases: &[String], hay: &[u8]) -> Result<(), TestCaseError> {
+        let set = PhraseSet::new(phrases).with_paths(cpu);
+        let mut got = Vec::new();
+        set.for_each_match(hay, |i| got.push(i));
+        got.sort_unstable();
+        prop_assert_eq!(
+            got,
+            naive(phrases, hay),
+            "{:?}: {:?} in {:?}",
+            cpu,
+            phrases,
+            hay
+        );
+        Ok(())
+    }
+
+    // Differential tests (`simd_*`; a long run: see `crate::cpu`).
+    proptest! {
+        #[test]
+        fn simd_contains_baseline((phrases, hay) in phrase_list().prop_flat_map(line_with)) {
+            scan_agrees(Paths::BASELINE, &phrases, &hay)?;
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_contains_avx2((phrases, hay) in phrase_list().prop_flat_map(line_with)) {
+            scan_agrees(cpu::require(&[Feature::Avx2]), &phrases, &hay)?;
         }
     }
 }

@@ -5,8 +5,9 @@
 //! bijection of u32, two 32-bit lane operations per shingle and hash, so the inner loop
 //! is vector code, chosen at run time: the plain loop compiled for AVX-512 (16 lanes),
 //! AVX2 intrinsics (8 lanes), else the plain loop as the compiler vectorizes it for the
-//! baseline.
+//! baseline (which of them: `crate::cpu`).
 use super::shingle::xxh3_4to8;
+use crate::cpu::{self, Paths};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The K permutations of a signature, derived from a fixed seed.
@@ -55,19 +56,29 @@ impl MinHasher {
 
     /// Lower `sig` (length K) to the minimum over `shingles` of every permutation.
     pub fn update(&self, sig: &mut [u32], shingles: &[u32]) {
+        self.update_with(cpu::paths(), sig, shingles)
+    }
+
+    /// [`MinHasher::update`] on the vector path `cpu` allows (the same signature on
+    /// every path).
+    #[inline]
+    fn update_with(&self, cpu: Paths, sig: &mut [u32], shingles: &[u32]) {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (checked just above).
+            if cpu.avx512f() {
+                // SAFETY: the CPU supports AVX-512F (a `Paths` reports only features the
+                // CPU has, `crate::cpu`).
                 unsafe { update_avx512(&self.a, &self.b, sig, shingles) };
                 return;
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
+            if cpu.avx2() {
+                // SAFETY: the CPU supports AVX2 (as above).
                 unsafe { update_avx2(&self.a, &self.b, sig, shingles) };
                 return;
             }
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = cpu;
         update_generic(&self.a, &self.b, sig, shingles)
     }
 }
@@ -313,6 +324,10 @@ pub fn estimate(equal: usize, k: usize, na: u32, nb: u32) -> Similarity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "x86_64")]
+    use crate::cpu::Feature;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
 
     #[test]
     fn identical_sets_have_similarity_one() {
@@ -376,12 +391,18 @@ mod tests {
             let sh: Vec<u32> = (0..77u32)
                 .map(|x| x.wrapping_mul(2_654_435_761) ^ 0x5bd1)
                 .collect();
+            let mut slow = m.empty();
+            update_tail(&m.a, &m.b, &mut slow, &sh);
             let mut fast = m.empty();
             m.update(&mut fast, &sh[..40]);
             m.update(&mut fast, &sh[40..]);
-            let mut slow = m.empty();
-            update_tail(&m.a, &m.b, &mut slow, &sh);
             assert_eq!(fast, slow, "k = {k}");
+            for cpu in cpu::each_path() {
+                let mut fast = m.empty();
+                m.update_with(cpu, &mut fast, &sh[..40]);
+                m.update_with(cpu, &mut fast, &sh[40..]);
+                assert_eq!(fast, slow, "k = {k}, {cpu:?}");
+            }
             // Every block width gives the same signature, whichever the CPU picks.
             let mut b32 = m.empty();
             update_generic(&m.a, &m.b, &mut b32, &sh);
@@ -395,10 +416,9 @@ mod tests {
     /// block sizes and every shingle count (odd counts end with a single shingle).
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn avx2_update_matches_the_plain_loop() {
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_update_matches_the_plain_loop() {
+        cpu::require(&[Feature::Avx2]);
         let sh: Vec<u32> = (0..200u32)
             .map(|x| x.wrapping_mul(2_654_435_761) ^ 0x5bd1)
             .collect();
@@ -408,7 +428,7 @@ mod tests {
                 let mut slow = m.empty();
                 update_tail(&m.a, &m.b, &mut slow, &sh[..n]);
                 let mut fast = m.empty();
-                // SAFETY: the CPU supports AVX2 (checked above).
+                // SAFETY: the CPU supports AVX2 (`cpu::require` above).
                 unsafe { update_avx2(&m.a, &m.b, &mut fast, &sh[..n]) };
                 assert_eq!(fast, slow, "k = {k}, {n} shingles");
                 // Onto a signature that is not empty.
@@ -418,6 +438,74 @@ mod tests {
                 unsafe { update_avx2(&m.a, &m.b, &mut fast, &sh[n..]) };
                 assert_eq!(fast, again, "k = {k}, {n} shingles, then the rest");
             }
+        }
+    }
+
+    /// Signature lengths: any up to 300, or one next to a block size of some path
+    /// (8, 16, 32 and 64 lanes).
+    fn sig_len() -> impl Strategy<Value = usize> {
+        let edges: Vec<usize> = [8usize, 16, 32, 48, 64, 96, 128, 256]
+            .iter()
+            .flat_map(|&m| [m - 1, m, m + 1])
+            .chain([0, 1])
+            .collect();
+        prop_oneof![0usize..300, prop::sample::select(edges)]
+    }
+
+    /// [`MinHasher::update_with`] on the path `cpu`, in two steps (the second onto a
+    /// signature that is not empty), equals the plain loop over all shingles.
+    fn update_agrees(
+        cpu: Paths,
+        k: usize,
+        seed: u64,
+        shingles: &[u32],
+        split: usize,
+    ) -> Result<(), TestCaseError> {
+        let m = MinHasher::new(k, seed);
+        let split = split % (shingles.len() + 1);
+        let mut want = m.empty();
+        update_tail(&m.a, &m.b, &mut want, shingles);
+        let mut got = m.empty();
+        m.update_with(cpu, &mut got, &shingles[..split]);
+        m.update_with(cpu, &mut got, &shingles[split..]);
+        prop_assert_eq!(got, want, "{:?}, k = {}, split at {}", cpu, k, split);
+        Ok(())
+    }
+
+    // Differential tests of every path (`simd_*`; a long run: see `crate::cpu`).
+    proptest! {
+        #[test]
+        fn simd_minhash_update_baseline(
+            k in sig_len(),
+            seed in any::<u64>(),
+            shingles in vec(any::<u32>(), 0..130),
+            split in any::<usize>(),
+        ) {
+            update_agrees(Paths::BASELINE, k, seed, &shingles, split)?;
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_minhash_update_avx2(
+            k in sig_len(),
+            seed in any::<u64>(),
+            shingles in vec(any::<u32>(), 0..130),
+            split in any::<usize>(),
+        ) {
+            update_agrees(cpu::require(&[Feature::Avx2]), k, seed, &shingles, split)?;
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[test]
+        #[cfg_attr(not(rinse_host_avx512f), ignore = "the build host has no AVX-512F")]
+        fn simd_minhash_update_avx512f(
+            k in sig_len(),
+            seed in any::<u64>(),
+            shingles in vec(any::<u32>(), 0..130),
+            split in any::<usize>(),
+        ) {
+            update_agrees(cpu::require(&[Feature::Avx512f]), k, seed, &shingles, split)?;
         }
     }
 

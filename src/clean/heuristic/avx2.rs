@@ -1,5 +1,5 @@
 //! AVX2 classifier of [`super::blocks`]: 32 bytes at a time, for CPUs that have it
-//! (detected at run time; the SSE2 classifier is the fallback).
+//! (decided at run time by `crate::cpu`; the SSE2 classifier is the fallback).
 use super::blocks::{self, Classify};
 use super::Features;
 use std::arch::x86_64::*;
@@ -9,8 +9,9 @@ use std::arch::x86_64::*;
 struct Avx2(__m256i);
 
 // SAFETY (every method below): only used by `features`, which runs only where the CPU
-// has AVX2 and POPCNT (`available`); `load` reads the first 32 bytes of a block that has
-// at least 32 (checked by the slice index).
+// has AVX2 and POPCNT (`available`, from `crate::cpu`, which reports only features the
+// CPU has); `load` reads the first 32 bytes of a block that has at least 32 (checked by
+// the slice index).
 impl Classify for Avx2 {
     const N: usize = 32;
 
@@ -56,15 +57,23 @@ impl Classify for Avx2 {
     }
 }
 
-/// Whether this CPU can run [`features`].
+/// Whether [`super::features`] is to run [`features`] ([`crate::cpu::paths`]).
+#[inline]
 pub(super) fn available() -> bool {
-    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt")
+    available_on(crate::cpu::paths())
+}
+
+/// Whether `cpu` has what [`features`] needs (then the CPU has it: a
+/// [`crate::cpu::Paths`] reports only features the CPU has).
+#[inline]
+pub(super) fn available_on(cpu: crate::cpu::Paths) -> bool {
+    cpu.avx2() && cpu.popcnt()
 }
 
 /// [`super::features`] with AVX2.
 ///
 /// # Safety
-/// The CPU must have AVX2 and POPCNT ([`available`]).
+/// The CPU must have AVX2 and POPCNT ([`available`], [`available_on`]).
 #[target_feature(enable = "avx2,popcnt")]
 pub(super) unsafe fn features(content: &str, buf: &mut String) -> Features {
     blocks::features::<Avx2>(content, buf)

@@ -53,14 +53,16 @@ pub(super) unsafe fn shingles<const N: usize>(t: &[u64], out: &mut Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::{self, Feature};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
 
     /// Four windows at a time hash like [`combine`] one by one, for every length around
     /// the four-window step and window sizes 1 to 8.
     #[test]
-    fn avx2_shingles_agree_with_combine() {
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_shingles_agree_with_combine() {
+        cpu::require(&[Feature::Avx2]);
         let t: Vec<u64> = (0..70u64)
             .map(|x| {
                 (x ^ 0x5555)
@@ -75,7 +77,7 @@ mod tests {
                 assert_eq!(got, want, "n {n} len {len}");
             };
             let mut got = vec![7u32];
-            // SAFETY: the CPU supports AVX2 (checked above).
+            // SAFETY: the CPU supports AVX2 (`cpu::require` above).
             unsafe { shingles::<5>(part, &mut got) };
             assert_eq!(got.remove(0), 7);
             check(got, 5);
@@ -88,6 +90,33 @@ mod tests {
                 )*};
             }
             sizes!(1 2 3 4 6 7 8);
+        }
+    }
+
+    // Differential test (`simd_*`; a long run: see `crate::cpu`): arbitrary token
+    // hashes, every window size up to 8 (what `Shingler::shingles` calls is 5).
+    proptest! {
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_avx2_shingles_of_arbitrary_tokens(
+            t in vec(any::<u64>(), 0..80),
+            before in vec(any::<u32>(), 0..3),
+        ) {
+            cpu::require(&[Feature::Avx2]);
+            macro_rules! sizes {
+                ($($n:literal)*) => {$(
+                    let mut got = before.clone();
+                    // SAFETY: the CPU supports AVX2 (`cpu::require` above).
+                    unsafe { shingles::<$n>(&t, &mut got) };
+                    let want: Vec<u32> = before
+                        .iter()
+                        .copied()
+                        .chain(t.windows($n).map(|w| combine(w) as u32))
+                        .collect();
+                    prop_assert_eq!(got, want, "n {}, {} tokens", $n, t.len());
+                )*};
+            }
+            sizes!(1 2 3 4 5 6 7 8);
         }
     }
 }

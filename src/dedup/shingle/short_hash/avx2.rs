@@ -174,15 +174,18 @@ pub(in crate::dedup::shingle) unsafe fn rotl<const L: i32, const R: i32>(v: __m2
 mod tests {
     use super::super::{xxh3_short, ShortKeys};
     use super::*;
+    use crate::cpu::{self, Feature};
+    use crate::dedup::shingle::isa::{Avx2, Baseline, Isa};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
     use xxhash_rust::xxh3::xxh3_64_with_seed;
 
     /// Four at a time is xxh3 of each, for every length in every lane, random bytes of
     /// every value (ASCII, UTF-8 lead and continuation bytes alike) and several seeds.
     #[test]
-    fn xxh3_short4_is_xxh3_of_each_word() {
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_xxh3_short4_is_xxh3_of_each_word() {
+        cpu::require(&[Feature::Avx2]);
         let mut state = crate::test_rng::Lcg::new(77);
         let mut next = || state.step() >> 24;
         for seed in [0u64, 7, 0x005E_ED0F_D1CE, u64::MAX, 0x8000_0000_FFFF_0001] {
@@ -203,7 +206,7 @@ mod tests {
                         *b = if ascii { b'a' + r % 26 } else { r };
                     }
                 }
-                // SAFETY: the CPU supports AVX2 (checked above).
+                // SAFETY: the CPU supports AVX2 (`cpu::require` above).
                 let got = unsafe { xxh3_short4(&words, &lens, &keys) };
                 for i in 0..4 {
                     let want = xxh3_64_with_seed(&words[i][..lens[i] as usize], seed);
@@ -211,6 +214,55 @@ mod tests {
                     assert_eq!(xxh3_short(&words[i], lens[i] as usize, seed), want);
                 }
             }
+        }
+    }
+
+    /// Four words of 1 to 16 arbitrary bytes, zero after their lengths.
+    fn four_words() -> impl Strategy<Value = ([[u8; 16]; 4], [u64; 4])> {
+        prop::array::uniform4(vec(any::<u8>(), 1..=16)).prop_map(|ws| {
+            let mut words = [[0u8; 16]; 4];
+            let mut lens = [0u64; 4];
+            for (i, w) in ws.iter().enumerate() {
+                words[i][..w.len()].copy_from_slice(w);
+                lens[i] = w.len() as u64;
+            }
+            (words, lens)
+        })
+    }
+
+    /// [`Isa::xxh3_short4`] of `isa` is xxh3 of each word.
+    fn short4_agrees<I: Isa + std::fmt::Debug>(
+        isa: I,
+        words: &[[u8; 16]; 4],
+        lens: &[u64; 4],
+        seed: u64,
+    ) -> Result<(), TestCaseError> {
+        let keys = ShortKeys::new(seed);
+        let got = isa.xxh3_short4(words, lens, &keys);
+        for i in 0..4 {
+            let want = xxh3_64_with_seed(&words[i][..lens[i] as usize], seed);
+            prop_assert_eq!(got[i], want, "{:?}: lane {} of {:?}", isa, i, lens);
+        }
+        Ok(())
+    }
+
+    // Differential tests (`simd_*`; a long run: see `crate::cpu`).
+    proptest! {
+        #[test]
+        fn simd_short_hash_baseline(
+            (words, lens) in four_words(),
+            seed in any::<u64>(),
+        ) {
+            short4_agrees(Baseline, &words, &lens, seed)?;
+        }
+
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_short_hash_avx2(
+            (words, lens) in four_words(),
+            seed in any::<u64>(),
+        ) {
+            short4_agrees(Avx2::require(), &words, &lens, seed)?;
         }
     }
 }

@@ -162,16 +162,19 @@ unsafe fn in_range(x: __m256i, lo: u8, hi: u8) -> __m256i {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::{self, Feature};
+    use crate::dedup::shingle::isa::{Avx2, Baseline, Isa};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
     use xxhash_rust::xxh3::xxh3_64_with_seed;
 
     /// Four words lower-cased and hashed at once hash like xxh3 of each word's
     /// `to_lowercase`, for every length in every lane, ASCII and Latin-1 letters of both
     /// cases, with bytes after the word that must not count.
     #[test]
-    fn lower_xxh3_short4_is_xxh3_of_the_lower_case_words() {
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_lower_xxh3_short4_is_xxh3_of_the_lower_case_words() {
+        cpu::require(&[Feature::Avx2]);
         let letters: Vec<char> =
             "aZmQ09_\u{C4}\u{E4}\u{DC}\u{FC}\u{DF}\u{C0}\u{DE}\u{FE}\u{FF}\u{C9}"
                 .chars()
@@ -206,7 +209,7 @@ mod tests {
                 *len = w.len();
                 words.push(w);
             }
-            // SAFETY: the CPU supports AVX2 (checked above).
+            // SAFETY: the CPU supports AVX2 (`cpu::require` above).
             let got =
                 unsafe { lower_xxh3_short4([&raw[0], &raw[1], &raw[2], &raw[3]], lens, &keys) };
             for (i, w) in words.iter().enumerate() {
@@ -219,10 +222,9 @@ mod tests {
     /// The AVX2 classes agree with the SSE2 ones on random blocks: bytes of every value,
     /// mostly the ones with a class, and blocks with and without non-ASCII bytes.
     #[test]
-    fn avx2_classes_agree_with_sse2() {
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_classes_agree_with_sse2() {
+        cpu::require(&[Feature::Avx2]);
         let classy = b"aZ9_:.',;\x00 \xC3\x80\x97\xB7\xBF\xC0\xE2`{@[/";
         let mut state = crate::test_rng::Lcg::new(5);
         for round in 0..50_000 {
@@ -239,7 +241,7 @@ mod tests {
                     *b &= 0x7F;
                 }
             }
-            // SAFETY: the CPU supports AVX2 (checked above).
+            // SAFETY: the CPU supports AVX2 (`cpu::require` above).
             let got = unsafe { classify64(&block) };
             assert_eq!(got, super::super::sse2::classify64(&block), "{block:?}");
         }
@@ -248,6 +250,109 @@ mod tests {
             // SAFETY: as above.
             let got = unsafe { classify64(&block) };
             assert_eq!(got, super::super::sse2::classify64(&block), "{v}");
+        }
+    }
+
+    /// The [`Classes64`] of `block` byte by byte: the definition both vector versions
+    /// compute.
+    fn classes_reference(block: &[u8; 64]) -> Classes64 {
+        let mask =
+            |f: &dyn Fn(u8) -> bool| (0..64).fold(0u64, |m, i| m | u64::from(f(block[i])) << i);
+        Classes64 {
+            letter: mask(&|b| b.is_ascii_alphabetic()),
+            digit: mask(&|b| b.is_ascii_digit()),
+            under: mask(&|b| b == b'_'),
+            join_letter: mask(&|b| matches!(b, b'.' | b'\'' | b':')),
+            join_digit: mask(&|b| matches!(b, b'.' | b'\'' | b',' | b';')),
+            high: mask(&|b| b >= 0x80),
+            lead: mask(&|b| b == 0xC3),
+            cont: mask(&|b| (0x80..=0xBF).contains(&b)),
+            times_div: mask(&|b| matches!(b, 0x97 | 0xB7)),
+        }
+    }
+
+    /// 64-byte blocks: arbitrary bytes, mostly ones with a class, some all ASCII.
+    fn block64() -> impl Strategy<Value = [u8; 64]> {
+        let classy = b"aZz09_:.',;\x00 \xC3\x80\x97\xB7\xBF\xC0\xE2`{@[/AQ".to_vec();
+        let byte = prop_oneof![any::<u8>(), prop::sample::select(classy)];
+        (vec(byte, 64), any::<bool>()).prop_map(|(v, ascii)| {
+            let mut block = [0u8; 64];
+            for (b, v) in block.iter_mut().zip(v) {
+                *b = if ascii { v & 0x7F } else { v };
+            }
+            block
+        })
+    }
+
+    /// The characters of a word the batched hashes take: ASCII letters, digits, `_` and
+    /// joiners, the Latin-1 letters U+00C0..U+00FF but × ÷.
+    fn word_char() -> impl Strategy<Value = char> {
+        let chars: Vec<char> = ('a'..='z')
+            .chain('A'..='Z')
+            .chain('0'..='9')
+            .chain("_.':,;".chars())
+            .chain(('\u{C0}'..='\u{FF}').filter(|c| !matches!(c, '\u{D7}' | '\u{F7}')))
+            .collect();
+        prop::sample::select(chars)
+    }
+
+    /// Four words of 1 to 16 bytes of [`word_char`]s, each followed by arbitrary bytes.
+    fn four_raw_words() -> impl Strategy<Value = Vec<(String, [u8; 16])>> {
+        let word = (vec(word_char(), 1..=16), any::<[u8; 16]>()).prop_map(|(cs, mut raw)| {
+            let mut w = String::new();
+            for c in cs {
+                if w.len() + c.len_utf8() <= 16 {
+                    w.push(c);
+                }
+            }
+            raw[..w.len()].copy_from_slice(w.as_bytes());
+            (w, raw)
+        });
+        vec(word, 4)
+    }
+
+    /// [`Isa::lower_xxh3_short4`] of `isa` is xxh3 of each word's `to_lowercase`.
+    fn lower_short4_agrees<I: Isa + std::fmt::Debug>(
+        isa: I,
+        words: &[(String, [u8; 16])],
+        seed: u64,
+    ) -> Result<(), TestCaseError> {
+        let keys = ShortKeys::new(seed);
+        let raw = [&words[0].1, &words[1].1, &words[2].1, &words[3].1];
+        let lens = [0, 1, 2, 3].map(|i| words[i].0.len());
+        let got = isa.lower_xxh3_short4(raw, lens, &keys);
+        for (i, (w, _)) in words.iter().enumerate() {
+            let want = xxh3_64_with_seed(w.to_lowercase().as_bytes(), seed);
+            prop_assert_eq!(got[i], want, "{:?}: lane {}: {:?}", isa, i, w);
+        }
+        Ok(())
+    }
+
+    // Differential tests (`simd_*`; a long run: see `crate::cpu`).
+    proptest! {
+        #[test]
+        fn simd_classes_sse2(block in block64()) {
+            prop_assert_eq!(super::super::sse2::classify64(&block), classes_reference(&block));
+        }
+
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_classes_avx2(block in block64()) {
+            cpu::require(&[Feature::Avx2]);
+            // SAFETY: the CPU supports AVX2 (`cpu::require` above).
+            let got = unsafe { classify64(&block) };
+            prop_assert_eq!(got, classes_reference(&block));
+        }
+
+        #[test]
+        fn simd_lower_short4_baseline(words in four_raw_words(), seed in any::<u64>()) {
+            lower_short4_agrees(Baseline, &words, seed)?;
+        }
+
+        #[test]
+        #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+        fn simd_lower_short4_avx2(words in four_raw_words(), seed in any::<u64>()) {
+            lower_short4_agrees(Avx2::require(), &words, seed)?;
         }
     }
 }

@@ -325,21 +325,36 @@ mod tests {
     /// The 64-byte block tokenizer agrees with `unicode_words` (and with xxh3 of its words
     /// and `fast_words`, down to the hashes) on text of ASCII and Latin-1 characters of
     /// every length around the 64-byte block boundaries, and declines text with other
-    /// characters; with the SSE2 and the AVX2 classes and word hashes.
+    /// characters; with the SSE2 classes and word hashes.
     #[test]
     fn block_words_agree_with_unicode_words_and_fast_words() {
         agree(Baseline);
-        if let Some(avx2) = Avx2::detect() {
-            agree(avx2);
-        }
+    }
+
+    /// The same with the AVX2 classes and word hashes.
+    #[test]
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_block_words_agree_with_unicode_words_and_fast_words() {
+        agree(Avx2::require());
     }
 
     /// Long texts (hundreds of words, so the word spans are emitted while the blocks are
     /// still being read) of words of 1 to 30 bytes, upper and lower case, ASCII and
     /// Latin-1: the hashes are xxh3 of `unicode_words`' words, in order, with the usual
-    /// words hashed four at a time between the others.
+    /// words hashed four at a time between the others (with AVX2).
     #[test]
     fn long_texts_hash_like_xxh3_of_unicode_words() {
+        long_texts(Baseline);
+    }
+
+    /// The same with the AVX2 classes and word hashes.
+    #[test]
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_long_texts_hash_like_xxh3_of_unicode_words() {
+        long_texts(Avx2::require());
+    }
+
+    fn long_texts<I: Isa>(isa: I) {
         let letters: Vec<char> = "abcXYZ019\u{E4}\u{C4}\u{DF}\u{E9}".chars().collect();
         let seps: Vec<char> = " ,.\n-\"(".chars().collect();
         let mut state = crate::test_rng::Lcg::new(99);
@@ -364,17 +379,10 @@ mod tests {
                 .map(|w| xxh3_64_with_seed(w.to_lowercase().as_bytes(), 5))
                 .collect();
             let mut got = Vec::new();
-            let mut sink = HashSink::new(&mut got, 5, Baseline);
-            block_words(Baseline, &s, &mut buf, &mut sink).expect("known alphabet");
+            let mut sink = HashSink::new(&mut got, 5, isa);
+            block_words(isa, &s, &mut buf, &mut sink).expect("known alphabet");
             sink.finish();
             assert_eq!(got, want, "{s:?}");
-            if let Some(avx2) = Avx2::detect() {
-                let mut got = Vec::new();
-                let mut sink = HashSink::new(&mut got, 5, avx2);
-                block_words(avx2, &s, &mut buf, &mut sink).expect("known alphabet");
-                sink.finish();
-                assert_eq!(got, want, "{s:?}");
-            }
         }
     }
 
@@ -382,23 +390,29 @@ mod tests {
     /// next to letters, digits and joiners.
     #[test]
     fn punctuation_across_block_boundaries() {
+        punctuation(Baseline);
+    }
+
+    /// The same with the AVX2 classes.
+    #[test]
+    #[cfg_attr(not(rinse_host_avx2), ignore = "the build host has no AVX2")]
+    fn simd_avx2_punctuation_across_block_boundaries() {
+        punctuation(Avx2::require());
+    }
+
+    fn punctuation<I: Isa>(isa: I) {
         let mut buf = String::new();
         for p in ["\u{2013}", "\u{20AC}", "\u{BB}", "\u{2026}", "\u{A9}"] {
             for around in ["b", "9", "\u{E4}", ".", "'", " "] {
                 for offset in 50..70 {
                     let s = format!("{}{p}{around}x{p}{p}1 Z", "a".repeat(offset));
                     let want: Vec<String> = s.unicode_words().map(|w| w.to_lowercase()).collect();
-                    for isa in [None, Avx2::detect()] {
-                        let mut got: Vec<String> = Vec::new();
-                        let mut sink =
-                            |w: &[u8]| got.push(String::from_utf8(w.to_vec()).expect("UTF-8"));
-                        let ok = match isa {
-                            Some(avx2) => block_words(avx2, &s, &mut buf, &mut sink),
-                            None => block_words(Baseline, &s, &mut buf, &mut sink),
-                        };
-                        assert!(ok.is_some(), "{s:?}");
-                        assert_eq!(got, want, "{s:?}");
-                    }
+                    let mut got: Vec<String> = Vec::new();
+                    let mut sink =
+                        |w: &[u8]| got.push(String::from_utf8(w.to_vec()).expect("UTF-8"));
+                    let ok = block_words(isa, &s, &mut buf, &mut sink);
+                    assert!(ok.is_some(), "{s:?}");
+                    assert_eq!(got, want, "{s:?}");
                 }
             }
         }
