@@ -78,8 +78,11 @@ impl Stages {
         if self.max_doc_bytes > 0 && raw.bytes.len() as u64 > self.max_doc_bytes {
             return Verdict::Rejected(too_large(raw, self.max_doc_bytes));
         }
-        let mut doc = match read::parse(raw, fields) {
-            Ok(doc) => doc,
+        let mut doc = match read::parse_counted(raw, fields) {
+            Ok((doc, surrogates)) => {
+                stats.surrogates_replaced += u64::from(surrogates);
+                doc
+            }
             Err(r) => return Verdict::Rejected(r),
         };
         stats.text_in += doc.text.len() as u64;
@@ -117,6 +120,8 @@ fn too_large(raw: RawRecord, max: u64) -> Rejection {
 #[derive(Clone, Debug, Default)]
 pub struct BatchStats {
     pub text_in: u64,
+    /// Lone surrogate escapes in text fields, replaced by U+FFFD.
+    pub surrogates_replaced: u64,
     pub stages: Vec<StageStats>,
     /// Time spent sketching documents for dedup (summed over threads).
     pub dedup_nanos: u64,
@@ -176,6 +181,7 @@ impl BatchStats {
     fn new(n: usize) -> Self {
         BatchStats {
             text_in: 0,
+            surrogates_replaced: 0,
             stages: vec![StageStats::default(); n],
             dedup_nanos: 0,
         }
@@ -183,6 +189,7 @@ impl BatchStats {
 
     fn merge(&mut self, other: &BatchStats) {
         self.text_in += other.text_in;
+        self.surrogates_replaced += other.surrogates_replaced;
         self.dedup_nanos += other.dedup_nanos;
         for (a, b) in self.stages.iter_mut().zip(&other.stages) {
             a.merge(b);
@@ -456,6 +463,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         warnings,
         diagnosis: hints.diagnose(&records, &plan.fields),
         blank_lines_skipped: counters.blank_lines.load(Ordering::Relaxed),
+        surrogates_replaced: totals.surrogates_replaced,
         records,
         bytes: Bytes {
             input: counters.raw_bytes.load(Ordering::Relaxed),

@@ -49,6 +49,8 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<String>,
     pub blank_lines_skipped: u64,
+    /// Lone surrogate escapes (`"\ud800"`) in text fields, decoded as U+FFFD.
+    pub surrogates_replaced: u64,
     pub records: Records,
     pub bytes: Bytes,
     pub stages: Vec<StageReport>,
@@ -129,6 +131,12 @@ impl Report {
             s += &format!(
                 "rinse: skipped paths (listed in report.json): {}\n",
                 list.join(", ")
+            );
+        }
+        if self.surrogates_replaced > 0 {
+            s += &format!(
+                "rinse: {} lone surrogate escapes in texts replaced by U+FFFD\n",
+                self.surrogates_replaced
             );
         }
         if let Some(d) = &self.diagnosis {

@@ -167,6 +167,12 @@ fn read_error(src: &SourceFile, line: u64, e: std::io::Error) -> Error {
 
 /// Decode a raw record into a document, or reject it with a reason.
 pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
+    parse_counted(raw, fields).map(|(doc, _)| doc)
+}
+
+/// [`parse`], also returning how many lone surrogate escapes (`"\ud800"`, which Python's
+/// `json.dumps` writes for broken text) in the text field were replaced by U+FFFD.
+pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32), Rejection> {
     let RawRecord {
         origin,
         bytes,
@@ -185,14 +191,15 @@ pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
     };
     if let Some(id) = text_id {
         let record = Record::of_text(fields, &id, &text);
-        return Ok(Document {
+        let doc = Document {
             id,
             text,
             record,
             origin,
             lang: None,
             removals: Vec::new(),
-        });
+        };
+        return Ok((doc, 0));
     }
     let parsed = match record::parse(text, fields) {
         Ok(p) => p,
@@ -224,14 +231,15 @@ pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
             return Err(r);
         }
     };
-    Ok(Document {
+    let doc = Document {
         id,
         text: doc_text,
         record: parsed.record,
         origin,
         lang: None,
         removals: Vec::new(),
-    })
+    };
+    Ok((doc, parsed.surrogates_replaced))
 }
 
 #[cfg(test)]

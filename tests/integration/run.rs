@@ -26,7 +26,7 @@ fn seeds_are_kept_with_their_fields() {
 /// writes them, a repeated key at its first position with its last value, a `rinse`
 /// field of the input replaced in place; the same for the record inside a rejection.
 #[test]
-fn records_come_out_in_serde_json_s_form() {
+fn every_field_but_the_text_comes_out_byte_for_byte() {
     let dir = scratch("serde_form");
     let input = dir.join("in.jsonl");
     let lines = [
@@ -45,18 +45,18 @@ fn records_come_out_in_serde_json_s_form() {
     let kept: Vec<&str> = kept.lines().collect();
     assert_eq!(
         kept[0],
-        r#"{"id":7,"n":[100000.0,-0.0,1.5,1.8446744073709552e+19],"s":"café / \u001f","text":"Ein Satz mit Text.\nUnd noch einer.","rinse":{"lang":null,"removals":[]}}"#
+        r#"{"id":7,"n":[1.0e5, -0, 1.50, 18446744073709551616],"s":"caf\u00e9 \/ \u001F","text":"Ein Satz mit Text.\nUnd noch einer.","rinse":{"lang":null,"removals":[]}}"#
     );
     assert_eq!(
         kept[1],
-        r#"{"id":"dup","k":{"a":[1,2]},"text":"Erster Text hier.","rinse":{"lang":null,"removals":[]}}"#
+        r#"{"id":"dup","k":{ "a" : [ 1 , 2 ] },"text":"Erster Text hier.","rinse":{"lang":null,"removals":[]}}"#
     );
     let rejected = std::fs::read_to_string(out.join("rejected/00000.jsonl")).unwrap();
     assert_eq!(
         rejected.trim_end(),
         r#"{"reason":"non-string-text","stage":"read","origin":"#.to_string()
             + &serde_json::to_string(&format!("{}:3", input.display())).unwrap()
-            + r#","id":"bad","detail":"record has a non-string `text` field","record":{"id":"bad","x":2.5,"text":42}}"#
+            + r#","id":"bad","detail":"record has a non-string `text` field","record":{"id":"bad","x":2.50,"text":42}}"#
     );
 }
 
@@ -135,7 +135,7 @@ fn record_without_id_passes_through_without_one() {
     assert_eq!(kept[0]["extra"], true);
 }
 
-/// Lines the record path must rewrite (numbers, repeated keys, non-canonical escapes in
+/// Lines whose fields are not in serde_json's form (numbers, repeated keys, escapes in
 /// other fields and in the text, spacing), kept, rejected on reading, and an exact
 /// duplicate rejected by dedup after the spill.
 const REWRITTEN_LINES: [&str; 7] = [
@@ -174,14 +174,14 @@ fn same_bytes_for_one_and_two_threads_and_any_batch_size() {
     assert!(!outputs[0].is_empty());
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
-    // The rewritten lines are in it: kept in serde_json's form, and the duplicates
+    // The odd lines are in it: every field but the text as written, and the duplicates
     // rejected by dedup.
     let all: Vec<u8> = outputs[0].iter().flat_map(|(_, b)| b.clone()).collect();
     let all = String::from_utf8(all).unwrap();
     for want in [
-        r#"{"id":"odd-1","n":[1000.0,-0.0,1.5,1.8446744073709552e+19,1e-7],"s":"café / \u001f","text":"#,
-        r#"{"id":"odd-2","k":{"a":[1,2]},"text":"#,
-        r#"{"id":"odd-3b","meta":{"x":2.5,"y":"A/B"},"text":"#,
+        r#"{"id":"odd-1","n":[1.0e3, -0, 1.50, 18446744073709551616, 1E-7],"s":"caf\u00e9 \/ \u001F","text":"#,
+        r#"{"id":"odd-2","k":{ "a" : [ 1 , 2 ] },"text":"#,
+        r#"{"id":"odd-3b","meta":{"x": 2.50, "y": "\u0041\/B"},"text":"#,
         r#""dup_of":"odd-1""#,
         r#""dup_of":"odd-2""#,
     ] {
