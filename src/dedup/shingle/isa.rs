@@ -144,9 +144,8 @@ mod tests {
                                 \u{2022}\u{2026}\u{2039}\u{203A}\u{20AC}"
             .chars()
             .collect();
-        // Not U+00B8 (see `fast_tokens_take_a_cedilla_as_unicode_words_does`).
         let byte_loop_only: Vec<char> =
-            "\u{B7}\u{2019}\u{2018}\u{AA}\u{B5}\u{BA}\u{A2}\u{A8}\u{17E}"
+            "\u{B7}\u{2019}\u{2018}\u{AA}\u{B5}\u{B8}\u{BA}\u{A2}\u{A8}\u{17E}"
                 .chars()
                 .collect();
         let block = prop_oneof![
@@ -196,11 +195,9 @@ mod tests {
     }
 
     /// Unicode 17 (unicode-segmentation 1.13) made U+00B8 CEDILLA an ALetter: "¸a" is one
-    /// word. The fast tokenizer (`wb_slow`) still has it as a character outside words, so
-    /// it gives "a". On every path alike: not a SIMD difference, left as it is so as not
-    /// to change results here (`'\u{B8}'` belongs with the `Wb::Letter`s of `wb_slow`).
+    /// word, for the fast tokenizer (`wb_slow`) as for `unicode_words` (found by the
+    /// differential tests below).
     #[test]
-    #[ignore = "known difference of the fast tokenizer from unicode_words: U+00B8"]
     fn fast_tokens_take_a_cedilla_as_unicode_words_does() {
         for text in ["\u{B8}a", "a\u{B8}b c", "x \u{B8}1"] {
             let mut got = Vec::new();

@@ -52,7 +52,8 @@ fn wb_slow(c: char) -> Option<Wb> {
         '.' | '\'' | '\u{2018}' | '\u{2019}' => Wb::MidNumLet,
         ',' | ';' => Wb::MidNum,
         '\u{0}'..='\u{7F}' => Wb::Other,
-        '\u{AA}' | '\u{B5}' | '\u{BA}' => Wb::Letter,
+        // U+00B8 CEDILLA is an ALetter since Unicode 17 (unicode-segmentation 1.13).
+        '\u{AA}' | '\u{B5}' | '\u{B8}' | '\u{BA}' => Wb::Letter,
         '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{24F}' => Wb::Letter,
         '\u{A1}'..='\u{A9}'
         | '\u{AB}'
