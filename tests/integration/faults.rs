@@ -581,7 +581,11 @@ fn odd_json_of_real_exports_is_kept_as_written() {
     let kept: Vec<&str> = kept.lines().collect();
     assert!(kept[0].contains("Broken \u{FFFD} text"), "{}", kept[0]);
     assert!(kept[0].ends_with(r#""meta":"\udc00 raw"}"#), "{}", kept[0]);
-    assert!(kept[1].starts_with(r#"{"id":12345678901234567890123,"#), "{}", kept[1]);
+    assert!(
+        kept[1].starts_with(r#"{"id":12345678901234567890123,"#),
+        "{}",
+        kept[1]
+    );
     assert!(
         kept[1].ends_with(r#""big":12345678901234567890123,"huge":1e400,"neg":-0.0}"#),
         "{}",

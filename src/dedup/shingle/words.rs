@@ -52,8 +52,10 @@ fn wb_slow(c: char) -> Option<Wb> {
         '.' | '\'' | '\u{2018}' | '\u{2019}' => Wb::MidNumLet,
         ',' | ';' => Wb::MidNum,
         '\u{0}'..='\u{7F}' => Wb::Other,
-        // U+00B8 CEDILLA is an ALetter since Unicode 17 (unicode-segmentation 1.13).
-        '\u{AA}' | '\u{B5}' | '\u{B8}' | '\u{BA}' => Wb::Letter,
+        // U+00B8 CEDILLA is an ALetter since Unicode 17 (unicode-segmentation 1.13), but
+        // not alphanumeric, so a word of cedillas alone is no word: `unicode_words` judges.
+        '\u{B8}' => return None,
+        '\u{AA}' | '\u{B5}' | '\u{BA}' => Wb::Letter,
         '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{24F}' => Wb::Letter,
         '\u{A1}'..='\u{A9}'
         | '\u{AB}'
@@ -61,7 +63,6 @@ fn wb_slow(c: char) -> Option<Wb> {
         | '\u{AE}'..='\u{B1}'
         | '\u{B4}'
         | '\u{B6}'
-        | '\u{B8}'
         | '\u{BB}'
         | '\u{BF}'
         | '\u{D7}'
