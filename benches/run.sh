@@ -10,9 +10,9 @@
 # load and commit, to benches/results/<UTC date>-<corpus name>.txt (and stdout).
 # Peak memory needs GNU time at /usr/bin/time (Debian/Ubuntu: `apt-get install -y time`);
 # without it the script still measures wall time and says that memory is not measured.
-# Make a large corpus with (see README, "Evaluating rules"):
-#   python3 ../shared/bench/make_corpus.py --pool ../shared/data/pool --size-mb 200 \
-#       --out .cache/corpora/c200.jsonl --truth .cache/corpora/c200.truth.jsonl --seed 1
+# The corpus is yours: any JSONL file with a `text` field, 50 to 200 MB to get meaningful
+# figures, kept out of the repository (.cache/ is git-ignored). See docs/performance.md,
+# "How to reproduce".
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then

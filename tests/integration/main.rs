@@ -4,6 +4,7 @@ mod util;
 
 mod clean;
 mod dedup;
+mod docs;
 mod eval;
 mod faults;
 mod json_fidelity;
