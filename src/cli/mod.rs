@@ -24,7 +24,7 @@ enum Command {
     Eval(eval::Args),
 }
 
-/// The exit status of a run that finished but kept no record (documented in the README).
+/// The exit status of a run that finished but kept no record (docs/reference.md, "Exit codes").
 pub const EXIT_NOTHING_KEPT: i32 = 3;
 
 /// A run that ends with an exit status other than 0 or 2, and a message.
