@@ -158,6 +158,11 @@ pub struct DocumentConfig {
     /// smaller sets the estimates are noise, and what is left of a short templated report
     /// after cleaning looks like its siblings. Shorter documents are only exact-deduplicated.
     pub min_shingles: u32,
+    /// Document shingles also span passage and line breaks (windows over the end of one
+    /// passage and the start of the next), so a table, a list or hard-wrapped text of
+    /// short lines is compared on its word sequence, not on a few shingles per line.
+    /// Passage shingles (for passage dedup) never span a break.
+    pub cross_passage_shingles: bool,
     /// Buckets larger than this link each member only to the bucket's first members.
     pub max_bucket_pairs: usize,
 }
@@ -174,6 +179,7 @@ impl Default for DocumentConfig {
             min_containment: 0.85,
             min_jaccard_contained: 0.35,
             min_shingles: 30,
+            cross_passage_shingles: true,
             max_bucket_pairs: 64,
         }
     }

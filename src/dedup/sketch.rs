@@ -63,6 +63,9 @@ pub struct Sketcher {
     /// LSH bands and rows of the passage signatures.
     pub passage_bands: usize,
     pub passage_rows: usize,
+    /// Document shingles also span the break between two passages (lines): the windows
+    /// over the last words of one and the first words of the next.
+    pub cross_passage: bool,
 }
 
 /// Scratch space of [`Sketcher::sketch`], reused across the documents of a thread.
@@ -80,7 +83,18 @@ struct Scratch {
     short_shingles: Vec<u32>,
     /// The document's removals, merged (see [`Removed`]).
     removal_spans: Vec<(usize, usize)>,
+    /// The last `n - 1` token hashes of the previous kept passage and its n-gram size,
+    /// then the words around a passage break (see [`Sketcher::cross_passage`]).
+    tail: Vec<u64>,
+    tail_n: usize,
+    /// Tokens of the previous kept passage.
+    tail_len: usize,
+    junction: Vec<u64>,
 }
+
+/// A passage of fewer than this many n-grams' worth of tokens (15 words at n = 5) is a
+/// short line: the break between two of them gets document shingles across it.
+const SHORT_LINE: usize = 3;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
@@ -109,6 +123,7 @@ impl Sketcher {
             passage_min_words: cfg.passage.min_words.max(1),
             passage_bands: cfg.passage.near_bands,
             passage_rows: cfg.passage.near_rows,
+            cross_passage: cfg.document.cross_passage_shingles,
         }
     }
 
@@ -150,7 +165,12 @@ impl Sketcher {
             passage_sigs,
             short_shingles,
             removal_spans,
+            tail,
+            tail_n,
+            tail_len,
+            junction,
         } = s;
+        tail.clear();
         passage_sigs.items.clear();
         passage_sigs.sigs.clear();
         passage_sigs.keys.clear();
@@ -201,6 +221,30 @@ impl Sketcher {
                     );
                 }
             }
+            // The windows across the break from the previous kept passage belong to this
+            // one: a boilerplate passage takes the windows into it along.
+            if self.cross_passage && !tokens.hashes.is_empty() {
+                let n = self.shingler.ngram(tokens);
+                // Only a break between two short lines (of a table, a list or hard-wrapped
+                // text): between paragraphs the windows add little, and next to a heading
+                // or a line of debris they would make two copies look less alike.
+                let short_lines = tokens.hashes.len().max(*tail_len) < SHORT_LINE * n;
+                if n == *tail_n && n > 1 && short_lines {
+                    junction.clear();
+                    junction.extend_from_slice(tail);
+                    let head = tokens.hashes.len().min(n - 1);
+                    junction.extend_from_slice(&tokens.hashes[..head]);
+                    if junction.len() >= n {
+                        list.extend(junction.windows(n).map(|w| shingle::combine(w) as u32));
+                    }
+                }
+                let keep = tokens.hashes.len().min(n.saturating_sub(1));
+                tail.clear();
+                tail.extend_from_slice(&tokens.hashes[tokens.hashes.len() - keep..]);
+                *tail_n = n;
+                *tail_len = tokens.hashes.len();
+            }
+            let shingles = &list[at..];
             if short {
                 sketch.short.push(ShortPassage {
                     hash,
