@@ -417,6 +417,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                 let reason: &'static str = match reason.as_str() {
                     "exact-duplicate" => "exact-duplicate",
                     "near-duplicate" => "near-duplicate",
+                    "duplicate-stub" => "duplicate-stub",
                     _ => "only-duplicate-passages",
                 };
                 st.rejected.insert(reason, n - was);

@@ -163,6 +163,16 @@ pub struct DocumentConfig {
     /// short lines is compared on its word sequence, not on a few shingles per line.
     /// Passage shingles (for passage dedup) never span a break.
     pub cross_passage_shingles: bool,
+    /// A document that cleaning cut to less than half of its text and that has fewer than
+    /// this many words left is a residue (a shared closing note, a sign-off word): it is an
+    /// exact duplicate only of a document with the same whole text before cleaning, never
+    /// of one cut down to the same few words (0: off). Near dedup leaves it out anyway
+    /// (fewer than `min_shingles`).
+    pub residue_words: usize,
+    /// A document whose text left after its repeated passages are removed is less than
+    /// this share of what cleaning left, the repeats mostly of one earlier document, is a
+    /// stub of that document: rejected as `duplicate-stub` with `dup_of` (0: off).
+    pub stub_max_share: f64,
     /// Buckets larger than this link each member only to the bucket's first members.
     pub max_bucket_pairs: usize,
 }
@@ -180,6 +190,8 @@ impl Default for DocumentConfig {
             min_jaccard_contained: 0.35,
             min_shingles: 30,
             cross_passage_shingles: true,
+            residue_words: 30,
+            stub_max_share: 0.25,
             max_bucket_pairs: 64,
         }
     }
@@ -215,6 +227,7 @@ impl DedupConfig {
             ("document.min_jaccard", d.min_jaccard),
             ("document.min_containment", d.min_containment),
             ("document.min_jaccard_contained", d.min_jaccard_contained),
+            ("document.stub_max_share", d.stub_max_share),
             ("passage.near_min_jaccard", p.near_min_jaccard),
             ("passage.near_min_containment", p.near_min_containment),
             (

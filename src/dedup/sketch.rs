@@ -7,8 +7,8 @@ use super::minhash::MinHasher;
 use super::near_passage::PassageSigs;
 use super::shingle::{self, Shingler, Tokens};
 use super::DedupConfig;
-use crate::document::{kept_pieces, Document};
-use xxhash_rust::xxh3::{xxh3_64_with_seed, Xxh3};
+use crate::document::Document;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// One passage of a document as dedup sees it (after the clean stage's removals).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +33,15 @@ pub struct ShortPassage {
 /// What dedup needs to know about one document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sketch {
-    /// xxh3 of the cleaned text.
+    /// Hash of the cleaned text in a normalized form: its passages' case-folded words in
+    /// order (whitespace, blank lines and punctuation between words folded away), so two
+    /// texts that differ only in case, spacing or punctuation are exact copies.
     pub exact: u64,
+    /// What cleaning left of the document is a residue (see [`Sketcher::residue_words`]):
+    /// `exact` is then the hash of its whole text before cleaning, so it is an exact
+    /// duplicate only of a document with the same text, never of one that cleaning
+    /// happened to cut down to the same few words.
+    pub residue: bool,
     pub passages: Vec<PassageSketch>,
     /// MinHash over the shingles of the long passages.
     pub sig: Vec<u32>,
@@ -66,7 +73,13 @@ pub struct Sketcher {
     /// Document shingles also span the break between two passages (lines): the windows
     /// over the last words of one and the first words of the next.
     pub cross_passage: bool,
+    /// A document that cleaning cut to less than half of its text, with fewer words than
+    /// this left, is a residue (0: none is).
+    pub residue_words: usize,
 }
+
+/// Seed of the exact hash of a residue's whole text (apart from every folded hash).
+const RESIDUE_SEED: u64 = 0x7E51_D0E5_0FC1_EA00;
 
 /// Scratch space of [`Sketcher::sketch`], reused across the documents of a thread.
 #[derive(Default)]
@@ -124,21 +137,15 @@ impl Sketcher {
             passage_bands: cfg.passage.near_bands,
             passage_rows: cfg.passage.near_rows,
             cross_passage: cfg.document.cross_passage_shingles,
+            residue_words: cfg.document.residue_words,
         }
     }
 
     /// The sketch of one (cleaned) document. A pure function of the document.
     pub fn sketch(&self, doc: &Document) -> Sketch {
-        let text = doc.text.as_str();
-        // The hash of the text as it will be written: the pieces of `kept_pieces` (what
-        // the writer writes) stream into the hasher. They are tidied even when there is
-        // nothing to remove, so this goes for every document (two texts that differ only
-        // in blank lines are written identically and are exact copies).
-        let mut hasher = Xxh3::new();
-        kept_pieces(text, &doc.removals, |piece| hasher.update(piece.as_bytes()));
-        let exact = hasher.digest();
         let mut sketch = Sketch {
-            exact,
+            exact: 0,
+            residue: false,
             passages: Vec::new(),
             sig: self.minhasher.empty(),
             sig_shingles: 0,
@@ -179,6 +186,8 @@ impl Sketcher {
         shingle::passages_into(text, lines, spans);
         sketch.passages.reserve(spans.len());
         let mut removed = Removed::new(&doc.removals, removal_spans);
+        let (mut kept_bytes, mut kept_words) = (0usize, 0usize);
+        let mut exact = 0x6A09_E667_F3BC_C908u64;
         for &(start, end) in spans.iter() {
             let overlapping = removed.overlapping(start, end);
             let body = match kept_part(text, start, end, overlapping, kept) {
@@ -198,6 +207,9 @@ impl Sketcher {
                 hash,
                 words,
             });
+            kept_bytes += body.len();
+            kept_words += words as usize;
+            exact = shingle::fmix64(exact.rotate_left(31) ^ hash);
             // The shingles go straight to the list they belong in: the short passages'
             // (kept for the final signature) or the long ones' (one MinHash update for
             // the document at the end: the minimum does not care about the order).
@@ -254,6 +266,13 @@ impl Sketcher {
             } else {
                 sketch.sig_shingles += shingles.len() as u32;
             }
+        }
+        sketch.exact = shingle::fmix64(exact ^ sketch.passages.len() as u64);
+        sketch.residue = kept_words < self.residue_words && kept_bytes * 2 < text.len();
+        if sketch.residue {
+            // What is left says nothing of the document: it is an exact copy only of a
+            // document whose whole text (before cleaning) is the same.
+            sketch.exact = xxh3_64_with_seed(text.as_bytes(), RESIDUE_SEED);
         }
         self.minhasher.update(&mut sketch.sig, long_shingles);
         sketch.passage_sigs = passage_sigs.clone();
@@ -357,8 +376,7 @@ fn kept_part<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{apply_removals, Origin, Removal};
-    use xxhash_rust::xxh3::xxh3_64;
+    use crate::document::{Origin, Removal};
 
     fn doc(text: &str) -> Document {
         Document {
@@ -430,11 +448,24 @@ mod tests {
         });
         let sk = s.sketch(&d);
         assert_eq!(sk.passages.len(), 1);
-        assert_eq!(sk.exact, xxh3_64(b"kept line here"));
-        // Hashed piece by piece, the same as the text written.
-        let d = doc("one  \n\n\n two\nthree \n");
-        let written = apply_removals(&d.text, &d.removals);
-        assert_eq!(written, "one\n\n two\nthree");
-        assert_eq!(s.sketch(&d).exact, xxh3_64(written.as_bytes()));
+        assert_eq!(sk.exact, s.sketch(&doc("kept line here")).exact);
+        // A residue: cut to less than half, fewer than `residue_words` words left.
+        assert!(!sk.residue, "7 of 22 bytes removed");
+        d.removals[0].end = 16;
+        d.text = format!("{}\nkept line here", "x".repeat(15));
+        assert!(s.sketch(&d).residue);
+    }
+
+    /// The exact hash folds case, spacing, blank lines and punctuation between words, and
+    /// nothing else.
+    #[test]
+    fn exact_copies_are_equal_in_their_words() {
+        let s = Sketcher::new(&DedupConfig::default());
+        let exact = |t: &str| s.sketch(&doc(t)).exact;
+        let a = exact("One line here.\n\nAnd a second, longer line.");
+        assert_eq!(a, exact("one  line here\nAND a second longer line!"));
+        assert_ne!(a, exact("One line here.\n\nAnd a second, longer lane."));
+        assert_ne!(a, exact("One line here. And a second, longer line."));
+        assert_ne!(a, exact("And a second, longer line.\nOne line here."));
     }
 }

@@ -498,3 +498,90 @@ fn line_structured_duplicates_are_caught() {
     run_to(&input, &out_off, &["--config", off.to_str().unwrap()]);
     assert!(removed(&out_off).is_empty());
 }
+
+/// What cleaning leaves of different documents is not content: three market tables that
+/// cleaning cuts down to the same closing note are not duplicates of each other (issue 21:
+/// such residues were rejected as exact duplicates). Texts that differ only in case,
+/// spacing or punctuation are.
+#[test]
+fn cleaning_residues_are_never_duplicates_and_exact_means_equal_words() {
+    let dir = scratch("dedup_residues");
+    let config = dir.join("tables.toml");
+    std::fs::write(
+        &config,
+        "[clean]\nrule_sets = []\nmin_words = 1\n[clean.heuristic]\nenabled = false\n\
+         [[clean.rules]]\nid = \"table-row\"\ncategory = \"table\"\npattern = \"^ROW .*$\"\n",
+    )
+    .unwrap();
+    let table = |seed: u64| -> String {
+        (0..12)
+            .map(|i| format!("ROW {} {}\n", i, words(seed * 100 + i, 8).join(" ")))
+            .collect()
+    };
+    let note = "Compiled by the markets desk.";
+    let body = [
+        ("t1", format!("{}{note}", table(1))),
+        ("t2", format!("{}{note}", table(2))),
+        ("t3", format!("{}{note}", table(3))),
+        (
+            "p1",
+            words(7, 40).join(" ") + ".\nSecond line, of the story.",
+        ),
+        (
+            "p2",
+            words(7, 40).join(" ").to_uppercase() + "\nsecond line of the story!",
+        ),
+    ]
+    .iter()
+    .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
+    .collect::<String>();
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, body).unwrap();
+    let out = dir.join("out");
+    run_to(&input, &out, &["--config", config.to_str().unwrap()]);
+    let gone = removed(&out);
+    assert_eq!(gone.keys().collect::<Vec<_>>(), ["p2"], "{gone:?}");
+    assert_eq!(gone["p2"]["reason"], "exact-duplicate");
+    assert_eq!(gone["p2"]["dup_of"], "p1");
+}
+
+/// A later copy whose passages are all removed as repeats but for its headline and a
+/// closing line is a stub of the earlier document: rejected with `dup_of` (issue 21).
+#[test]
+fn a_stub_left_by_passage_dedup_is_rejected_as_a_duplicate_of_its_source() {
+    let dir = scratch("dedup_stub");
+    // The stub repeats 3 of the original's 12 paragraphs: too small a part of it to be a
+    // near duplicate (Jaccard about 0.25), and nearly all of what the stub has.
+    let paragraphs: Vec<String> = (0..12).map(|i| words(20 + i, 30).join(" ") + ".").collect();
+    let original = format!("First headline here\n{}", paragraphs.join("\n"));
+    let stub = format!(
+        "Another headline\n{}\nA closing line of its own.",
+        paragraphs[..3].join("\n")
+    );
+    // A later document that repeats one paragraph but has plenty of its own stays.
+    let own: Vec<String> = (0..5).map(|i| words(40 + i, 30).join(" ") + ".").collect();
+    let quoting = format!("Third headline\n{}\n{}", paragraphs[2], own.join("\n"));
+    let body: String = [("orig", original), ("stub", stub), ("quoting", quoting)]
+        .iter()
+        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
+        .collect();
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, body).unwrap();
+    let config = data("dedup/dedup-only.toml");
+    let out = dir.join("out");
+    run_to(&input, &out, &["--config", config.to_str().unwrap()]);
+    let rejected = records(&out.join("rejected"));
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["id"], "stub");
+    assert_eq!(rejected[0]["reason"], "duplicate-stub", "{}", rejected[0]);
+    assert_eq!(rejected[0]["dup_of"], "orig");
+    let kept: Vec<String> = records(&out.join("kept"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kept, ["orig", "quoting"]);
+    assert_eq!(
+        report(&out)["records"]["rejected_by_reason"]["duplicate-stub"],
+        1
+    );
+}

@@ -191,10 +191,32 @@ impl DedupRun {
                     let n = doc.removals.len() - near_removals.len();
                     doc.removals.truncate(n.max(clean_len));
                 }
+                let source = main_source(&doc.removals[clean_len..]);
                 if all_removed(&doc.text, &doc.removals) {
                     let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
                     r.detail = Some("every passage is an exact repeat or boilerplate".into());
+                    if let Some((of, _)) = source {
+                        r.extra.insert("dup_of".into(), json!(of));
+                    }
                     return Ok(Verdict::Rejected(r));
+                }
+                // A stub: what is left of the document after its repeats is a small share
+                // of what cleaning left, and most of the repeats come from one document.
+                let stub_share = self.cfg.document.stub_max_share;
+                if let Some((of, repeated)) = source.filter(|_| stub_share > 0.0) {
+                    let cleaned = kept_bytes(&doc.text, &doc.removals[..clean_len]);
+                    let left = kept_bytes(&doc.text, &doc.removals);
+                    if (left as f64) < stub_share * cleaned as f64 && repeated * 2 > cleaned - left
+                    {
+                        let detail = format!(
+                            "a stub of {of}: {} of its {cleaned} bytes repeat passages of {of}, \
+                             {left} bytes of its own left (stub_max_share {stub_share})",
+                            repeated
+                        );
+                        let mut r = Rejection::of(doc, "duplicate-stub", "dedup").detail(detail);
+                        r.extra.insert("dup_of".into(), json!(of));
+                        return Ok(Verdict::Rejected(r));
+                    }
                 }
                 return Ok(Verdict::Kept(doc));
             }
@@ -213,6 +235,36 @@ impl DedupRun {
             .insert("containment".into(), json!(round4(sim.containment)));
         Ok(Verdict::Rejected(r))
     }
+}
+
+/// The document most of the repeated passages among `removals` repeat, and the bytes
+/// they cover (ties: the first in input order of its id, as ids sort).
+fn main_source(removals: &[crate::document::Removal]) -> Option<(String, usize)> {
+    let mut by_doc: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for r in removals {
+        if let Some(d) = &r.dup_of {
+            *by_doc.entry(d.doc.as_str()).or_default() += r.end - r.start;
+        }
+    }
+    by_doc
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(d, n)| (d.to_string(), n))
+}
+
+/// Bytes of `text` outside `removals`, not counting whitespace.
+fn kept_bytes(text: &str, removals: &[crate::document::Removal]) -> usize {
+    let mut spans: Vec<(usize, usize)> = removals.iter().map(|r| (r.start, r.end)).collect();
+    spans.sort_unstable();
+    let count = |s: &str| s.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let (mut pos, mut n) = (0usize, 0usize);
+    for (s, e) in spans {
+        if s > pos {
+            n += count(text.get(pos..s.min(text.len())).unwrap_or(""));
+        }
+        pos = pos.max(e);
+    }
+    n + count(text.get(pos.min(text.len())..).unwrap_or(""))
 }
 
 /// Do `removals` leave only whitespace of `text`? (What `apply_removals` would make
