@@ -1,11 +1,12 @@
 //! `rinse eval`: score configs against gold annotations, attribute removals to rules,
 //! and (optionally) ablate rules one at a time.
 use anyhow::Context;
-use rinse::eval::{self, ConfigEval, EvalOptions, Evaluation, Gold, NamedConfig};
+use rinse::eval::{self, ConfigEval, EvalOptions, Evaluation, Gold, GroupTable, Meta, NamedConfig};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Benchmark cleanup rules against gold annotations: precision, recall, accuracy and F1
 /// per config, what each rule removed (good) and damaged (bad), and with --ablate what
@@ -43,11 +44,39 @@ pub struct Args {
     /// Run the whole pipeline with deduplication on (default: normalize and clean only).
     #[arg(long)]
     with_dedup: bool,
+    /// Also score per value of FIELD (a dotted path like `meta.kind` reaches into
+    /// objects), taken from the document's record in DOCS, else from its --meta record;
+    /// documents with neither go to `(none)`. Repeat, or separate with commas, for one
+    /// table per field.
+    #[arg(
+        long = "group-by",
+        value_name = "FIELD",
+        value_delimiter = ',',
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    group_by: Vec<String>,
+    /// JSONL of objects with an id (--id-field) and fields for --group-by, joined to the
+    /// documents by id.
+    #[arg(long, value_name = "META.jsonl", requires = "group_by")]
+    meta: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let gold = Gold::load(&args.gold).context("cannot read gold file")?;
     let configs = load_configs(&args.configs)?;
+    let fields = args.input.fields();
+    let meta = match &args.meta {
+        Some(p) => Some(Arc::new(
+            Meta::load(p, &fields.id).context("cannot read meta file")?,
+        )),
+        None => None,
+    };
+    let mut group_by: Vec<String> = Vec::new();
+    for f in &args.group_by {
+        if !group_by.contains(f) {
+            group_by.push(f.clone());
+        }
+    }
     if let Some(id) = &args.rule {
         let known = configs
             .iter()
@@ -62,10 +91,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let opts = EvalOptions {
         inputs: args.inputs.clone(),
-        fields: args.input.fields(),
+        fields,
         threads: args.input.threads(),
         with_dedup: args.with_dedup,
         ablate: args.ablate,
+        group_by,
+        meta,
     };
     let progress = std::io::stderr().is_terminal();
     let ev = eval::evaluate(&gold, &configs, &opts, &mut |step| {
@@ -84,6 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let ev = ev?;
     warn_missing(&ev);
+    warn_meta(&ev);
     if let Some(path) = &args.per_doc {
         write_per_doc(path, &gold, &ev)?;
     }
@@ -151,6 +183,24 @@ fn warn_missing(ev: &Evaluation) {
     }
 }
 
+fn warn_meta(ev: &Evaluation) {
+    let Some(m) = &ev.meta else { return };
+    if m.not_in_docs == 0 {
+        return;
+    }
+    let mut shown: Vec<&str> = m.not_in_docs_examples.iter().map(String::as_str).collect();
+    if m.not_in_docs > shown.len() {
+        shown.push("…");
+    }
+    eprintln!(
+        "rinse: warning: {} of {} ids in {} have no document in DOCS; ignored: {}",
+        m.not_in_docs,
+        m.records,
+        m.path,
+        shown.join(", ")
+    );
+}
+
 fn bad_removals(gold: &Gold, c: &ConfigEval, rule: &str, around: usize) -> Vec<eval::BadRemoval> {
     gold.docs
         .iter()
@@ -213,6 +263,9 @@ fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
                 .collect();
             let _ = writeln!(s, "gold docs not kept: {}", r.join(", "));
         }
+        for t in &c.groups {
+            render_groups(&mut s, t);
+        }
         render_rules(&mut s, c);
         if !c.ablation.is_empty() {
             let rw = width(c.ablation.iter().map(|r| r.rule.as_str()), "rule");
@@ -248,6 +301,34 @@ fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
         }
     }
     s
+}
+
+/// One `--group-by` table: per value, documents, counts and P/R/F1.
+fn render_groups(s: &mut String, t: &GroupTable) {
+    let label = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let labels: Vec<String> = t.groups.iter().map(|g| label(&g.value)).collect();
+    let w = width(labels.iter().map(String::as_str), &t.field);
+    let _ = writeln!(s, "\nby {}:", t.field);
+    let _ = writeln!(
+        s,
+        "{:<w$}  {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        t.field, "docs", "tp", "fp", "fn", "tn", "P", "R", "F1"
+    );
+    for (g, l) in t.groups.iter().zip(&labels) {
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:>5} {:>6} {:>6} {:>6} {:>6} {:>6.3} {:>6.3} {:>6.3}",
+            l,
+            g.docs,
+            g.counts.tp,
+            g.counts.fp,
+            g.counts.fn_,
+            g.counts.tn,
+            g.precision,
+            g.recall,
+            g.f1
+        );
+    }
 }
 
 fn render_rules(s: &mut String, c: &ConfigEval) {

@@ -14,6 +14,7 @@
 mod attribute;
 mod dedup_pass;
 mod gold;
+mod group;
 mod pass;
 mod score;
 
@@ -21,6 +22,7 @@ pub use attribute::{
     bad_removals, context, damages, evaluate_doc, BadRemoval, Cause, DocEval, DocRun,
 };
 pub use gold::{Gold, GoldDoc};
+pub use group::{lookup, GroupRow, GroupTable, Meta, MetaSummary};
 pub use score::{is_py_space, norm_ws, score_doc, Counts, DocScore, NormText};
 
 use crate::clean::{Cleaner, RuleInfo};
@@ -45,6 +47,11 @@ pub struct EvalOptions {
     pub with_dedup: bool,
     /// Score each config once more per rule, with that rule switched off.
     pub ablate: bool,
+    /// Also score per value of each of these fields (dotted paths allowed), looked up
+    /// in the document's DOCS record, then in its `meta` record.
+    pub group_by: Vec<String>,
+    /// Records joined to the documents by id, for `group_by`.
+    pub meta: Option<Arc<Meta>>,
 }
 
 /// A config and the name it is shown under.
@@ -58,6 +65,9 @@ pub struct NamedConfig {
 #[derive(Debug, Serialize)]
 pub struct Evaluation {
     pub gold: GoldSummary,
+    /// What became of the `meta` records (only with `group_by` and `meta`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<MetaSummary>,
     pub configs: Vec<ConfigEval>,
 }
 
@@ -92,6 +102,10 @@ pub struct ConfigEval {
     /// F1 with each rule switched off (empty unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ablation: Vec<AblationRow>,
+    /// Scores per value of each `group_by` field, in the order asked for (empty unless
+    /// asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupTable>,
     /// Per gold document (in gold order).
     #[serde(skip)]
     pub per_doc: Vec<DocEval>,
@@ -203,6 +217,22 @@ pub fn evaluate(
         }
         out.push(ce);
     }
+    let mut meta = None;
+    if !opts.group_by.is_empty() {
+        // One more read of DOCS, for the fields: the passes keep only what scoring needs.
+        let labels = group::labels(
+            &runner.sources,
+            &opts.fields,
+            gold,
+            &opts.group_by,
+            opts.meta.as_deref(),
+            &runner.pool,
+        )?;
+        for ce in &mut out {
+            ce.groups = group::tables(&labels, &ce.per_doc);
+        }
+        meta = labels.meta;
+    }
     let missing_from_docs = match out.first() {
         Some(ce) => gold
             .docs
@@ -221,6 +251,7 @@ pub fn evaluate(
             without,
             missing_from_docs,
         },
+        meta,
         configs: out,
     })
 }
@@ -381,6 +412,7 @@ fn summarize(nc: &NamedConfig, rules: &[RuleInfo], gold: &Gold, pass: PassResult
         rules: rows,
         other_causes: other,
         ablation: Vec::new(),
+        groups: Vec::new(),
         per_doc,
         runs: pass.runs,
     }

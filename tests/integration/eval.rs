@@ -442,3 +442,312 @@ fn gold_ids_matching_no_document_get_a_hint() {
     let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(counts(&ev["configs"][0]), [0, 0, 18, 22]);
 }
+
+// --group-by and --meta (issue 20). tests/data/eval/groups.*: page_type comes from the
+// DOCS record (g1, g2: article, g2's meta record saying forum is not used), from the
+// meta record (g3, g4 whose DOCS value is null: forum; g6, in gold but not in DOCS:
+// article) or from neither (g5: `(none)`). With the mini rules, by hand:
+//   article  g1 tp1 fn1 tn2, g2 tp1 tn1, g6 fn1 tn1  -> 3 docs, tp2 fp0 fn2 tn4
+//   forum    g3 tp1 tn1, g4 tp1 fp1 tn1              -> 2 docs, tp2 fp1 fn0 tn2
+//   (none)   g5 tp1 fn1                              -> 1 doc,  tp1 fp0 fn1 tn0
+
+/// `rinse eval` of the groups fixture with the mini rules (a config written in `dir`),
+/// plus `extra` arguments.
+fn groups_eval(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mini = only_rules_of(dir, "mini.toml", "mini.rules.toml", 1);
+    let (gold, docs) = (
+        path("eval/groups.gold.jsonl"),
+        path("eval/groups.docs.jsonl"),
+    );
+    let mut args = vec!["eval", "--gold", &gold, "--config", &mini, &docs];
+    args.extend_from_slice(extra);
+    rinse(&args)
+}
+
+/// (value, docs, [tp, fp, fn, tn]) of each group of a `groups` table.
+fn group_rows(table: &Value) -> Vec<(Option<String>, u64, [u64; 4])> {
+    table["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let value = g["value"].as_str().map(str::to_string);
+            (value, g["docs"].as_u64().unwrap(), counts(g))
+        })
+        .collect()
+}
+
+#[test]
+fn group_by_scores_per_value_from_docs_then_meta() {
+    let meta = path("eval/groups.meta.jsonl");
+    let out = groups_eval(
+        &scratch("eval_group_by"),
+        &["--json", "--group-by", "page_type", "--meta", &meta],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &ev["configs"][0];
+    assert_eq!(counts(c), [5, 1, 3, 6]);
+    let tables = c["groups"].as_array().unwrap();
+    assert_eq!(tables.len(), 1);
+    assert_eq!(tables[0]["field"], "page_type");
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        group_rows(&tables[0]),
+        [
+            (s("article"), 3, [2, 0, 2, 4]),
+            (s("forum"), 2, [2, 1, 0, 2]),
+            (None, 1, [1, 0, 1, 0]),
+        ]
+    );
+    // The same metric as the totals.
+    let forum = &tables[0]["groups"][1];
+    assert!((forum["precision"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(forum["recall"], 1.0);
+    assert!((forum["f1"].as_f64().unwrap() - 0.8).abs() < 1e-12);
+    assert_eq!(forum["accuracy"], 0.8);
+    // z1 names no document; g6 is a gold document missing from DOCS, grouped by meta.
+    assert_eq!(
+        ev["meta"],
+        serde_json::json!({"path": meta, "records": 5, "not_in_docs": 1,
+                           "not_in_docs_examples": ["z1"]})
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: 1 of 5 ids in")
+            && err.contains("have no document in DOCS; ignored: z1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn group_totals_add_up_to_the_overall_counts() {
+    // Two fields (comma list = repeated flag), a nested one, two configs.
+    let dir = scratch("eval_group_sums");
+    let lines_b = only_rules_of(&dir, "lines-b.toml", "lines-b.toml", 1);
+    let meta = path("eval/groups.meta.jsonl");
+    let args = [
+        "--json",
+        "--group-by",
+        "page_type,info.lang",
+        "--group-by",
+        "page_type",
+        "--meta",
+        &meta,
+        "--config",
+        &lines_b,
+    ];
+    let out = groups_eval(&dir, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let configs = ev["configs"].as_array().unwrap();
+    assert_eq!(configs.len(), 2);
+    for c in configs {
+        let tables = c["groups"].as_array().unwrap();
+        let fields: Vec<&str> = tables
+            .iter()
+            .map(|t| t["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["page_type", "info.lang"]);
+        for t in tables {
+            let rows = group_rows(t);
+            let docs: u64 = rows.iter().map(|r| r.1).sum();
+            assert_eq!(docs, 6, "{t}");
+            let mut sum = [0; 4];
+            for (_, _, k) in &rows {
+                for i in 0..4 {
+                    sum[i] += k[i];
+                }
+            }
+            assert_eq!(sum, counts(c), "{t}");
+            // Most documents first.
+            assert!(rows.windows(2).all(|w| w[0].1 >= w[1].1), "{t}");
+        }
+        let lang = group_rows(&tables[1]);
+        assert_eq!(lang[0].0, None);
+        assert_eq!((lang[1].0.as_deref(), lang[1].1), (Some("en"), 1));
+    }
+}
+
+#[test]
+fn group_scores_agree_with_the_reference_scorer_on_each_group() {
+    // Each group's counts are the reference scorer's on the gold documents of the group.
+    let dir = scratch("eval_group_scorer");
+    let mini = only_rules_of(&dir, "mini.toml", "mini.rules.toml", 1);
+    let meta = path("eval/groups.meta.jsonl");
+    let out = groups_eval(
+        &dir,
+        &["--json", "--group-by", "page_type", "--meta", &meta],
+    );
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let members = [
+        ("article", &["g1", "g2", "g6"][..]),
+        ("forum", &["g3", "g4"]),
+        ("(none)", &["g5"]),
+    ];
+    let gold = std::fs::read_to_string(data("eval/groups.gold.jsonl")).unwrap();
+    for (n, (name, ids)) in members.iter().enumerate() {
+        let subset: String = gold
+            .lines()
+            .filter(|l| {
+                ids.iter()
+                    .any(|id| l.contains(&format!("\"id\": \"{id}\"")))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let sub = dir.join(format!("gold-{n}.jsonl"));
+        std::fs::write(&sub, subset).unwrap();
+        let want = scorer_counts(
+            sub.to_str().unwrap(),
+            &path("eval/groups.docs.jsonl"),
+            Some(&mini),
+            &format!("eval_group_scorer_run{n}"),
+        );
+        let got = &ev["configs"][0]["groups"][0]["groups"][n];
+        assert_eq!(counts(got), want, "{name}");
+        assert_eq!(got["docs"].as_u64().unwrap(), ids.len() as u64, "{name}");
+    }
+}
+
+#[test]
+fn group_by_text_output_and_none_group() {
+    // Without --meta: only the DOCS records' fields; mini has none, so all `(none)`.
+    let gold = path("eval/mini.gold.jsonl");
+    let docs = path("eval/mini.docs.jsonl");
+    let text = rinse_ok(&["eval", "--gold", &gold, &docs, "--group-by", "page_type"]);
+    assert!(text.contains("\nby page_type:\n"), "{text}");
+    let row = |text: &str, label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    assert!(
+        row(&text, "(none)").unwrap().starts_with("(none) 2 "),
+        "{text}"
+    );
+    // With mini.meta.jsonl: m1 is an article (x9 names no document: a warning).
+    let mini = only_rules_of(
+        &scratch("eval_group_text"),
+        "mini.toml",
+        "mini.rules.toml",
+        1,
+    );
+    let meta = path("eval/mini.meta.jsonl");
+    let out = rinse(&[
+        "eval",
+        "--gold",
+        &gold,
+        "--config",
+        &mini,
+        &docs,
+        "--group-by",
+        "page_type",
+        "--meta",
+        &meta,
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = row(&text, "page_type").unwrap();
+    assert_eq!(header, "page_type docs tp fp fn tn P R F1");
+    // m1: tp 2 fn 1 tn 2; m2: tp 1 fn 1 tn 2; one document each: (none) before article.
+    assert_eq!(
+        row(&text, "(none)").unwrap(),
+        "(none) 1 1 0 1 2 1.000 0.500 0.667"
+    );
+    assert_eq!(
+        row(&text, "article").unwrap(),
+        "article 1 2 0 1 2 1.000 0.667 0.800"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |p: &str| lines.iter().position(|l| l.starts_with(p)).unwrap();
+    assert!(at("(none)") < at("article"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 of 2 ids in") && err.contains("ignored: x9"),
+        "{err}"
+    );
+}
+
+#[test]
+fn meta_errors_name_the_file_and_line() {
+    let dir = scratch("eval_meta_errors");
+    let bad = dir.join("bad.meta.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\": \"g1\", \"page_type\": \"a\"}\n{\"id\": \"g2\",\n",
+    )
+    .unwrap();
+    let out = groups_eval(
+        &dir,
+        &["--group-by", "page_type", "--meta", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read meta file") && err.contains("bad.meta.jsonl:2: invalid JSON"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let dup = dir.join("dup.meta.jsonl");
+    std::fs::write(
+        &dup,
+        "{\"id\": \"g1\"}\n{\"id\": \"g3\"}\n{\"id\": \"g1\"}\n",
+    )
+    .unwrap();
+    let out = groups_eval(
+        &dir,
+        &["--group-by", "page_type", "--meta", dup.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dup.meta.jsonl:3: duplicate meta id \"g1\" (first on line 1)"),
+        "{err}"
+    );
+    // --meta is only for --group-by.
+    let meta = path("eval/groups.meta.jsonl");
+    let out = groups_eval(&dir, &["--meta", &meta]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--group-by"));
+}
+
+#[test]
+fn meta_ids_are_read_from_the_id_field() {
+    let dir = scratch("eval_meta_id_field");
+    let mini = only_rules_of(&dir, "mini.toml", "mini.rules.toml", 1);
+    let docs = dir.join("docs.jsonl");
+    let text = std::fs::read_to_string(data("eval/mini.docs.jsonl")).unwrap();
+    std::fs::write(&docs, text.replace("\"id\"", "\"key\"")).unwrap();
+    let meta = dir.join("meta.jsonl");
+    std::fs::write(&meta, "{\"key\": \"m2\", \"page_type\": \"forum\"}\n").unwrap();
+    let ev = eval_json(&[
+        "--gold",
+        &path("eval/mini.gold.jsonl"),
+        "--config",
+        &mini,
+        "--id-field",
+        "key",
+        "--group-by",
+        "page_type",
+        "--meta",
+        meta.to_str().unwrap(),
+        docs.to_str().unwrap(),
+    ]);
+    let rows = group_rows(&ev["configs"][0]["groups"][0]);
+    assert_eq!(
+        rows,
+        [
+            (None, 1, [2, 0, 1, 2]),
+            (Some("forum".into()), 1, [1, 0, 1, 2])
+        ]
+    );
+    assert_eq!(ev["meta"]["not_in_docs"], 0);
+}
