@@ -155,8 +155,8 @@ pub struct DocumentConfig {
     pub min_containment: f64,
     pub min_jaccard_contained: f64,
     /// Both documents of a near-duplicate pair need at least this many shingles: on
-    /// smaller sets the estimates are noise, and what is left of a short templated report
-    /// after cleaning looks like its siblings. Shorter documents are only exact-deduplicated.
+    /// smaller sets the estimates are noise. Shorter documents are only exact-deduplicated.
+    /// (Residues of cleaning, see `residue_words`, have no signature at all.)
     pub min_shingles: u32,
     /// Document shingles also span passage and line breaks (windows over the end of one
     /// passage and the start of the next), so a table, a list or hard-wrapped text of
@@ -166,8 +166,7 @@ pub struct DocumentConfig {
     /// A document that cleaning cut to less than half of its text and that has fewer than
     /// this many words left is a residue (a shared closing note, a sign-off word): it is an
     /// exact duplicate only of a document with the same whole text before cleaning, never
-    /// of one cut down to the same few words (0: off). Near dedup leaves it out anyway
-    /// (fewer than `min_shingles`).
+    /// of one cut down to the same few words, and no near duplicate of any (0: off).
     pub residue_words: usize,
     /// A document whose text left after its repeated passages are removed is less than
     /// this share of what cleaning left, the repeats mostly of one earlier document, is a
@@ -188,7 +187,7 @@ impl Default for DocumentConfig {
             min_jaccard: 0.5,
             min_containment: 0.85,
             min_jaccard_contained: 0.35,
-            min_shingles: 30,
+            min_shingles: 10,
             cross_passage_shingles: true,
             residue_words: 30,
             stub_max_share: 0.25,

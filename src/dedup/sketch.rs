@@ -271,12 +271,16 @@ impl Sketcher {
         sketch.residue = kept_words < self.residue_words && kept_bytes * 2 < text.len();
         if sketch.residue {
             // What is left says nothing of the document: it is an exact copy only of a
-            // document whose whole text (before cleaning) is the same.
+            // document whose whole text (before cleaning) is the same, and a near copy of
+            // none (no shingles: no signature).
             sketch.exact = xxh3_64_with_seed(text.as_bytes(), RESIDUE_SEED);
+            sketch.sig_shingles = 0;
+            sketch.short.clear();
+        } else {
+            self.minhasher.update(&mut sketch.sig, long_shingles);
+            sketch.short_shingles = short_shingles.clone();
         }
-        self.minhasher.update(&mut sketch.sig, long_shingles);
         sketch.passage_sigs = passage_sigs.clone();
-        sketch.short_shingles = short_shingles.clone();
     }
 }
 

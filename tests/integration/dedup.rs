@@ -585,3 +585,40 @@ fn a_stub_left_by_passage_dedup_is_rejected_as_a_duplicate_of_its_source() {
         1
     );
 }
+
+/// Short items (about 20 words) that differ by one stray character are near duplicates;
+/// a recurring short report with new figures and names is not (issue 21: documents under
+/// 30 shingles were never compared).
+#[test]
+fn short_items_with_a_stray_character_are_duplicates_and_templates_with_new_figures_not() {
+    let dir = scratch("dedup_short");
+    let item = "Storm warnings were issued for the northern coast on Tuesday as forecasters \
+                expected gales and heavy rain to reach the harbour towns by evening.";
+    let stray = item.replace("heavy", "heavvy");
+    let template = |co: &str, cts: u32, day: u32, rec: u32| {
+        format!(
+            "{co} said its board declared a quarterly dividend of {cts} cts per share, \
+             payable April {day} to holders of record March {rec}, unchanged from before."
+        )
+    };
+    let docs = [
+        ("item", item.to_string()),
+        ("stray", stray),
+        ("t1", template("Acme Corp", 12, 1, 15)),
+        ("t2", template("Borden Inc", 31, 14, 28)),
+        ("t3", template("Cabot Ltd", 7, 30, 9)),
+    ];
+    let body: String = docs
+        .iter()
+        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
+        .collect();
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, body).unwrap();
+    let config = data("dedup/dedup-only.toml");
+    let out = dir.join("out");
+    run_to(&input, &out, &["--config", config.to_str().unwrap()]);
+    let gone = removed(&out);
+    assert_eq!(gone.keys().collect::<Vec<_>>(), ["stray"], "{gone:?}");
+    assert_eq!(gone["stray"]["reason"], "near-duplicate");
+    assert_eq!(gone["stray"]["dup_of"], "item");
+}
