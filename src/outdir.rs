@@ -23,6 +23,40 @@ pub const MARKER: &str = ".rinse-output";
 /// The part of a temporary file's name that says it is one (followed by `-<pid>`).
 const TEMP_MARK: &str = "rinse-tmp";
 
+/// Scratch directories of this process (`rinse eval`'s runs) that [`remove_own_temps`]
+/// removes whole.
+static SCRATCH_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A scratch directory removed, with everything in it, when dropped or when the process
+/// is interrupted ([`remove_own_temps`]).
+#[derive(Debug)]
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    /// Register `path` (created by the caller or by a run into it).
+    pub fn new(path: PathBuf) -> ScratchDir {
+        SCRATCH_DIRS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(path.clone());
+        ScratchDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+        let mut dirs = SCRATCH_DIRS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = dirs.iter().position(|p| p == &self.0) {
+            dirs.remove(i);
+        }
+    }
+}
+
 /// Directories claimed by this process whose temporary files [`remove_own_temps`] removes.
 /// Also held while a run renames its output into place, so an interrupt waits for that.
 static CLAIMED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -139,9 +173,17 @@ pub fn is_output_dir(dir: &Path) -> bool {
     dir.join(MARKER).is_file()
 }
 
-/// Remove the temporary files of this process from every claimed output directory
-/// (for a signal handler: it then exits). Waits for a commit in progress.
+/// Remove the temporary files of this process from every claimed output directory, and
+/// its scratch directories (for a signal handler: it then exits). Waits for a commit in
+/// progress.
 pub fn remove_own_temps() {
+    for dir in SCRATCH_DIRS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     let claimed = CLAIMED.lock().unwrap_or_else(|p| p.into_inner());
     let tag = OutDir::tag();
     let mut removed = Vec::new();

@@ -27,12 +27,12 @@ pub fn run_pipeline(
     threads: usize,
 ) -> Result<PassResult> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
-    let dir = TempDir(std::env::temp_dir().join(format!(
+    let dir = TempDir::new(std::env::temp_dir().join(format!(
         "rinse-eval-{}-{}",
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     )));
-    std::fs::create_dir_all(&dir.0).map_err(|e| Error::io(&dir.0, e))?;
+    std::fs::create_dir_all(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
     let mut cfg = config.clone();
     cfg.dedup.enabled = true;
     let plan = RunPlan {
@@ -40,7 +40,7 @@ pub fn run_pipeline(
         fields: fields.clone(),
         config: cfg,
         write: WriteOptions {
-            out: dir.0.clone(),
+            out: dir.path().to_path_buf(),
             compression: OutputCompression::None,
             shard_size: u64::MAX,
             explain: true,
@@ -63,7 +63,7 @@ pub fn run_pipeline(
             .map(|s| s.stats),
         ..PassResult::default()
     };
-    for rec in read_shards(&dir.0.join("kept"))? {
+    for rec in read_shards(&dir.path().join("kept"))? {
         let id = id_of(&rec, fields);
         let g = id.as_deref().and_then(|id| gold.position(id));
         let run = g.map(|_| annotated_run(&rec, fields));
@@ -78,7 +78,7 @@ pub fn run_pipeline(
             gold,
         )?;
     }
-    for rec in read_shards(&dir.0.join("rejected"))? {
+    for rec in read_shards(&dir.path().join("rejected"))? {
         let id = rec.get("id").and_then(Value::as_str);
         let g = id.and_then(|id| gold.position(id));
         let run = g.map(|_| {
@@ -110,13 +110,8 @@ pub fn run_pipeline(
 }
 
 /// Removes the temporary output directory however the pass ends.
-pub(super) struct TempDir(pub(super) PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// A scratch directory, removed when dropped or when rinse is interrupted.
+pub(super) type TempDir = crate::outdir::ScratchDir;
 
 pub(super) fn read_shards(dir: &Path) -> Result<Vec<Map<String, Value>>> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -334,14 +334,15 @@ mod tests {
         )
         .unwrap();
 
-        let out =
-            TempDir(std::env::temp_dir().join(format!("rinse-eval-test-{}", std::process::id())));
+        let out = TempDir::new(
+            std::env::temp_dir().join(format!("rinse-eval-test-{}", std::process::id())),
+        );
         let plan = RunPlan {
             inputs,
             fields: fields.clone(),
             config,
             write: WriteOptions {
-                out: out.0.clone(),
+                out: out.path().to_path_buf(),
                 compression: OutputCompression::None,
                 shard_size: u64::MAX,
                 explain: false,
@@ -352,7 +353,7 @@ mod tests {
             batch_records: 2,
         };
         pipeline::run(&plan, &mut |_| {}).unwrap();
-        let kept = read_shards(&out.0.join("kept")).unwrap();
+        let kept = read_shards(&out.path().join("kept")).unwrap();
         assert_eq!(kept.len(), 5);
         for rec in kept {
             let id = id_of(&rec, &fields).unwrap();
