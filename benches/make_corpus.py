@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Deterministic benchmark-corpus generator for web-text cleaning and near-duplicate detection.
 
-Python 3 standard library only.
+Python 3 standard library only.  A copy of the project's shared generator, extended with
+--classes (the dedup classes of issue 21); without --classes the output is byte-identical
+to the shared script's.  Run from the repository root; POOL is the pool of real text
+(a directory of *.jsonl / *.jsonl.gz files of {"id", "text", "lang", "source"}):
 
-    python3 shared/bench/make_corpus.py --pool shared/data/pool --size-mb 50 \
-        --out corpus.jsonl --truth truth.jsonl [--dup-rate 0.1] [--seed 1]
+    python3 benches/make_corpus.py --pool POOL --size-mb 50 \
+        --out corpus.jsonl --truth truth.jsonl [--dup-rate 0.1] [--seed 1] [--classes 0.02]
 
 Output (corpus): one JSON object per line, {"id": "...", "text": "..."}; text has one
 block (paragraph, heading or debris line) per line, blocks separated by "\n".
 
 What is in it
 -------------
-* Base documents, built from the real-text pool (shared/data/pool/*.jsonl).  The pool
+* Base documents, built from the real-text pool (--pool).  The pool
   is walked in a seeded random order; each walk is a "pass".
   - pass 0: the pool document as it is; with probability 0.25 one extra paragraph
     made of 2-4 sentences from other pool documents of the same language is inserted.
@@ -21,7 +24,7 @@ What is in it
     headings are kept with p=0.5; a rebuilt document under 150 words is padded with
     paragraphs of 2-4 sentences from other pool documents.  Two base documents that
     come from the same pool document therefore share only a minority of sentences
-    (measured 5-shingle Jaccard is far below 0.5; see shared/bench/README.md), which is
+    (measured 5-shingle Jaccard is far below 0.5, per the shared generator's README), which is
     what lets the corpus be larger than the pool without accidental (near-)duplicates.
     Individual sentences (and very short lines such as headings) do recur across base
     documents, as they do on the web.
@@ -47,6 +50,29 @@ Truth (one JSON object per line, only for documents that are duplicates or carry
               / words of the original's content.
   jaccard   = exact Jaccard of word-5-shingle sets (lower-cased, whitespace tokens) of the
               duplicate's and the original's full text, i.e. what a MinHash tool sees.
+
+Dedup classes (--classes RATE, default 0 = off): after each document, for each class
+with probability RATE, a group is injected (its later members delayed by up to 30
+documents).  Texts are remixed real pool sentences or real Reuters reports given new
+figures and names, never copies of base documents.  Truth: every class document gets a
+line with "kind" = the class, "group" (shared by the group), "role" (original / copy /
+member), "dup_of" (the original, for copies; null otherwise), "jaccard" and "containment"
+(5-shingles, against the group's first document), "ops", and "form" for some classes.
+  positive (a copy IS a duplicate of its original):
+    short    20-45 words; the copy has one stray character (inserted, doubled or dropped
+             letter, stray punctuation) or one word's case changed
+    lines    short-line documents: "wrapped" (hard-wrapped ~60-75 columns, the copy with
+             light word edits wrapped at another width), "rewrapped" (paragraphs once,
+             hard-wrapped once), "table" (a Reuters earnings table, one figure changed or
+             one row dropped), "list" (8-14 headlines, one replaced or dropped)
+    stub     the copy: its own headline, 1-2 paragraphs of the original, one closing line
+    excerpt  the copy: the original's first 25-60 % of words (a truncated first take)
+  negative (no member is a duplicate of anything):
+    residue  3-4 different earnings tables ending in the same closing note; cleaning
+             leaves little more than that note
+    template 3-4 copies of one real Reuters report (dividend notice, earnings table, or
+             a 60-250-word report) with new figures, company name, dateline and date
+The corpus may end a few documents past --size-mb (pending delayed class documents).
 
 Determinism: output depends only on the pool files (read in sorted name order), the
 arguments and --seed; it does not depend on PYTHONHASHSEED.
@@ -867,7 +893,7 @@ class ClassInjector:
     def __init__(self, g, seed):
         self.g = g
         self.rng = random.Random(f"classes-{seed}")
-        self.group_no = 0
+        self.group_no = self.n_lines = self.n_template = 0
         pool = g.pool
         self.sents = {}
         self.heads = {}
@@ -886,32 +912,41 @@ class ClassInjector:
                     )
             self.sents[lang] = s
             self.heads[lang] = h or ["News"]
-        reuters = [
-            d for d in pool if d.source == "reuters" or d.id.startswith("reuters")
-        ]
+        # Reuters material, as lists of lines: earnings tables; dividend notices (the
+        # headline and the dateline sentence: "... declared a quarterly dividend of 12 cts
+        # per share, payable April 1, record March 15."); figure-dense reports.
+        reuters = [d for d in pool if d.source == "reuters"]
+
+        def words(lines):
+            return sum(len(ln.split()) for ln in lines)
+
         self.tables = [
-            d
+            d.lines
             for d in reuters
             if sum(1 for ln in d.lines if ln.startswith(("Shr ", "Net ", "Rev"))) >= 3
         ]
         self.dividends = [
-            d
+            d.lines[:2]
             for d in reuters
-            if "dividend" in " ".join(d.lines).lower()
-            and 20 <= sum(len(ln.split()) for ln in d.lines) <= 60
-            and len(NUMTOK.findall(" ".join(d.lines))) >= 3
+            if len(d.lines) >= 2
+            and "dividend" in d.lines[1]
+            and "record" in d.lines[1]
+            and len(NUMTOK.findall(d.lines[1])) >= 2
+            and 15 <= words(d.lines[:2]) <= 50
         ]
         self.reports = [
-            d
+            d.lines
             for d in reuters
-            if 60 <= sum(len(ln.split()) for ln in d.lines) <= 250
-            and len(NUMTOK.findall(" ".join(d.lines[1:]))) >= 6
+            if 80 <= words(d.lines) <= 250
+            and len(NUMTOK.findall(" ".join(d.lines[1:]))) * 12 >= words(d.lines)
+            and not any(ln.startswith(("Shr ", "Net ")) for ln in d.lines)
+        ]
+        fallback = [d.lines for d in pool if d.lang == "en"][:50] or [
+            d.lines for d in pool[:50]
         ]
         for name in ("tables", "dividends", "reports"):
             if not getattr(self, name):
-                setattr(
-                    self, name, [d for d in pool if d.lang == "en"][:50] or pool[:50]
-                )
+                setattr(self, name, fallback)
 
     # --- text material
     def lang(self):
@@ -941,6 +976,7 @@ class ClassInjector:
         """A Reuters report with new figures, a new company name, dateline and date."""
         r = self.rng
         head = lines[0]
+        # the company: the headline up to its ticker (no ticker: no company to rename)
         name = re.split(
             r"\s*<|\s+\d|\s+(?:REPORTS|SETS|DECLARES|SAYS|4TH|3RD|2ND|1ST|YEAR|QTR)\b",
             head,
@@ -948,7 +984,7 @@ class ClassInjector:
         co = self.company()
         out = []
         for i, ln in enumerate(lines):
-            if name and len(name) > 3:
+            if "<" in head and len(name) > 3:
                 ln = ln.replace(name, co.upper() if i == 0 else co)
                 ln = ln.replace(name.title(), co)
             ln = re.sub(
@@ -970,8 +1006,9 @@ class ClassInjector:
         note = r.choice(SIGNOFFS["en"])
         docs = []
         for _ in range(r.randint(3, 4)):
-            d = r.choice(self.tables)
-            rows = [ln for ln in d.lines if not ln.startswith("NOTE")][:12]
+            rows = [ln for ln in r.choice(self.tables) if not ln.startswith("NOTE")][
+                :12
+            ]
             docs.append(
                 (
                     r.randint(0, 20),
@@ -1025,7 +1062,14 @@ class ClassInjector:
     def lines(self):
         """Documents of short lines: hard-wrapped text, a figures table, a list; and a copy."""
         r, lang = self.rng, self.lang()
-        form = r.choice(["wrapped", "rewrapped", "table", "list"])
+        forms = [
+            "wrapped",
+            "rewrapped",
+            "table",
+            "list",
+        ]  # in turn, so each form is present
+        form = forms[self.n_lines % len(forms)]
+        self.n_lines += 1
         ops = {}
         if form in ("wrapped", "rewrapped"):
             paras = [
@@ -1065,8 +1109,7 @@ class ClassInjector:
                 ops = {"rewrap": width}
                 copy = [head] + wrap(paras, width)
         elif form == "table":
-            d = r.choice(self.tables)
-            orig = self.refigure(d.lines)
+            orig = self.refigure(r.choice(self.tables))
             copy = list(orig)
             rows = [i for i, ln in enumerate(copy) if NUMTOK.search(ln) and i > 0]
             if rows and r.random() < 0.5:
@@ -1150,7 +1193,9 @@ class ClassInjector:
         """Recurring reports: one real Reuters report (a dividend notice, an earnings table or a
         longer report), each time with new figures and names.  None is a duplicate."""
         r = self.rng
-        form = r.choice(["dividend", "earnings", "report"])
+        forms = ["dividend", "earnings", "report"]
+        form = forms[self.n_template % len(forms)]
+        self.n_template += 1
         src = r.choice(
             {
                 "dividend": self.dividends,
@@ -1161,7 +1206,7 @@ class ClassInjector:
         return [
             (
                 r.randint(0, 25),
-                "\n".join(self.refigure(src.lines)),
+                "\n".join(self.refigure(src)),
                 "member",
                 {"form": form},
             )
