@@ -4,6 +4,7 @@ mod util;
 
 mod clean;
 mod dedup;
+mod dedup_classes;
 mod docs;
 mod eval;
 mod faults;
