@@ -219,6 +219,17 @@ pub fn is_duplicate(sim: &Similarity, cfg: &DocumentConfig) -> bool {
         || (sim.containment >= cfg.min_containment && sim.jaccard >= cfg.min_jaccard_contained)
 }
 
+/// [`is_duplicate`] for a pair whose smaller document has `shingles` shingles: a short
+/// one (under `short_shingles`) must reach `short_min_jaccard`, and containment alone
+/// does not do (in a short text one new figure or name moves the estimate a lot).
+pub fn is_duplicate_sized(sim: &Similarity, shingles: u32, cfg: &DocumentConfig) -> bool {
+    if shingles < cfg.short_shingles {
+        sim.jaccard >= cfg.short_min_jaccard
+    } else {
+        is_duplicate(sim, cfg)
+    }
+}
+
 /// A document's signature and shingle count, by document index.
 pub type SigLookup<'a> = dyn Fn(u32) -> Result<(Vec<u32>, u32)> + Sync + 'a;
 
@@ -246,7 +257,7 @@ pub fn verify(
                     continue;
                 }
                 let sim = minhash::similarity(sa, *na, &sb, nb);
-                if is_duplicate(&sim, cfg) {
+                if is_duplicate_sized(&sim, (*na).min(nb), cfg) {
                     out.push((a, b, sim));
                 }
             }

@@ -158,6 +158,11 @@ pub struct DocumentConfig {
     /// smaller sets the estimates are noise. Shorter documents are only exact-deduplicated.
     /// (Residues of cleaning, see `residue_words`, have no signature at all.)
     pub min_shingles: u32,
+    /// A pair whose smaller document has fewer shingles than this is short: it is a
+    /// duplicate only at Jaccard `short_min_jaccard` or more (containment alone does not
+    /// do), since in a short text one new figure or name is a large share of it.
+    pub short_shingles: u32,
+    pub short_min_jaccard: f64,
     /// Document shingles also span passage and line breaks (windows over the end of one
     /// passage and the start of the next), so a table, a list or hard-wrapped text of
     /// short lines is compared on its word sequence, not on a few shingles per line.
@@ -188,6 +193,8 @@ impl Default for DocumentConfig {
             min_containment: 0.85,
             min_jaccard_contained: 0.35,
             min_shingles: 10,
+            short_shingles: 30,
+            short_min_jaccard: 0.6,
             cross_passage_shingles: true,
             residue_words: 30,
             stub_max_share: 0.25,
@@ -227,6 +234,7 @@ impl DedupConfig {
             ("document.min_containment", d.min_containment),
             ("document.min_jaccard_contained", d.min_jaccard_contained),
             ("document.stub_max_share", d.stub_max_share),
+            ("document.short_min_jaccard", d.short_min_jaccard),
             ("passage.near_min_jaccard", p.near_min_jaccard),
             ("passage.near_min_containment", p.near_min_containment),
             (

@@ -186,7 +186,7 @@ impl Sketcher {
         shingle::passages_into(text, lines, spans);
         sketch.passages.reserve(spans.len());
         let mut removed = Removed::new(&doc.removals, removal_spans);
-        let (mut kept_bytes, mut kept_words) = (0usize, 0usize);
+        let mut kept_words = 0usize;
         let mut exact = 0x6A09_E667_F3BC_C908u64;
         for &(start, end) in spans.iter() {
             let overlapping = removed.overlapping(start, end);
@@ -207,7 +207,6 @@ impl Sketcher {
                 hash,
                 words,
             });
-            kept_bytes += body.len();
             kept_words += words as usize;
             exact = shingle::fmix64(exact.rotate_left(31) ^ hash);
             // The shingles go straight to the list they belong in: the short passages'
@@ -268,7 +267,8 @@ impl Sketcher {
             }
         }
         sketch.exact = shingle::fmix64(exact ^ sketch.passages.len() as u64);
-        sketch.residue = kept_words < self.residue_words && kept_bytes * 2 < text.len();
+        let covered: usize = removed.spans.iter().map(|(s, e)| e - s).sum();
+        sketch.residue = is_residue(text.len(), covered, kept_words, self.residue_words);
         if sketch.residue {
             // What is left says nothing of the document: it is an exact copy only of a
             // document whose whole text (before cleaning) is the same, and a near copy of
@@ -282,6 +282,24 @@ impl Sketcher {
         }
         sketch.passage_sigs = passage_sigs.clone();
     }
+}
+
+/// Is a document of `text_len` bytes, of which cleaning removed `removed` (merged spans)
+/// and left `kept_words` words, a residue (see [`Sketcher::residue_words`])?
+pub fn is_residue(
+    text_len: usize,
+    removed: usize,
+    kept_words: usize,
+    residue_words: usize,
+) -> bool {
+    kept_words < residue_words && removed * 2 > text_len
+}
+
+/// Bytes covered by `removals`, overlapping spans counted once.
+pub fn removed_bytes(removals: &[crate::document::Removal]) -> usize {
+    let mut buf = Vec::new();
+    let r = Removed::new(removals, &mut buf);
+    r.spans.iter().map(|(s, e)| e - s).sum()
 }
 
 /// Hash of a whole passage from its token hashes.

@@ -191,7 +191,19 @@ impl DedupRun {
                     let n = doc.removals.len() - near_removals.len();
                     doc.removals.truncate(n.max(clean_len));
                 }
-                let source = main_source(&doc.removals[clean_len..]);
+                // A residue of cleaning (see `Sketcher::residue_words`) is the copy of a
+                // document only when it repeats more than one of its passages: one shared
+                // closing note makes no copy.
+                let kept_words: usize = passages.iter().map(|p| p.words as usize).sum();
+                let residue = crate::dedup::sketch::is_residue(
+                    doc.text.len(),
+                    crate::dedup::sketch::removed_bytes(&doc.removals[..clean_len]),
+                    kept_words,
+                    self.cfg.document.residue_words,
+                );
+                let source = main_source(&doc.removals[clean_len..])
+                    .filter(|s| !residue || s.2 >= 2)
+                    .map(|(of, bytes, _)| (of, bytes));
                 if all_removed(&doc.text, &doc.removals) {
                     let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
                     r.detail = Some("every passage is an exact repeat or boilerplate".into());
@@ -239,17 +251,20 @@ impl DedupRun {
 
 /// The document most of the repeated passages among `removals` repeat, and the bytes
 /// they cover (ties: the first in input order of its id, as ids sort).
-fn main_source(removals: &[crate::document::Removal]) -> Option<(String, usize)> {
-    let mut by_doc: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+fn main_source(removals: &[crate::document::Removal]) -> Option<(String, usize, usize)> {
+    let mut by_doc: std::collections::BTreeMap<&str, (usize, usize)> =
+        std::collections::BTreeMap::new();
     for r in removals {
         if let Some(d) = &r.dup_of {
-            *by_doc.entry(d.doc.as_str()).or_default() += r.end - r.start;
+            let e = by_doc.entry(d.doc.as_str()).or_default();
+            e.0 += r.end - r.start;
+            e.1 += 1;
         }
     }
     by_doc
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-        .map(|(d, n)| (d.to_string(), n))
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.0.cmp(a.0)))
+        .map(|(d, (bytes, passages))| (d.to_string(), bytes, passages))
 }
 
 /// Bytes of `text` outside `removals`, not counting whitespace.
