@@ -9,7 +9,8 @@ edit_rate band, precision, and how many truth originals (dup_of targets) were re
 
 When the truth has documents of the dedup classes (make_corpus.py --classes), it also
 prints one line per class.  A document counts as rejected as a duplicate when its reason
-is exact-duplicate, near-duplicate, duplicate-stub or only-duplicate-passages.
+is exact-duplicate, near-duplicate, duplicate-stub, or only-duplicate-passages with a
+dup_of (without one, no pair is claimed).
 * positive classes (short, lines, stub, excerpt): recall = copies rejected as a duplicate
   whose `dup_of` names a document of the copy's group; "wrong" = rejected as a duplicate of
   something else; "orig" = originals of the group rejected as a duplicate (errors).
@@ -49,7 +50,10 @@ def load_dup_rejections(out_dir):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 r = json.loads(line)
-                if r["reason"] in DUP_REASONS:
+                # only-duplicate-passages without dup_of claims no pair: the document
+                # has nothing of its own left, but is said to copy nothing.
+                claims = r["reason"] != "only-duplicate-passages" or r.get("dup_of")
+                if r["reason"] in DUP_REASONS and claims:
                     got[r.get("id")] = (r["reason"], r.get("dup_of"))
     return got
 
