@@ -203,10 +203,13 @@ fn remove_temps(dir: &Path, pick: impl Fn(&str) -> bool, removed: &mut Vec<Strin
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        // `.NAME.rinse-tmp-PID`; also the names earlier versions used (`.NAME.rinse-tmp`,
+        // `.rinse-dedup-NAME.tmp`), whose Ctrl-C left them behind.
         let is_temp = name.starts_with('.')
-            && name
+            && (name
                 .rsplit_once('.')
-                .is_some_and(|(_, last)| last.starts_with(TEMP_MARK));
+                .is_some_and(|(_, last)| last.starts_with(TEMP_MARK))
+                || (name.starts_with(".rinse-dedup-") && name.ends_with(".tmp")));
         if is_temp && pick(&name) {
             let p = entry.path();
             match std::fs::remove_file(&p) {
@@ -233,11 +236,15 @@ mod tests {
     fn claim_removes_stale_temps_and_keeps_others() {
         let d = scratch("stale");
         std::fs::create_dir_all(d.join("kept")).unwrap();
+        std::fs::create_dir_all(d.join("rejected")).unwrap();
         std::fs::write(d.join("kept/.00000.jsonl.rinse-tmp-1"), "x").unwrap();
         std::fs::write(d.join(".rinse-dedup-signatures.rinse-tmp-77"), "x").unwrap();
+        // Names of earlier versions.
+        std::fs::write(d.join(".rinse-dedup-signatures.tmp"), "x").unwrap();
+        std::fs::write(d.join("rejected/.00001.jsonl.rinse-tmp"), "x").unwrap();
         std::fs::write(d.join("kept/00000.jsonl"), "keep").unwrap();
         let out = OutDir::claim(&d).unwrap();
-        assert_eq!(out.stale_removed.len(), 2, "{:?}", out.stale_removed);
+        assert_eq!(out.stale_removed.len(), 4, "{:?}", out.stale_removed);
         assert!(d.join("kept/00000.jsonl").exists());
         assert!(is_output_dir(&d));
         drop(out);
