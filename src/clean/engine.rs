@@ -222,7 +222,7 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
     // its answers below is not the start of a comment section.
     let goods = classes.iter().filter(|c| **c == Class::Good).count();
     let to_end = sections.iter().find(|&&(ci, r)| {
-        if cl.book.rules[r].kind != RuleKind::SectionToEnd || !first_good.is_some_and(|g| g < ci) {
+        if cl.book.rules[r].kind != RuleKind::SectionToEnd || first_good.is_none_or(|g| g >= ci) {
             return false;
         }
         let before = classes[..ci].iter().filter(|c| **c == Class::Good).count();
