@@ -2,9 +2,10 @@
 //!
 //! Each line first gets a class from its own features — length, terminal punctuation,
 //! stop-word density in the document's language, title-/upper-case ratio, digit, symbol
-//! and URL density. Lines already removed by a rule count as `Bad`. Then `Short` and
-//! `NearGood` lines are decided by their neighbours: between debris they are debris,
-//! inside an article block they stay.
+//! and URL density. Lines already removed by a rule count as `Bad`. Then `Short`,
+//! `ShortSentence` and `NearGood` lines are decided by a window of context (see
+//! [`revise`]): between debris they are debris, inside or right after an article block
+//! they stay.
 use super::lang::LANGUAGES;
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use scalar::features_scalar;
@@ -112,12 +113,12 @@ pub const HEURISTIC_RULES: &[(Why, &str, &str)] = &[
     (
         Why::ShortLine,
         "heuristic-short-line",
-        "a short line whose nearest neighbours are debris",
+        "a short line whose context (the lines around it) is debris",
     ),
     (
         Why::Uncertain,
         "heuristic-uncertain-line",
-        "a borderline line between debris lines",
+        "a borderline line whose context is debris",
     ),
 ];
 
@@ -329,7 +330,10 @@ fn decided(c: Class) -> Option<f32> {
     }
 }
 
-/// Decide `Short` and `NearGood` lines from their neighbours (jusText's revision).
+/// Decide `Short`, `ShortSentence` and `NearGood` lines from their context (jusText's
+/// revision, with a window): the weighted values of up to [`WINDOW`] lines on either side,
+/// the nearest good or debris line each way, and the line's own evidence; a sentence or
+/// near-good line right next to a good line stays.
 ///
 /// `classes` holds one class per non-blank line, in order; edges count as debris.
 pub fn revise(classes: &mut [Class]) {
