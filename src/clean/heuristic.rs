@@ -59,6 +59,8 @@ impl Default for HeuristicConfig {
 pub enum Class {
     Good,
     NearGood,
+    /// A near-good line that ends a sentence: stronger evidence of running text.
+    NearSentence,
     Short,
     /// A short line that ends a sentence: like `Short`, but not taken as a caption's title.
     ShortSentence,
@@ -255,14 +257,19 @@ pub fn classify(f: &Features, cfg: &HeuristicConfig, known_lang: bool) -> Class 
         }
         return Class::Short;
     }
+    let near = if f.sentence_end {
+        Class::NearSentence
+    } else {
+        Class::NearGood
+    };
     if density >= cfg.stopwords_high {
         if chars > cfg.long_chars {
             Class::Good
         } else {
-            Class::NearGood
+            near
         }
     } else if density >= cfg.stopwords_low {
-        Class::NearGood
+        near
     } else {
         Class::Bad(Why::LowStopwords)
     }
@@ -290,6 +297,10 @@ struct Params {
     nearest: f32,
     /// Weight of a line `d` lines away: `decay^(d-1)`.
     decay: f32,
+    /// A near-good line that ends a sentence, as context and as own evidence: the
+    /// sentence end is evidence of running text (teasers and menu entries rarely have one).
+    near_sentence: f32,
+    own_near_sentence: f32,
 }
 
 const PARAMS: Params = Params {
@@ -302,10 +313,12 @@ const PARAMS: Params = Params {
     edge: -0.5,
     own_short: -0.3,
     own_sentence: 0.0,
-    own_near: 0.3,
+    own_near: 0.0,
     window: 0.2,
     nearest: 0.3,
     decay: 0.5,
+    near_sentence: 0.5,
+    own_near_sentence: 0.45,
 };
 
 /// A line's value as context: positive for article text, negative for debris.
@@ -313,6 +326,7 @@ fn value(c: Class, p: &Params) -> f32 {
     match c {
         Class::Good => p.good,
         Class::NearGood => p.near,
+        Class::NearSentence => p.near_sentence,
         Class::Short => p.short,
         Class::ShortSentence => p.sentence,
         Class::Bad(Why::Rule) => p.bad_rule,
@@ -358,13 +372,17 @@ impl Revise {
         // Without a good line, the best lines there are stand in for the article: the
         // near-good ones if any, else the short ones (a tweet, a title, a one-line record).
         if !classes.contains(&Class::Good) {
-            let promote = if classes.contains(&Class::NearGood) {
+            let near = |c: &Class| matches!(c, Class::NearGood | Class::NearSentence);
+            let promote = if classes.iter().any(near) {
                 Class::NearGood
             } else {
                 Class::Short
             };
             for c in classes.iter_mut() {
-                if *c == promote || (promote == Class::Short && *c == Class::ShortSentence) {
+                if *c == promote
+                    || (promote == Class::Short && *c == Class::ShortSentence)
+                    || (promote == Class::NearGood && *c == Class::NearSentence)
+                {
                     *c = Class::Good;
                 }
             }
@@ -380,7 +398,7 @@ impl Revise {
             let aside = matches!(prev, Some(Class::Aside)) || matches!(next, Some(Class::Aside));
             match before[i] {
                 Class::Short if aside => classes[i] = Class::Bad(Why::ShortLine),
-                Class::NearGood
+                Class::NearGood | Class::NearSentence
                     if matches!((prev, next), (Some(Class::Aside), Some(Class::Aside))) =>
                 {
                     classes[i] = Class::Bad(Why::Uncertain)
@@ -435,6 +453,7 @@ impl Revise {
                 Class::Short => p.own_short,
                 Class::ShortSentence => p.own_sentence,
                 Class::NearGood => p.own_near,
+                Class::NearSentence => p.own_near_sentence,
                 _ => continue,
             };
             let mut ctx = 0.0f32;
@@ -451,7 +470,7 @@ impl Revise {
                     || keep_idx.get(k + 1).is_some_and(|&j| orig[j] == Class::Good));
             after_short[i] = if score >= 0.0 || next_to_good {
                 Class::Good
-            } else if orig[i] == Class::NearGood {
+            } else if matches!(orig[i], Class::NearGood | Class::NearSentence) {
                 Class::Bad(Why::Uncertain)
             } else {
                 Class::Bad(Why::ShortLine)

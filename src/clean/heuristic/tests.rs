@@ -333,3 +333,24 @@ fn without_a_stop_word_list_a_line_is_not_debris_for_lacking_stop_words() {
     assert_ne!(classify(&f, &cfg, false), Class::Bad(Why::LowStopwords));
     assert_eq!(classify(&f, &cfg, true), Class::Bad(Why::LowStopwords));
 }
+
+#[test]
+fn a_sentence_between_short_lines_stays_and_a_teaser_between_debris_goes() {
+    let bad = Class::Bad(Why::Rule);
+    // Product copy: sentences between short lines, a good paragraph further on.
+    let mut c = vec![
+        Class::Short,
+        Class::NearSentence,
+        Class::Short,
+        Class::NearSentence,
+        Class::Short,
+        Class::Good,
+    ];
+    revise(&mut c);
+    assert_eq!(c[1], Class::Good);
+    assert_eq!(c[3], Class::Good);
+    // A headline-like teaser without a sentence end, between debris.
+    let mut c = vec![Class::Good, bad, bad, Class::NearGood, bad, bad];
+    revise(&mut c);
+    assert_eq!(c[3], Class::Bad(Why::Uncertain));
+}
