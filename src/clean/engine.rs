@@ -220,7 +220,11 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
     // A to-end marker fires only where what follows looks like debris: no more article
     // text (good lines) after it than before it. "Add a comment" under a question with
     // its answers below is not the start of a comment section.
-    let goods = classes.iter().filter(|c| **c == Class::Good).count();
+    let goods = if sections.is_empty() {
+        0
+    } else {
+        classes.iter().filter(|c| **c == Class::Good).count()
+    };
     let to_end = sections.iter().find(|&&(ci, r)| {
         if cl.book.rules[r].kind != RuleKind::SectionToEnd || first_good.is_none_or(|g| g >= ci) {
             return false;

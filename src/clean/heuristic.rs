@@ -447,6 +447,7 @@ impl Revise {
         let after_short = &mut self.after_short;
         after_short.clear();
         after_short.extend_from_slice(orig);
+        let weights: [f32; WINDOW] = std::array::from_fn(|d| p.decay.powi(d as i32));
         for k in 0..m {
             let i = keep_idx[k];
             let own = match orig[i] {
@@ -457,8 +458,7 @@ impl Revise {
                 _ => continue,
             };
             let mut ctx = 0.0f32;
-            for d in 1..=WINDOW {
-                let w = p.decay.powi(d as i32 - 1);
+            for (d, w) in (1..=WINDOW).zip(weights) {
                 ctx += w * if k >= d { vals[k - d] } else { p.edge };
                 ctx += w * vals.get(k + d).copied().unwrap_or(p.edge);
             }
