@@ -156,7 +156,7 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
         }
         measured.push((li, f));
     }
-    let lang = lang::vote(&votes, LANG_MIN_HITS);
+    let lang = lang::vote(&votes, seen, LANG_MIN_HITS);
     let lang_bit = heuristic::lang_bit(lang);
     fate.clear();
     fate.resize(lines.len(), Fate::Keep);
@@ -217,8 +217,20 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
     // and the last from-start marker with article text after it. Linear in the lines.
     let first_good = classes.iter().position(|c| *c == Class::Good);
     let last_good = classes.iter().rposition(|c| *c == Class::Good);
+    // A to-end marker fires only where what follows looks like debris: no more article
+    // text (good lines) after it than before it. "Add a comment" under a question with
+    // its answers below is not the start of a comment section.
+    let goods = if sections.is_empty() {
+        0
+    } else {
+        classes.iter().filter(|c| **c == Class::Good).count()
+    };
     let to_end = sections.iter().find(|&&(ci, r)| {
-        cl.book.rules[r].kind == RuleKind::SectionToEnd && first_good.is_some_and(|g| g < ci)
+        if cl.book.rules[r].kind != RuleKind::SectionToEnd || first_good.is_none_or(|g| g >= ci) {
+            return false;
+        }
+        let before = classes[..ci].iter().filter(|c| **c == Class::Good).count();
+        goods - before <= before
     });
     let from_start = sections.iter().rev().find(|&&(ci, r)| {
         cl.book.rules[r].kind == RuleKind::SectionFromStart && last_good.is_some_and(|g| g > ci)

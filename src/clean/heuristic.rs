@@ -2,9 +2,10 @@
 //!
 //! Each line first gets a class from its own features — length, terminal punctuation,
 //! stop-word density in the document's language, title-/upper-case ratio, digit, symbol
-//! and URL density. Lines already removed by a rule count as `Bad`. Then `Short` and
-//! `NearGood` lines are decided by their neighbours: between debris they are debris,
-//! inside an article block they stay.
+//! and URL density. Lines already removed by a rule count as `Bad`. Then `Short`,
+//! `ShortSentence` and `NearGood` lines are decided by a window of context (see
+//! [`revise`]): between debris they are debris, inside or right after an article block
+//! they stay.
 use super::lang::LANGUAGES;
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use scalar::features_scalar;
@@ -58,6 +59,8 @@ impl Default for HeuristicConfig {
 pub enum Class {
     Good,
     NearGood,
+    /// A near-good line that ends a sentence: stronger evidence of running text.
+    NearSentence,
     Short,
     /// A short line that ends a sentence: like `Short`, but not taken as a caption's title.
     ShortSentence,
@@ -112,12 +115,12 @@ pub const HEURISTIC_RULES: &[(Why, &str, &str)] = &[
     (
         Why::ShortLine,
         "heuristic-short-line",
-        "a short line whose nearest neighbours are debris",
+        "a short line whose context (the lines around it) is debris",
     ),
     (
         Why::Uncertain,
         "heuristic-uncertain-line",
-        "a borderline line between debris lines",
+        "a borderline line whose context is debris",
     ),
 ];
 
@@ -222,14 +225,15 @@ pub fn classify(f: &Features, cfg: &HeuristicConfig, known_lang: bool) -> Class 
     {
         return Class::Bad(Why::TitleCase);
     }
-    // Without a stop-word list (CJK, Arabic, ...) length and punctuation decide.
-    let density = if f.cjk || !known_lang && f.words > 0 && f.stopwords == 0 {
-        if f.sentence_end {
-            cfg.stopwords_high
-        } else {
-            cfg.stopwords_low
-        }
-    } else if f.words == 0 {
+    // Without a stop-word list for the document's language (CJK, Indonesian, Russian,
+    // ...) length and punctuation decide: a line is never debris for lacking stop words
+    // it cannot have; stop words of a listed language only count in its favour.
+    let neutral = if f.sentence_end {
+        cfg.stopwords_high
+    } else {
+        cfg.stopwords_low
+    };
+    let measured = if f.words == 0 {
         0.0
     } else {
         f.stopwords as f64 / f.words as f64
@@ -239,6 +243,13 @@ pub fn classify(f: &Features, cfg: &HeuristicConfig, known_lang: bool) -> Class 
                 0.0
             }
     };
+    let density = if f.cjk {
+        neutral
+    } else if !known_lang && f.words > 0 {
+        measured.max(neutral)
+    } else {
+        measured
+    };
     let chars = if f.cjk { f.chars * 3 } else { f.chars };
     if chars < cfg.short_chars {
         if f.sentence_end && f.words >= 3 {
@@ -246,29 +257,97 @@ pub fn classify(f: &Features, cfg: &HeuristicConfig, known_lang: bool) -> Class 
         }
         return Class::Short;
     }
+    let near = if f.sentence_end {
+        Class::NearSentence
+    } else {
+        Class::NearGood
+    };
     if density >= cfg.stopwords_high {
         if chars > cfg.long_chars {
             Class::Good
         } else {
-            Class::NearGood
+            near
         }
     } else if density >= cfg.stopwords_low {
-        Class::NearGood
+        near
     } else {
         Class::Bad(Why::LowStopwords)
     }
 }
 
-fn coarse(c: Class, ignore_near_good: bool) -> Option<bool> {
+/// Lines on either side of an undecided line that [`revise`] looks at.
+const WINDOW: usize = 3;
+
+/// Weights of [`revise`]: the value of each class as context, the own evidence of each
+/// undecided class, and how much the window and the nearest decided lines weigh. Fitted
+/// on half of the pages of two dev sets (webclean, contentbench; the other half held out).
+struct Params {
+    good: f32,
+    near: f32,
+    short: f32,
+    sentence: f32,
+    bad_rule: f32,
+    bad: f32,
+    /// Beyond the start or end of the text.
+    edge: f32,
+    own_short: f32,
+    own_sentence: f32,
+    own_near: f32,
+    window: f32,
+    nearest: f32,
+    /// Weight of a line `d` lines away: `decay^(d-1)`.
+    decay: f32,
+    /// A near-good line that ends a sentence, as context and as own evidence: the
+    /// sentence end is evidence of running text (teasers and menu entries rarely have one).
+    near_sentence: f32,
+    own_near_sentence: f32,
+}
+
+const PARAMS: Params = Params {
+    good: 0.5,
+    near: 0.5,
+    short: -0.1,
+    sentence: 0.2,
+    bad_rule: -1.5,
+    bad: -1.0,
+    edge: -0.5,
+    own_short: -0.3,
+    own_sentence: 0.0,
+    own_near: 0.0,
+    window: 0.2,
+    nearest: 0.3,
+    decay: 0.5,
+    near_sentence: 0.5,
+    own_near_sentence: 0.45,
+};
+
+/// A line's value as context: positive for article text, negative for debris.
+fn value(c: Class, p: &Params) -> f32 {
     match c {
-        Class::Good => Some(true),
-        Class::NearGood if !ignore_near_good => Some(true),
-        Class::Bad(_) | Class::Aside => Some(false),
+        Class::Good => p.good,
+        Class::NearGood => p.near,
+        Class::NearSentence => p.near_sentence,
+        Class::Short => p.short,
+        Class::ShortSentence => p.sentence,
+        Class::Bad(Why::Rule) => p.bad_rule,
+        Class::Bad(_) => p.bad,
+        Class::Aside => 0.0,
+    }
+}
+
+/// The value of a decided line (good or debris) as the nearest one.
+fn decided(c: Class) -> Option<f32> {
+    match c {
+        Class::Good => Some(1.0),
+        Class::Bad(_) => Some(-1.0),
         _ => None,
     }
 }
 
-/// Decide `Short` and `NearGood` lines from their neighbours (jusText's revision).
+/// Decide `Short`, `ShortSentence` and `NearGood` lines from their context (jusText's
+/// revision, with a window): the weighted values of up to [`WINDOW`] lines on either side,
+/// the nearest good or debris line each way, and the line's own evidence; a sentence or
+/// near-good line right next to a good line stays.
 ///
 /// `classes` holds one class per non-blank line, in order; edges count as debris.
 pub fn revise(classes: &mut [Class]) {
@@ -280,8 +359,10 @@ pub fn revise(classes: &mut [Class]) {
 pub struct Revise {
     before_aside: Vec<Class>,
     orig: Vec<Class>,
-    before: [Vec<Class>; 2],
-    after: [Vec<Class>; 2],
+    keep_idx: Vec<usize>,
+    vals: Vec<f32>,
+    dec_before: Vec<f32>,
+    dec_after: Vec<f32>,
     after_short: Vec<Class>,
 }
 
@@ -291,13 +372,17 @@ impl Revise {
         // Without a good line, the best lines there are stand in for the article: the
         // near-good ones if any, else the short ones (a tweet, a title, a one-line record).
         if !classes.contains(&Class::Good) {
-            let promote = if classes.contains(&Class::NearGood) {
+            let near = |c: &Class| matches!(c, Class::NearGood | Class::NearSentence);
+            let promote = if classes.iter().any(near) {
                 Class::NearGood
             } else {
                 Class::Short
             };
             for c in classes.iter_mut() {
-                if *c == promote || (promote == Class::Short && *c == Class::ShortSentence) {
+                if *c == promote
+                    || (promote == Class::Short && *c == Class::ShortSentence)
+                    || (promote == Class::NearGood && *c == Class::NearSentence)
+                {
                     *c = Class::Good;
                 }
             }
@@ -313,7 +398,7 @@ impl Revise {
             let aside = matches!(prev, Some(Class::Aside)) || matches!(next, Some(Class::Aside));
             match before[i] {
                 Class::Short if aside => classes[i] = Class::Bad(Why::ShortLine),
-                Class::NearGood
+                Class::NearGood | Class::NearSentence
                     if matches!((prev, next), (Some(Class::Aside), Some(Class::Aside))) =>
                 {
                     classes[i] = Class::Bad(Why::Uncertain)
@@ -324,77 +409,71 @@ impl Revise {
         let orig = &mut self.orig;
         orig.clear();
         orig.extend_from_slice(classes);
-        // Nearest neighbour class skipping short lines (and near-good ones if asked),
-        // looked up in tables filled in two linear passes, so long runs of short lines
-        // stay O(n).
-        let edge = Class::Bad(Why::ShortLine);
-        let skip = |c: Class, ignore_ng: bool| {
-            matches!(c, Class::Short | Class::ShortSentence | Class::Aside)
-                || (ignore_ng && c == Class::NearGood)
-        };
-        let n = orig.len();
-        let (before, after) = (&mut self.before, &mut self.after);
-        for (k, ignore_ng) in [(0, false), (1, true)] {
-            before[k].clear();
-            before[k].resize(n, edge);
-            after[k].clear();
-            after[k].resize(n, edge);
-            let mut last = edge;
-            for i in 0..n {
-                before[k][i] = last;
-                if !skip(orig[i], ignore_ng) {
-                    last = orig[i];
-                }
-            }
-            let mut last = edge;
-            for i in (0..n).rev() {
-                after[k][i] = last;
-                if !skip(orig[i], ignore_ng) {
-                    last = orig[i];
-                }
+        let p = &PARAMS;
+        // Undecided lines (short, short sentence, near-good) are decided by a window of
+        // context: the value of each line within `WINDOW` lines on either side (asides
+        // skipped, nearer lines weigh more, beyond the text counts as debris), plus the
+        // nearest decided line (good or debris) on either side, plus the line's own
+        // evidence. A list item or a one-sentence paragraph inside or right after an
+        // article stays; a run of short lines between debris (a menu) goes.
+        // The lines that are not asides, and their values as context.
+        let keep_idx = &mut self.keep_idx;
+        keep_idx.clear();
+        keep_idx.extend((0..orig.len()).filter(|&i| orig[i] != Class::Aside));
+        let vals = &mut self.vals;
+        vals.clear();
+        vals.extend(keep_idx.iter().map(|&i| value(orig[i], p)));
+        // Nearest decided (good / debris) value before and after each of them.
+        let m = keep_idx.len();
+        let (dec_before, dec_after) = (&mut self.dec_before, &mut self.dec_after);
+        dec_before.clear();
+        dec_before.resize(m, p.edge);
+        dec_after.clear();
+        dec_after.resize(m, p.edge);
+        let mut last = p.edge;
+        for k in 0..m {
+            dec_before[k] = last;
+            if let Some(v) = decided(orig[keep_idx[k]]) {
+                last = v;
             }
         }
-        let neighbour = |i: usize, back: bool, ignore_ng: bool| -> Class {
-            let k = usize::from(ignore_ng);
-            if back {
-                before[k][i]
-            } else {
-                after[k][i]
+        let mut last = p.edge;
+        for k in (0..m).rev() {
+            dec_after[k] = last;
+            if let Some(v) = decided(orig[keep_idx[k]]) {
+                last = v;
             }
-        };
+        }
         let after_short = &mut self.after_short;
         after_short.clear();
         after_short.extend_from_slice(orig);
-        for i in 0..orig.len() {
-            if !matches!(orig[i], Class::Short | Class::ShortSentence) {
-                continue;
-            }
-            let prev = coarse(neighbour(i, true, true), true);
-            let next = coarse(neighbour(i, false, true), true);
-            after_short[i] = match (prev, next) {
-                (Some(true), Some(true)) => Class::Good,
-                (Some(false), Some(false)) => Class::Bad(Why::ShortLine),
-                _ => {
-                    let prev_ng = neighbour(i, true, false) == Class::NearGood;
-                    let next_ng = neighbour(i, false, false) == Class::NearGood;
-                    if (prev == Some(false) && prev_ng) || (next == Some(false) && next_ng) {
-                        Class::Good
-                    } else {
-                        Class::Bad(Why::ShortLine)
-                    }
-                }
+        let weights: [f32; WINDOW] = std::array::from_fn(|d| p.decay.powi(d as i32));
+        for k in 0..m {
+            let i = keep_idx[k];
+            let own = match orig[i] {
+                Class::Short => p.own_short,
+                Class::ShortSentence => p.own_sentence,
+                Class::NearGood => p.own_near,
+                Class::NearSentence => p.own_near_sentence,
+                _ => continue,
             };
-        }
-        for i in 0..orig.len() {
-            if orig[i] != Class::NearGood {
-                continue;
+            let mut ctx = 0.0f32;
+            for (d, w) in (1..=WINDOW).zip(weights) {
+                ctx += w * if k >= d { vals[k - d] } else { p.edge };
+                ctx += w * vals.get(k + d).copied().unwrap_or(p.edge);
             }
-            let prev = coarse(neighbour(i, true, true), true);
-            let next = coarse(neighbour(i, false, true), true);
-            after_short[i] = if prev == Some(false) && next == Some(false) {
+            let score = own + p.window * ctx + p.nearest * (dec_before[k] + dec_after[k]);
+            // A sentence or borderline line right after or before a good line continues
+            // the article (its first or last line), whatever follows.
+            let next_to_good = orig[i] != Class::Short
+                && ((k > 0 && orig[keep_idx[k - 1]] == Class::Good)
+                    || keep_idx.get(k + 1).is_some_and(|&j| orig[j] == Class::Good));
+            after_short[i] = if score >= 0.0 || next_to_good {
+                Class::Good
+            } else if matches!(orig[i], Class::NearGood | Class::NearSentence) {
                 Class::Bad(Why::Uncertain)
             } else {
-                Class::Good
+                Class::Bad(Why::ShortLine)
             };
         }
         classes.copy_from_slice(after_short);

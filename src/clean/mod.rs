@@ -36,6 +36,11 @@ pub struct CleanConfig {
     pub enabled: bool,
     /// A document left with fewer words than this after cleaning is rejected (`too-short`).
     pub min_words: usize,
+    /// A document left with fewer words than this after cleaning *and* with less than
+    /// `residue_share` of its words is a residue: rejected as `too-short` too.
+    pub residue_words: usize,
+    /// See `residue_words`.
+    pub residue_share: f64,
     /// Built-in rule sets to start from (`"default"`); `[]` for none.
     pub rule_sets: Vec<String>,
     /// Rule ids to switch off (used by `rinse eval --ablate`, and by users).
@@ -51,6 +56,8 @@ impl Default for CleanConfig {
         CleanConfig {
             enabled: true,
             min_words: 1,
+            residue_words: 10,
+            residue_share: 0.05,
             rule_sets: vec!["default".to_string()],
             disable: Vec::new(),
             heuristic: HeuristicConfig::default(),
@@ -86,6 +93,8 @@ pub struct Cleaner {
     heuristic: Vec<(heuristic::Why, RuleInfo, bool)>,
     hcfg: HeuristicConfig,
     min_words: usize,
+    residue_words: usize,
+    residue_share: f64,
 }
 
 impl Cleaner {
@@ -137,6 +146,8 @@ impl Cleaner {
             heuristic,
             hcfg: cfg.heuristic.clone(),
             min_words: cfg.min_words,
+            residue_words: cfg.residue_words,
+            residue_share: cfg.residue_share,
         })
     }
 
@@ -197,14 +208,20 @@ impl Stage for Clean {
             stats.changed += 1;
             doc.removals.extend(decision.removals);
         }
-        // The cleaned text's length and its words (only whether `min_words` is reached
-        // matters, and the exact count below it), without building it.
+        // The cleaned text's length and its words (only whether `min_words` and
+        // `residue_words` are reached matters, and the exact count below), without
+        // building it.
         let (mut len, mut words, mut in_word) = (0usize, 0usize, false);
         let min = self.cleaner.min_words;
+        let enough = if min == 0 {
+            0
+        } else {
+            min.max(self.cleaner.residue_words)
+        };
         kept_pieces(&doc.text, &doc.removals, |piece| {
             len += piece.len();
             for c in piece.chars() {
-                if words >= min {
+                if words >= enough {
                     break;
                 }
                 let ws = c.is_whitespace();
@@ -216,6 +233,24 @@ impl Stage for Clean {
         if words < min {
             let detail = too_short_detail(words, min, &doc.removals);
             return Err(Rejection::of(doc, "too-short", "clean").detail(detail));
+        }
+        // A residue: a few words left of a long text (min_words = 0 turns this off too).
+        if words < enough && !doc.removals.is_empty() {
+            let total = doc.text.split_whitespace().count();
+            if (words as f64) < self.cleaner.residue_share * total as f64 {
+                let detail = format!(
+                    "residue: {}",
+                    too_short_detail(words, self.cleaner.residue_words, &doc.removals).replacen(
+                        "minimum",
+                        &format!(
+                            "less than {} % of {total}, minimum",
+                            self.cleaner.residue_share * 100.0
+                        ),
+                        1
+                    )
+                );
+                return Err(Rejection::of(doc, "too-short", "clean").detail(detail));
+            }
         }
         Ok(doc)
     }

@@ -365,3 +365,25 @@ fn line_matching_equals_trying_every_rule_on_its_own() {
         "{checked} lines, {matched} matched"
     );
 }
+
+#[test]
+fn section_rule_does_not_fire_when_article_text_follows() {
+    // "Add a comment" under a question: the answers below are the content.
+    let cl = cleaner("");
+    let q = "How do I read a file line by line in Rust without loading the whole file into memory at once, when the file is larger than the memory of the machine?";
+    let a1 = "You can wrap the file in a buffered reader and call the lines method on it, which gives you an iterator over the lines of the file that reads it a piece at a time.";
+    let a2 = "If the file is not valid text you should read the bytes instead and split them yourself, because the lines method returns an error on the first invalid sequence it finds.";
+    let text = format!("{q}\nAdd a comment\n{a1}\n{a2}");
+    let out = cleaned(&cl, &text);
+    assert!(out.contains(a1) && out.contains(a2), "{out}");
+}
+
+#[test]
+fn prose_about_cookies_or_copyright_stays_and_notices_go() {
+    let cl = cleaner("");
+    let story = "A federal judge ruled on Monday that the copyright lawsuit brought by the authors against the company can go ahead, rejecting its request to dismiss the case.";
+    let cookies = "The bakery sold more than two thousand cookies on the first day, and the owner said that the consent of the neighbours had been the hardest part of opening the shop.";
+    let text = format!("{story}\n{cookies}\nCopyright 2024 Example Media Inc.\nWe use cookies to improve your experience on our website.");
+    let out = cleaned(&cl, &text);
+    assert_eq!(out, format!("{story}\n{cookies}"));
+}

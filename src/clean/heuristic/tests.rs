@@ -277,3 +277,80 @@ fn tag_line_is_title_case_debris() {
         Class::Bad(Why::LowStopwords)
     );
 }
+
+#[test]
+fn last_sentence_of_an_article_stays_before_debris() {
+    let bad = Class::Bad(Why::Rule);
+    let mut c = vec![Class::Good, Class::Good, Class::ShortSentence, bad, bad];
+    revise(&mut c);
+    assert_eq!(c[2], Class::Good);
+    let mut c = vec![Class::Good, Class::Good, Class::NearGood, bad, bad];
+    revise(&mut c);
+    assert_eq!(c[2], Class::Good);
+}
+
+#[test]
+fn list_items_inside_an_article_stay_and_a_menu_between_debris_goes() {
+    let bad = Class::Bad(Why::Rule);
+    let mut c = vec![
+        Class::Good,
+        Class::Short,
+        Class::Short,
+        Class::Short,
+        Class::Good,
+    ];
+    revise(&mut c);
+    assert!(c.iter().all(|x| *x == Class::Good), "{c:?}");
+    let mut c = vec![
+        Class::Good,
+        bad,
+        Class::Short,
+        Class::Short,
+        Class::Short,
+        Class::Short,
+        bad,
+    ];
+    revise(&mut c);
+    assert!(
+        c[2..6].iter().all(|x| *x == Class::Bad(Why::ShortLine)),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn without_a_stop_word_list_a_line_is_not_debris_for_lacking_stop_words() {
+    let cfg = HeuristicConfig::default();
+    // An Indonesian sentence: a stray hit ("a") of another language's list.
+    let f = Features {
+        chars: 120,
+        words: 16,
+        stopwords: 1,
+        doc_stopwords: 1,
+        capitalized: 2,
+        sentence_end: true,
+        ..Features::default()
+    };
+    assert_ne!(classify(&f, &cfg, false), Class::Bad(Why::LowStopwords));
+    assert_eq!(classify(&f, &cfg, true), Class::Bad(Why::LowStopwords));
+}
+
+#[test]
+fn a_sentence_between_short_lines_stays_and_a_teaser_between_debris_goes() {
+    let bad = Class::Bad(Why::Rule);
+    // Product copy: sentences between short lines, a good paragraph further on.
+    let mut c = vec![
+        Class::Short,
+        Class::NearSentence,
+        Class::Short,
+        Class::NearSentence,
+        Class::Short,
+        Class::Good,
+    ];
+    revise(&mut c);
+    assert_eq!(c[1], Class::Good);
+    assert_eq!(c[3], Class::Good);
+    // A headline-like teaser without a sentence end, between debris.
+    let mut c = vec![Class::Good, bad, bad, Class::NearGood, bad, bad];
+    revise(&mut c);
+    assert_eq!(c[3], Class::Bad(Why::Uncertain));
+}
