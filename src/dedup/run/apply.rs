@@ -6,6 +6,7 @@ use crate::dedup::document::DocVerdict;
 use crate::dedup::minhash::Similarity;
 use crate::dedup::near_passage::RULE_NEAR;
 use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
+use crate::dedup::sketch::removed_bytes;
 use crate::dedup::spill::{self, SpillDoc, Stored};
 use crate::document::{Rejection, Verdict};
 use crate::error::{Error, Result};
@@ -194,15 +195,17 @@ impl DedupRun {
                 // A residue of cleaning (see `Sketcher::residue_words`) is the copy of a
                 // document only when it repeats more than one of its passages: one shared
                 // closing note makes no copy.
-                let kept_words: usize = passages.iter().map(|p| p.words as usize).sum();
-                let residue = crate::dedup::sketch::is_residue(
-                    doc.text.len(),
-                    crate::dedup::sketch::removed_bytes(&doc.removals[..clean_len]),
-                    kept_words,
-                    self.cfg.document.residue_words,
-                );
+                let residue = || {
+                    let kept_words: usize = passages.iter().map(|p| p.words as usize).sum();
+                    crate::dedup::sketch::is_residue(
+                        doc.text.len(),
+                        removed_bytes(&doc.removals[..clean_len]),
+                        kept_words,
+                        self.cfg.document.residue_words,
+                    )
+                };
                 let source = main_source(&doc.removals[clean_len..])
-                    .filter(|s| !residue || s.2 >= 2)
+                    .filter(|s| s.2 >= 2 || !residue())
                     .map(|(of, bytes, _)| (of, bytes));
                 if all_removed(&doc.text, &doc.removals) {
                     let mut r = Rejection::of(doc, "only-duplicate-passages", "dedup");
@@ -216,8 +219,9 @@ impl DedupRun {
                 // of what cleaning left, and most of the repeats come from one document.
                 let stub_share = self.cfg.document.stub_max_share;
                 if let Some((of, repeated)) = source.filter(|_| stub_share > 0.0) {
-                    let cleaned = kept_bytes(&doc.text, &doc.removals[..clean_len]);
-                    let left = kept_bytes(&doc.text, &doc.removals);
+                    // In bytes of the text (line breaks included): no pass over it.
+                    let cleaned = doc.text.len() - removed_bytes(&doc.removals[..clean_len]);
+                    let left = doc.text.len() - removed_bytes(&doc.removals);
                     if (left as f64) < stub_share * cleaned as f64 && repeated * 2 > cleaned - left
                     {
                         let detail = format!(
@@ -265,21 +269,6 @@ fn main_source(removals: &[crate::document::Removal]) -> Option<(String, usize, 
         .into_iter()
         .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.0.cmp(a.0)))
         .map(|(d, (bytes, passages))| (d.to_string(), bytes, passages))
-}
-
-/// Bytes of `text` outside `removals`, not counting whitespace.
-fn kept_bytes(text: &str, removals: &[crate::document::Removal]) -> usize {
-    let mut spans: Vec<(usize, usize)> = removals.iter().map(|r| (r.start, r.end)).collect();
-    spans.sort_unstable();
-    let count = |s: &str| s.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-    let (mut pos, mut n) = (0usize, 0usize);
-    for (s, e) in spans {
-        if s > pos {
-            n += count(text.get(pos..s.min(text.len())).unwrap_or(""));
-        }
-        pos = pos.max(e);
-    }
-    n + count(text.get(pos.min(text.len())..).unwrap_or(""))
 }
 
 /// Do `removals` leave only whitespace of `text`? (What `apply_removals` would make
