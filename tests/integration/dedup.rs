@@ -435,6 +435,17 @@ fn documents_written_identically_are_exact_duplicates() {
     assert_eq!(rejected[0]["reason"], "exact-duplicate");
 }
 
+/// Write `(id, text)` records as `DIR/in.jsonl`; returns its path.
+fn write_docs<S: AsRef<str>>(dir: &Path, docs: &[(&str, S)]) -> std::path::PathBuf {
+    let body: String = docs
+        .iter()
+        .map(|(id, t)| serde_json::json!({"id": id, "text": t.as_ref()}).to_string() + "\n")
+        .collect();
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, body).unwrap();
+    input
+}
+
 /// `n` pseudo-random words (a fixed vocabulary, so texts read as prose to no one but
 /// differ everywhere).
 fn words(seed: u64, n: usize) -> Vec<&'static str> {
@@ -473,12 +484,7 @@ fn line_structured_duplicates_are_caught() {
         ("lines", lines.join("\n")),
         ("other", other.join("\n")),
     ];
-    let input = dir.join("in.jsonl");
-    let body: String = docs
-        .iter()
-        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
-        .collect();
-    std::fs::write(&input, body).unwrap();
+    let input = write_docs(&dir, &docs);
     let config = data("dedup/dedup-only.toml");
     let out = dir.join("out");
     run_to(&input, &out, &["--config", config.to_str().unwrap()]);
@@ -531,12 +537,8 @@ fn cleaning_residues_are_never_duplicates_and_exact_means_equal_words() {
             "p2",
             words(7, 40).join(" ").to_uppercase() + "\nsecond line of the story!",
         ),
-    ]
-    .iter()
-    .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
-    .collect::<String>();
-    let input = dir.join("in.jsonl");
-    std::fs::write(&input, body).unwrap();
+    ];
+    let input = write_docs(&dir, &body);
     let out = dir.join("out");
     run_to(&input, &out, &["--config", config.to_str().unwrap()]);
     let gone = removed(&out);
@@ -561,12 +563,10 @@ fn a_stub_left_by_passage_dedup_is_rejected_as_a_duplicate_of_its_source() {
     // A later document that repeats one paragraph but has plenty of its own stays.
     let own: Vec<String> = (0..5).map(|i| words(40 + i, 30).join(" ") + ".").collect();
     let quoting = format!("Third headline\n{}\n{}", paragraphs[2], own.join("\n"));
-    let body: String = [("orig", original), ("stub", stub), ("quoting", quoting)]
-        .iter()
-        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
-        .collect();
-    let input = dir.join("in.jsonl");
-    std::fs::write(&input, body).unwrap();
+    let input = write_docs(
+        &dir,
+        &[("orig", original), ("stub", stub), ("quoting", quoting)],
+    );
     let config = data("dedup/dedup-only.toml");
     let out = dir.join("out");
     run_to(&input, &out, &["--config", config.to_str().unwrap()]);
@@ -608,12 +608,7 @@ fn short_items_with_a_stray_character_are_duplicates_and_templates_with_new_figu
         ("t2", template("Borden Inc", 31, 14, 28)),
         ("t3", template("Cabot Ltd", 7, 30, 9)),
     ];
-    let body: String = docs
-        .iter()
-        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
-        .collect();
-    let input = dir.join("in.jsonl");
-    std::fs::write(&input, body).unwrap();
+    let input = write_docs(&dir, &docs);
     let config = data("dedup/dedup-only.toml");
     let out = dir.join("out");
     run_to(&input, &out, &["--config", config.to_str().unwrap()]);
