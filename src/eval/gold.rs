@@ -3,7 +3,7 @@
 //! a missing id or a duplicate id is an error naming the file and line).
 use super::score::is_py_space;
 use crate::error::{Error, Result};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -54,23 +54,8 @@ impl Gold {
             path: path.to_path_buf(),
             ..Gold::default()
         };
-        for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line = n as u64 + 1;
-            let bad = |message: String| Error::Read {
-                path: path.to_path_buf(),
-                line,
-                message,
-            };
-            let text = std::str::from_utf8(raw)
-                .map_err(|e| bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
-            if text.chars().all(is_py_space) {
-                continue;
-            }
-            let value: Value =
-                serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-            let Value::Object(obj) = value else {
-                return Err(bad("expected a JSON object".into()));
-            };
+        each_object(bytes, path, |line, obj| {
+            let bad = |message: String| line_error(path, line, message);
             let Some(Value::String(id)) = obj.get("id") else {
                 return Err(bad("gold object without a string 'id'".into()));
             };
@@ -99,7 +84,8 @@ impl Gold {
             }
             gold.index.insert(doc.id.clone(), gold.docs.len());
             gold.docs.push(doc);
-        }
+            Ok(())
+        })?;
         Ok(gold)
     }
 
@@ -114,6 +100,40 @@ impl Gold {
             (w + d.with.len(), wo + d.without.len())
         })
     }
+}
+
+/// An error at `line` of the JSONL file `path`.
+pub(super) fn line_error(path: &Path, line: u64, message: String) -> Error {
+    Error::Read {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Call `f` with the line number and object of every non-blank line of the JSONL `bytes`;
+/// a line that is not UTF-8, not JSON or not an object is an error naming `path` and it.
+pub(super) fn each_object(
+    bytes: &[u8],
+    path: &Path,
+    mut f: impl FnMut(u64, Map<String, Value>) -> Result<()>,
+) -> Result<()> {
+    for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = n as u64 + 1;
+        let bad = |message: String| line_error(path, line, message);
+        let text = std::str::from_utf8(raw)
+            .map_err(|e| bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+        if text.chars().all(is_py_space) {
+            continue;
+        }
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+        let Value::Object(obj) = value else {
+            return Err(bad("expected a JSON object".into()));
+        };
+        f(line, obj)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! and each part is scored with the same micro-averaged metric as the whole, so the
 //! groups' counts add up to the totals.
 use super::attribute::DocEval;
-use super::gold::Gold;
-use super::score::{is_py_space, Counts};
+use super::gold::{each_object, line_error, Gold};
+use super::score::Counts;
 use crate::error::{Error, Result};
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use rayon::prelude::*;
@@ -42,23 +42,8 @@ impl Meta {
             ..Meta::default()
         };
         let mut lines: Vec<u64> = Vec::new();
-        for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line = n as u64 + 1;
-            let bad = |message: String| Error::Read {
-                path: path.to_path_buf(),
-                line,
-                message,
-            };
-            let text = std::str::from_utf8(raw)
-                .map_err(|e| bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
-            if text.chars().all(is_py_space) {
-                continue;
-            }
-            let value: Value =
-                serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-            let Value::Object(obj) = value else {
-                return Err(bad("expected a JSON object".into()));
-            };
+        each_object(bytes, path, |line, obj| {
+            let bad = |message: String| line_error(path, line, message);
             let id = match obj.get(id_field) {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),
@@ -78,7 +63,8 @@ impl Meta {
             meta.ids.push(id);
             meta.records.push(obj);
             lines.push(line);
-        }
+            Ok(())
+        })?;
         Ok(meta)
     }
 
