@@ -156,7 +156,7 @@ pub struct DocumentConfig {
     pub min_jaccard_contained: f64,
     /// Both documents of a near-duplicate pair need at least this many shingles: on
     /// smaller sets the estimates are noise. Shorter documents are only exact-deduplicated.
-    /// (Residues of cleaning, see `residue_words`, have no signature at all.)
+    /// (Residues of cleaning, see `cut_residue_words`, have no signature at all.)
     pub min_shingles: u32,
     /// A pair whose smaller document has fewer shingles than this is short: it is a
     /// duplicate only at Jaccard `short_min_jaccard` or more (containment alone does not
@@ -172,7 +172,7 @@ pub struct DocumentConfig {
     /// this many words left is a residue (a shared closing note, a sign-off word): it is an
     /// exact duplicate only of a document with the same whole text before cleaning, never
     /// of one cut down to the same few words, and no near duplicate of any (0: off).
-    pub residue_words: usize,
+    pub cut_residue_words: usize,
     /// A document whose text left after its repeated passages are removed is less than
     /// this share of what cleaning left, the repeats mostly of one earlier document, is a
     /// stub of that document: rejected as `duplicate-stub` with `dup_of` (0: off).
@@ -196,7 +196,7 @@ impl Default for DocumentConfig {
             short_shingles: 30,
             short_min_jaccard: 0.6,
             cross_passage_shingles: true,
-            residue_words: 30,
+            cut_residue_words: 30,
             stub_max_share: 0.25,
             max_bucket_pairs: 64,
         }

@@ -37,7 +37,7 @@ pub struct Sketch {
     /// order (whitespace, blank lines and punctuation between words folded away), so two
     /// texts that differ only in case, spacing or punctuation are exact copies.
     pub exact: u64,
-    /// What cleaning left of the document is a residue (see [`Sketcher::residue_words`]):
+    /// What cleaning left of the document is a residue (see [`Sketcher::cut_residue_words`]):
     /// `exact` is then the hash of its whole text before cleaning, so it is an exact
     /// duplicate only of a document with the same text, never of one that cleaning
     /// happened to cut down to the same few words.
@@ -75,7 +75,7 @@ pub struct Sketcher {
     pub cross_passage: bool,
     /// A document that cleaning cut to less than half of its text, with fewer words than
     /// this left, is a residue (0: none is).
-    pub residue_words: usize,
+    pub cut_residue_words: usize,
 }
 
 /// Seed of the exact hash of a residue's whole text (apart from every folded hash).
@@ -137,7 +137,7 @@ impl Sketcher {
             passage_bands: cfg.passage.near_bands,
             passage_rows: cfg.passage.near_rows,
             cross_passage: cfg.document.cross_passage_shingles,
-            residue_words: cfg.document.residue_words,
+            cut_residue_words: cfg.document.cut_residue_words,
         }
     }
 
@@ -268,7 +268,7 @@ impl Sketcher {
         }
         sketch.exact = shingle::fmix64(exact ^ sketch.passages.len() as u64);
         let covered: usize = removed.spans.iter().map(|(s, e)| e - s).sum();
-        sketch.residue = is_residue(text.len(), covered, kept_words, self.residue_words);
+        sketch.residue = is_residue(text.len(), covered, kept_words, self.cut_residue_words);
         if sketch.residue {
             // What is left says nothing of the document: it is an exact copy only of a
             // document whose whole text (before cleaning) is the same, and a near copy of
@@ -285,14 +285,14 @@ impl Sketcher {
 }
 
 /// Is a document of `text_len` bytes, of which cleaning removed `removed` (merged spans)
-/// and left `kept_words` words, a residue (see [`Sketcher::residue_words`])?
+/// and left `kept_words` words, a residue (see [`Sketcher::cut_residue_words`])?
 pub fn is_residue(
     text_len: usize,
     removed: usize,
     kept_words: usize,
-    residue_words: usize,
+    cut_residue_words: usize,
 ) -> bool {
-    kept_words < residue_words && removed * 2 > text_len
+    kept_words < cut_residue_words && removed * 2 > text_len
 }
 
 /// Bytes covered by `removals`, overlapping spans counted once.
@@ -471,7 +471,7 @@ mod tests {
         let sk = s.sketch(&d);
         assert_eq!(sk.passages.len(), 1);
         assert_eq!(sk.exact, s.sketch(&doc("kept line here")).exact);
-        // A residue: cut to less than half, fewer than `residue_words` words left.
+        // A residue: cut to less than half, fewer than `cut_residue_words` words left.
         assert!(!sk.residue, "7 of 22 bytes removed");
         d.removals[0].end = 16;
         d.text = format!("{}\nkept line here", "x".repeat(15));

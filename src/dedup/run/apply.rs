@@ -192,7 +192,7 @@ impl DedupRun {
                     let n = doc.removals.len() - near_removals.len();
                     doc.removals.truncate(n.max(clean_len));
                 }
-                // A residue of cleaning (see `Sketcher::residue_words`) is the copy of a
+                // A residue of cleaning (see `Sketcher::cut_residue_words`) is the copy of a
                 // document only when it repeats more than one of its passages: one shared
                 // closing note makes no copy.
                 let residue = || {
@@ -201,7 +201,7 @@ impl DedupRun {
                         doc.text.len(),
                         removed_bytes(&doc.removals[..clean_len]),
                         kept_words,
-                        self.cfg.document.residue_words,
+                        self.cfg.document.cut_residue_words,
                     )
                 };
                 let source = main_source(&doc.removals[clean_len..])
