@@ -267,8 +267,12 @@ impl Sketcher {
             }
         }
         sketch.exact = shingle::fmix64(exact ^ sketch.passages.len() as u64);
-        let covered: usize = removed.spans.iter().map(|(s, e)| e - s).sum();
-        sketch.residue = is_residue(text.len(), covered, kept_words, self.cut_residue_words);
+        sketch.residue = is_residue(
+            text.len(),
+            removed.bytes(),
+            kept_words,
+            self.cut_residue_words,
+        );
         if sketch.residue {
             // What is left says nothing of the document: it is an exact copy only of a
             // document whose whole text (before cleaning) is the same, and a near copy of
@@ -297,9 +301,7 @@ pub fn is_residue(
 
 /// Bytes covered by `removals`, overlapping spans counted once.
 pub fn removed_bytes(removals: &[crate::document::Removal]) -> usize {
-    let mut buf = Vec::new();
-    let r = Removed::new(removals, &mut buf);
-    r.spans.iter().map(|(s, e)| e - s).sum()
+    Removed::new(removals, &mut Vec::new()).bytes()
 }
 
 /// Hash of a whole passage from its token hashes.
@@ -347,6 +349,11 @@ impl<'a> Removed<'a> {
             spans: buf,
             next: 0,
         }
+    }
+
+    /// Bytes covered by the spans.
+    fn bytes(&self) -> usize {
+        self.spans.iter().map(|(s, e)| e - s).sum()
     }
 
     /// The spans overlapping `start..end`; passages must come in increasing order.

@@ -195,16 +195,21 @@ impl DedupRun {
                 // A residue of cleaning (see `Sketcher::cut_residue_words`) is the copy of a
                 // document only when it repeats more than one of its passages: one shared
                 // closing note makes no copy.
+                let candidate = main_source(&doc.removals[clean_len..]);
+                // What cleaning removed: measured only for a document that repeats another.
+                let clean_removed = candidate
+                    .as_ref()
+                    .map_or(0, |_| removed_bytes(&doc.removals[..clean_len]));
                 let residue = || {
                     let kept_words: usize = passages.iter().map(|p| p.words as usize).sum();
                     crate::dedup::sketch::is_residue(
                         doc.text.len(),
-                        removed_bytes(&doc.removals[..clean_len]),
+                        clean_removed,
                         kept_words,
                         self.cfg.document.cut_residue_words,
                     )
                 };
-                let source = main_source(&doc.removals[clean_len..])
+                let source = candidate
                     .filter(|s| s.2 >= 2 || !residue())
                     .map(|(of, bytes, _)| (of, bytes));
                 if all_removed(&doc.text, &doc.removals) {
@@ -220,7 +225,7 @@ impl DedupRun {
                 let stub_share = self.cfg.document.stub_max_share;
                 if let Some((of, repeated)) = source.filter(|_| stub_share > 0.0) {
                     // In bytes of the text (line breaks included): no pass over it.
-                    let cleaned = doc.text.len() - removed_bytes(&doc.removals[..clean_len]);
+                    let cleaned = doc.text.len() - clean_removed;
                     let left = doc.text.len() - removed_bytes(&doc.removals);
                     if (left as f64) < stub_share * cleaned as f64 && repeated * 2 > cleaned - left
                     {
