@@ -7,10 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// Words for [`jsonl`]'s texts.
 const WORDS: [&str; 48] = [
     "river",
@@ -140,11 +136,7 @@ fn conserved_and_deterministic(dir: &Path, args: &[&str], read: Option<u64>) -> 
 
 /// The number of lines in the shards of `dir`.
 fn lines(dir: &Path) -> u64 {
-    output_bytes(dir.parent().unwrap())
-        .iter()
-        .filter(|(name, _)| name.starts_with(dir.file_name().unwrap().to_str().unwrap()))
-        .map(|(_, b)| b.iter().filter(|&&c| c == b'\n').count() as u64)
-        .sum()
+    shard_lines(dir).len() as u64
 }
 
 /// Every file under `dir` whose name marks it as temporary.

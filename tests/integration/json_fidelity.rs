@@ -7,30 +7,17 @@ use crate::util::*;
 use serde_json::value::RawValue;
 use std::path::Path;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// The lines of every shard in `dir`, each checked to be one JSON value (by grammar:
 /// serde_json's `Value` refuses `1e400` and lone surrogates, which are kept as written).
 fn lines(dir: &Path) -> Vec<String> {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".jsonl"))
-        .collect();
-    names.sort();
-    let mut out = Vec::new();
-    for p in names {
-        for line in std::fs::read_to_string(&p).unwrap().lines() {
-            assert!(
-                serde_json::from_str::<&RawValue>(line).is_ok(),
-                "not JSON: {line}"
-            );
-            out.push(line.to_string());
-        }
+    let lines = shard_lines(dir);
+    for line in &lines {
+        assert!(
+            serde_json::from_str::<&RawValue>(line).is_ok(),
+            "not JSON: {line}"
+        );
     }
-    out
+    lines
 }
 
 const FIRST: &str = "Der Gemeinderat hat am Dienstag einen neuen Haushalt beschlossen. Die Ausgaben für Schulen und Straßen steigen deutlich.\nDer Bürgermeister sprach von einem guten Kompromiss für alle Beteiligten im Ort.";

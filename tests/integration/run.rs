@@ -3,10 +3,6 @@
 use crate::util::*;
 use std::path::Path;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn seeds_are_kept_with_their_fields() {
     let out = scratch("seeds_kept");

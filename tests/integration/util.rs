@@ -66,8 +66,13 @@ pub fn run_to(input: &Path, out: &Path, extra: &[&str]) -> String {
     rinse_ok(&args)
 }
 
-/// All JSON records of every shard in `dir` (sorted by name; .jsonl only).
-pub fn records(dir: &Path) -> Vec<serde_json::Value> {
+/// A path as the `&str` argument of a command.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The uncompressed shards (`.jsonl`) in `dir`, sorted by name.
+pub fn shard_paths(dir: &Path) -> Vec<PathBuf> {
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -75,14 +80,27 @@ pub fn records(dir: &Path) -> Vec<serde_json::Value> {
         .collect();
     names.sort();
     names
+}
+
+/// Every line of every shard in `dir`, in order, as written.
+pub fn shard_lines(dir: &Path) -> Vec<String> {
+    shard_paths(dir)
         .iter()
         .flat_map(|p| {
             std::fs::read_to_string(p)
                 .unwrap()
                 .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
+                .map(str::to_string)
                 .collect::<Vec<_>>()
         })
+        .collect()
+}
+
+/// All JSON records of every shard in `dir` (sorted by name; .jsonl only).
+pub fn records(dir: &Path) -> Vec<serde_json::Value> {
+    shard_lines(dir)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
 
