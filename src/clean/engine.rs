@@ -1,6 +1,7 @@
 //! One pass over the lines of a text: language, line/section rules, span rules, then the
 //! heuristic with context; the result is a list of removals that each name a rule.
 use super::heuristic::{self, Class, Why};
+use super::line_model::{self, DocView, Prepared, Shape};
 use super::rules::{line_key_of_lower, line_key_within, LineInput, RuleKind};
 use super::timing::{self, Sampler};
 use super::{lang, Cleaner, Decision};
@@ -106,6 +107,21 @@ struct Scratch {
     span_nanos: Vec<(usize, u64)>,
     touched: Vec<(usize, u64)>,
     revise: heuristic::Revise,
+    prep: Prepared,
+    shapes: Vec<Shape>,
+    verdicts: Vec<Option<bool>>,
+    x: Vec<f32>,
+}
+
+/// One line no rule removed, as `rinse train` sees it: its byte range in the text
+/// (without the newline), its features, and whether it stays whatever the model says
+/// (a good line).
+#[derive(Clone, Debug)]
+pub struct ModelRow {
+    pub start: usize,
+    pub end: usize,
+    pub x: Vec<f32>,
+    pub fixed: bool,
 }
 
 thread_local! {
@@ -114,12 +130,32 @@ thread_local! {
 
 pub(super) fn decide(cl: &Cleaner, text: &str, stats: &mut StageStats) -> Decision {
     SCRATCH.with(|s| match s.try_borrow_mut() {
-        Ok(mut s) => decide_in(cl, text, stats, &mut s),
-        Err(_) => decide_in(cl, text, stats, &mut Scratch::default()),
+        Ok(mut s) => decide_in(cl, text, stats, &mut s, None),
+        Err(_) => decide_in(cl, text, stats, &mut Scratch::default(), None),
     })
 }
 
-fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) -> Decision {
+/// The lines of `text` the line model would decide, with their features (for `rinse
+/// train`): everything up to the heuristic step runs as in [`decide`].
+pub(super) fn model_rows(cl: &Cleaner, text: &str) -> Vec<ModelRow> {
+    let mut rows = Vec::new();
+    decide_in(
+        cl,
+        text,
+        &mut StageStats::default(),
+        &mut Scratch::default(),
+        Some(&mut rows),
+    );
+    rows
+}
+
+fn decide_in(
+    cl: &Cleaner,
+    text: &str,
+    stats: &mut StageStats,
+    s: &mut Scratch,
+    capture: Option<&mut Vec<ModelRow>>,
+) -> Decision {
     let t0 = Instant::now();
     let Scratch {
         lines,
@@ -135,6 +171,10 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
         span_nanos,
         touched,
         revise,
+        prep,
+        shapes,
+        verdicts,
+        x,
     } = s;
     split_lines_into(text, lines);
     let lines = &*lines;
@@ -281,10 +321,69 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
     }
     let t_spans = t1.elapsed().as_nanos() as u64;
 
+    let known_lang = lang.is_some();
+    if cl.model.is_some() || capture.is_some() {
+        shapes.clear();
+        shapes.extend(measured.iter().map(|(li, _)| {
+            let l = &lines[*li];
+            let bullet = !text[l.start..l.c_start].trim_start().is_empty();
+            Shape::of(&text[l.c_start..l.c_end], bullet)
+        }));
+    }
+    if cl.hcfg.enabled && (cl.model.is_some() || capture.is_some()) {
+        heuristic::promote_best(classes);
+    }
+    if let Some(rows) = capture {
+        let doc = DocView {
+            classes,
+            measured,
+            shapes,
+            known_lang,
+        };
+        prep.prepare(&doc);
+        for (ci, &li) in class_line.iter().enumerate() {
+            if fate[li] == Fate::Keep {
+                let mut x = vec![0.0; line_model::N_FEATURES];
+                line_model::featurize(&doc, prep, ci, &mut x);
+                rows.push(ModelRow {
+                    start: lines[li].start,
+                    end: lines[li].end,
+                    x,
+                    fixed: doc.classes[ci] == Class::Good,
+                });
+            }
+        }
+        return Decision::default();
+    }
+
     // Heuristic with context.
     let t2 = Instant::now();
     if cl.hcfg.enabled {
-        revise.run(classes);
+        match &cl.model {
+            None => revise.run(classes),
+            Some(model) => {
+                let doc = DocView {
+                    classes,
+                    measured,
+                    shapes,
+                    known_lang,
+                };
+                // Good lines stay: the model decides the others.
+                let decides = |ci: usize| {
+                    fate[class_line[ci]] == Fate::Keep && doc.classes[ci] != Class::Good
+                };
+                model.judge(&doc, prep, decides, verdicts, x);
+                for (c, v) in classes.iter_mut().zip(verdicts.iter()) {
+                    if let Some(keep) = *v {
+                        *c = if keep {
+                            Class::Good
+                        } else {
+                            Class::Bad(line_model::why_removed(*c))
+                        };
+                    }
+                }
+            }
+        }
         for (ci, &li) in class_line.iter().enumerate() {
             if fate[li] != Fate::Keep {
                 continue;

@@ -32,6 +32,10 @@ pub struct HeuristicConfig {
     /// Rule categories of debris that sits *inside* articles (captions, credits): lines
     /// they remove do not end an article block, but a short line next to one goes too.
     pub inline_categories: Vec<String>,
+    /// What decides the lines no rule removed and no good line: `"builtin"` (the
+    /// embedded line model), `"window"` (the hand-weighted window of context,
+    /// [`revise`]), or the path of a model file written by `rinse train`.
+    pub model: String,
 }
 
 impl Default for HeuristicConfig {
@@ -50,6 +54,7 @@ impl Default for HeuristicConfig {
                 "image-file".into(),
                 "related".into(),
             ],
+            model: "builtin".into(),
         }
     }
 }
@@ -344,6 +349,28 @@ fn decided(c: Class) -> Option<f32> {
     }
 }
 
+/// Without a good line, the best lines there are stand in for the article: the near-good
+/// ones if any, else the short ones (a tweet, a title, a one-line record) become good.
+pub fn promote_best(classes: &mut [Class]) {
+    if classes.contains(&Class::Good) {
+        return;
+    }
+    let near = |c: &Class| matches!(c, Class::NearGood | Class::NearSentence);
+    let promote = if classes.iter().any(near) {
+        Class::NearGood
+    } else {
+        Class::Short
+    };
+    for c in classes.iter_mut() {
+        if *c == promote
+            || (promote == Class::Short && *c == Class::ShortSentence)
+            || (promote == Class::NearGood && *c == Class::NearSentence)
+        {
+            *c = Class::Good;
+        }
+    }
+}
+
 /// Decide `Short`, `ShortSentence` and `NearGood` lines from their context (jusText's
 /// revision, with a window): the weighted values of up to [`WINDOW`] lines on either side,
 /// the nearest good or debris line each way, and the line's own evidence; a sentence or
@@ -369,24 +396,7 @@ pub struct Revise {
 impl Revise {
     /// [`revise`] with these lists.
     pub fn run(&mut self, classes: &mut [Class]) {
-        // Without a good line, the best lines there are stand in for the article: the
-        // near-good ones if any, else the short ones (a tweet, a title, a one-line record).
-        if !classes.contains(&Class::Good) {
-            let near = |c: &Class| matches!(c, Class::NearGood | Class::NearSentence);
-            let promote = if classes.iter().any(near) {
-                Class::NearGood
-            } else {
-                Class::Short
-            };
-            for c in classes.iter_mut() {
-                if *c == promote
-                    || (promote == Class::Short && *c == Class::ShortSentence)
-                    || (promote == Class::NearGood && *c == Class::NearSentence)
-                {
-                    *c = Class::Good;
-                }
-            }
-        }
+        promote_best(classes);
         // Next to a caption or credit: a short line is its title, a borderline line
         // between two of them (image file name above, credit below) is the caption itself.
         let before = &mut self.before_aside;

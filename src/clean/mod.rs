@@ -8,15 +8,18 @@
 //!   with `line_key` (the phrase look-up key) and `line_dfa` (all line patterns at once);
 //! - [`heuristic`]: line scoring with context for what no rule names;
 //! - [`lang`]: per-document language detection by stop-word vote;
+//! - [`line_model`]: the fitted model that decides the lines no rule removed;
 //! - `engine`: one pass over the lines of a text that puts them together;
 //! - `timing`: per-rule time of the rules matched in shared passes, from a sample.
 mod contains;
 mod engine;
+pub use engine::ModelRow;
 mod gate;
 pub mod heuristic;
 pub mod lang;
 mod line_dfa;
 mod line_key;
+pub mod line_model;
 pub mod rules;
 mod timing;
 
@@ -92,6 +95,8 @@ pub struct Cleaner {
     /// Heuristic rules (ids, categories) and whether each is enabled.
     heuristic: Vec<(heuristic::Why, RuleInfo, bool)>,
     hcfg: HeuristicConfig,
+    /// The line model, or `None` for the hand-weighted window (`model = "window"`).
+    model: Option<line_model::LineModel>,
     min_words: usize,
     residue_words: usize,
     residue_share: f64,
@@ -139,12 +144,24 @@ impl Cleaner {
             });
         }
         let active = all.iter().map(|r| !cfg.disable.contains(&r.id)).collect();
+        let model = match cfg.heuristic.model.as_str() {
+            "builtin" => Some(line_model::LineModel::builtin().clone()),
+            "window" => None,
+            "" => {
+                return Err(Error::Config {
+                    origin: "[clean.heuristic] model".into(),
+                    message: "empty: use \"builtin\", \"window\" or a model file's path".into(),
+                })
+            }
+            path => Some(line_model::LineModel::load(std::path::Path::new(path))?),
+        };
         Ok(Cleaner {
             id: timing::next_cleaner_id(),
             book,
             active,
             heuristic,
             hcfg: cfg.heuristic.clone(),
+            model,
             min_words: cfg.min_words,
             residue_words: cfg.residue_words,
             residue_share: cfg.residue_share,
@@ -181,6 +198,12 @@ impl Cleaner {
     /// Decide the removals for `text` (already normalized), counting per rule into `stats`.
     pub fn decide(&self, text: &str, stats: &mut StageStats) -> Decision {
         engine::decide(self, text, stats)
+    }
+
+    /// The lines of `text` (already normalized) the line model would decide, with their
+    /// features: the training rows of `rinse train`.
+    pub fn model_rows(&self, text: &str) -> Vec<engine::ModelRow> {
+        engine::model_rows(self, text)
     }
 }
 

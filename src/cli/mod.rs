@@ -4,6 +4,7 @@ mod eval;
 mod progress;
 mod rules;
 mod run;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,7 @@ enum Command {
     Config(config::Args),
     Rules(rules::Args),
     Eval(eval::Args),
+    Train(train::Args),
 }
 
 /// The exit status of a run that finished but kept no record (docs/reference.md, "Exit codes").
@@ -68,6 +70,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Config(args) => config::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Train(args) => train::run(args),
     }
 }
 

@@ -17,6 +17,7 @@ mod gold;
 mod group;
 mod pass;
 mod score;
+pub mod train;
 
 pub use attribute::{
     bad_removals, context, damages, evaluate_doc, BadRemoval, Cause, DocEval, DocRun,

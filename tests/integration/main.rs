@@ -10,3 +10,4 @@ mod eval;
 mod faults;
 mod json_fidelity;
 mod run;
+mod train;
