@@ -110,7 +110,6 @@ struct Scratch {
     prep: Prepared,
     shapes: Vec<Shape>,
     verdicts: Vec<Option<bool>>,
-    x: Vec<f32>,
 }
 
 /// One line no rule removed, as `rinse train` sees it: its byte range in the text
@@ -174,7 +173,6 @@ fn decide_in(
         prep,
         shapes,
         verdicts,
-        x,
     } = s;
     split_lines_into(text, lines);
     let lines = &*lines;
@@ -372,7 +370,7 @@ fn decide_in(
                 let decides = |ci: usize| {
                     fate[class_line[ci]] == Fate::Keep && doc.classes[ci] != Class::Good
                 };
-                model.judge(&doc, prep, decides, verdicts, x);
+                model.judge(&doc, prep, decides, verdicts);
                 for (c, v) in classes.iter_mut().zip(verdicts.iter()) {
                     if let Some(keep) = *v {
                         *c = if keep {

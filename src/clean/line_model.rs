@@ -176,6 +176,13 @@ pub struct Prepared {
     /// Per line: the nearest decided line before and after it (1 good, -1 debris, 0
     /// none).
     nearest: Vec<[i8; 2]>,
+    /// ln(1 + characters) of each line.
+    ln_chars: Vec<f32>,
+    /// Lines of each window category ([`share_index`]) before each line (one more entry
+    /// than lines).
+    prefix: Vec<[u16; 5]>,
+    /// ln(1 + lines) / 5.
+    lines_ln: f32,
 }
 
 /// A line's value as a decided neighbour: good, debris, or undecided (`None`).
@@ -239,6 +246,18 @@ impl Prepared {
             near[i][1] = last;
             last = decided(*c).unwrap_or(last);
         }
+        self.ln_chars.clear();
+        self.ln_chars
+            .extend(doc.measured.iter().map(|(_, f)| (f.chars as f32).ln_1p()));
+        self.prefix.clear();
+        let mut acc = [0u16; 5];
+        self.prefix.push(acc);
+        for c in cl {
+            let k = share_index(*c);
+            acc[k] = acc[k].saturating_add(1);
+            self.prefix.push(acc);
+        }
+        self.lines_ln = (cl.len() as f32).ln_1p() / 5.0;
     }
 }
 
@@ -254,14 +273,58 @@ fn flag(b: bool) -> f32 {
     f32::from(u8::from(b))
 }
 
+/// Receives the non-zero features of a line ([`features_into`]).
+pub trait Sink {
+    fn add(&mut self, feature: usize, value: f32);
+}
+
+/// Writes features into a dense vector (zeroed first by [`featurize`]).
+struct Dense<'a>(&'a mut [f32]);
+
+impl Sink for Dense<'_> {
+    #[inline]
+    fn add(&mut self, feature: usize, value: f32) {
+        self.0[feature] = value;
+    }
+}
+
+/// Sums features times their weights: a line's score without building its vector.
+struct Dot<'a> {
+    weights: &'a [f32],
+    sum: f32,
+}
+
+impl Sink for Dot<'_> {
+    #[inline]
+    fn add(&mut self, feature: usize, value: f32) {
+        self.sum += self.weights.get(feature).copied().unwrap_or(0.0) * value;
+    }
+}
+
 /// Write the features of line `i` of `doc` into `x` (length [`N_FEATURES`]).
 pub fn featurize(doc: &DocView, prep: &Prepared, i: usize, x: &mut [f32]) {
     x.fill(0.0);
+    features_into(doc, prep, i, &mut Dense(x));
+}
+
+/// The window category of a class: good, near-good, short, rule, other debris.
+fn share_index(c: Class) -> usize {
+    match c {
+        Class::Good => 0,
+        Class::NearGood | Class::NearSentence => 1,
+        Class::Short | Class::ShortSentence => 2,
+        Class::Bad(Why::Rule) | Class::Aside => 3,
+        Class::Bad(_) => 4,
+    }
+}
+
+/// Hand the features of line `i` of `doc` to `sink` (zeros may be left out).
+pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl Sink) {
     let cl = doc.classes;
     let n = cl.len();
     let (li, f) = &doc.measured[i];
     let li = *li;
-    x[0] = 1.0;
+    sink.add(0, 1.0);
     let chars = if f.cjk { f.chars * 3 } else { f.chars };
     let sh = doc.shapes[i];
     let own = [
@@ -283,34 +346,39 @@ pub fn featurize(doc: &DocView, prep: &Prepared, i: usize, x: &mut [f32]) {
         flag(sh.lower_start),
         flag(sh.digit_start),
         flag(sh.bullet),
-        like_neighbour(doc, i),
+        like_neighbour(doc, prep, i),
     ];
-    x[O_OWN..O_OWN + OWN.len()].copy_from_slice(&own);
-    let own_class = class_index(cl[i]);
-    x[O_CLASS + own_class] = 1.0;
+    for (k, v) in own.into_iter().enumerate() {
+        if v != 0.0 {
+            sink.add(O_OWN + k, v);
+        }
+    }
+    sink.add(O_CLASS + class_index(cl[i]), 1.0);
     for (k, off) in [-1isize, 1, -2, 2].into_iter().enumerate() {
         let base = O_NEIGH + k * NEIGH_WIDTH;
         match i.checked_add_signed(off).filter(|&j| j < n) {
-            Some(j) => x[base + class_index(cl[j])] = 1.0,
-            None => x[base + CLASSES.len()] = 1.0,
+            Some(j) => sink.add(base + class_index(cl[j]), 1.0),
+            None => sink.add(base + CLASSES.len(), 1.0),
         }
     }
+    // Shares of each category in the window before and after, from prefix counts.
+    let per = 1.0 / WINDOW as f32;
+    let (b0, a1) = (i.saturating_sub(WINDOW), (i + 1 + WINDOW).min(n));
     let mut sides = [[0f32; SHARES.len()]; 2];
-    for d in 1..=WINDOW {
-        for (s, j) in [(0, i.checked_sub(d)), (1, Some(i + d).filter(|&j| j < n))] {
-            let k = match j.map(|j| cl[j]) {
-                None => 5,
-                Some(Class::Good) => 0,
-                Some(Class::NearGood | Class::NearSentence) => 1,
-                Some(Class::Short | Class::ShortSentence) => 2,
-                Some(Class::Bad(Why::Rule) | Class::Aside) => 3,
-                Some(Class::Bad(_)) => 4,
-            };
-            sides[s][k] += 1.0 / WINDOW as f32;
+    for k in 0..5 {
+        let pc = |j: usize| f32::from(prep.prefix[j][k]);
+        sides[0][k] = (pc(i) - pc(b0)) * per;
+        sides[1][k] = (pc(a1) - pc(i + 1)) * per;
+    }
+    sides[0][5] = (WINDOW - (i - b0)) as f32 * per;
+    sides[1][5] = (WINDOW - (a1 - i - 1)) as f32 * per;
+    for (s, side) in sides.iter().enumerate() {
+        for (k, v) in side.iter().enumerate() {
+            if *v != 0.0 {
+                sink.add(O_WIN + s * SHARES.len() + k, *v);
+            }
         }
     }
-    x[O_WIN..O_WIN + SHARES.len()].copy_from_slice(&sides[0]);
-    x[O_WIN + SHARES.len()..O_DOC].copy_from_slice(&sides[1]);
     let in_span = prep.first_good.is_some_and(|a| a <= i) && prep.last_good.is_some_and(|b| i <= b);
     let dist = prep.dist_good[i].min(n);
     let doc_f = [
@@ -319,31 +387,41 @@ pub fn featurize(doc: &DocView, prep: &Prepared, i: usize, x: &mut [f32]) {
         flag(prep.last_good.is_some_and(|b| i > b)),
         flag(prep.first_good.is_none()),
         prep.good_share,
-        (n as f32).ln_1p() / 5.0,
+        prep.lines_ln,
         ratio(i, n.max(1)),
         (dist as f32).ln_1p() / 3.0,
     ];
-    x[O_DOC..O_NEAREST].copy_from_slice(&doc_f);
+    for (k, v) in doc_f.into_iter().enumerate() {
+        if v != 0.0 {
+            sink.add(O_DOC + k, v);
+        }
+    }
     let [b, a] = prep.nearest[i];
-    x[O_NEAREST..O_CROSS].copy_from_slice(&[flag(b > 0), flag(b < 0), flag(a > 0), flag(a < 0)]);
+    let nearest = [flag(b > 0), flag(b < 0), flag(a > 0), flag(a < 0)];
+    for (k, v) in nearest.into_iter().enumerate() {
+        if v != 0.0 {
+            sink.add(O_NEAREST + k, v);
+        }
+    }
     let good_ctx = (sides[0][0] + sides[1][0]) / 2.0;
     let rule_ctx = (sides[0][3] + sides[1][3]) / 2.0;
-    let short = flag(matches!(cl[i], Class::Short | Class::ShortSentence));
-    let near = flag(matches!(cl[i], Class::NearGood | Class::NearSentence));
-    x[O_CROSS] = short * good_ctx;
-    x[O_CROSS + 1] = near * good_ctx;
-    x[O_CROSS + 2] = short * rule_ctx;
+    match cl[i] {
+        Class::Short | Class::ShortSentence => {
+            sink.add(O_CROSS, good_ctx);
+            sink.add(O_CROSS + 2, rule_ctx);
+        }
+        Class::NearGood | Class::NearSentence => sink.add(O_CROSS + 1, good_ctx),
+        _ => {}
+    }
 }
 
 /// How alike line `i` is to its nearer neighbour in length and shape (1: the same
 /// length and bullet; list items and table rows come in runs of alike lines).
-fn like_neighbour(doc: &DocView, i: usize) -> f32 {
-    let len = |j: usize| (doc.measured[j].1.chars as f32).ln_1p();
-    let here = len(i);
+fn like_neighbour(doc: &DocView, prep: &Prepared, i: usize) -> f32 {
+    let here = prep.ln_chars[i];
     let like = |j: usize| {
-        let same_bullet = doc.shapes[j].bullet == doc.shapes[i].bullet;
-        if same_bullet {
-            (-(len(j) - here).abs()).exp()
+        if doc.shapes[j].bullet == doc.shapes[i].bullet {
+            (-(prep.ln_chars[j] - here).abs()).exp()
         } else {
             0.0
         }
@@ -458,6 +536,17 @@ impl LineModel {
         s
     }
 
+    /// The score of line `i` of `doc` (`prep` prepared for it): the same as
+    /// [`LineModel::score`] of its [`featurize`] vector, without building the vector.
+    pub fn score_line(&self, doc: &DocView, prep: &Prepared, i: usize) -> f32 {
+        let mut dot = Dot {
+            weights: &self.weights,
+            sum: 0.0,
+        };
+        features_into(doc, prep, i, &mut dot);
+        dot.sum
+    }
+
     /// The score of a feature vector.
     pub fn score(&self, x: &[f32]) -> f32 {
         self.weights.iter().zip(x).map(|(w, v)| w * v).sum()
@@ -465,23 +554,18 @@ impl LineModel {
 
     /// For every line `i` of `doc` with `decide(i)` true, whether the model keeps it
     /// (`Some(true)`) or judges it debris (`Some(false)`); `None` for the others.
-    /// `prep` and `x` are working buffers.
+    /// `prep` is a working buffer.
     pub fn judge(
         &self,
         doc: &DocView,
         prep: &mut Prepared,
         decide: impl Fn(usize) -> bool,
         verdicts: &mut Vec<Option<bool>>,
-        x: &mut Vec<f32>,
     ) {
         prep.prepare(doc);
-        x.resize(N_FEATURES, 0.0);
         verdicts.clear();
         for i in 0..doc.classes.len() {
-            verdicts.push(decide(i).then(|| {
-                featurize(doc, prep, i, x);
-                self.score(x) >= self.threshold
-            }));
+            verdicts.push(decide(i).then(|| self.score_line(doc, prep, i) >= self.threshold));
         }
     }
 }
@@ -630,6 +714,69 @@ mod tests {
         for (text, needle) in cases {
             let e = LineModel::parse(&text, "m.toml").unwrap_err().to_string();
             assert!(e.contains(needle) && e.contains("m.toml"), "{e}");
+        }
+    }
+
+    /// Every document shape: the score summed feature by feature is the dot product of the
+    /// dense vector `rinse train` fits on.
+    #[test]
+    fn score_line_is_the_dot_product_of_featurize() {
+        let all = [
+            Class::Good,
+            Class::NearGood,
+            Class::NearSentence,
+            Class::Short,
+            Class::ShortSentence,
+            Class::Aside,
+            Class::Bad(Why::Rule),
+            Class::Bad(Why::LowStopwords),
+            Class::Bad(Why::TitleCase),
+            Class::Bad(Why::Symbols),
+        ];
+        let mut rng = crate::test_rng::XorShift::new(7);
+        let m = LineModel::builtin();
+        let mut x = vec![0.0; N_FEATURES];
+        for n in 1..40 {
+            let classes: Vec<Class> = (0..n).map(|_| all[rng.below(all.len())]).collect();
+            let mut li = 0;
+            let measured: Vec<(usize, Features)> = (0..n)
+                .map(|_| {
+                    li += 1 + rng.below(2);
+                    let words = rng.below(30);
+                    let f = Features {
+                        chars: words * 6 + rng.below(5),
+                        words,
+                        stopwords: rng.below(words + 1),
+                        doc_stopwords: rng.below(words + 1),
+                        capitalized: rng.below(words + 1),
+                        sentence_end: rng.below(2) == 1,
+                        symbols: rng.below(4),
+                        link: rng.below(9) == 0,
+                        ..Features::default()
+                    };
+                    (li, f)
+                })
+                .collect();
+            let shapes: Vec<Shape> = (0..n)
+                .map(|_| Shape {
+                    colon_end: rng.below(4) == 0,
+                    bullet: rng.below(3) == 0,
+                    lower_start: rng.below(3) == 0,
+                    ..Shape::default()
+                })
+                .collect();
+            let doc = DocView {
+                classes: &classes,
+                measured: &measured,
+                shapes: &shapes,
+                known_lang: rng.below(2) == 0,
+            };
+            let prep = Prepared::new(&doc);
+            for i in 0..n {
+                featurize(&doc, &prep, i, &mut x);
+                let (a, b) = (m.score(&x), m.score_line(&doc, &prep, i));
+                assert!((a - b).abs() < 1e-4, "n={n} i={i}: {a} vs {b}");
+            }
         }
     }
 
