@@ -154,7 +154,8 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
         }
         measured.push((li, f));
     }
-    let lang = lang::identify(&votes, seen, text);
+    let identified = lang::identify(&votes, seen, text);
+    let lang = identified.lang;
     let mut lang_bit = heuristic::lang_bit(lang);
     // A language outside the packed lists: its own list counts in every line.
     if let Some(list) = lang.and_then(lang::StopList::get) {
@@ -164,7 +165,9 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
         }
     }
     // The document's stop words are evidence only where its voting words have enough of
-    // them (a page of names or numbers, or a language without a list, has not).
+    // them (a page of names or numbers, or a language without a list, has not), and a
+    // sure share of them unless the language was identified reliably (an unsure guess for
+    // a language whatlang does not know hits a list by chance).
     let hits = if lang_bit & heuristic::OWN_LIST != 0 {
         measured[..voting].iter().map(|(_, f)| f.own_list).sum()
     } else {
@@ -172,7 +175,9 @@ fn decide_in(cl: &Cleaner, text: &str, stats: &mut StageStats, s: &mut Scratch) 
             .find(|i| lang_bit >> i & 1 == 1)
             .map_or(0, |i| votes[i])
     };
-    if hits < lang::VOTE_MIN_HITS || (hits as usize) * 100 < seen * lang::MIN_SHARE_PCT {
+    if hits < lang::VOTE_MIN_HITS
+        || (!identified.reliable && (hits as usize) * 100 < seen * lang::MIN_SHARE_PCT)
+    {
         lang_bit = 0;
     }
     let known_lang = lang_bit != 0;

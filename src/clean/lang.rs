@@ -288,26 +288,17 @@ pub fn detect(text: &str) -> Option<&'static str> {
             }
         });
     }
-    identify(&votes, seen, text)
+    identify(&votes, seen, text).lang
 }
 
 /// Per cent of the voting words that must be stop words of the document's language for
-/// them to be evidence. Text in another language still hits a few short words of a list
-/// ("a", "i", "di"): 2-4 % of its words on the dev pages, where pages in a list's language
-/// (menus included) have 7 % or more. Below this share (a language without a list, or a
-/// page of names and numbers) no line is judged by stop words it cannot have.
+/// them to be evidence, unless the language is [`Identified::reliable`]. Text in another
+/// language still hits a few short words of a list ("a", "i", "di"): 2-4 % of its words on
+/// the dev pages, where pages in a list's language (menus included) have 7 % or more; a
+/// language whatlang does not know (Albanian, Basque, Galician) gets an unsure guess. So
+/// below this share, without a reliable answer, no line is judged by stop words it may
+/// not have.
 pub const MIN_SHARE_PCT: usize = 5;
-
-/// The language with the most stop-word hits among `words` words, if it has at least
-/// `min_hits`, at least [`MIN_SHARE_PCT`] per cent of the words, and no other language
-/// ties with it.
-pub fn vote(votes: &[u32; LANGUAGES.len()], words: usize, min_hits: u32) -> Option<&'static str> {
-    let (best, top, second) = ranking(votes);
-    if top < min_hits || top == second || (top as usize) * 100 < words * MIN_SHARE_PCT {
-        return None;
-    }
-    LANGUAGES.get(best).copied()
-}
 
 /// The leading language of a vote (ties to the first), its hits and the runner-up's.
 fn ranking(votes: &[u32; LANGUAGES.len()]) -> (usize, u32, u32) {
@@ -375,31 +366,49 @@ const SAMPLE_MIN_LETTERS: usize = 20;
 ///
 /// Whatlang costs about 80 µs a call plus 35 µs a KB (38 MB/s), so reading every document
 /// whole would halve the clean stage's speed; most documents have a clear vote and no
-/// whatlang call at all (97 % of the contentbench dev pages, 90 % of webclean's). Deterministic: the same text gives the
-/// same answer.
+/// whatlang call at all (97 % of the contentbench dev pages, 90 % of webclean's).
+/// Deterministic: the same text gives the same answer.
 ///
 /// Whether the document's stop words are evidence for its lines is decided apart from
 /// this (see [`MIN_SHARE_PCT`]): a language may be identified and still have no list, or
 /// a page (a table, a list of names) too few stop words of its language.
-pub fn identify(votes: &[u32; LANGUAGES.len()], words: usize, text: &str) -> Option<&'static str> {
+pub fn identify(votes: &[u32; LANGUAGES.len()], words: usize, text: &str) -> Identified {
     let (best, top, second) = ranking(votes);
     let clear = top >= VOTE_MIN_HITS
         && (top as usize) * 100 >= words * CLEAR_SHARE_PCT
         && second * 10 <= top * CLEAR_RATIO_TENTHS;
     let voted = LANGUAGES[best];
     if clear {
-        return match RELATIVES.iter().find(|(l, _)| *l == voted) {
-            None => Some(voted),
+        let lang = match RELATIVES.iter().find(|(l, _)| *l == voted) {
+            None => voted,
             Some((_, langs)) => {
                 let detector = whatlang::Detector::with_allowlist(langs.to_vec());
                 let found = detector
                     .detect(&sample(text, CHECK_BYTES))
                     .filter(whatlang::Info::is_reliable);
-                Some(found.map_or(voted, |info| iso639_1(info.lang())))
+                found.map_or(voted, |info| iso639_1(info.lang()))
             }
         };
+        return Identified {
+            lang: Some(lang),
+            reliable: true,
+        };
     }
-    whatlang::detect_lang(&sample(text, SAMPLE_BYTES)).map(iso639_1)
+    let info = whatlang::detect(&sample(text, SAMPLE_BYTES));
+    Identified {
+        lang: info.as_ref().map(|i| iso639_1(i.lang())),
+        reliable: info.is_some_and(|i| i.is_reliable()),
+    }
+}
+
+/// The language [`identify`] found for a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identified {
+    /// ISO 639-1 code; `None` when there is no text to identify.
+    pub lang: Option<&'static str>,
+    /// Named by a clear stop-word vote or a reliable whatlang answer (confidence > 0.9),
+    /// not by whatlang's best guess.
+    pub reliable: bool,
 }
 
 /// Up to `max` bytes of the lines of `text` with at least [`SAMPLE_MIN_LETTERS`] letters
