@@ -197,6 +197,32 @@ fn indonesian_and_russian_articles_are_judged_by_their_own_stop_words() {
 }
 
 #[test]
+fn a_language_without_a_list_scopes_rules_and_keeps_its_lines() {
+    let cl = cleaner(
+        "[[clean.rules]]\nid = \"ar-only\"\ncategory = \"related\"\nlanguages = [\"ar\"]\nphrases = [\"اقرأ أيضا\"]\n",
+    );
+    let article = [
+        "أعلنت الحكومة يوم الاثنين أن أسعار الوقود سترتفع اعتبارا من الشهر المقبل بسبب ارتفاع تكاليف الدعم على ميزانية الدولة.",
+        "وقال وزير المالية للصحفيين في العاصمة إن القرار اتخذ بعد مناقشات طويلة مع البرلمان وخبراء الاقتصاد من عدة جامعات.",
+        "ورفضت النقابات العمالية هذه الخطة وأعلنت أنها ستنظم احتجاجات أمام مقر الحكومة إذا لم يتم التراجع عن الزيادة.",
+    ];
+    let text = format!("{}\nاقرأ أيضا\n", article.join("\n"));
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    // Identified (the code scopes rules), but no list: judged without stop words.
+    assert_eq!(d.lang, Some("ar"));
+    assert!(
+        d.removals.iter().any(|r| &*r.rule == "ar-only"),
+        "{:?}",
+        d.removals
+    );
+    let out = apply_removals(&text, &d.removals);
+    for line in article {
+        assert!(out.contains(line), "{line}");
+    }
+}
+
+#[test]
 fn long_runs_of_short_lines_and_repeated_markers_are_decided_like_short_ones() {
     let cl = cleaner("");
     let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher der Regierung in Moskau, die sich äußern würden.";
