@@ -1,10 +1,11 @@
-//! Criterion benchmark of the clean stage's decision (rules + heuristic) on webclean text.
+//! Criterion benchmark of the clean stage's decision (rules + heuristic) on webclean text,
+//! and of its language identification alone.
 //!
 //! Reads `../shared/data/webclean/dev.docs.jsonl` (or `$RINSE_BENCH_INPUT`) when it exists,
 //! else the seeds in `tests/data/seeds`. Throughput is reported in bytes of normalized text
 //! per second on one thread: `cargo bench --bench clean`.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rinse::clean::Cleaner;
+use rinse::clean::{lang, Cleaner};
 use rinse::normalize::{normalize, NormalizeConfig};
 use rinse::stage::StageStats;
 use std::path::{Path, PathBuf};
@@ -69,5 +70,23 @@ fn bench_clean(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_clean);
+/// Language identification alone, on the same texts: as the cleaner does it (stop-word
+/// vote, whatlang on a 2 KB sample where the vote is unsure), and whatlang reading every
+/// text whole (what the vote spares).
+fn bench_lang(c: &mut Criterion) {
+    let texts = texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("lang");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function("detect (vote, whatlang where unsure)", |b| {
+        b.iter(|| texts.iter().filter_map(|t| lang::detect(t)).count())
+    });
+    group.bench_function("whatlang on whole texts", |b| {
+        b.iter(|| texts.iter().filter_map(|t| whatlang::detect(t)).count())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_clean, bench_lang);
 criterion_main!(benches);

@@ -85,11 +85,6 @@ fn split_lines_into(text: &str, lines: &mut Vec<Line>) {
     }
 }
 
-/// Words at the start of a document whose stop words vote for its language.
-const LANG_WORDS: usize = 3000;
-/// Stop-word hits the winning language needs.
-const LANG_MIN_HITS: u32 = 8;
-
 /// The working lists of [`decide`], kept per thread so that a document does not allocate
 /// and grow them anew.
 #[derive(Default)]
@@ -179,6 +174,8 @@ fn decide_in(
     // Measure every line once; the stop words of the first words vote for the language.
     let mut votes = [0u32; lang::LANGUAGES.len()];
     let mut seen = 0usize;
+    // Lines of `measured` whose words voted.
+    let mut voting = 0usize;
     measured.clear();
     for (li, line) in lines.iter().enumerate() {
         let content = &text[line.c_start..line.c_end];
@@ -186,16 +183,42 @@ fn decide_in(
             continue;
         }
         let f = heuristic::features(content, buf);
-        if seen < LANG_WORDS {
+        if seen < lang::VOTE_WORDS {
             seen += f.words;
+            voting += 1;
             for (v, n) in votes.iter_mut().zip(f.per_lang) {
                 *v += n;
             }
         }
         measured.push((li, f));
     }
-    let lang = lang::vote(&votes, seen, LANG_MIN_HITS);
-    let lang_bit = heuristic::lang_bit(lang);
+    let identified = lang::identify(&votes, seen, text);
+    let lang = identified.lang;
+    let mut lang_bit = heuristic::lang_bit(lang);
+    // A language outside the packed lists: its own list counts in every line.
+    if let Some(list) = lang.and_then(lang::StopList::get) {
+        for (li, f) in measured.iter_mut() {
+            let line = &lines[*li];
+            f.own_list = list.count(&text[line.c_start..line.c_end], lower);
+        }
+    }
+    // The document's stop words are evidence only where its voting words have enough of
+    // them (a page of names or numbers, or a language without a list, has not), and a
+    // sure share of them unless the language was identified reliably (an unsure guess for
+    // a language whatlang does not know hits a list by chance).
+    let hits = if lang_bit & heuristic::OWN_LIST != 0 {
+        measured[..voting].iter().map(|(_, f)| f.own_list).sum()
+    } else {
+        (0..lang::LANGUAGES.len())
+            .find(|i| lang_bit >> i & 1 == 1)
+            .map_or(0, |i| votes[i])
+    };
+    if hits < lang::VOTE_MIN_HITS
+        || (!identified.reliable && (hits as usize) * 100 < seen * lang::MIN_SHARE_PCT)
+    {
+        lang_bit = 0;
+    }
+    let known_lang = lang_bit != 0;
     fate.clear();
     fate.resize(lines.len(), Fate::Keep);
     classes.clear();
@@ -240,9 +263,9 @@ fn decide_in(
             }
             Some(r) => {
                 sections.push((classes.len(), r));
-                heuristic::classify(f, &cl.hcfg, lang.is_some())
+                heuristic::classify(f, &cl.hcfg, known_lang)
             }
-            None => heuristic::classify(f, &cl.hcfg, lang.is_some()),
+            None => heuristic::classify(f, &cl.hcfg, known_lang),
         };
         classes.push(class);
         class_line.push(li);

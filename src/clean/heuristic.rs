@@ -6,7 +6,7 @@
 //! `ShortSentence` and `NearGood` lines are decided by a window of context (see
 //! [`revise`]): between debris they are debris, inside or right after an article block
 //! they stay.
-use super::lang::LANGUAGES;
+use super::lang::{StopList, LANGUAGES};
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use scalar::features_scalar;
 use serde::{Deserialize, Serialize};
@@ -150,6 +150,10 @@ pub struct Features {
     pub capitalized: usize,
     /// Stop words of each language (`LANGUAGES` order) in the line.
     pub per_lang: [u32; LANGUAGES.len()],
+    /// Stop words of the document's language from its own list ([`StopList`]) when it is
+    /// not one of `LANGUAGES` (counted by the engine once the language is known; 0 from
+    /// [`features`]).
+    pub own_list: u32,
     pub sentence_end: bool,
     pub symbols: usize,
     pub link: bool,
@@ -191,23 +195,38 @@ pub fn features(content: &str, buf: &mut String) -> Features {
 }
 
 impl Features {
-    /// Set the stop-word counts for a document in the language of `lang_bit` (0 = unknown):
-    /// the line's best language counts for density (a quote or passage in another language
-    /// is still running text), the document's language for the title-case test.
+    /// Set the stop-word counts for a document in the language of `lang_bit` (0 = unknown,
+    /// [`OWN_LIST`] = counted in `own_list`): the line's best language counts for density
+    /// (a quote or passage in another language is still running text), the document's
+    /// language for the title-case test.
     pub fn with_language(&mut self, lang_bit: u16) {
         let best = self.per_lang.iter().copied().max().unwrap_or(0) as usize;
-        let in_doc = (0..LANGUAGES.len())
-            .find(|i| lang_bit >> i & 1 == 1)
-            .map_or(0, |i| self.per_lang[i] as usize);
+        let in_doc = if lang_bit & OWN_LIST != 0 {
+            self.own_list as usize
+        } else {
+            (0..LANGUAGES.len())
+                .find(|i| lang_bit >> i & 1 == 1)
+                .map_or(0, |i| self.per_lang[i] as usize)
+        };
         self.stopwords = best.max(in_doc);
         self.doc_stopwords = if lang_bit == 0 { best } else { in_doc };
     }
 }
 
-/// The stop-word bit of a language code (0 if it has no list).
+/// The [`lang_bit`] of a language with its own [`StopList`] (not one of `LANGUAGES`),
+/// whose stop words are counted in [`Features::own_list`].
+pub const OWN_LIST: u16 = 1 << 15;
+const _: () = assert!(LANGUAGES.len() < 15);
+
+/// The stop-word bit of a language code: its bit in `LANGUAGES`, [`OWN_LIST`] for another
+/// language with a list, 0 without one.
 pub fn lang_bit(lang: Option<&str>) -> u16 {
-    lang.and_then(|l| LANGUAGES.iter().position(|x| *x == l))
-        .map_or(0, |i| 1 << i)
+    let Some(lang) = lang else { return 0 };
+    match LANGUAGES.iter().position(|x| *x == lang) {
+        Some(i) => 1 << i,
+        None if StopList::get(lang).is_some() => OWN_LIST,
+        None => 0,
+    }
 }
 
 /// Context-free class of a line.

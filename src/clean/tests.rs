@@ -154,6 +154,74 @@ fn language_scoped_rule_runs_only_on_its_language() {
     assert!(cleaned(&cl, en).contains("Zum Thema"));
 }
 
+/// A news article in a language without a hand-written list, after a menu.
+fn article_lines_stay(lang: &str, article: &[&str]) {
+    let cl = cleaner("");
+    let text = format!("Beranda\nBerita\nОпинии\n{}\n", article.join("\n"));
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    assert_eq!(d.lang, Some(lang));
+    assert!(
+        d.removals
+            .iter()
+            .all(|r| &*r.rule != "heuristic-low-stopwords"),
+        "{:?}",
+        d.removals
+    );
+    let out = apply_removals(&text, &d.removals);
+    for line in article {
+        assert!(out.contains(line), "{lang}: {line}");
+    }
+}
+
+#[test]
+fn indonesian_and_russian_articles_are_judged_by_their_own_stop_words() {
+    article_lines_stay(
+        "id",
+        &[
+        "Pemerintah Indonesia mengumumkan pada hari Senin bahwa harga bahan bakar minyak akan naik mulai bulan depan, karena subsidi yang diberikan selama ini sudah terlalu besar bagi anggaran negara.",
+        "Menteri Keuangan mengatakan kepada wartawan di Jakarta bahwa keputusan itu diambil setelah pembahasan panjang dengan Dewan Perwakilan Rakyat dan para ahli ekonomi dari berbagai universitas.",
+        "Sejumlah organisasi buruh menolak rencana tersebut dan menyatakan akan menggelar unjuk rasa di depan istana presiden jika pemerintah tidak membatalkan kenaikan harga itu.",
+        "Menurut data Badan Pusat Statistik, inflasi pada tahun lalu mencapai lima persen, dan para pengamat memperkirakan angka itu bisa meningkat lagi setelah harga bahan bakar naik.",
+        ],
+    );
+    article_lines_stay(
+        "ru",
+        &[
+        "Правительство России объявило в понедельник, что цены на бензин будут заморожены до конца года, поскольку рост стоимости топлива вызвал недовольство в регионах.",
+        "Министр энергетики сообщил журналистам в Москве, что решение было принято после долгих переговоров с крупнейшими нефтяными компаниями и представителями профсоюзов.",
+        "По его словам, компании согласились не повышать цены на заправках, а государство в ответ снизит для них налоги на экспорт нефти в следующем году.",
+        "Эксперты считают, что такая мера поможет сдержать инфляцию, однако она может привести к дефициту топлива на внутреннем рынке, если мировые цены продолжат расти.",
+        ],
+    );
+}
+
+#[test]
+fn a_language_without_a_list_scopes_rules_and_keeps_its_lines() {
+    let cl = cleaner(
+        "[[clean.rules]]\nid = \"ar-only\"\ncategory = \"related\"\nlanguages = [\"ar\"]\nphrases = [\"اقرأ أيضا\"]\n",
+    );
+    let article = [
+        "أعلنت الحكومة يوم الاثنين أن أسعار الوقود سترتفع اعتبارا من الشهر المقبل بسبب ارتفاع تكاليف الدعم على ميزانية الدولة.",
+        "وقال وزير المالية للصحفيين في العاصمة إن القرار اتخذ بعد مناقشات طويلة مع البرلمان وخبراء الاقتصاد من عدة جامعات.",
+        "ورفضت النقابات العمالية هذه الخطة وأعلنت أنها ستنظم احتجاجات أمام مقر الحكومة إذا لم يتم التراجع عن الزيادة.",
+    ];
+    let text = format!("{}\nاقرأ أيضا\n", article.join("\n"));
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    // Identified (the code scopes rules), but no list: judged without stop words.
+    assert_eq!(d.lang, Some("ar"));
+    assert!(
+        d.removals.iter().any(|r| &*r.rule == "ar-only"),
+        "{:?}",
+        d.removals
+    );
+    let out = apply_removals(&text, &d.removals);
+    for line in article {
+        assert!(out.contains(line), "{line}");
+    }
+}
+
 #[test]
 fn long_runs_of_short_lines_and_repeated_markers_are_decided_like_short_ones() {
     let cl = cleaner("");

@@ -332,6 +332,15 @@ fn without_a_stop_word_list_a_line_is_not_debris_for_lacking_stop_words() {
     };
     assert_ne!(classify(&f, &cfg, false), Class::Bad(Why::LowStopwords));
     assert_eq!(classify(&f, &cfg, true), Class::Bad(Why::LowStopwords));
+    // With its own list, the same kind of line has the stop words of its language.
+    let line = "Pemerintah Indonesia mengumumkan pada hari Senin bahwa harga bahan bakar minyak akan naik mulai bulan depan, karena subsidi yang diberikan selama ini sudah terlalu besar bagi anggaran negara.";
+    let mut buf = String::new();
+    let mut f = features(line, &mut buf);
+    f.own_list = StopList::get("id").unwrap().count(line, &mut buf);
+    assert_eq!(lang_bit(Some("id")), OWN_LIST);
+    f.with_language(lang_bit(Some("id")));
+    assert!(f.doc_stopwords >= 5, "{f:?}");
+    assert_eq!(classify(&f, &cfg, true), Class::Good);
 }
 
 #[test]
