@@ -342,7 +342,6 @@ fn decide_in(
     }
     let t_spans = t1.elapsed().as_nanos() as u64;
 
-    let known_lang = lang.is_some();
     if cl.model.is_some() || capture.is_some() {
         shapes.clear();
         shapes.extend(measured.iter().map(|(li, _)| {

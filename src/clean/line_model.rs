@@ -176,8 +176,6 @@ pub struct Prepared {
     /// Per line: the nearest decided line before and after it (1 good, -1 debris, 0
     /// none).
     nearest: Vec<[i8; 2]>,
-    /// ln(1 + characters) of each line.
-    ln_chars: Vec<f32>,
     /// Lines of each window category ([`share_index`]) before each line (one more entry
     /// than lines).
     prefix: Vec<[u16; 5]>,
@@ -246,9 +244,6 @@ impl Prepared {
             near[i][1] = last;
             last = decided(*c).unwrap_or(last);
         }
-        self.ln_chars.clear();
-        self.ln_chars
-            .extend(doc.measured.iter().map(|(_, f)| (f.chars as f32).ln_1p()));
         self.prefix.clear();
         let mut acc = [0u16; 5];
         self.prefix.push(acc);
@@ -257,7 +252,18 @@ impl Prepared {
             acc[k] = acc[k].saturating_add(1);
             self.prefix.push(acc);
         }
-        self.lines_ln = (cl.len() as f32).ln_1p() / 5.0;
+        self.lines_ln = ln1p(cl.len()) / 5.0;
+    }
+}
+
+/// ln(1 + k), from a table for the small counts lines have.
+fn ln1p(k: usize) -> f32 {
+    const N: usize = 1024;
+    static TABLE: OnceLock<Vec<f32>> = OnceLock::new();
+    let t = TABLE.get_or_init(|| (0..N).map(|k| (k as f32).ln_1p()).collect());
+    match t.get(k) {
+        Some(v) => *v,
+        None => (k as f32).ln_1p(),
     }
 }
 
@@ -328,8 +334,8 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
     let chars = if f.cjk { f.chars * 3 } else { f.chars };
     let sh = doc.shapes[i];
     let own = [
-        (chars as f32).ln_1p() / 5.0,
-        (f.words as f32).ln_1p() / 4.0,
+        ln1p(chars) / 5.0,
+        ln1p(f.words) / 4.0,
         ratio(f.stopwords, f.words),
         ratio(f.doc_stopwords, f.words),
         flag(f.sentence_end),
@@ -346,7 +352,7 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
         flag(sh.lower_start),
         flag(sh.digit_start),
         flag(sh.bullet),
-        like_neighbour(doc, prep, i),
+        like_neighbour(doc, i),
     ];
     for (k, v) in own.into_iter().enumerate() {
         if v != 0.0 {
@@ -389,7 +395,7 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
         prep.good_share,
         prep.lines_ln,
         ratio(i, n.max(1)),
-        (dist as f32).ln_1p() / 3.0,
+        ln1p(dist) / 3.0,
     ];
     for (k, v) in doc_f.into_iter().enumerate() {
         if v != 0.0 {
@@ -416,12 +422,14 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
 }
 
 /// How alike line `i` is to its nearer neighbour in length and shape (1: the same
-/// length and bullet; list items and table rows come in runs of alike lines).
-fn like_neighbour(doc: &DocView, prep: &Prepared, i: usize) -> f32 {
-    let here = prep.ln_chars[i];
+/// length and bullet; list items and table rows come in runs of alike lines):
+/// exp(-|ln(1 + a) - ln(1 + b)|) for lengths a and b, which is (1 + shorter) / (1 + longer).
+fn like_neighbour(doc: &DocView, i: usize) -> f32 {
+    let here = doc.measured[i].1.chars as f32 + 1.0;
     let like = |j: usize| {
         if doc.shapes[j].bullet == doc.shapes[i].bullet {
-            (-(prep.ln_chars[j] - here).abs()).exp()
+            let there = doc.measured[j].1.chars as f32 + 1.0;
+            here.min(there) / here.max(there)
         } else {
             0.0
         }
