@@ -296,14 +296,14 @@ impl Sink for Dense<'_> {
 
 /// Sums features times their weights: a line's score without building its vector.
 struct Dot<'a> {
-    weights: &'a [f32],
+    weights: &'a [f32; N_FEATURES],
     sum: f32,
 }
 
 impl Sink for Dot<'_> {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, feature: usize, value: f32) {
-        self.sum += self.weights.get(feature).copied().unwrap_or(0.0) * value;
+        self.sum += self.weights[feature] * value;
     }
 }
 
@@ -333,32 +333,38 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
     sink.add(0, 1.0);
     let chars = if f.cjk { f.chars * 3 } else { f.chars };
     let sh = doc.shapes[i];
-    let own = [
-        ln1p(chars) / 5.0,
-        ln1p(f.words) / 4.0,
-        ratio(f.stopwords, f.words),
-        ratio(f.doc_stopwords, f.words),
-        flag(f.sentence_end),
-        ratio(f.capitalized, f.words),
-        ratio(f.symbols, f.chars),
-        flag(f.link),
-        flag(f.copyright),
-        flag(!doc.known_lang),
-        flag(f.words <= 3),
-        flag(i == 0 || doc.measured[i - 1].0 + 1 < li),
-        flag(i + 1 == n || doc.measured[i + 1].0 > li + 1),
-        flag(sh.colon_end),
-        flag(sh.question_end),
-        flag(sh.lower_start),
-        flag(sh.digit_start),
-        flag(sh.bullet),
-        like_neighbour(doc, i),
+    // The line's own measures (flags only when set).
+    sink.add(O_OWN, ln1p(chars) / 5.0);
+    sink.add(O_OWN + 1, ln1p(f.words) / 4.0);
+    if f.words > 0 {
+        let w = f.words as f32;
+        sink.add(O_OWN + 2, f.stopwords as f32 / w);
+        sink.add(O_OWN + 3, f.doc_stopwords as f32 / w);
+        sink.add(O_OWN + 5, f.capitalized as f32 / w);
+    }
+    if f.chars > 0 {
+        sink.add(O_OWN + 6, f.symbols as f32 / f.chars as f32);
+    }
+    let flags = [
+        (4, f.sentence_end),
+        (7, f.link),
+        (8, f.copyright),
+        (9, !doc.known_lang),
+        (10, f.words <= 3),
+        (11, i == 0 || doc.measured[i - 1].0 + 1 < li),
+        (12, i + 1 == n || doc.measured[i + 1].0 > li + 1),
+        (13, sh.colon_end),
+        (14, sh.question_end),
+        (15, sh.lower_start),
+        (16, sh.digit_start),
+        (17, sh.bullet),
     ];
-    for (k, v) in own.into_iter().enumerate() {
-        if v != 0.0 {
-            sink.add(O_OWN + k, v);
+    for (k, on) in flags {
+        if on {
+            sink.add(O_OWN + k, 1.0);
         }
     }
+    sink.add(O_OWN + 18, like_neighbour(doc, i));
     sink.add(O_CLASS + class_index(cl[i]), 1.0);
     for (k, off) in [-1isize, 1, -2, 2].into_iter().enumerate() {
         let base = O_NEIGH + k * NEIGH_WIDTH;
@@ -371,10 +377,16 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
     let per = 1.0 / WINDOW as f32;
     let (b0, a1) = (i.saturating_sub(WINDOW), (i + 1 + WINDOW).min(n));
     let mut sides = [[0f32; SHARES.len()]; 2];
+    let [before, after] = &mut sides;
+    let (p_b0, p_i, p_i1, p_a1) = (
+        &prep.prefix[b0],
+        &prep.prefix[i],
+        &prep.prefix[i + 1],
+        &prep.prefix[a1],
+    );
     for k in 0..5 {
-        let pc = |j: usize| f32::from(prep.prefix[j][k]);
-        sides[0][k] = (pc(i) - pc(b0)) * per;
-        sides[1][k] = (pc(a1) - pc(i + 1)) * per;
+        before[k] = (f32::from(p_i[k]) - f32::from(p_b0[k])) * per;
+        after[k] = (f32::from(p_a1[k]) - f32::from(p_i1[k])) * per;
     }
     sides[0][5] = (WINDOW - (i - b0)) as f32 * per;
     sides[1][5] = (WINDOW - (a1 - i - 1)) as f32 * per;
@@ -547,10 +559,10 @@ impl LineModel {
     /// The score of line `i` of `doc` (`prep` prepared for it): the same as
     /// [`LineModel::score`] of its [`featurize`] vector, without building the vector.
     pub fn score_line(&self, doc: &DocView, prep: &Prepared, i: usize) -> f32 {
-        let mut dot = Dot {
-            weights: &self.weights,
-            sum: 0.0,
+        let Ok(weights) = <&[f32; N_FEATURES]>::try_from(self.weights.as_slice()) else {
+            return 0.0;
         };
+        let mut dot = Dot { weights, sum: 0.0 };
         features_into(doc, prep, i, &mut dot);
         dot.sum
     }
