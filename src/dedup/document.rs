@@ -233,10 +233,21 @@ pub fn is_duplicate_sized(sim: &Similarity, shingles: u32, cfg: &DocumentConfig)
 /// A document's signature and shingle count, by document index.
 pub type SigLookup<'a> = dyn Fn(u32) -> Result<(Vec<u32>, u32)> + Sync + 'a;
 
+/// [`is_duplicate_sized`] for a pair whose documents cleaning both cut to less than half
+/// (`cut`): then only a Jaccard similarity of `cut_min_jaccard` or more does.
+pub fn is_duplicate_pair(sim: &Similarity, shingles: u32, cut: bool, cfg: &DocumentConfig) -> bool {
+    if cut && sim.jaccard < cfg.cut_min_jaccard {
+        return false;
+    }
+    is_duplicate_sized(sim, shingles, cfg)
+}
+
 /// Measure every candidate pair from the stored signatures; keep the duplicates.
+/// `cut(d)`: cleaning removed more than half of document `d` (see [`is_duplicate_pair`]).
 pub fn verify(
     pairs: &[(u32, u32)],
     sigs: &SigLookup<'_>,
+    cut: &(dyn Fn(u32) -> bool + Sync),
     cfg: &DocumentConfig,
 ) -> Result<Vec<(u32, u32, Similarity)>> {
     let chunks: Vec<Result<Vec<(u32, u32, Similarity)>>> = pairs
@@ -257,7 +268,7 @@ pub fn verify(
                     continue;
                 }
                 let sim = minhash::similarity(sa, *na, &sb, nb);
-                if is_duplicate_sized(&sim, (*na).min(nb), cfg) {
+                if is_duplicate_pair(&sim, (*na).min(nb), cut(a) && cut(b), cfg) {
                     out.push((a, b, sim));
                 }
             }
@@ -355,6 +366,29 @@ pub fn clusters(
 mod tests {
     use super::*;
 
+    /// Two documents both cut by cleaning need `cut_min_jaccard`; one cut document, or
+    /// the rule off, is judged as any pair.
+    #[test]
+    fn pairs_both_cut_by_cleaning_need_cut_min_jaccard() {
+        let cfg = DocumentConfig::default();
+        let sim = |jaccard, containment| Similarity {
+            jaccard,
+            containment,
+        };
+        let template = sim(0.65, 0.8);
+        assert!(is_duplicate_pair(&template, 100, false, &cfg));
+        assert!(!is_duplicate_pair(&template, 100, true, &cfg));
+        assert!(is_duplicate_pair(&sim(0.85, 0.9), 100, true, &cfg));
+        // Containment alone does not do for a cut pair.
+        assert!(!is_duplicate_pair(&sim(0.4, 0.95), 100, true, &cfg));
+        assert!(is_duplicate_pair(&sim(0.4, 0.95), 100, false, &cfg));
+        let off = DocumentConfig {
+            cut_min_jaccard: 0.0,
+            ..cfg.clone()
+        };
+        assert!(is_duplicate_pair(&template, 100, true, &off));
+    }
+
     /// Random-ish 32-bit shingles.
     fn set(range: std::ops::Range<u32>, salt: u32) -> Vec<u32> {
         range
@@ -402,7 +436,7 @@ mod tests {
         }
         let lookup = |d: u32| Ok((sigs[d as usize].clone(), docs[d as usize].len() as u32));
         let pairs = candidates(&bands, cfg.max_bucket_pairs);
-        let found = verify(&pairs, &lookup, &cfg).unwrap();
+        let found = verify(&pairs, &lookup, &|_| false, &cfg).unwrap();
         let found: std::collections::BTreeSet<(u32, u32)> =
             found.iter().map(|&(a, b, _)| (a, b)).collect();
         let mut checked_high = 0;

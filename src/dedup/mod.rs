@@ -173,6 +173,11 @@ pub struct DocumentConfig {
     /// exact duplicate only of a document with the same whole text before cleaning, never
     /// of one cut down to the same few words, and no near duplicate of any (0: off).
     pub cut_residue_words: usize,
+    /// A pair of documents that cleaning both cut to less than half of their text is a
+    /// near duplicate only at this Jaccard similarity or more (containment alone does not
+    /// do): what cleaning left of two tables or recurring reports (the prose around new
+    /// figures) is more alike than the documents were. 0 is off.
+    pub cut_min_jaccard: f64,
     /// A document whose text left after its repeated passages are removed is less than
     /// this share of what cleaning left, the repeats mostly of one earlier document, is a
     /// stub of that document: rejected as `duplicate-stub` with `dup_of` (0: off).
@@ -197,6 +202,7 @@ impl Default for DocumentConfig {
             short_min_jaccard: 0.6,
             cross_passage_shingles: true,
             cut_residue_words: 30,
+            cut_min_jaccard: 0.8,
             stub_max_share: 0.25,
             max_bucket_pairs: 64,
         }
@@ -235,6 +241,7 @@ impl DedupConfig {
             ("document.min_jaccard_contained", d.min_jaccard_contained),
             ("document.stub_max_share", d.stub_max_share),
             ("document.short_min_jaccard", d.short_min_jaccard),
+            ("document.cut_min_jaccard", d.cut_min_jaccard),
             ("passage.near_min_jaccard", p.near_min_jaccard),
             ("passage.near_min_containment", p.near_min_containment),
             (

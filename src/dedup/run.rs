@@ -37,6 +37,8 @@ pub struct Sketched {
     pub spill: spill::SpillDoc,
     /// The encoded signature part of the sketch.
     pub sig: Vec<u8>,
+    /// Cleaning removed more than half of the text.
+    pub cut: bool,
 }
 
 /// Sketch and encode one document: a pure function, run in parallel.
@@ -55,6 +57,7 @@ pub fn sketch_doc(sketcher: &Sketcher, doc: Document) -> Sketched {
         passage_sigs,
         spill,
         sig,
+        cut: sk.cut,
     }
 }
 
@@ -101,6 +104,8 @@ pub struct DedupRun {
     spilled: Option<StoreReader<SpillDoc>>,
     ids: Vec<Box<str>>,
     exact_of: Vec<Option<u32>>,
+    /// Per document: cleaning removed more than half of its text.
+    cut: Vec<bool>,
     exact: ExactIndex,
     passages: PassageIndex,
     near: Option<NearPassages>,
@@ -132,6 +137,7 @@ impl DedupRun {
             spilled: None,
             ids: Vec::new(),
             exact_of: Vec::new(),
+            cut: Vec::new(),
             exact: ExactIndex::default(),
             passages: PassageIndex::new(&cfg.passage, &cfg.boilerplate),
             near: cfg.passage.near.then(|| {
@@ -169,6 +175,7 @@ impl DedupRun {
             self.first_scratch = is_first;
         }
         self.exact_of.push(first);
+        self.cut.push(s.cut);
         self.ids.push(s.id.into_boxed_str());
         if let Some(l) = s.lang {
             if !self.langs.contains(&l) {
@@ -296,7 +303,7 @@ impl DedupRun {
         if let Some(path) = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS") {
             let mut all = dc.clone();
             all.min_jaccard = 0.0;
-            let measured = pool.install(|| document::verify(&pairs, &lookup, &all))?;
+            let measured = pool.install(|| document::verify(&pairs, &lookup, &|_| false, &all))?;
             let mut text = String::new();
             for (a, b, s) in measured {
                 text += &format!(
@@ -306,7 +313,8 @@ impl DedupRun {
             }
             std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         }
-        let verified = pool.install(|| document::verify(&pairs, &lookup, &dc))?;
+        let cut = |d: u32| self.cut.get(d as usize).copied().unwrap_or(false);
+        let verified = pool.install(|| document::verify(&pairs, &lookup, &cut, &dc))?;
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
 
         let t0 = Instant::now();

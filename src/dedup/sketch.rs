@@ -42,6 +42,9 @@ pub struct Sketch {
     /// duplicate only of a document with the same text, never of one that cleaning
     /// happened to cut down to the same few words.
     pub residue: bool,
+    /// Cleaning removed more than half of the document's text (see
+    /// `[dedup.document] cut_min_jaccard`).
+    pub cut: bool,
     pub passages: Vec<PassageSketch>,
     /// MinHash over the shingles of the long passages.
     pub sig: Vec<u32>,
@@ -146,6 +149,7 @@ impl Sketcher {
         let mut sketch = Sketch {
             exact: 0,
             residue: false,
+            cut: false,
             passages: Vec::new(),
             sig: self.minhasher.empty(),
             sig_shingles: 0,
@@ -267,6 +271,7 @@ impl Sketcher {
             }
         }
         sketch.exact = shingle::fmix64(exact ^ sketch.passages.len() as u64);
+        sketch.cut = removed.bytes() * 2 > text.len();
         sketch.residue = is_residue(
             text.len(),
             removed.bytes(),
@@ -480,9 +485,11 @@ mod tests {
         assert_eq!(sk.exact, s.sketch(&doc("kept line here")).exact);
         // A residue: cut to less than half, fewer than `cut_residue_words` words left.
         assert!(!sk.residue, "7 of 22 bytes removed");
+        assert!(!sk.cut, "7 of 22 bytes removed");
         d.removals[0].end = 16;
         d.text = format!("{}\nkept line here", "x".repeat(15));
         assert!(s.sketch(&d).residue);
+        assert!(s.sketch(&d).cut, "16 of 31 bytes removed");
     }
 
     /// The exact hash folds case, spacing, blank lines and punctuation between words, and
