@@ -145,15 +145,25 @@ pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
                 sort_keys(k, &mut scratch);
                 bucket_pairs(k, max_bucket, &mut pairs);
             }
+            drop(keys);
+            // A similar pair collides in many bands: unique within the group before the
+            // groups meet, so the pairs of all groups are never held with their repeats.
+            pairs.sort_unstable();
+            pairs.dedup();
+            pairs.shrink_to_fit();
             pairs
         })
         .collect();
-    let mut all: Vec<u64> = per_group.into_iter().flatten().collect();
+    let total = per_group.iter().map(Vec::len).sum();
+    let mut all: Vec<u64> = Vec::with_capacity(total);
+    for g in per_group {
+        all.extend_from_slice(&g);
+    }
     all.par_sort_unstable();
     all.dedup();
-    all.into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect()
+    let mut out = Vec::with_capacity(all.len());
+    out.extend(all.iter().map(|&p| ((p >> 32) as u32, p as u32)));
+    out
 }
 
 /// Bands whose keys one task gathers and sorts.
