@@ -609,6 +609,22 @@ pub struct Sample {
     pub fixed: bool,
 }
 
+#[cfg(test)]
+impl Sample {
+    /// A test sample: bias 1, the first feature `v`, all others 0.
+    pub fn one_feature(v: f32, keep: bool) -> Sample {
+        let mut x = vec![0.0; N_FEATURES];
+        x[0] = 1.0;
+        x[1] = v;
+        Sample {
+            x,
+            keep,
+            weight: 1.0,
+            fixed: false,
+        }
+    }
+}
+
 /// Fit the weights of an L2-regularized logistic regression by Newton's method (the
 /// bias is not regularized). Deterministic: sums run in sample order.
 pub fn fit(samples: &[&Sample], l2: f64) -> Vec<f32> {
@@ -804,17 +820,7 @@ mod tests {
     fn newton_fit_matches_a_known_logistic_regression() {
         // One feature: x = +1 for 3 of 4 positives, -1 for 3 of 4 negatives. Without a
         // penalty the optimum is w1 = ln 3 (odds 3:1 either way), bias 0.
-        let mk = |v: f32, keep: bool| {
-            let mut x = vec![0.0; N_FEATURES];
-            x[0] = 1.0;
-            x[1] = v;
-            Sample {
-                x,
-                keep,
-                weight: 1.0,
-                fixed: false,
-            }
-        };
+        let mk = Sample::one_feature;
         let samples: Vec<Sample> = [
             (1.0, true),
             (1.0, true),

@@ -299,15 +299,7 @@ mod tests {
     use super::*;
 
     fn sample(x0: f32, keep: bool) -> Sample {
-        let mut x = vec![0.0; line_model::N_FEATURES];
-        x[0] = 1.0;
-        x[1] = x0;
-        Sample {
-            x,
-            keep,
-            weight: 1.0,
-            fixed: false,
-        }
+        Sample::one_feature(x0, keep)
     }
 
     #[test]
