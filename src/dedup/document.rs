@@ -313,16 +313,46 @@ pub struct Clusters {
 
 /// Union-find over exact links and verified pairs; every document that is not the first
 /// of its cluster becomes a duplicate of that first document.
+///
+/// A pair verified by containment alone (Jaccard below `min_jaccard`: a truncated copy,
+/// an excerpt) is one-way and never joins two clusters: once the pairs verified by
+/// Jaccard are joined, a document still alone (and without exact copies) that is
+/// contained in earlier ones joins the cluster of the smallest of their first documents;
+/// one that is already in a cluster is left as it is. So a truncated near copy of A that
+/// is also contained in an unrelated earlier B does not make A a duplicate of B. The
+/// result does not depend on the order of `verified`.
 pub fn clusters(
     exact_of: &[Option<u32>],
     verified: &[(u32, u32, Similarity)],
     sigs: &SigLookup<'_>,
+    min_jaccard: f64,
     largest: usize,
 ) -> Result<(Vec<DocVerdict>, Clusters)> {
     let n = exact_of.len();
     let mut uf = UnionFind::new(n);
-    for &(a, b, _) in verified {
-        uf.union(a, b);
+    let contained_only = |sim: &Similarity| sim.jaccard < min_jaccard;
+    for (a, b, _) in verified.iter().filter(|(_, _, s)| !contained_only(s)) {
+        uf.union(*a, *b);
+    }
+    let first: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
+    let mut size = vec![0u32; n];
+    for &r in &first {
+        size[r as usize] += 1;
+    }
+    for f in exact_of.iter().flatten() {
+        size[*f as usize] += 1;
+    }
+    let mut target = vec![u32::MAX; n];
+    for (a, b, _) in verified.iter().filter(|(_, _, s)| contained_only(s)) {
+        if size[*b as usize] == 1 {
+            let t = &mut target[*b as usize];
+            *t = (*t).min(first[*a as usize]);
+        }
+    }
+    for (b, &t) in target.iter().enumerate() {
+        if t != u32::MAX {
+            uf.union(t, b as u32);
+        }
     }
     // Exact duplicates join the cluster of their first copy (they have no signature).
     let mut verdicts = vec![DocVerdict::Keep; n];
@@ -495,12 +525,41 @@ mod tests {
         };
         let sigs = |_d: u32| Ok((vec![1u32, 2, 3], 3u32));
         let exact_of = vec![None, None, Some(0), None];
-        let (v, stats) = clusters(&exact_of, &[(1, 3, sim), (0, 1, sim)], &sigs, 5).unwrap();
+        let (v, stats) = clusters(&exact_of, &[(1, 3, sim), (0, 1, sim)], &sigs, 0.5, 5).unwrap();
         assert_eq!(v[0], DocVerdict::Keep);
         assert!(matches!(v[1], DocVerdict::Near { of: 0, .. }));
         assert_eq!(v[2], DocVerdict::Exact { of: 0 });
         assert!(matches!(v[3], DocVerdict::Near { of: 0, .. }));
         assert_eq!(stats.count, 1);
         assert_eq!(stats.largest[0], (4, vec![0, 1, 2, 3]));
+    }
+
+    /// Containment alone never bridges: 2 is a near copy of 1 and contained in the
+    /// unrelated 0; 1 stays. 3, alone and contained in 0 and in 1, joins the cluster of 0.
+    #[test]
+    fn containment_alone_attaches_a_lone_document_and_bridges_nothing() {
+        let near = Similarity {
+            jaccard: 0.6,
+            containment: 0.9,
+        };
+        let inside = Similarity {
+            jaccard: 0.3,
+            containment: 1.0,
+        };
+        let sigs = |_d: u32| Ok((vec![1u32, 2, 3], 3u32));
+        let exact_of = vec![None; 4];
+        let pairs = [(1, 2, near), (0, 2, inside), (0, 3, inside), (1, 3, inside)];
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
+            let v: Vec<_> = order.iter().map(|&i| pairs[i]).collect();
+            let (got, _) = clusters(&exact_of, &v, &sigs, 0.5, 5).unwrap();
+            assert_eq!(got[0], DocVerdict::Keep);
+            assert_eq!(
+                got[1],
+                DocVerdict::Keep,
+                "an unrelated copy bridged 1 into 0"
+            );
+            assert!(matches!(got[2], DocVerdict::Near { of: 1, .. }));
+            assert!(matches!(got[3], DocVerdict::Near { of: 0, .. }));
+        }
     }
 }

@@ -196,7 +196,7 @@ impl Default for DocumentConfig {
             rows: 2,
             min_jaccard: 0.5,
             min_containment: 0.85,
-            min_jaccard_contained: 0.35,
+            min_jaccard_contained: 0.25,
             min_shingles: 10,
             short_shingles: 30,
             short_min_jaccard: 0.6,

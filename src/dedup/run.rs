@@ -318,7 +318,8 @@ impl DedupRun {
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
 
         let t0 = Instant::now();
-        let (verdicts, clusters) = document::clusters(&self.exact_of, &verified, &lookup, 10)?;
+        let (verdicts, clusters) =
+            document::clusters(&self.exact_of, &verified, &lookup, dc.min_jaccard, 10)?;
         self.seconds.push(("clusters", t0.elapsed().as_secs_f64()));
         Ok(Decisions {
             verdicts,
