@@ -242,17 +242,19 @@ fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
         "config", "P", "R", "Acc", "F1", "docs", "MB/s"
     );
     for c in &ev.configs {
+        let sc = &c.scores;
         let _ = writeln!(
             s,
             "{:<w$}  {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>8.1}",
-            c.name, c.precision, c.recall, c.accuracy, c.f1, c.docs.read, c.mb_per_second
+            c.name, sc.precision, sc.recall, sc.accuracy, sc.f1, c.docs.read, c.mb_per_second
         );
     }
     for c in &ev.configs {
+        let k = &c.scores.counts;
         let _ = writeln!(
             s,
             "\n## {}: tp={} fp={} fn={} tn={}; kept {} of {} docs",
-            c.name, c.counts.tp, c.counts.fp, c.counts.fn_, c.counts.tn, c.docs.kept, c.docs.read
+            c.name, k.tp, k.fp, k.fn_, k.tn, c.docs.kept, c.docs.read
         );
         if !c.docs.gold_rejected.is_empty() {
             let r: Vec<String> = c
@@ -272,7 +274,7 @@ fn render(ev: &Evaluation, gold: &Gold, args: &Args) -> String {
             let _ = writeln!(
                 s,
                 "\nablation (F1 with all rules {:.3}; lowest gain first):",
-                c.f1
+                c.scores.f1
             );
             // Four decimals: one snippet moves F1 by about 1/(2 tp + fp + fn).
             let _ = writeln!(s, "{:<rw$}  {:>10} {:>8}", "rule", "F1 without", "gain");
@@ -320,13 +322,13 @@ fn render_groups(s: &mut String, t: &GroupTable) {
             "{:<w$}  {:>5} {:>6} {:>6} {:>6} {:>6} {:>6.3} {:>6.3} {:>6.3}",
             l,
             g.docs,
-            g.counts.tp,
-            g.counts.fp,
-            g.counts.fn_,
-            g.counts.tn,
-            g.precision,
-            g.recall,
-            g.f1
+            g.scores.counts.tp,
+            g.scores.counts.fp,
+            g.scores.counts.fn_,
+            g.scores.counts.tn,
+            g.scores.precision,
+            g.scores.recall,
+            g.scores.f1
         );
     }
 }

@@ -1,9 +1,8 @@
 //! `rinse train`: fit the line model to gold annotations and write it as a model file a
 //! config can load (`[clean.heuristic] model = "FILE"`).
 use anyhow::Context;
-use rinse::eval::train::{self, DocSamples, TrainOptions};
+use rinse::eval::train::{self, TrainOptions};
 use rinse::eval::Gold;
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -46,29 +45,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !(args.l2.is_finite() && args.l2 >= 0.0) {
         anyhow::bail!("--l2 must be a number ≥ 0, not {}", args.l2);
     }
-    let mut docs: Vec<DocSamples> = Vec::new();
-    let mut ids = BTreeSet::new();
+    let golds = args
+        .gold
+        .iter()
+        .map(|path| {
+            Gold::load(path).with_context(|| format!("cannot read gold file {}", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<Gold>>>()?;
+    let docs = train::collect(&config, &golds, &opts)?;
     for (set, path) in args.gold.iter().enumerate() {
-        let gold = Gold::load(path)
-            .with_context(|| format!("cannot read gold file {}", path.display()))?;
-        if let Some(d) = gold.docs.iter().find(|d| !ids.insert(d.id.clone())) {
-            anyhow::bail!(
-                "gold id {:?} ({}, line {}) occurs in an earlier gold file too",
-                d.id,
-                path.display(),
-                d.line
-            );
-        }
-        let found = train::collect(&config, &gold, set, &opts)?;
-        if found.is_empty() {
+        if !docs.iter().any(|d| d.set == set) {
             eprintln!(
                 "rinse: warning: no document of {} is in DOCS (see --id-field)",
                 path.display()
             );
         }
-        docs.extend(found);
     }
-    let t = train::train(&docs, args.folds, args.l2)?;
+    let t = train::train(docs, args.folds, args.l2)?;
     let golds: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
     let h = t.held_out;
     let header = format!(

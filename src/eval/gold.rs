@@ -94,6 +94,37 @@ impl Gold {
         self.index.get(id).copied()
     }
 
+    /// The documents of several gold files as one, in file order (document `i` of the
+    /// result comes from the file [`Gold::file_of`] says); `path` is the first file's.
+    /// An id in two files is an error naming the later file and line.
+    pub fn merge(golds: &[Gold]) -> Result<Gold> {
+        let mut all = Gold {
+            path: golds.first().map(|g| g.path.clone()).unwrap_or_default(),
+            ..Gold::default()
+        };
+        for g in golds {
+            for d in &g.docs {
+                if let Some(&first) = all.index.get(&d.id) {
+                    let earlier = golds
+                        .iter()
+                        .find(|e| e.index.contains_key(&d.id))
+                        .map_or_else(String::new, |e| e.path.display().to_string());
+                    return Err(line_error(
+                        &g.path,
+                        d.line,
+                        format!(
+                            "gold id {:?} occurs in an earlier gold file too ({earlier}, line {})",
+                            d.id, all.docs[first].line
+                        ),
+                    ));
+                }
+                all.index.insert(d.id.clone(), all.docs.len());
+                all.docs.push(d.clone());
+            }
+        }
+        Ok(all)
+    }
+
     /// Total number of `with` and `without` snippets.
     pub fn snippet_counts(&self) -> (usize, usize) {
         self.docs.iter().fold((0, 0), |(w, wo), d| {

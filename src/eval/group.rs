@@ -4,7 +4,7 @@
 //! groups' counts add up to the totals.
 use super::attribute::DocEval;
 use super::gold::{each_object, line_error, Gold};
-use super::score::Counts;
+use super::score::{Counts, Scores};
 use crate::error::{Error, Result};
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use rayon::prelude::*;
@@ -112,11 +112,7 @@ pub struct GroupRow {
     /// Gold documents in the group.
     pub docs: usize,
     #[serde(flatten)]
-    pub counts: Counts,
-    pub precision: f64,
-    pub recall: f64,
-    pub accuracy: f64,
-    pub f1: f64,
+    pub scores: Scores,
 }
 
 /// For each field, the value of every gold document (by position in [`Gold::docs`]).
@@ -293,11 +289,7 @@ pub fn tables(labels: &Labels, per_doc: &[DocEval]) -> Vec<GroupTable> {
                 .map(|(value, (docs, counts))| GroupRow {
                     value: value.map(str::to_string),
                     docs,
-                    precision: counts.precision(),
-                    recall: counts.recall(),
-                    accuracy: counts.accuracy(),
-                    f1: counts.f1(),
-                    counts,
+                    scores: counts.into(),
                 })
                 .collect();
             // Stable: equal counts stay in value order, `(none)` first among them.

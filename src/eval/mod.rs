@@ -8,7 +8,7 @@
 //! let configs = [NamedConfig { name: "default".into(), config: rinse::Config::embedded()? }];
 //! let opts = EvalOptions { inputs: vec!["dev.docs.jsonl".into()], ..EvalOptions::default() };
 //! let eval = evaluate(&gold, &configs, &opts, &mut |_| {})?;
-//! println!("F1 {:.3}", eval.configs[0].counts.f1());
+//! println!("F1 {:.3}", eval.configs[0].scores.f1);
 //! # Ok::<(), rinse::Error>(())
 //! ```
 mod attribute;
@@ -24,7 +24,7 @@ pub use attribute::{
 };
 pub use gold::{Gold, GoldDoc};
 pub use group::{lookup, GroupRow, GroupTable, Meta, MetaSummary};
-pub use score::{is_py_space, norm_ws, score_doc, Counts, DocScore, NormText};
+pub use score::{is_py_space, norm_ws, score_doc, Counts, DocScore, NormText, Scores};
 
 use crate::clean::{Cleaner, RuleInfo};
 use crate::config::Config;
@@ -88,11 +88,7 @@ pub struct ConfigEval {
     pub name: String,
     pub fingerprint: String,
     #[serde(flatten)]
-    pub counts: Counts,
-    pub precision: f64,
-    pub recall: f64,
-    pub accuracy: f64,
-    pub f1: f64,
+    pub scores: Scores,
     pub docs: DocCounts,
     pub seconds: f64,
     pub mb_per_second: f64,
@@ -214,7 +210,7 @@ pub fn evaluate(
         let mut ce = summarize(nc, &rules, gold, pass);
         if opts.ablate {
             let records = captured.as_deref().unwrap_or(&[]);
-            ce.ablation = ablate(&runner, nc, &rules, records, ce.f1, on_step)?;
+            ce.ablation = ablate(&runner, nc, &rules, records, ce.scores.f1, on_step)?;
         }
         out.push(ce);
     }
@@ -395,11 +391,7 @@ fn summarize(nc: &NamedConfig, rules: &[RuleInfo], gold: &Gold, pass: PassResult
     ConfigEval {
         name: nc.name.clone(),
         fingerprint: nc.config.fingerprint(),
-        precision: counts.precision(),
-        recall: counts.recall(),
-        accuracy: counts.accuracy(),
-        f1: counts.f1(),
-        counts,
+        scores: counts.into(),
         docs: DocCounts {
             read: pass.records,
             kept: pass.kept,

@@ -124,6 +124,29 @@ impl Counts {
     }
 }
 
+/// Counts with the scores derived from them, as reported (flat fields in JSON).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Scores {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub precision: f64,
+    pub recall: f64,
+    pub accuracy: f64,
+    pub f1: f64,
+}
+
+impl From<Counts> for Scores {
+    fn from(counts: Counts) -> Scores {
+        Scores {
+            counts,
+            precision: counts.precision(),
+            recall: counts.recall(),
+            accuracy: counts.accuracy(),
+            f1: counts.f1(),
+        }
+    }
+}
+
 /// The score of one gold document against one output text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DocScore {

@@ -7,7 +7,7 @@
 //! carries over to unseen pages, then once more on all documents.
 use super::gold::Gold;
 use super::pass::{run_stages, Source};
-use super::score::{norm_ws, NormText};
+use super::score::{norm_ws, Counts, NormText};
 use crate::clean::line_model::{self, LineModel, Sample};
 use crate::clean::Cleaner;
 use crate::config::Config;
@@ -39,14 +39,16 @@ pub struct DocSamples {
     pub samples: Vec<Sample>,
 }
 
-/// Collect the labelled lines of the documents of `gold` found in the inputs, cleaned by
-/// `config` up to the line model.
-pub fn collect(
-    config: &Config,
-    gold: &Gold,
-    set: usize,
-    opts: &TrainOptions,
-) -> Result<Vec<DocSamples>> {
+/// Collect the labelled lines of the documents of the gold files `golds` found in the
+/// inputs (read once for all of them), cleaned by `config` up to the line model; each
+/// document's `set` is the index of its gold file. An id in two gold files is an error.
+pub fn collect(config: &Config, golds: &[Gold], opts: &TrainOptions) -> Result<Vec<DocSamples>> {
+    let gold = Gold::merge(golds)?;
+    let set_of: Vec<usize> = golds
+        .iter()
+        .enumerate()
+        .flat_map(|(i, g)| std::iter::repeat_n(i, g.docs.len()))
+        .collect();
     let sources = read::expand_inputs(&opts.inputs, &read::Exclude::default())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -55,14 +57,14 @@ pub fn collect(
     let pass = run_stages(
         config,
         Source::Files(&sources),
-        gold,
+        &gold,
         &opts.fields,
         &pool,
         false,
     )?;
     let cleaner = Cleaner::new(&config.clean)?;
     let mut out = Vec::new();
-    for (g, run) in gold.docs.iter().zip(&pass.runs) {
+    for ((g, run), &set) in gold.docs.iter().zip(&pass.runs).zip(&set_of) {
         let Some(text) = run.as_ref().and_then(|r| r.normalized.as_deref()) else {
             continue;
         };
@@ -101,38 +103,13 @@ pub fn collect(
     Ok(out)
 }
 
-/// Line-level counts, text (kept) being the positive class.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct LineCounts {
-    pub tp: u64,
-    pub fp: u64,
-    #[serde(rename = "fn")]
-    pub fn_: u64,
-    pub tn: u64,
-}
-
-impl LineCounts {
-    fn add(&mut self, keep: bool, kept: bool) {
-        match (keep, kept) {
-            (true, true) => self.tp += 1,
-            (false, true) => self.fp += 1,
-            (true, false) => self.fn_ += 1,
-            (false, false) => self.tn += 1,
-        }
-    }
-    pub fn precision(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fp).max(1) as f64
-    }
-    pub fn recall(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
-    }
-    pub fn f1(&self) -> f64 {
-        let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        }
+/// Count one held-out line into `c` (text, kept, being the positive class).
+fn count(c: &mut Counts, keep: bool, kept: bool) {
+    match (keep, kept) {
+        (true, true) => c.tp += 1,
+        (false, true) => c.fp += 1,
+        (true, false) => c.fn_ += 1,
+        (false, false) => c.tn += 1,
     }
 }
 
@@ -143,9 +120,9 @@ pub struct Trained {
     pub docs: usize,
     pub lines: usize,
     /// Per fold: documents held out and the held-out line counts.
-    pub folds: Vec<(usize, LineCounts)>,
+    pub folds: Vec<(usize, Counts)>,
     /// All held-out lines together (each scored by the model of its fold).
-    pub held_out: LineCounts,
+    pub held_out: Counts,
     #[serde(skip)]
     pub model: LineModel,
 }
@@ -158,16 +135,15 @@ fn fold_of(id: &str, folds: usize) -> usize {
 
 /// Fit the line model: `folds`-fold cross-validation by document chooses the threshold
 /// (best held-out F1) and measures it; then one fit on all documents.
-pub fn train(docs: &[DocSamples], folds: usize, l2: f64) -> Result<Trained> {
+pub fn train(mut docs: Vec<DocSamples>, folds: usize, l2: f64) -> Result<Trained> {
     let lines: usize = docs.iter().map(|d| d.samples.len()).sum();
     // Each set weighs the same: a sample's weight is inversely its set's size.
     let sets = docs.iter().map(|d| d.set + 1).max().unwrap_or(0);
     let mut per_set = vec![0usize; sets];
-    for d in docs {
+    for d in &docs {
         per_set[d.set] += d.samples.len();
     }
     let used = per_set.iter().filter(|n| **n > 0).count().max(1);
-    let mut docs = docs.to_vec();
     for d in &mut docs {
         let w = lines as f32 / (used * per_set[d.set]) as f32;
         for s in &mut d.samples {
@@ -219,14 +195,14 @@ pub fn train(docs: &[DocSamples], folds: usize, l2: f64) -> Result<Trained> {
         }
     }
     let threshold = best_threshold(&held);
-    let mut per_fold = vec![(0usize, LineCounts::default()); folds];
+    let mut per_fold = vec![(0usize, Counts::default()); folds];
     for &f in &fold {
         per_fold[f].0 += 1;
     }
-    let mut held_out = LineCounts::default();
+    let mut held_out = Counts::default();
     for &(k, s, keep, _) in &held {
-        per_fold[k].1.add(keep, s >= threshold);
-        held_out.add(keep, s >= threshold);
+        count(&mut per_fold[k].1, keep, s >= threshold);
+        count(&mut held_out, keep, s >= threshold);
     }
     let all: Vec<&Sample> = docs
         .iter()
@@ -325,12 +301,12 @@ mod tests {
                     .collect(),
             })
             .collect();
-        let t = train(&docs, 5, 1.0).unwrap();
+        let t = train(docs.clone(), 5, 1.0).unwrap();
         assert_eq!(t.held_out.fp + t.held_out.fn_, 0, "{:?}", t.held_out);
         assert!(t.model.weights[1] > 1.0, "{:?}", &t.model.weights[..3]);
         assert_eq!(t.folds.iter().map(|f| f.0).sum::<usize>(), 40);
         // Deterministic: the same fit twice.
-        assert_eq!(train(&docs, 5, 1.0).unwrap().model, t.model);
+        assert_eq!(train(docs, 5, 1.0).unwrap().model, t.model);
     }
 
     #[test]
@@ -340,6 +316,6 @@ mod tests {
             set: 0,
             samples: vec![sample(1.0, true)],
         }];
-        assert!(train(&docs, 5, 1.0).is_err());
+        assert!(train(docs, 5, 1.0).is_err());
     }
 }
