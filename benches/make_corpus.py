@@ -523,6 +523,25 @@ def load_pool(path):
 # ----------------------------------------------------------------------------- helpers
 
 
+def truncate_words(lines, target, tail):
+    """The first `target` words of `lines`, whole lines first; the line that does not fit
+    is cut, with `tail()` appended, when at least 8 of its words fit, else dropped.
+    Returns the lines and their word count."""
+    out, acc = [], 0
+    for line in lines:
+        toks = line.split()
+        if acc + len(toks) <= target:
+            out.append(line)
+            acc += len(toks)
+        else:
+            rest = target - acc
+            if rest >= 8:
+                out.append(" ".join(toks[:rest]) + tail())
+                acc += rest
+            break
+    return out, acc
+
+
 def shingles(text, n=5):
     toks = text.lower().split()
     if len(toks) < n:
@@ -692,21 +711,9 @@ class Generator:
             flags["words"] = True
         if flags["truncate"]:
             target = int(words0 * r.uniform(0.7, 0.95))
-            kept, acc = [], 0
-            for line in lines:
-                toks = line.split()
-                if acc + len(toks) <= target:
-                    kept.append(line)
-                    acc += len(toks)
-                else:
-                    rest = target - acc
-                    if rest >= 8:
-                        kept.append(
-                            " ".join(toks[:rest])
-                            + r.choice(["", " …", " ...", " [...]"])
-                        )
-                        acc += rest
-                    break
+            kept, acc = truncate_words(
+                lines, target, lambda: r.choice(["", " …", " ...", " [...]"])
+            )
             ops["truncate_words"] = words0 - acc
             edits += words0 - acc
             lines = kept or lines[:1]
@@ -1168,17 +1175,7 @@ class ClassInjector:
         orig = self.long_doc(lang)
         words0 = sum(len(ln.split()) for ln in orig)
         target = int(words0 * r.uniform(0.25, 0.6))
-        out, acc = [], 0
-        for ln in orig:
-            toks = ln.split()
-            if acc + len(toks) <= target:
-                out.append(ln)
-                acc += len(toks)
-            else:
-                if target - acc >= 8:
-                    out.append(" ".join(toks[: target - acc]))
-                    acc = target
-                break
+        out, acc = truncate_words(orig, target, lambda: "")
         return [
             (0, "\n".join(orig), "original", {}),
             (
