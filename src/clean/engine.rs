@@ -342,15 +342,16 @@ fn decide_in(
     }
     let t_spans = t1.elapsed().as_nanos() as u64;
 
-    if cl.model.is_some() || capture.is_some() {
+    // Heuristic with context: the line model (or, for training, its rows), or the window.
+    let t2 = Instant::now();
+    let model = cl.model.as_ref().filter(|_| cl.hcfg.enabled);
+    if model.is_some() || capture.is_some() {
         shapes.clear();
         shapes.extend(measured.iter().map(|(li, _)| {
             let l = &lines[*li];
             let bullet = !text[l.start..l.c_start].trim_start().is_empty();
             Shape::of(&text[l.c_start..l.c_end], bullet)
         }));
-    }
-    if cl.hcfg.enabled && (cl.model.is_some() || capture.is_some()) {
         heuristic::promote_best(classes);
     }
     if let Some(rows) = capture {
@@ -376,10 +377,8 @@ fn decide_in(
         return Decision::default();
     }
 
-    // Heuristic with context.
-    let t2 = Instant::now();
     if cl.hcfg.enabled {
-        match &cl.model {
+        match model {
             None => revise.run(classes),
             Some(model) => {
                 let doc = DocView {

@@ -193,6 +193,7 @@ fn decided(c: Class) -> Option<i8> {
 }
 
 impl Prepared {
+    #[cfg(test)]
     pub fn new(doc: &DocView) -> Prepared {
         let mut p = Prepared::default();
         p.prepare(doc);
