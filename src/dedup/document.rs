@@ -223,44 +223,55 @@ fn bucket_pairs(keys: &[u64], max_bucket: usize, pairs: &mut Vec<u64>) {
     }
 }
 
-/// Does a measured similarity make a pair duplicates?
-pub fn is_duplicate(sim: &Similarity, cfg: &DocumentConfig) -> bool {
-    sim.jaccard >= cfg.min_jaccard
-        || (sim.containment >= cfg.min_containment && sim.jaccard >= cfg.min_jaccard_contained)
-}
-
-/// [`is_duplicate`] for a pair whose smaller document has `shingles` shingles: a short
-/// one (under `short_shingles`) must reach `short_min_jaccard`, and containment alone
-/// does not do (in a short text one new figure or name moves the estimate a lot).
-pub fn is_duplicate_sized(sim: &Similarity, shingles: u32, cfg: &DocumentConfig) -> bool {
-    if shingles < cfg.short_shingles {
-        sim.jaccard >= cfg.short_min_jaccard
-    } else {
-        is_duplicate(sim, cfg)
-    }
-}
-
 /// A document's signature and shingle count, by document index.
 pub type SigLookup<'a> = dyn Fn(u32) -> Result<(Vec<u32>, u32)> + Sync + 'a;
 
-/// [`is_duplicate_sized`] for a pair whose documents cleaning both cut to less than half
-/// (`cut`): then only a Jaccard similarity of `cut_min_jaccard` or more does.
-pub fn is_duplicate_pair(sim: &Similarity, shingles: u32, cut: bool, cfg: &DocumentConfig) -> bool {
-    if cut && sim.jaccard < cfg.cut_min_jaccard {
-        return false;
-    }
-    is_duplicate_sized(sim, shingles, cfg)
+/// How a verified pair of documents is linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// By Jaccard similarity: a near copy either way.
+    Similar,
+    /// By containment alone: the later document is a truncated copy or an excerpt of the
+    /// earlier one (one-way; see [`clusters`]).
+    Contained,
 }
 
+/// Does a measured similarity make a pair duplicates, and how? `shingles`: those of the
+/// smaller document; `cut`: cleaning cut both documents to less than half.
+/// - a cut pair needs Jaccard `cut_min_jaccard` (what is left of two tables or recurring
+///   reports is more alike than they were);
+/// - a short pair (under `short_shingles`) needs `short_min_jaccard`, and containment
+///   alone does not do (in a short text one new figure or name moves the estimate a lot);
+/// - otherwise Jaccard `min_jaccard`, or the later document contained at least
+///   `min_containment` in the earlier one with Jaccard at least `min_jaccard_contained`.
+pub fn link(sim: &Similarity, shingles: u32, cut: bool, cfg: &DocumentConfig) -> Option<Link> {
+    if cut && sim.jaccard < cfg.cut_min_jaccard {
+        return None;
+    }
+    if shingles < cfg.short_shingles {
+        return (sim.jaccard >= cfg.short_min_jaccard).then_some(Link::Similar);
+    }
+    if sim.jaccard >= cfg.min_jaccard {
+        Some(Link::Similar)
+    } else if sim.containment >= cfg.min_containment && sim.jaccard >= cfg.min_jaccard_contained {
+        Some(Link::Contained)
+    } else {
+        None
+    }
+}
+
+/// A verified pair: earlier and later document, their similarity and how they are linked.
+pub type Verified = (u32, u32, Similarity, Link);
+
 /// Measure every candidate pair from the stored signatures; keep the duplicates.
-/// `cut(d)`: cleaning removed more than half of document `d` (see [`is_duplicate_pair`]).
+/// `cut(d)`: cleaning removed more than half of document `d` (see [`link`]).
 pub fn verify(
     pairs: &[(u32, u32)],
     sigs: &SigLookup<'_>,
     cut: &(dyn Fn(u32) -> bool + Sync),
     cfg: &DocumentConfig,
-) -> Result<Vec<(u32, u32, Similarity)>> {
-    let chunks: Vec<Result<Vec<(u32, u32, Similarity)>>> = pairs
+) -> Result<Vec<Verified>> {
+    let chunks: Vec<Result<Vec<Verified>>> = pairs
         .par_chunks(4096)
         .map(|chunk| {
             let mut out = Vec::new();
@@ -278,8 +289,8 @@ pub fn verify(
                     continue;
                 }
                 let sim = minhash::similarity(sa, *na, &sb, nb);
-                if is_duplicate_pair(&sim, (*na).min(nb), cut(a) && cut(b), cfg) {
-                    out.push((a, b, sim));
+                if let Some(l) = link(&sim, (*na).min(nb), cut(a) && cut(b), cfg) {
+                    out.push((a, b, sim, l));
                 }
             }
             Ok(out)
@@ -314,8 +325,8 @@ pub struct Clusters {
 /// Union-find over exact links and verified pairs; every document that is not the first
 /// of its cluster becomes a duplicate of that first document.
 ///
-/// A pair verified by containment alone (Jaccard below `min_jaccard`: a truncated copy,
-/// an excerpt) is one-way and never joins two clusters: once the pairs verified by
+/// A pair linked by containment alone ([`Link::Contained`]: a truncated copy, an
+/// excerpt) is one-way and never joins two clusters: once the pairs verified by
 /// Jaccard are joined, a document still alone (and without exact copies) that is
 /// contained in earlier ones joins the cluster of the smallest of their first documents;
 /// one that is already in a cluster is left as it is. So a truncated near copy of A that
@@ -323,15 +334,13 @@ pub struct Clusters {
 /// result does not depend on the order of `verified`.
 pub fn clusters(
     exact_of: &[Option<u32>],
-    verified: &[(u32, u32, Similarity)],
+    verified: &[Verified],
     sigs: &SigLookup<'_>,
-    min_jaccard: f64,
     largest: usize,
 ) -> Result<(Vec<DocVerdict>, Clusters)> {
     let n = exact_of.len();
     let mut uf = UnionFind::new(n);
-    let contained_only = |sim: &Similarity| sim.jaccard < min_jaccard;
-    for (a, b, _) in verified.iter().filter(|(_, _, s)| !contained_only(s)) {
+    for (a, b, _, _) in verified.iter().filter(|v| v.3 == Link::Similar) {
         uf.union(*a, *b);
     }
     let first: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
@@ -343,7 +352,7 @@ pub fn clusters(
         size[*f as usize] += 1;
     }
     let mut target = vec![u32::MAX; n];
-    for (a, b, _) in verified.iter().filter(|(_, _, s)| contained_only(s)) {
+    for (a, b, _, _) in verified.iter().filter(|v| v.3 == Link::Contained) {
         if size[*b as usize] == 1 {
             let t = &mut target[*b as usize];
             *t = (*t).min(first[*a as usize]);
@@ -416,17 +425,23 @@ mod tests {
             containment,
         };
         let template = sim(0.65, 0.8);
-        assert!(is_duplicate_pair(&template, 100, false, &cfg));
-        assert!(!is_duplicate_pair(&template, 100, true, &cfg));
-        assert!(is_duplicate_pair(&sim(0.85, 0.9), 100, true, &cfg));
+        assert_eq!(link(&template, 100, false, &cfg), Some(Link::Similar));
+        assert_eq!(link(&template, 100, true, &cfg), None);
+        assert_eq!(link(&sim(0.85, 0.9), 100, true, &cfg), Some(Link::Similar));
         // Containment alone does not do for a cut pair.
-        assert!(!is_duplicate_pair(&sim(0.4, 0.95), 100, true, &cfg));
-        assert!(is_duplicate_pair(&sim(0.4, 0.95), 100, false, &cfg));
+        assert_eq!(link(&sim(0.4, 0.95), 100, true, &cfg), None);
+        assert_eq!(
+            link(&sim(0.4, 0.95), 100, false, &cfg),
+            Some(Link::Contained)
+        );
         let off = DocumentConfig {
             cut_min_jaccard: 0.0,
             ..cfg.clone()
         };
-        assert!(is_duplicate_pair(&template, 100, true, &off));
+        assert_eq!(link(&template, 100, true, &off), Some(Link::Similar));
+        // A short pair: Jaccard short_min_jaccard, never containment.
+        assert_eq!(link(&sim(0.55, 1.0), 20, false, &cfg), None);
+        assert_eq!(link(&sim(0.6, 0.7), 20, false, &cfg), Some(Link::Similar));
     }
 
     /// Random-ish 32-bit shingles.
@@ -478,7 +493,7 @@ mod tests {
         let pairs = candidates(&bands, cfg.max_bucket_pairs);
         let found = verify(&pairs, &lookup, &|_| false, &cfg).unwrap();
         let found: std::collections::BTreeSet<(u32, u32)> =
-            found.iter().map(|&(a, b, _)| (a, b)).collect();
+            found.iter().map(|&(a, b, _, _)| (a, b)).collect();
         let mut checked_high = 0;
         for a in 0..docs.len() {
             for b in a + 1..docs.len() {
@@ -525,7 +540,8 @@ mod tests {
         };
         let sigs = |_d: u32| Ok((vec![1u32, 2, 3], 3u32));
         let exact_of = vec![None, None, Some(0), None];
-        let (v, stats) = clusters(&exact_of, &[(1, 3, sim), (0, 1, sim)], &sigs, 0.5, 5).unwrap();
+        let pairs = [(1, 3, sim, Link::Similar), (0, 1, sim, Link::Similar)];
+        let (v, stats) = clusters(&exact_of, &pairs, &sigs, 5).unwrap();
         assert_eq!(v[0], DocVerdict::Keep);
         assert!(matches!(v[1], DocVerdict::Near { of: 0, .. }));
         assert_eq!(v[2], DocVerdict::Exact { of: 0 });
@@ -548,10 +564,15 @@ mod tests {
         };
         let sigs = |_d: u32| Ok((vec![1u32, 2, 3], 3u32));
         let exact_of = vec![None; 4];
-        let pairs = [(1, 2, near), (0, 2, inside), (0, 3, inside), (1, 3, inside)];
+        let pairs = [
+            (1, 2, near, Link::Similar),
+            (0, 2, inside, Link::Contained),
+            (0, 3, inside, Link::Contained),
+            (1, 3, inside, Link::Contained),
+        ];
         for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
             let v: Vec<_> = order.iter().map(|&i| pairs[i]).collect();
-            let (got, _) = clusters(&exact_of, &v, &sigs, 0.5, 5).unwrap();
+            let (got, _) = clusters(&exact_of, &v, &sigs, 5).unwrap();
             assert_eq!(got[0], DocVerdict::Keep);
             assert_eq!(
                 got[1],

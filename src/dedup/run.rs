@@ -305,7 +305,7 @@ impl DedupRun {
             all.min_jaccard = 0.0;
             let measured = pool.install(|| document::verify(&pairs, &lookup, &|_| false, &all))?;
             let mut text = String::new();
-            for (a, b, s) in measured {
+            for (a, b, s, _) in measured {
                 text += &format!(
                     "{} {} {:.4} {:.4}\n",
                     self.ids[a as usize], self.ids[b as usize], s.jaccard, s.containment
@@ -318,8 +318,7 @@ impl DedupRun {
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
 
         let t0 = Instant::now();
-        let (verdicts, clusters) =
-            document::clusters(&self.exact_of, &verified, &lookup, dc.min_jaccard, 10)?;
+        let (verdicts, clusters) = document::clusters(&self.exact_of, &verified, &lookup, 10)?;
         self.seconds.push(("clusters", t0.elapsed().as_secs_f64()));
         Ok(Decisions {
             verdicts,
