@@ -38,6 +38,9 @@ pub struct RunPlan {
     pub threads: usize,
     /// Records per batch (the unit of parallel work and of memory in flight).
     pub batch_records: usize,
+    /// Estimate each clean rule's time (`--explain-timing`; see
+    /// [`Cleaner::with_rule_timing`]).
+    pub rule_timing: bool,
 }
 
 /// Progress of a run, reported after every batch.
@@ -58,10 +61,12 @@ pub struct Stages {
 }
 
 impl Stages {
-    pub fn compile(config: &Config) -> Result<Stages> {
+    /// Compile the stages of `config`; `rule_timing` estimates each clean rule's time.
+    pub fn compile(config: &Config, rule_timing: bool) -> Result<Stages> {
         let mut stages: Vec<Box<dyn Stage>> = vec![Box::new(Normalize::new(&config.normalize))];
         if config.clean.enabled {
-            stages.push(Box::new(Clean::new(Cleaner::new(&config.clean)?)));
+            let cleaner = Cleaner::new(&config.clean)?.with_rule_timing(rule_timing);
+            stages.push(Box::new(Clean::new(cleaner)));
         }
         Ok(Stages {
             stages,
@@ -231,7 +236,7 @@ const PREFETCH_AHEAD: usize = 4;
 pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Report> {
     let started = Instant::now();
     let sources = read::expand_inputs(&plan.inputs, &read::Exclude::output(&plan.write.out))?;
-    let stages = Stages::compile(&plan.config)?;
+    let stages = Stages::compile(&plan.config, plan.rule_timing)?;
     let writer = Writer::create(plan.write.clone())?;
     let dedup_run = if plan.config.dedup.enabled {
         Some(DedupRun::create(&plan.config.dedup, &plan.write.out)?)

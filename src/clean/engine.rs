@@ -224,7 +224,7 @@ fn decide_in(
     classes.clear();
     class_line.clear();
     sections.clear();
-    let mut sampler = Sampler::take(cl);
+    let mut sampler = cl.rule_timing.then(|| Sampler::take(cl));
     let mut caches = cl.book.caches();
     let scope = cl.book.doc_scope(lang, &cl.active);
     let t_match = Instant::now();
@@ -252,9 +252,11 @@ fn decide_in(
             words: f.words,
         };
         let matched = cl.book.match_line(&input, &scope, &mut caches);
-        if sampler.tick() {
-            cl.book
-                .time_rules(&input, lang, &cl.active, &mut caches, &mut sampler.sampled);
+        if let Some(sampler) = sampler.as_mut() {
+            if sampler.tick() {
+                cl.book
+                    .time_rules(&input, lang, &cl.active, &mut caches, &mut sampler.sampled);
+            }
         }
         let class = match matched {
             Some(r) if cl.book.rules[r].kind == RuleKind::Line => {
@@ -322,7 +324,7 @@ fn decide_in(
         if !cl.active[sr.rule] || !cl.book.rules[sr.rule].scope.applies(lang) {
             continue;
         }
-        let t_rule = Instant::now();
+        let t_rule = cl.rule_timing.then(Instant::now);
         for (ci, &li) in class_line.iter().enumerate() {
             if fate[li] != Fate::Keep {
                 continue;
@@ -338,7 +340,9 @@ fn decide_in(
                 spans.push((line.c_start + m.start(), line.c_start + m.end(), sr.rule));
             }
         }
-        span_nanos.push((sr.rule, t_rule.elapsed().as_nanos() as u64));
+        if let Some(t) = t_rule {
+            span_nanos.push((sr.rule, t.elapsed().as_nanos() as u64));
+        }
     }
     let t_spans = t1.elapsed().as_nanos() as u64;
 
@@ -476,7 +480,9 @@ fn decide_in(
     passes[timing::PASS_LINE_RULES].1.nanos += t_lines;
     passes[timing::PASS_SPAN_RULES].1.nanos += t_spans;
     passes[timing::PASS_HEURISTIC].1.nanos += t_heur;
-    sampler.finish(cl, stats, t_match, t_lines.saturating_sub(t_match) + t_heur);
+    if let Some(sampler) = sampler {
+        sampler.finish(cl, stats, t_match, t_lines.saturating_sub(t_match) + t_heur);
+    }
     Decision { lang, removals }
 }
 

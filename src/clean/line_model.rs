@@ -181,6 +181,8 @@ pub struct Prepared {
     prefix: Vec<[u16; 5]>,
     /// ln(1 + lines) / 5.
     lines_ln: f32,
+    /// The table of [`Prepared::ln1p`], looked up once per document instead of once per feature.
+    ln_table: &'static [f32],
 }
 
 /// A line's value as a decided neighbour: good, debris, or undecided (`None`).
@@ -253,18 +255,25 @@ impl Prepared {
             acc[k] = acc[k].saturating_add(1);
             self.prefix.push(acc);
         }
-        self.lines_ln = ln1p(cl.len()) / 5.0;
+        self.ln_table = ln_table();
+        self.lines_ln = self.ln1p(cl.len()) / 5.0;
     }
 }
 
-/// ln(1 + k), from a table for the small counts lines have.
-fn ln1p(k: usize) -> f32 {
-    const N: usize = 1024;
+/// ln(1 + k) for the small counts lines have, k < 1024.
+fn ln_table() -> &'static [f32] {
     static TABLE: OnceLock<Vec<f32>> = OnceLock::new();
-    let t = TABLE.get_or_init(|| (0..N).map(|k| (k as f32).ln_1p()).collect());
-    match t.get(k) {
-        Some(v) => *v,
-        None => (k as f32).ln_1p(),
+    TABLE.get_or_init(|| (0..1024).map(|k| (k as f32).ln_1p()).collect())
+}
+
+impl Prepared {
+    /// ln(1 + k), from the table for small `k`.
+    #[inline]
+    fn ln1p(&self, k: usize) -> f32 {
+        match self.ln_table.get(k) {
+            Some(v) => *v,
+            None => (k as f32).ln_1p(),
+        }
     }
 }
 
@@ -296,15 +305,25 @@ impl Sink for Dense<'_> {
 }
 
 /// Sums features times their weights: a line's score without building its vector.
+/// Four partial sums by feature index, so that the additions do not wait on each other
+/// (one running sum made the score a chain of dependent adds); the order of the
+/// additions is fixed, so the score is the same on every run.
 struct Dot<'a> {
     weights: &'a [f32; N_FEATURES],
-    sum: f32,
+    sums: [f32; 4],
+}
+
+impl Dot<'_> {
+    fn total(&self) -> f32 {
+        let [a, b, c, d] = self.sums;
+        (a + b) + (c + d)
+    }
 }
 
 impl Sink for Dot<'_> {
     #[inline(always)]
     fn add(&mut self, feature: usize, value: f32) {
-        self.sum += self.weights[feature] * value;
+        self.sums[feature % 4] += self.weights[feature] * value;
     }
 }
 
@@ -335,8 +354,8 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
     let chars = if f.cjk { f.chars * 3 } else { f.chars };
     let sh = doc.shapes[i];
     // The line's own measures (flags only when set).
-    sink.add(O_OWN, ln1p(chars) / 5.0);
-    sink.add(O_OWN + 1, ln1p(f.words) / 4.0);
+    sink.add(O_OWN, prep.ln1p(chars) / 5.0);
+    sink.add(O_OWN + 1, prep.ln1p(f.words) / 4.0);
     if f.words > 0 {
         let w = f.words as f32;
         sink.add(O_OWN + 2, f.stopwords as f32 / w);
@@ -408,7 +427,7 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
         prep.good_share,
         prep.lines_ln,
         ratio(i, n.max(1)),
-        ln1p(dist) / 3.0,
+        prep.ln1p(dist) / 3.0,
     ];
     for (k, v) in doc_f.into_iter().enumerate() {
         if v != 0.0 {
@@ -563,9 +582,12 @@ impl LineModel {
         let Ok(weights) = <&[f32; N_FEATURES]>::try_from(self.weights.as_slice()) else {
             return 0.0;
         };
-        let mut dot = Dot { weights, sum: 0.0 };
+        let mut dot = Dot {
+            weights,
+            sums: [0.0; 4],
+        };
         features_into(doc, prep, i, &mut dot);
-        dot.sum
+        dot.total()
     }
 
     /// The score of a feature vector.

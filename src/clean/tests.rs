@@ -265,7 +265,7 @@ fn first_pattern_in_rule_order_wins_and_one_that_does_not_apply_is_skipped() {
 fn rules_matched_in_the_shared_pass_get_time() {
     // The first line a thread matches for a cleaner is timed rule by rule, so the rule
     // that removes it gets a share of the pass time; so do the heuristic rules.
-    let cl = cleaner("");
+    let cl = cleaner("").with_rule_timing(true);
     let article = "Der Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher der Regierung in Moskau, die sich äußern würden.";
     let mut text = String::from("Home » Politik » Ausland\n");
     for _ in 0..50 {
@@ -308,6 +308,32 @@ fn rules_matched_in_the_shared_pass_get_time() {
     assert!(
         rules <= passes && rules >= passes / 20 * 19,
         "{rules} vs {passes}"
+    );
+}
+
+#[test]
+fn without_rule_timing_only_the_passes_are_timed() {
+    let cl = cleaner("");
+    let mut st = StageStats::default();
+    let text = "Home » Politik » Ausland\nDer Kreml erklärte am Dienstag, er könne die Berichte über das geplante Treffen nicht bestätigen, und verwies auf die Sprecher.";
+    let d = cl.decide(text, &mut st);
+    assert!(d.removals.iter().any(|r| &*r.rule == "breadcrumb"));
+    let mut total = StageStats::default();
+    total.merge(&st);
+    assert_eq!(
+        total.items["breadcrumb"].spans, 1,
+        "counts do not need timing"
+    );
+    for (id, c) in &total.items {
+        if !id.starts_with("pass-") {
+            assert_eq!(c.nanos, 0, "{id} was timed");
+        }
+    }
+    assert!(total.items["pass-line-rules"].nanos > 0);
+    assert_eq!(
+        timing::Sampler::take(&cl).sampled.iter().sum::<u64>(),
+        0,
+        "no line was matched rule by rule"
     );
 }
 

@@ -32,6 +32,10 @@ pub struct Args {
     /// Keep the text unchanged and only annotate the removals (implies --explain).
     #[arg(long)]
     annotate_only: bool,
+    /// Estimate each clean rule's time in report.json (`time` of its counters; costs a
+    /// few percent of the clean stage). Without it only the passes are timed.
+    #[arg(long)]
+    explain_timing: bool,
     /// Records per batch (the unit of parallel work; output does not depend on it).
     #[arg(long, default_value_t = 4096, value_name = "N", hide = true)]
     batch_size: usize,
@@ -62,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         threads: args.input.threads(),
         batch_records: args.batch_size,
+        rule_timing: args.explain_timing,
     };
     let mut reporter = Reporter::new(args.quiet);
     let result = pipeline::run(&plan, &mut |p| reporter.update(p));

@@ -49,6 +49,7 @@ pub fn run_pipeline(
         },
         threads,
         batch_records: BATCH_RECORDS,
+        rule_timing: true,
     };
     let report = pipeline::run(&plan, &mut |_| {})?;
     let relaxed = Relaxed::new(config);

@@ -72,7 +72,7 @@ pub fn run_stages(
     capture: bool,
 ) -> Result<PassResult> {
     let started = Instant::now();
-    let stages = Stages::compile(config)?;
+    let stages = Stages::compile(config, true)?;
     let relaxed = Relaxed::new(config);
     let names = stages.names();
     let mut totals = vec![StageStats::default(); names.len()];
@@ -257,7 +257,7 @@ impl Relaxed {
         // The config compiled once already with another min_words, so this cannot fail.
         let Some(stages) = self
             .stages
-            .get_or_init(|| Stages::compile(&self.config).ok())
+            .get_or_init(|| Stages::compile(&self.config, true).ok())
         else {
             return run;
         };
@@ -351,6 +351,7 @@ mod tests {
             },
             threads: 1,
             batch_records: 2,
+            rule_timing: false,
         };
         pipeline::run(&plan, &mut |_| {}).unwrap();
         let kept = read_shards(&out.path().join("kept")).unwrap();

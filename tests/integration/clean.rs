@@ -75,7 +75,31 @@ fn every_removal_names_a_listed_rule_and_is_counted_in_the_report() {
         let item = &clean["items"][rule];
         assert!(item["docs"].as_u64().unwrap() >= 1, "{rule}: {item}");
         assert!(item["bytes"].as_u64().unwrap() >= 1, "{rule}: {item}");
+        assert_eq!(item["nanos"], 0, "{rule} timed without --explain-timing");
     }
+    assert!(clean["items"]["pass-line-rules"]["nanos"].as_u64().unwrap() > 0);
+
+    // Asked for, every rule that removed something has a time, and the outputs are the
+    // same bytes.
+    let timed = scratch("clean_rules_timed");
+    run_to(&seeds, &timed, &["--explain", "--explain-timing"]);
+    assert_eq!(output_bytes(&out), output_bytes(&timed));
+    let report = crate::util::report(&timed);
+    let clean = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "clean")
+        .unwrap();
+    let timed_rules = used
+        .iter()
+        .filter(|r| clean["items"][r.as_str()]["nanos"].as_u64().unwrap() > 0)
+        .count();
+    assert!(
+        timed_rules >= used.len() / 2,
+        "{timed_rules} of {}",
+        used.len()
+    );
 }
 
 #[test]
