@@ -3,7 +3,8 @@
 //!
 //! Reads `../shared/data/webclean/dev.docs.jsonl` (or `$RINSE_BENCH_INPUT`) when it exists,
 //! else the seeds in `tests/data/seeds`. Throughput is reported in bytes of normalized text
-//! per second on one thread: `cargo bench --bench clean`.
+//! per second on one thread: `cargo bench --bench clean`. `RINSE_BENCH_CONFIG=FILE` cleans
+//! with that config instead of the embedded default.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rinse::clean::{lang, Cleaner};
 use rinse::normalize::{normalize, NormalizeConfig};
@@ -49,7 +50,13 @@ fn texts() -> Vec<String> {
 fn bench_clean(c: &mut Criterion) {
     let texts = texts();
     let bytes: usize = texts.iter().map(String::len).sum();
-    let cfg = rinse::Config::embedded().expect("embedded config parses");
+    // `RINSE_BENCH_CONFIG=FILE`: a config to compare with the default (another model,
+    // rules switched off).
+    let cfg = match std::env::var_os("RINSE_BENCH_CONFIG") {
+        Some(p) => rinse::Config::from_file(Path::new(&p))
+            .unwrap_or_else(|e| panic!("clean bench: {}: {e}", Path::new(&p).display())),
+        None => rinse::Config::embedded().expect("embedded config parses"),
+    };
     let cleaner = Cleaner::new(&cfg.clean).expect("default rules compile");
     let mut group = c.benchmark_group("clean");
     group.throughput(Throughput::Bytes(bytes as u64));

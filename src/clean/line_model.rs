@@ -183,6 +183,8 @@ pub struct Prepared {
     lines_ln: f32,
     /// The table of [`Prepared::ln1p`], looked up once per document instead of once per feature.
     ln_table: &'static [f32],
+    /// [`class_index`] of each line.
+    class_ix: Vec<u8>,
 }
 
 /// A line's value as a decided neighbour: good, debris, or undecided (`None`).
@@ -256,6 +258,9 @@ impl Prepared {
             self.prefix.push(acc);
         }
         self.ln_table = ln_table();
+        self.class_ix.clear();
+        self.class_ix
+            .extend(cl.iter().map(|c| class_index(*c) as u8));
         self.lines_ln = self.ln1p(cl.len()) / 5.0;
     }
 }
@@ -356,15 +361,10 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
     // The line's own measures (flags only when set).
     sink.add(O_OWN, prep.ln1p(chars) / 5.0);
     sink.add(O_OWN + 1, prep.ln1p(f.words) / 4.0);
-    if f.words > 0 {
-        let w = f.words as f32;
-        sink.add(O_OWN + 2, f.stopwords as f32 / w);
-        sink.add(O_OWN + 3, f.doc_stopwords as f32 / w);
-        sink.add(O_OWN + 5, f.capitalized as f32 / w);
-    }
-    if f.chars > 0 {
-        sink.add(O_OWN + 6, f.symbols as f32 / f.chars as f32);
-    }
+    sink.add(O_OWN + 2, ratio(f.stopwords, f.words));
+    sink.add(O_OWN + 3, ratio(f.doc_stopwords, f.words));
+    sink.add(O_OWN + 5, ratio(f.capitalized, f.words));
+    sink.add(O_OWN + 6, ratio(f.symbols, f.chars));
     let flags = [
         (4, f.sentence_end),
         (7, f.link),
@@ -379,17 +379,18 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
         (16, sh.digit_start),
         (17, sh.bullet),
     ];
+    // Every feature is handed over, zeros too: a branch on the value would be a
+    // mispredicted jump for every line, adding a zero costs one multiply-add.
     for (k, on) in flags {
-        if on {
-            sink.add(O_OWN + k, 1.0);
-        }
+        sink.add(O_OWN + k, flag(on));
     }
     sink.add(O_OWN + 18, like_neighbour(doc, i));
-    sink.add(O_CLASS + class_index(cl[i]), 1.0);
+    let cx = &prep.class_ix;
+    sink.add(O_CLASS + usize::from(cx[i]), 1.0);
     for (k, off) in [-1isize, 1, -2, 2].into_iter().enumerate() {
         let base = O_NEIGH + k * NEIGH_WIDTH;
         match i.checked_add_signed(off).filter(|&j| j < n) {
-            Some(j) => sink.add(base + class_index(cl[j]), 1.0),
+            Some(j) => sink.add(base + usize::from(cx[j]), 1.0),
             None => sink.add(base + CLASSES.len(), 1.0),
         }
     }
@@ -412,9 +413,7 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
     sides[1][5] = (WINDOW - (a1 - i - 1)) as f32 * per;
     for (s, side) in sides.iter().enumerate() {
         for (k, v) in side.iter().enumerate() {
-            if *v != 0.0 {
-                sink.add(O_WIN + s * SHARES.len() + k, *v);
-            }
+            sink.add(O_WIN + s * SHARES.len() + k, *v);
         }
     }
     let in_span = prep.first_good.is_some_and(|a| a <= i) && prep.last_good.is_some_and(|b| i <= b);
@@ -430,16 +429,12 @@ pub fn features_into(doc: &DocView, prep: &Prepared, i: usize, sink: &mut impl S
         prep.ln1p(dist) / 3.0,
     ];
     for (k, v) in doc_f.into_iter().enumerate() {
-        if v != 0.0 {
-            sink.add(O_DOC + k, v);
-        }
+        sink.add(O_DOC + k, v);
     }
     let [b, a] = prep.nearest[i];
     let nearest = [flag(b > 0), flag(b < 0), flag(a > 0), flag(a < 0)];
     for (k, v) in nearest.into_iter().enumerate() {
-        if v != 0.0 {
-            sink.add(O_NEAREST + k, v);
-        }
+        sink.add(O_NEAREST + k, v);
     }
     let good_ctx = (sides[0][0] + sides[1][0]) / 2.0;
     let rule_ctx = (sides[0][3] + sides[1][3]) / 2.0;
