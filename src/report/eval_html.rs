@@ -34,7 +34,7 @@ pub fn render(ev: &Evaluation, gold: &Gold) -> String {
     );
     for (i, c) in ev.configs.iter().enumerate() {
         let k = &c.scores.counts;
-        let p = format!("configs.{i}.scores");
+        let p = format!("configs.{i}");
         let _ = write!(
             s,
             "<tr><td><a href=\"#config-{i}\">{}</a></td>{}{}{}{}{}{}{}{}{}</tr>",
@@ -75,7 +75,10 @@ fn config_section(s: &mut String, i: usize, c: &ConfigEval, gold: &Gold) {
         c.docs.kept,
         c.docs.read
     );
-    s.push_str("<h3>Rules: good (`without` removed) and bad (`with` damaged)</h3>");
+    s.push_str(
+        "<h3>Rules: good (<code>without</code> snippets removed) and bad (<code>with</code> \
+         snippets damaged)</h3>",
+    );
     let good: Vec<_> = c
         .rules
         .iter()
@@ -210,12 +213,21 @@ fn in_context(text: Option<&str>, snippet: &str, class: &str) -> String {
     };
     let before = &t[..at];
     let after = &t[at + snippet.len()..];
-    let b: String = {
-        let n = before.chars().count();
-        before.chars().skip(n.saturating_sub(CONTEXT)).collect()
-    };
+    let n = before.chars().count();
+    let b: String = before.chars().skip(n.saturating_sub(CONTEXT)).collect();
     let a: String = after.chars().take(CONTEXT).collect();
-    format!("…{}{}{}…", esc(&b), mark(snippet), esc(&a))
+    format!(
+        "{}{}{}{}{}",
+        if n > CONTEXT { "…" } else { "" },
+        esc(&b),
+        mark(snippet),
+        esc(&a),
+        if after.chars().nth(CONTEXT).is_some() {
+            "…"
+        } else {
+            ""
+        }
+    )
 }
 
 #[cfg(test)]
@@ -227,7 +239,7 @@ mod tests {
         let html = in_context(Some("a <b> & \"c\" then more"), "& \"c\"", "leak");
         assert_eq!(
             html,
-            "…a &lt;b&gt; <mark class=\"leak\">&amp; &quot;c&quot;</mark> then more…"
+            "a &lt;b&gt; <mark class=\"leak\">&amp; &quot;c&quot;</mark> then more"
         );
         assert_eq!(
             in_context(None, "<x>", "miss"),

@@ -781,7 +781,7 @@ mod tests {
             removals: vec![SampleRemoval {
                 rule: "nav-menu".into(),
                 start: 35,
-                end: 54,
+                end: 53,
                 dup_of: None,
             }],
         }]
