@@ -87,12 +87,15 @@ impl Bars {
                 });
                 bar.set_position(bytes);
                 let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+                // Short enough for an 80-column terminal beside the bar.
+                let file = if files > 1 {
+                    format!(", file {}/{files}", files_done.min(files))
+                } else {
+                    String::new()
+                };
                 bar.set_message(format!(
-                    "{records} records processed ({} of input), {:.0} records/s, file {}/{}",
-                    human_bytes(bytes),
-                    records as f64 / secs,
-                    files_done.min(files),
-                    files
+                    "{records} records, {:.0}/s{file}",
+                    records as f64 / secs
                 ));
             }
             Progress::MainDone { records, bytes } => {
@@ -113,7 +116,7 @@ impl Bars {
                     if total > 1 {
                         bar.set_length(total);
                         bar.set_style(style(
-                            "rinse: dedup {prefix:<10} {bar:30} {pos}/{len} documents (ETA {eta}) ",
+                            "rinse: dedup {prefix:<10} {bar:25} {pos}/{len} ETA {eta}",
                         ));
                     } else {
                         bar.set_style(style("rinse: dedup {prefix:<10} {spinner} {elapsed}"));
