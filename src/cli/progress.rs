@@ -75,8 +75,8 @@ impl Bars {
                     let bar = new_bar();
                     match total_bytes {
                         Some(t) if t > 0 => {
+                            bar.set_style(style("{bar:25} {percent:>3}% {msg} ETA {eta}"));
                             bar.set_length(t);
-                            bar.set_style(style("{bar:30} {percent:>3}% {msg} (ETA {eta}) "));
                         }
                         _ => {
                             bar.set_style(style("{spinner} {msg}"));
@@ -114,10 +114,10 @@ impl Bars {
                 let (_, bar, _) = self.phase.get_or_insert_with(|| {
                     let bar = new_bar();
                     if total > 1 {
-                        bar.set_length(total);
                         bar.set_style(style(
                             "rinse: dedup {prefix:<10} {bar:25} {pos}/{len} ETA {eta}",
                         ));
+                        bar.set_length(total);
                     } else {
                         bar.set_style(style("rinse: dedup {prefix:<10} {spinner} {elapsed}"));
                         bar.enable_steady_tick(Duration::from_millis(200));
