@@ -163,6 +163,9 @@ pub struct BatchStats {
     pub lengths: Lengths,
 }
 
+/// A processed batch: per chunk, its records' outcomes and statistics.
+type Processed = Vec<(Vec<Pass1>, BatchStats)>;
+
 /// A record copied for the sample, with its sampling key.
 type Sampled = Option<Box<(u64, SampleDoc)>>;
 
@@ -265,7 +268,7 @@ impl BatchStats {
 /// documents to the dedup observer. `Ok(false)`: the observer has stopped (its error is
 /// reported when it is joined).
 fn deliver(
-    results: Vec<(Vec<Pass1>, BatchStats)>,
+    results: Processed,
     sink: &mut Sink,
     totals: &mut BatchStats,
     observer: &std::sync::mpsc::SyncSender<Vec<Sketched>>,
@@ -395,7 +398,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         let mut write_result = Ok(());
         // Batch N is processed on the pool while batch N-1 is written (and handed to the
         // dedup observer) beside it, so the workers do not wait for the writer.
-        let process = |batch: Vec<RawRecord>| -> Vec<(Vec<Pass1>, BatchStats)> {
+        let process = |batch: Vec<RawRecord>| -> Processed {
             let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
             let mut it = batch.into_iter().peekable();
             while it.peek().is_some() {
@@ -445,7 +448,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
                 })
                 .collect()
         };
-        let mut pending: Option<(Vec<(Vec<Pass1>, BatchStats)>, u64)> = None;
+        // The processed batch waiting to be written, with its input position.
+        let mut pending: Option<(Processed, u64)> = None;
         let mut go_on = true;
         for (batch, at) in rx.iter() {
             let previous = pending.take();
@@ -534,7 +538,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         d.apply(&decisions, &pool, &plan.write, &mut |a| {
             let n = applied;
             applied += 1;
-            if applied % 4096 == 0 || applied == total {
+            if applied.is_multiple_of(4096) || applied == total {
                 on_progress(&Progress::Phase {
                     name: "apply",
                     done: applied,

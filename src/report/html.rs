@@ -328,10 +328,10 @@ pub fn render(report: &Value, sample: &[SampleDoc]) -> String {
          <title>rinse report: {}</title><style>{CSS}</style></head><body>\n",
         esc(report["output"]["dir"].as_str().unwrap_or(""))
     );
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<h1>rinse report</h1><p class=\"meta\">output <code>{}</code>, rinse {}, config {}, \
-         {} threads; inputs: {}</p>\n",
+         {} threads; inputs: {}</p>",
         esc(report["output"]["dir"].as_str().unwrap_or("")),
         esc(report["rinse_version"].as_str().unwrap_or("")),
         esc(report["config_fingerprint"].as_str().unwrap_or("")),
@@ -686,10 +686,10 @@ fn sample_section(
                 format!(" by {}", legend.join(", "))
             }
         );
-        let _ = write!(
+        let _ = writeln!(
             s,
             "{}<div class=\"cols\"><div><h3>Before</h3><div class=\"text\">{}</div></div>\
-             <div><h3>After</h3><div class=\"text\">{after}</div></div></div></div>\n",
+             <div><h3>After</h3><div class=\"text\">{after}</div></div></div></div>",
             if d.truncated {
                 " <span class=\"meta\">(text cut for the report)</span>"
             } else {
