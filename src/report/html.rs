@@ -341,10 +341,13 @@ pub fn render(report: &Value, sample: &[SampleDoc]) -> String {
             .map(|a| a.iter().map(plain).collect::<Vec<_>>().join(", "))
             .unwrap_or_default())
     );
-    for key in ["diagnosis"] {
-        if let Some(d) = report[key].as_str() {
-            let _ = write!(s, "<p><b>{}</b></p>", esc(d));
-        }
+    s.push_str(
+        "<p><a href=\"#counts\">Counts</a> · <a href=\"#rules\">Rules</a> · \
+         <a href=\"#dedup\">Deduplication</a> · <a href=\"#distributions\">Distributions</a> · \
+         <a href=\"#sample\">Sample</a></p>\n",
+    );
+    if let Some(d) = report["diagnosis"].as_str() {
+        let _ = write!(s, "<p><b>{}</b></p>", esc(d));
     }
     if let Some(ws) = report["warnings"].as_array() {
         for w in ws {
@@ -481,6 +484,7 @@ fn rules_section(s: &mut String, rows: &[RuleRow], colours: &BTreeMap<&str, Stri
 fn dedup_section(s: &mut String, report: &Value, sample: &[SampleDoc]) {
     let d = &report["sections"]["dedup"];
     if !d.is_object() {
+        s.push_str("<h2 id=\"dedup\">Deduplication</h2><p class=\"meta\">dedup did not run</p>");
         return;
     }
     s.push_str("<h2 id=\"dedup\">Deduplication</h2><div class=\"grid\"><div><table>");
@@ -569,6 +573,9 @@ fn doc_link(id: &str, sample: &[SampleDoc]) -> String {
 fn distributions(s: &mut String, report: &Value) {
     let d = &report["distributions"];
     if !d.is_object() {
+        s.push_str(
+            "<h2 id=\"distributions\">Distributions</h2><p class=\"meta\">not in this report.json</p>",
+        );
         return;
     }
     let bytes_label = |b: &Value| {
@@ -821,6 +828,15 @@ mod tests {
         let a = render_files(&text, Some(&jsonl)).unwrap();
         assert_eq!(a, render_files(&text, Some(&jsonl)).unwrap());
         assert!(!a.contains("http://") && !a.contains("https://"));
+    }
+
+    /// A report.json of an earlier version (without rules, distributions or sample)
+    /// draws with those sections saying so.
+    #[test]
+    fn an_older_report_draws_without_the_new_sections() {
+        let html = render_files(r#"{"records": {"read": 3, "kept": 3}}"#, None).unwrap();
+        assert!(html.contains("data-key=\"records.read\">3<"));
+        assert!(html.contains("not in this report.json") && html.contains("no sample"));
     }
 
     #[test]
