@@ -527,7 +527,18 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
             on_progress(&Progress::Phase { name, done, total })
         })?;
         let before = sink.records.clone();
-        d.watch = sink.sample.pending();
+        // The sampled documents dedup decides, and the kept copies of those that are
+        // duplicates (so the page can show what a duplicate duplicates).
+        let pending = sink.sample.pending();
+        let mut survivors: Vec<u64> = pending
+            .iter()
+            .filter_map(|&n| decisions.duplicate_of(n))
+            .collect();
+        survivors.sort_unstable();
+        survivors.dedup();
+        d.watch = pending.iter().chain(&survivors).copied().collect();
+        d.watch.sort_unstable();
+        d.watch.dedup();
         let total = d.docs() as u64;
         let mut applied = 0u64;
         on_progress(&Progress::Phase {
@@ -550,10 +561,13 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
                     line,
                     text_bytes,
                     text_len,
-                    removals,
+                    watched,
                 } => {
-                    if let Some(rm) = removals {
-                        sink.sample.resolve(n, Some(&rm), None);
+                    if let Some(doc) = watched {
+                        sink.sample.resolve(n, Some(&doc.removals), None);
+                        if survivors.binary_search(&n).is_ok() {
+                            sink.sample.add_survivor(SampleDoc::of_doc(&doc));
+                        }
                     }
                     sink.write_kept_line(&line, text_bytes, text_len)
                 }

@@ -69,8 +69,9 @@ pub enum Applied {
         text_bytes: u64,
         /// Bytes of the normalized text, before removals.
         text_len: u64,
-        /// The final removals, for a document in [`DedupRun::watch`].
-        removals: Option<Vec<crate::document::Removal>>,
+        /// A copy of the document with its final removals, for one in
+        /// [`DedupRun::watch`].
+        watched: Option<Box<Document>>,
     },
     Rejected(Box<Rejection>),
 }
@@ -351,6 +352,17 @@ impl DedupRun {
             band_bytes: bands.bytes(),
             signature_bytes,
         })
+    }
+}
+
+impl Decisions {
+    /// The document that document `d` (number in input order) is an exact or near
+    /// duplicate of, if it is one.
+    pub fn duplicate_of(&self, d: u64) -> Option<u64> {
+        match self.verdicts.get(usize::try_from(d).ok()?)? {
+            DocVerdict::Exact { of } | DocVerdict::Near { of, .. } => Some(u64::from(*of)),
+            DocVerdict::Keep => None,
+        }
     }
 }
 

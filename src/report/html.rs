@@ -621,13 +621,19 @@ fn sample_section(
         );
         return;
     }
+    let survivors = sample.iter().filter(|d| d.survivor).count();
     let _ = write!(
         s,
-        "<p class=\"meta\"><span data-key=\"sample.documents\">{}</span> records drawn with seed \
-         <span data-key=\"sample.seed\">{}</span>, in input order. Removed spans are marked in \
-         their rule's colour; hover for the rule.</p>",
+        "<p class=\"meta\"><span data-key=\"sample.documents\">{}</span> records, in input \
+         order: drawn with seed <span data-key=\"sample.seed\">{}</span>{}. Removed spans are \
+         marked in their rule's colour; hover for the rule.</p>",
         esc(&plain(&report["sample"]["documents"])),
-        esc(&plain(&report["sample"]["seed"]))
+        esc(&plain(&report["sample"]["seed"])),
+        if survivors > 0 {
+            format!(", and {survivors} the kept copies of sampled duplicates")
+        } else {
+            String::new()
+        }
     );
     for (i, d) in sample.iter().enumerate() {
         let kept = d.fate == "kept";
@@ -645,6 +651,12 @@ fn sample_section(
         }
         if let Some(det) = &d.detail {
             let _ = write!(s, " <span class=\"meta\">({})</span>", esc(det));
+        }
+        if d.survivor {
+            s.push_str(
+                " <span class=\"meta\">(not drawn by the seed: shown as the kept copy of a \
+                 sampled duplicate)</span>",
+            );
         }
         let removals: Vec<Removal> = d
             .removals
@@ -785,6 +797,7 @@ mod tests {
             dup_of: None,
             text: "<script>alert('x')</script> & more\nMenu: Home | About\n".into(),
             truncated: false,
+            survivor: false,
             removals: vec![SampleRemoval {
                 rule: "nav-menu".into(),
                 start: 35,

@@ -41,6 +41,10 @@ pub struct SampleDoc {
     pub truncated: bool,
     #[serde(default)]
     pub removals: Vec<SampleRemoval>,
+    /// Not drawn by the seed: the kept copy of a sampled duplicate, added so the
+    /// duplicate can link to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub survivor: bool,
 }
 
 /// A removed span of a sampled document.
@@ -66,6 +70,7 @@ impl SampleDoc {
             text: doc.text.clone(),
             truncated: false,
             removals: Vec::new(),
+            survivor: false,
         };
         s.set_removals(&doc.removals);
         s.cut();
@@ -89,6 +94,7 @@ impl SampleDoc {
             text,
             truncated: false,
             removals: Vec::new(),
+            survivor: false,
         };
         s.reject(r);
         s.cut();
@@ -174,6 +180,8 @@ pub struct Sample {
     /// By (key, origin): the document, and for one that dedup has yet to decide, its
     /// number among the documents handed to dedup.
     picked: BTreeMap<(u64, String), (SampleDoc, Option<u64>)>,
+    /// Kept copies of sampled duplicates that the seed did not draw.
+    survivors: Vec<SampleDoc>,
 }
 
 impl Sample {
@@ -217,9 +225,21 @@ impl Sample {
         }
     }
 
+    /// Add the kept copy of a sampled duplicate (unless the seed drew it too).
+    pub fn add_survivor(&mut self, mut doc: SampleDoc) {
+        if self.picked.values().any(|(d, _)| d.origin == doc.origin)
+            || self.survivors.iter().any(|d| d.origin == doc.origin)
+        {
+            return;
+        }
+        doc.survivor = true;
+        self.survivors.push(doc);
+    }
+
     /// The sample in input order (by origin file, then line) as JSONL.
     pub fn to_jsonl(&self) -> String {
         let mut docs: Vec<&SampleDoc> = self.picked.values().map(|(d, _)| d).collect();
+        docs.extend(self.survivors.iter());
         docs.sort_by(|a, b| origin_order(&a.origin).cmp(&origin_order(&b.origin)));
         let mut out = String::new();
         for d in docs {
@@ -270,6 +290,7 @@ mod tests {
             text: "x".into(),
             truncated: false,
             removals: vec![],
+            survivor: false,
         }
     }
 

@@ -41,14 +41,25 @@ fn run_writes_the_page_and_report_redraws_it_byte_for_byte() {
     run_to(&data("dedup/corpus.jsonl"), &out, &[]);
     let first = std::fs::read(out.join("report.html")).unwrap();
     let report = report(&out);
-    assert_eq!(report["sample"]["documents"], 20);
-    assert_eq!(
-        std::fs::read_to_string(out.join("report-sample.jsonl"))
-            .unwrap()
-            .lines()
-            .count(),
-        20
-    );
+    // 20 drawn by the seed, plus the kept copy of each sampled duplicate, linked.
+    let sample: Vec<serde_json::Value> = std::fs::read_to_string(out.join("report-sample.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(report["sample"]["documents"], sample.len());
+    assert_eq!(sample.iter().filter(|d| d["survivor"] != true).count(), 20);
+    let dups: Vec<&serde_json::Value> = sample.iter().filter(|d| d["dup_of"].is_string()).collect();
+    assert!(!dups.is_empty());
+    for d in dups {
+        assert!(
+            sample
+                .iter()
+                .any(|k| k["id"] == d["dup_of"] && k["fate"] == "kept"),
+            "the kept copy of {} is not in the sample",
+            d["id"]
+        );
+    }
     std::fs::remove_file(out.join("report.html")).unwrap();
     let o = rinse(&["report", s(&out)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

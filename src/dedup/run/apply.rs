@@ -101,17 +101,17 @@ impl DedupRun {
                                     }
                                 }
                                 let text_len = doc.text.len() as u64;
-                                let removals = this
+                                let watched = this
                                     .watch
                                     .binary_search(&(d as u64))
                                     .is_ok()
-                                    .then(|| doc.removals.clone());
+                                    .then(|| Box::new(doc.clone()));
                                 let (line, text_bytes) = kept_line(doc, opts);
                                 let kept = Applied::Kept {
                                     line,
                                     text_bytes,
                                     text_len,
-                                    removals,
+                                    watched,
                                 };
                                 (kept, counts)
                             }
