@@ -18,6 +18,7 @@ pub struct Config {
     pub normalize: NormalizeConfig,
     pub clean: CleanConfig,
     pub dedup: DedupConfig,
+    pub report: ReportConfig,
 }
 
 impl Config {
@@ -60,6 +61,26 @@ impl Config {
 pub struct InputConfig {
     /// Records larger than this many bytes are rejected as `too-large` (0: no limit).
     pub max_doc_bytes: u64,
+}
+
+/// What report.html shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// Records shown before and after in report.html (0: none, and no
+    /// `report-sample.jsonl`).
+    pub sample: usize,
+    /// Seed of the sample: the same input and seed give the same records.
+    pub seed: u64,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            sample: 20,
+            seed: 1,
+        }
+    }
 }
 
 /// toml's messages span several lines (with a source excerpt); keep them on one line:

@@ -18,7 +18,11 @@ use crate::document::{Rejection, Verdict};
 use crate::error::{Error, Result};
 use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
-use crate::report::{Bytes, InputHints, OutputInfo, Records, Report, StageReport};
+use crate::report::dist::{DistCounts, Lengths};
+use crate::report::sample::{Sample, SampleDoc, Sampler, SAMPLE_FILE};
+use crate::report::{
+    Bytes, InputHints, OutputInfo, Records, Report, RuleDesc, SampleInfo, StageReport,
+};
 use crate::stage::{Stage, StageStats};
 use crate::write::{kept_line, WriteOptions, Writer};
 use rayon::prelude::*;
@@ -43,19 +47,36 @@ pub struct RunPlan {
     pub rule_timing: bool,
 }
 
-/// Progress of a run, reported after every batch.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Progress {
-    pub records: u64,
-    pub raw_bytes: u64,
-    pub total_bytes: Option<u64>,
-    pub files_done: u64,
-    pub files: u64,
+/// Progress of a run, handed to the caller's callback as it goes (the library draws
+/// nothing; the CLI does).
+#[derive(Clone, Copy, Debug)]
+pub enum Progress {
+    /// The main pass, after every batch: records processed (written, or handed to dedup)
+    /// and the input bytes (as read from disk) of the batches they came in.
+    Main {
+        records: u64,
+        bytes: u64,
+        total_bytes: Option<u64>,
+        files_done: u64,
+        files: u64,
+    },
+    /// The main pass is over.
+    MainDone { records: u64, bytes: u64 },
+    /// A dedup phase after the main pass (`signatures`, `candidates`, `verify`,
+    /// `clusters`, `apply`): `done` of `total` units (documents, or 0 then 1 for a phase
+    /// done in one step). A phase is over when `done == total`.
+    Phase {
+        name: &'static str,
+        done: u64,
+        total: u64,
+    },
 }
 
 /// The per-document stages of a plan, compiled (regexes built) before any input is read.
 pub struct Stages {
     stages: Vec<Box<dyn Stage>>,
+    /// The cleaning rules, for the report.
+    rules: Vec<RuleDesc>,
     /// Records larger than this are rejected as `too-large` unread (0: no limit).
     max_doc_bytes: u64,
 }
@@ -64,12 +85,23 @@ impl Stages {
     /// Compile the stages of `config`; `rule_timing` estimates each clean rule's time.
     pub fn compile(config: &Config, rule_timing: bool) -> Result<Stages> {
         let mut stages: Vec<Box<dyn Stage>> = vec![Box::new(Normalize::new(&config.normalize))];
+        let mut rules = Vec::new();
         if config.clean.enabled {
             let cleaner = Cleaner::new(&config.clean)?.with_rule_timing(rule_timing);
+            rules = cleaner
+                .rules()
+                .into_iter()
+                .map(|r| RuleDesc {
+                    id: r.id.to_string(),
+                    category: r.category.to_string(),
+                    description: r.description,
+                })
+                .collect();
             stages.push(Box::new(Clean::new(cleaner)));
         }
         Ok(Stages {
             stages,
+            rules,
             max_doc_bytes: config.input.max_doc_bytes,
         })
     }
@@ -91,6 +123,7 @@ impl Stages {
             Err(r) => return Verdict::Rejected(r),
         };
         stats.text_in += doc.text.len() as u64;
+        stats.lengths.add(doc.text.len() as u64);
         for (stage, st) in self.stages.iter().zip(stats.stages.iter_mut()) {
             let t0 = Instant::now();
             st.docs_in += 1;
@@ -130,16 +163,30 @@ pub struct BatchStats {
     pub stages: Vec<StageStats>,
     /// Time spent sketching documents for dedup (summed over threads).
     pub dedup_nanos: u64,
+    /// Text lengths of the records, as read.
+    pub lengths: Lengths,
 }
+
+/// A processed batch: per chunk, its records' outcomes and statistics.
+type Processed = Vec<(Vec<Pass1>, BatchStats)>;
+
+/// A record copied for the sample, with its sampling key.
+type Sampled = Option<Box<(u64, SampleDoc)>>;
 
 /// What pass 1 makes of one record.
 enum Pass1 {
     /// Kept and final: serialized by the worker, written at once.
-    Kept { line: Vec<u8>, text_bytes: u64 },
+    Kept {
+        line: Vec<u8>,
+        text_bytes: u64,
+        /// Bytes of the normalized text, before removals.
+        text_len: u64,
+        sampled: Sampled,
+    },
     /// Rejected: written at once.
     Rejected(Rejection),
     /// Kept so far; dedup decides later.
-    Sketched(Sketched),
+    Sketched(Sketched, Sampled),
 }
 
 /// The writer plus the record counts derived from the verdicts it wrote.
@@ -149,15 +196,29 @@ struct Sink {
     text_out: u64,
     /// The first record rejected for each input problem, to say what went wrong.
     hints: InputHints,
+    /// Lengths after, and shares removed, of the kept records.
+    dist: DistCounts,
+    sample: Sample,
+    /// Documents handed to dedup so far.
+    sketched: u64,
 }
 
 impl Sink {
-    /// Write a kept record serialized elsewhere.
-    fn write_kept_line(&mut self, line: &[u8], text_bytes: u64) -> Result<()> {
+    /// Write a kept record serialized elsewhere (`text_len`: its normalized text's bytes).
+    fn write_kept_line(&mut self, line: &[u8], text_bytes: u64, text_len: u64) -> Result<()> {
         self.records.read += 1;
         self.records.kept += 1;
         self.text_out += text_bytes;
+        self.dist.kept(text_len, text_bytes);
         self.writer.keep_line(line)
+    }
+
+    /// Offer a rejected record to the sample.
+    fn sample_rejection(&mut self, sampler: &Sampler, r: &Rejection) {
+        if let Some(key) = sampler.key(&r.origin) {
+            self.sample
+                .offer(sampler, key, SampleDoc::of_rejection(r), None);
+        }
     }
 
     fn write(&mut self, v: Verdict) -> Result<()> {
@@ -165,7 +226,10 @@ impl Sink {
         match v {
             Verdict::Kept(doc) => {
                 self.records.kept += 1;
-                self.text_out += self.writer.keep(doc)?;
+                let text_len = doc.text.len() as u64;
+                let written = self.writer.keep(doc)?;
+                self.dist.kept(text_len, written);
+                self.text_out += written;
             }
             Verdict::Rejected(r) => {
                 self.hints.observe(&r);
@@ -189,6 +253,7 @@ impl BatchStats {
             surrogates_replaced: 0,
             stages: vec![StageStats::default(); n],
             dedup_nanos: 0,
+            lengths: Lengths::default(),
         }
     }
 
@@ -196,6 +261,7 @@ impl BatchStats {
         self.text_in += other.text_in;
         self.surrogates_replaced += other.surrogates_replaced;
         self.dedup_nanos += other.dedup_nanos;
+        self.lengths.merge(&other.lengths);
         for (a, b) in self.stages.iter_mut().zip(&other.stages) {
             a.merge(b);
         }
@@ -206,19 +272,41 @@ impl BatchStats {
 /// documents to the dedup observer. `Ok(false)`: the observer has stopped (its error is
 /// reported when it is joined).
 fn deliver(
-    results: Vec<(Vec<Pass1>, BatchStats)>,
+    results: Processed,
     sink: &mut Sink,
     totals: &mut BatchStats,
     observer: &std::sync::mpsc::SyncSender<Vec<Sketched>>,
+    sampler: &Sampler,
 ) -> Result<bool> {
     let mut sketched = Vec::new();
     for (outs, st) in results {
         totals.merge(&st);
         for out in outs {
             match out {
-                Pass1::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes)?,
-                Pass1::Rejected(r) => sink.write(Verdict::Rejected(r))?,
-                Pass1::Sketched(s) => sketched.push(s),
+                Pass1::Kept {
+                    line,
+                    text_bytes,
+                    text_len,
+                    sampled,
+                } => {
+                    if let Some(b) = sampled {
+                        let (key, doc) = *b;
+                        sink.sample.offer(sampler, key, doc, None);
+                    }
+                    sink.write_kept_line(&line, text_bytes, text_len)?
+                }
+                Pass1::Rejected(r) => {
+                    sink.sample_rejection(sampler, &r);
+                    sink.write(Verdict::Rejected(r))?
+                }
+                Pass1::Sketched(s, sampled) => {
+                    if let Some(b) = sampled {
+                        let (key, doc) = *b;
+                        sink.sample.offer(sampler, key, doc, Some(sink.sketched));
+                    }
+                    sink.sketched += 1;
+                    sketched.push(s)
+                }
             }
         }
     }
@@ -233,7 +321,7 @@ const BATCH_BYTES: usize = 32 << 20;
 const PREFETCH_AHEAD: usize = 4;
 
 /// Run the whole pipeline: read, process, write, report.
-pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Report> {
+pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> Result<Report> {
     let started = Instant::now();
     let sources = read::expand_inputs(&plan.inputs, &read::Exclude::output(&plan.write.out))?;
     let stages = Stages::compile(&plan.config, plan.rule_timing)?;
@@ -257,12 +345,16 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         records: Records::default(),
         text_out: 0,
         hints: InputHints::default(),
+        dist: DistCounts::default(),
+        sample: Sample::default(),
+        sketched: 0,
     };
-    let mut progress = Progress {
-        total_bytes: sources.total_bytes(),
-        files: sources.files.len() as u64,
-        ..Progress::default()
-    };
+    let sampler = Sampler::new(plan.config.report.sample, plan.config.report.seed);
+    let sampler = &sampler;
+    let total_bytes = sources.total_bytes();
+    let files = sources.files.len() as u64;
+    // Input bytes (as read from disk) up to the end of the last batch written.
+    let mut bytes_done = 0u64;
 
     // The dedup indexes are fed in input order on their own thread, so the pool can work on
     // the next batch meanwhile.
@@ -290,7 +382,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                 Ok(d)
             })
         });
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
+        // Each batch with the input position (bytes read from disk) at its end.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<RawRecord>, u64)>(2);
         let reader_counters = counters.clone();
         let sources_ref: &Sources = &sources;
         let batch_records = plan.batch_records.max(1);
@@ -300,13 +393,16 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                 batch_records,
                 BATCH_BYTES,
                 &reader_counters,
-                |batch| tx.send(batch).is_ok(),
+                |batch| {
+                    let at = reader_counters.raw_bytes.load(Ordering::Relaxed);
+                    tx.send((batch, at)).is_ok()
+                },
             )
         });
         let mut write_result = Ok(());
         // Batch N is processed on the pool while batch N-1 is written (and handed to the
         // dedup observer) beside it, so the workers do not wait for the writer.
-        let process = |batch: Vec<RawRecord>| -> Vec<(Vec<Pass1>, BatchStats)> {
+        let process = |batch: Vec<RawRecord>| -> Processed {
             let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
             let mut it = batch.into_iter().peekable();
             while it.peek().is_some() {
@@ -325,16 +421,28 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                         .into_iter()
                         .map(|raw| {
                             let v = stages.process(raw, &plan.fields, &mut st);
+                            let sampled = |doc: &crate::document::Document| -> Sampled {
+                                let key = sampler.key(&doc.origin)?;
+                                Some(Box::new((key, SampleDoc::of_doc(doc))))
+                            };
                             match (v, sketcher.as_ref()) {
                                 (Verdict::Kept(doc), Some(sk)) => {
+                                    let sampled = sampled(&doc);
                                     let t0 = Instant::now();
                                     let s = dedup::run::sketch_doc(sk, doc);
                                     st.dedup_nanos += t0.elapsed().as_nanos() as u64;
-                                    Pass1::Sketched(s)
+                                    Pass1::Sketched(s, sampled)
                                 }
                                 (Verdict::Kept(doc), None) => {
+                                    let sampled = sampled(&doc);
+                                    let text_len = doc.text.len() as u64;
                                     let (line, text_bytes) = kept_line(doc, &plan.write);
-                                    Pass1::Kept { line, text_bytes }
+                                    Pass1::Kept {
+                                        line,
+                                        text_bytes,
+                                        text_len,
+                                        sampled,
+                                    }
                                 }
                                 (Verdict::Rejected(r), _) => Pass1::Rejected(r),
                             }
@@ -344,20 +452,28 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                 })
                 .collect()
         };
-        let mut pending: Option<Vec<(Vec<Pass1>, BatchStats)>> = None;
+        // The processed batch waiting to be written, with its input position.
+        let mut pending: Option<(Processed, u64)> = None;
         let mut go_on = true;
-        for batch in rx.iter() {
+        for (batch, at) in rx.iter() {
             let previous = pending.take();
+            let mut delivered_at = None;
             let (results, delivered) = pool.install(|| {
                 rayon::join(
                     || process(batch),
                     || match previous {
-                        Some(p) => deliver(p, &mut sink, &mut totals, &otx),
+                        Some((p, at)) => {
+                            delivered_at = Some(at);
+                            deliver(p, &mut sink, &mut totals, &otx, sampler)
+                        }
                         None => Ok(true),
                     },
                 )
             });
-            pending = Some(results);
+            pending = Some((results, at));
+            if let Some(at) = delivered_at {
+                bytes_done = at;
+            }
             match delivered {
                 Ok(true) => {}
                 Ok(false) => go_on = false,
@@ -369,19 +485,21 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
             if !go_on {
                 break;
             }
-            progress.records = sink.records.read + observed.load(Ordering::Relaxed);
-            progress.raw_bytes = counters.raw_bytes.load(Ordering::Relaxed);
-            progress.files_done = counters.files_done.load(Ordering::Relaxed);
-            on_progress(&progress);
+            on_progress(&Progress::Main {
+                records: sink.records.read + observed.load(Ordering::Relaxed),
+                bytes: bytes_done,
+                total_bytes,
+                files_done: counters.files_done.load(Ordering::Relaxed),
+                files,
+            });
         }
         if go_on {
-            if let Some(p) = pending.take() {
-                if let Err(e) = deliver(p, &mut sink, &mut totals, &otx) {
+            if let Some((p, at)) = pending.take() {
+                if let Err(e) = deliver(p, &mut sink, &mut totals, &otx, sampler) {
                     write_result = Err(e);
                 }
+                bytes_done = at;
             }
-            progress.records = sink.records.read + observed.load(Ordering::Relaxed);
-            on_progress(&progress);
         }
         drop(rx);
         drop(otx);
@@ -397,6 +515,10 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         };
         write_result?;
         read_result?;
+        on_progress(&Progress::MainDone {
+            records: sink.records.read + dedup.as_ref().map_or(0, |d| d.docs() as u64),
+            bytes: counters.raw_bytes.load(Ordering::Relaxed),
+        });
         Ok(dedup)
     })?;
 
@@ -405,11 +527,59 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
     let mut dedup_stats: Option<StageStats> = None;
     if let Some(mut d) = dedup_run.take() {
         let t0 = Instant::now();
-        let decisions = d.decide(&pool)?;
+        let decisions = d.decide(&pool, &mut |name, done, total| {
+            on_progress(&Progress::Phase { name, done, total })
+        })?;
         let before = sink.records.clone();
-        d.apply(&decisions, &pool, &plan.write, &mut |a| match a {
-            Applied::Kept { line, text_bytes } => sink.write_kept_line(&line, text_bytes),
-            Applied::Rejected(r) => sink.write(Verdict::Rejected(*r)),
+        // The sampled documents dedup decides, and the kept copies of those that are
+        // duplicates (so the page can show what a duplicate duplicates).
+        let pending = sink.sample.pending();
+        let mut survivors: Vec<u64> = pending
+            .iter()
+            .filter_map(|&n| decisions.duplicate_of(n))
+            .collect();
+        survivors.sort_unstable();
+        survivors.dedup();
+        d.watch = pending.iter().chain(&survivors).copied().collect();
+        d.watch.sort_unstable();
+        d.watch.dedup();
+        let total = d.docs() as u64;
+        let mut applied = 0u64;
+        on_progress(&Progress::Phase {
+            name: "apply",
+            done: 0,
+            total,
+        });
+        d.apply(&decisions, &pool, &plan.write, &mut |a| {
+            let n = applied;
+            applied += 1;
+            if applied.is_multiple_of(4096) || applied == total {
+                on_progress(&Progress::Phase {
+                    name: "apply",
+                    done: applied,
+                    total,
+                });
+            }
+            match a {
+                Applied::Kept {
+                    line,
+                    text_bytes,
+                    text_len,
+                    watched,
+                } => {
+                    if let Some(doc) = watched {
+                        sink.sample.resolve(n, Some(&doc.removals), None);
+                        if survivors.binary_search(&n).is_ok() {
+                            sink.sample.add_survivor(SampleDoc::of_doc(&doc));
+                        }
+                    }
+                    sink.write_kept_line(&line, text_bytes, text_len)
+                }
+                Applied::Rejected(r) => {
+                    sink.sample.resolve(n, None, Some(&r));
+                    sink.write(Verdict::Rejected(*r))
+                }
+            }
         })?;
         let mut st = StageStats {
             docs_in: d.docs() as u64,
@@ -436,7 +606,11 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         records,
         text_out,
         hints,
+        dist: mut dist_counts,
+        sample,
+        ..
     } = sink;
+    dist_counts.before = totals.lengths.clone();
 
     let mut warnings = sources.warnings.clone();
     let stale = &writer.dir().stale_removed;
@@ -487,6 +661,13 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
                 stats,
             })
             .collect(),
+        rules: stages.rules.clone(),
+        distributions: dist_counts.distributions(),
+        sample: (plan.config.report.sample > 0).then(|| SampleInfo {
+            file: SAMPLE_FILE.to_string(),
+            documents: 0,
+            seed: plan.config.report.seed,
+        }),
         sections,
         seconds,
         records_per_second: w.kept as f64 / seconds.max(1e-9)
@@ -502,6 +683,19 @@ pub fn run(plan: &RunPlan, on_progress: &mut dyn FnMut(&Progress)) -> Result<Rep
         report.records.read,
         report.records.kept + report.records.rejected
     );
-    writer.commit(&report.to_json())?;
+    let mut report = report;
+    let mut extra = Vec::new();
+    if let Some(info) = report.sample.as_mut() {
+        let jsonl = sample.to_jsonl();
+        info.documents = jsonl.lines().count();
+        extra.push((SAMPLE_FILE, jsonl));
+    }
+    let json = report.to_json();
+    // report.html is drawn from the files as written, exactly as `rinse report` redraws it.
+    let sample_text = extra.first().map(|(_, t)| t.as_str());
+    let html = crate::report::html::render_files(&json, sample_text)
+        .map_err(|e| Error::Usage(format!("cannot draw report.html: {e}")))?;
+    extra.push((crate::report::html::HTML_FILE, html));
+    writer.commit(&json, &extra)?;
     Ok(report)
 }

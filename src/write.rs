@@ -332,18 +332,35 @@ impl Writer {
         }
     }
 
-    /// Finish all shards, write the report, and rename everything into place.
-    pub fn commit(mut self, report_json: &str) -> Result<()> {
+    /// Finish all shards, write the report and the files beside it (`extra`: name and
+    /// contents: the sample, report.html), and rename everything into place.
+    pub fn commit(mut self, report_json: &str, extra: &[(&str, String)]) -> Result<()> {
         self.kept.finish()?;
         self.rejected.finish()?;
-        let report_tmp = OutDir::temp_path(&self.opts.out, "report.json");
-        let report = self.opts.out.join("report.json");
-        std::fs::write(&report_tmp, report_json).map_err(|e| Error::io(&report_tmp, e))?;
+        let mut files = vec![("report.json", report_json)];
+        files.extend(extra.iter().map(|(n, t)| (*n, t.as_str())));
+        let mut renames = Vec::new();
+        for (name, text) in files {
+            let tmp = OutDir::temp_path(&self.opts.out, name);
+            std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+            renames.push((tmp, self.opts.out.join(name)));
+        }
+        // A sample left by an earlier run with one would not match this report.
+        let stale_sample = self.opts.out.join(crate::report::sample::SAMPLE_FILE);
+        let drop_sample = !extra
+            .iter()
+            .any(|(n, _)| *n == crate::report::sample::SAMPLE_FILE);
         // An interrupt waits for the renames: the directory never holds half of them.
         OutDir::committing(|| -> Result<()> {
             self.kept.commit()?;
             self.rejected.commit()?;
-            std::fs::rename(&report_tmp, &report).map_err(|e| Error::io(&report, e))
+            if drop_sample && stale_sample.exists() {
+                std::fs::remove_file(&stale_sample).map_err(|e| Error::io(&stale_sample, e))?;
+            }
+            for (tmp, dst) in &renames {
+                std::fs::rename(tmp, dst).map_err(|e| Error::io(dst, e))?;
+            }
+            Ok(())
         })?;
         self.committed = true;
         Ok(())
@@ -355,7 +372,13 @@ impl Drop for Writer {
         if !self.committed {
             self.kept.abort();
             self.rejected.abort();
-            let _ = std::fs::remove_file(OutDir::temp_path(&self.opts.out, "report.json"));
+            for name in [
+                "report.json",
+                crate::report::sample::SAMPLE_FILE,
+                crate::report::html::HTML_FILE,
+            ] {
+                let _ = std::fs::remove_file(OutDir::temp_path(&self.opts.out, name));
+            }
         }
     }
 }

@@ -41,6 +41,11 @@ pub struct Args {
     /// first) to FILE.
     #[arg(long, value_name = "FILE")]
     per_doc: Option<PathBuf>,
+    /// Write an HTML report to FILE: scores, per rule good/bad, per group scores (with
+    /// --group-by), and the worst documents with their missed and leaked snippets in
+    /// context. Self-contained; opens from disk.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Run the whole pipeline with deduplication on (default: normalize and clean only).
     #[arg(long)]
     with_dedup: bool,
@@ -118,6 +123,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     warn_meta(&ev);
     if let Some(path) = &args.per_doc {
         write_per_doc(path, &gold, &ev)?;
+    }
+    if let Some(path) = &args.html {
+        write_atomically(path, &rinse::report::eval_html::render(&ev, &gold))?;
     }
     let text = if args.json {
         let mut v = serde_json::to_value(&ev)?;
@@ -370,6 +378,24 @@ fn render_rules(s: &mut String, c: &ConfigEval) {
             .collect();
         let _ = writeln!(s, "snippets absent for other causes: {}", parts.join(", "));
     }
+}
+
+/// Write `text` to `path` through a temporary file beside it, renamed into place.
+fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "eval.html".into());
+    let tmp = rinse::outdir::OutDir::temp_path(dir, &name);
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}", path.display())
+    })
 }
 
 /// Per document and config: counts, missed `with` (with their cause) and leaked

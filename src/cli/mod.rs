@@ -2,6 +2,7 @@
 mod config;
 mod eval;
 mod progress;
+mod report;
 mod rules;
 mod run;
 mod train;
@@ -23,6 +24,7 @@ enum Command {
     Config(config::Args),
     Rules(rules::Args),
     Eval(eval::Args),
+    Report(report::Args),
     Train(train::Args),
 }
 
@@ -70,6 +72,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Config(args) => config::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Report(args) => report::run(args),
         Command::Train(args) => train::run(args),
     }
 }

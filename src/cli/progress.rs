@@ -1,5 +1,7 @@
-//! Progress on stderr: an indicatif bar on a terminal, a line every few seconds
-//! otherwise, nothing with `--quiet`.
+//! Progress on stderr while a run works: on a terminal, a bar for the main pass that counts
+//! records processed (not read: reading runs ahead) with an ETA from the input bytes of
+//! those records, then one line per dedup phase with its own progress. Nothing when stderr
+//! is not a terminal or with `--quiet` (the caller prints the final summary, or not).
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rinse::pipeline::Progress;
 use rinse::report::human_bytes;
@@ -7,89 +9,142 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 pub enum Reporter {
-    Quiet,
-    Bar { bar: ProgressBar, started: Instant },
-    Lines { started: Instant, last: Instant },
+    Silent,
+    Bars(Bars),
 }
 
-const LINE_EVERY: Duration = Duration::from_secs(5);
+pub struct Bars {
+    started: Instant,
+    main: Option<ProgressBar>,
+    /// The dedup phase being drawn: its name, bar and start.
+    phase: Option<(&'static str, ProgressBar, Instant)>,
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+fn new_bar() -> ProgressBar {
+    ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+}
 
 impl Reporter {
+    /// Bars when stderr is a terminal and not `quiet`; else silent.
     pub fn new(quiet: bool) -> Reporter {
-        let now = Instant::now();
-        if quiet {
-            Reporter::Quiet
-        } else if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            Reporter::Bar { bar, started: now }
+        if quiet || !std::io::stderr().is_terminal() {
+            Reporter::Silent
         } else {
-            Reporter::Lines {
-                started: now,
-                last: now,
-            }
+            Reporter::Bars(Bars {
+                started: Instant::now(),
+                main: None,
+                phase: None,
+            })
         }
     }
 
     pub fn update(&mut self, p: &Progress) {
-        match self {
-            Reporter::Quiet => {}
-            Reporter::Bar { bar, started } => {
-                if bar.length().is_none() {
-                    let style = match p.total_bytes {
-                        Some(total) => {
-                            bar.set_length(total);
-                            ProgressStyle::with_template(
-                                "{bar:30} {bytes}/{total_bytes} {msg} ({eta})",
-                            )
-                        }
-                        None => ProgressStyle::with_template("{spinner} {bytes} {msg}"),
-                    };
-                    if let Ok(style) = style {
-                        bar.set_style(style);
-                    }
-                }
-                bar.set_position(p.raw_bytes);
-                let secs = started.elapsed().as_secs_f64().max(1e-9);
-                bar.set_message(format!(
-                    "{} records, {:.0} rec/s, {:.1} MB/s",
-                    p.records,
-                    p.records as f64 / secs,
-                    p.raw_bytes as f64 / 1e6 / secs
-                ));
-            }
-            Reporter::Lines { started, last } => {
-                if last.elapsed() >= LINE_EVERY {
-                    *last = Instant::now();
-                    eprintln!("rinse: {}", line(p, started.elapsed()));
-                }
-            }
+        if let Reporter::Bars(b) = self {
+            b.update(p);
         }
     }
 
+    /// Clear what is still drawn (a run that failed midway).
     pub fn finish(self) {
-        if let Reporter::Bar { bar, .. } = self {
-            bar.finish_and_clear();
+        if let Reporter::Bars(b) = self {
+            if let Some(bar) = b.main {
+                bar.finish_and_clear();
+            }
+            if let Some((_, bar, _)) = b.phase {
+                bar.finish_and_clear();
+            }
         }
     }
 }
 
-fn line(p: &Progress, elapsed: Duration) -> String {
-    let secs = elapsed.as_secs_f64().max(1e-9);
-    let done = match p.total_bytes {
-        Some(t) if t > 0 => format!(
-            "{} of {} ({:.0}%)",
-            human_bytes(p.raw_bytes),
-            human_bytes(t),
-            100.0 * p.raw_bytes as f64 / t as f64
-        ),
-        _ => human_bytes(p.raw_bytes),
-    };
-    format!(
-        "{} records, {done}, file {}/{}, {:.0} records/s, {:.1} MB/s",
-        p.records,
-        p.files_done.min(p.files),
-        p.files,
-        p.records as f64 / secs,
-        p.raw_bytes as f64 / 1e6 / secs
-    )
+impl Bars {
+    fn update(&mut self, p: &Progress) {
+        match *p {
+            Progress::Main {
+                records,
+                bytes,
+                total_bytes,
+                files_done,
+                files,
+            } => {
+                let bar = self.main.get_or_insert_with(|| {
+                    let bar = new_bar();
+                    match total_bytes {
+                        Some(t) if t > 0 => {
+                            bar.set_style(style("{bar:25} {percent:>3}% {msg} ETA {eta}"));
+                            bar.set_length(t);
+                        }
+                        _ => {
+                            bar.set_style(style("{spinner} {msg}"));
+                            bar.enable_steady_tick(Duration::from_millis(200));
+                        }
+                    }
+                    bar
+                });
+                bar.set_position(bytes);
+                let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+                // Short enough for an 80-column terminal beside the bar.
+                let file = if files > 1 {
+                    format!(", file {}/{files}", files_done.min(files))
+                } else {
+                    String::new()
+                };
+                bar.set_message(format!(
+                    "{records} records, {:.0}/s{file}",
+                    records as f64 / secs
+                ));
+            }
+            Progress::MainDone { records, bytes } => {
+                let bar = self.main.take().unwrap_or_else(new_bar);
+                bar.set_style(style("{msg}"));
+                bar.finish_with_message(format!(
+                    "rinse: main pass: {records} records, {} in {:.1}s",
+                    human_bytes(bytes),
+                    self.started.elapsed().as_secs_f64()
+                ));
+            }
+            Progress::Phase { name, done, total } => {
+                if self.phase.as_ref().is_some_and(|(n, _, _)| *n != name) {
+                    self.end_phase();
+                }
+                let (_, bar, _) = self.phase.get_or_insert_with(|| {
+                    let bar = new_bar();
+                    if total > 1 {
+                        bar.set_style(style(
+                            "rinse: dedup {prefix:<10} {bar:25} {pos}/{len} ETA {eta}",
+                        ));
+                        bar.set_length(total);
+                    } else {
+                        bar.set_style(style("rinse: dedup {prefix:<10} {spinner} {elapsed}"));
+                        bar.enable_steady_tick(Duration::from_millis(200));
+                    }
+                    bar.set_prefix(name);
+                    (name, bar, Instant::now())
+                });
+                if total > 1 {
+                    bar.set_position(done);
+                }
+                if done >= total {
+                    self.end_phase();
+                }
+            }
+        }
+    }
+
+    /// Leave the line of the phase drawn, with its time.
+    fn end_phase(&mut self) {
+        if let Some((name, bar, started)) = self.phase.take() {
+            let n = bar.length().filter(|&l| l > 1);
+            bar.set_style(style("{msg}"));
+            bar.finish_with_message(format!(
+                "rinse: dedup {name:<10} {}{:.1}s",
+                n.map_or(String::new(), |n| format!("{n} documents in ")),
+                started.elapsed().as_secs_f64()
+            ));
+        }
+    }
 }

@@ -12,7 +12,8 @@ pub struct Args {
     /// (one document per file), optionally compressed as .gz or .zst.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Output directory (created if missing): kept/, rejected/, report.json.
+    /// Output directory (created if missing): kept/, rejected/, report.json, report.html
+    /// and report-sample.jsonl.
     #[arg(long, short, value_name = "DIR")]
     out: PathBuf,
     /// Configuration file (TOML). Without it, the embedded default (`rinse config`).
@@ -39,7 +40,8 @@ pub struct Args {
     /// Records per batch (the unit of parallel work; output does not depend on it).
     #[arg(long, default_value_t = 4096, value_name = "N", hide = true)]
     batch_size: usize,
-    /// No progress and no summary on stderr.
+    /// No progress and no summary on stderr. (Progress is drawn only when stderr is a
+    /// terminal; the summary is printed either way.)
     #[arg(long, short)]
     quiet: bool,
 }

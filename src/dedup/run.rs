@@ -67,6 +67,11 @@ pub enum Applied {
     Kept {
         line: Vec<u8>,
         text_bytes: u64,
+        /// Bytes of the normalized text, before removals.
+        text_len: u64,
+        /// A copy of the document with its final removals, for one in
+        /// [`DedupRun::watch`].
+        watched: Option<Box<Document>>,
     },
     Rejected(Box<Rejection>),
 }
@@ -114,6 +119,9 @@ pub struct DedupRun {
     removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
     /// Scratch of `observe`: which passages of the document are first occurrences.
     first_scratch: Vec<bool>,
+    /// Documents (numbers in input order, sorted) whose final removals `apply` hands back
+    /// with their verdict (the report's sample).
+    pub watch: Vec<u64>,
 }
 
 impl DedupRun {
@@ -153,6 +161,7 @@ impl DedupRun {
             seconds: Vec::new(),
             removed: Default::default(),
             first_scratch: Vec::new(),
+            watch: Vec::new(),
         })
     }
 
@@ -203,7 +212,13 @@ impl DedupRun {
     }
 
     /// Phases 2-3: final signatures and band hashes, candidates, verification, clusters.
-    pub fn decide(&mut self, pool: &rayon::ThreadPool) -> Result<Decisions> {
+    /// `on_step(phase, done, total)` reports progress: documents for `signatures`, 0 then
+    /// 1 for the phases done in one step.
+    pub fn decide(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        on_step: &mut dyn FnMut(&'static str, u64, u64),
+    ) -> Result<Decisions> {
         let (Some(spill), Some(sketches)) = (self.spill.take(), self.sketches.take()) else {
             return Err(Error::Usage("dedup: decide called twice".into()));
         };
@@ -218,6 +233,7 @@ impl DedupRun {
         let mut bands = BandIndex::with_capacity(dc.bands, n);
         let mut fixed = FrameLessWriter::create(&self.sig_path)?;
         let mut next_doc = 0usize;
+        on_step("signatures", 0, n as u64);
         let this = &*self;
         // Per chunk of documents, in parallel: the signature file records, band hashes
         // and activity, ready to append in order.
@@ -281,6 +297,7 @@ impl DedupRun {
             });
             appended?;
             pending = Some(chunks);
+            on_step("signatures", base as u64, n as u64);
         }
         if let Some(p) = pending {
             append(p, &mut fixed, &mut bands)?;
@@ -289,13 +306,17 @@ impl DedupRun {
             return Err(Error::Usage("dedup: sketch file is incomplete".into()));
         }
         let signature_bytes = fixed.finish()?;
+        on_step("signatures", n as u64, n as u64);
         self.seconds
             .push(("signatures", t0.elapsed().as_secs_f64()));
 
         let t0 = Instant::now();
+        on_step("candidates", 0, 1);
         let pairs = pool.install(|| document::candidates(&bands, dc.max_bucket_pairs));
         self.seconds
             .push(("candidates", t0.elapsed().as_secs_f64()));
+        on_step("candidates", 1, 1);
+        on_step("verify", 0, 1);
 
         let t0 = Instant::now();
         let sigs = SigFile::open(&self.sig_path, k)?;
@@ -316,10 +337,13 @@ impl DedupRun {
         let cut = |d: u32| self.cut.get(d as usize).copied().unwrap_or(false);
         let verified = pool.install(|| document::verify(&pairs, &lookup, &cut, &dc))?;
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
+        on_step("verify", 1, 1);
+        on_step("clusters", 0, 1);
 
         let t0 = Instant::now();
         let (verdicts, clusters) = document::clusters(&self.exact_of, &verified, &lookup, 10)?;
         self.seconds.push(("clusters", t0.elapsed().as_secs_f64()));
+        on_step("clusters", 1, 1);
         Ok(Decisions {
             verdicts,
             clusters,
@@ -328,6 +352,17 @@ impl DedupRun {
             band_bytes: bands.bytes(),
             signature_bytes,
         })
+    }
+}
+
+impl Decisions {
+    /// The document that document `d` (number in input order) is an exact or near
+    /// duplicate of, if it is one.
+    pub fn duplicate_of(&self, d: u64) -> Option<u64> {
+        match self.verdicts.get(usize::try_from(d).ok()?)? {
+            DocVerdict::Exact { of } | DocVerdict::Near { of, .. } => Some(u64::from(*of)),
+            DocVerdict::Keep => None,
+        }
     }
 }
 

@@ -751,3 +751,43 @@ fn meta_ids_are_read_from_the_id_field() {
     );
     assert_eq!(ev["meta"]["not_in_docs"], 0);
 }
+
+/// `--html` (issue 25): a self-contained page with the scores, rules, groups and worst
+/// documents, its numbers those of `--json`.
+#[test]
+fn html_report_shows_the_numbers_of_json() {
+    let dir = scratch("eval_html");
+    let meta = path("eval/groups.meta.jsonl");
+    let page = dir.join("eval.html");
+    let o = groups_eval(
+        &dir,
+        &[
+            "--json",
+            "--group-by",
+            "page_type",
+            "--meta",
+            &meta,
+            "--html",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<script"));
+    assert!(html.contains("By page_type") && html.contains("Worst documents"));
+    let shown = crate::report::tagged_numbers(&html);
+    assert!(shown.iter().any(|(k, _)| k == "configs.0.f1"));
+    assert!(shown
+        .iter()
+        .any(|(k, _)| k.starts_with("configs.0.groups.0.groups.")));
+    for (key, text) in shown {
+        let v = crate::report::at(&json, &key);
+        let ok = match v {
+            Value::Number(n) if n.is_u64() => text == n.to_string(),
+            Value::Number(n) => (text.parse::<f64>().unwrap() - n.as_f64().unwrap()).abs() <= 5e-4,
+            _ => false,
+        };
+        assert!(ok, "{key}: page {text:?}, --json {v}");
+    }
+}

@@ -9,5 +9,6 @@ mod docs;
 mod eval;
 mod faults;
 mod json_fidelity;
+mod report;
 mod run;
 mod train;

@@ -85,7 +85,8 @@ impl DedupRun {
                     .with_max_len(APPLY_TASK)
                     .enumerate()
                     .map(|(i, rec)| {
-                        let v = this.verdict((base + i) as u32, rec, decisions)?;
+                        let d = base + i;
+                        let v = this.verdict(d as u32, rec, decisions)?;
                         let mut counts = [(0u64, 0u64); 3];
                         Ok(match v {
                             Verdict::Kept(doc) => {
@@ -99,8 +100,20 @@ impl DedupRun {
                                         }
                                     }
                                 }
+                                let text_len = doc.text.len() as u64;
+                                let watched = this
+                                    .watch
+                                    .binary_search(&(d as u64))
+                                    .is_ok()
+                                    .then(|| Box::new(doc.clone()));
                                 let (line, text_bytes) = kept_line(doc, opts);
-                                (Applied::Kept { line, text_bytes }, counts)
+                                let kept = Applied::Kept {
+                                    line,
+                                    text_bytes,
+                                    text_len,
+                                    watched,
+                                };
+                                (kept, counts)
                             }
                             Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
                         })

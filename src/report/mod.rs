@@ -1,5 +1,10 @@
 //! The run report: counts derived from verdicts and stage statistics, written as
-//! `report.json` and summarized on stderr.
+//! `report.json` and summarized on stderr; [`html`] draws it as `report.html`.
+pub mod dist;
+pub mod eval_html;
+pub mod html;
+pub mod sample;
+
 use crate::stage::StageStats;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,6 +59,15 @@ pub struct Report {
     pub records: Records,
     pub bytes: Bytes,
     pub stages: Vec<StageReport>,
+    /// The cleaning rules the config runs, with their descriptions (for report.html).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleDesc>,
+    /// Document lengths before and after, and the share of text removed per document.
+    pub distributions: dist::Distributions,
+    /// The document sample written to `report-sample.jsonl` (absent when `[report]
+    /// sample = 0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleInfo>,
     /// Extra sections added by later phases (dedup index sizes, clusters, ...).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub sections: BTreeMap<String, serde_json::Value>,
@@ -61,6 +75,22 @@ pub struct Report {
     pub records_per_second: f64,
     pub mb_per_second: f64,
     pub output: OutputInfo,
+}
+
+/// A cleaning rule as report.json lists it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuleDesc {
+    pub id: String,
+    pub category: String,
+    pub description: String,
+}
+
+/// Where the sample is and how it was drawn.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SampleInfo {
+    pub file: String,
+    pub documents: usize,
+    pub seed: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
