@@ -21,6 +21,7 @@ pub mod config;
 pub mod cpu;
 pub mod dedup;
 pub mod document;
+pub mod driver;
 pub mod error;
 pub mod eval;
 pub mod normalize;

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::dedup::run::{Applied, DedupRun, Sketched};
 use crate::dedup::{self, sketch::Sketcher};
 use crate::document::{Rejection, Verdict};
+use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
 use crate::normalize::Normalize;
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
@@ -25,7 +26,6 @@ use crate::report::{
 };
 use crate::stage::{Stage, StageStats};
 use crate::write::{kept_line, WriteOptions, Writer};
-use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -168,7 +168,8 @@ pub struct BatchStats {
 }
 
 /// A processed batch: per chunk, its records' outcomes and statistics.
-type Processed = Vec<(Vec<Pass1>, BatchStats)>;
+/// The outcome of one chunk of the main pass.
+type Chunk = (Vec<Pass1>, BatchStats);
 
 /// A record copied for the sample, with its sampling key.
 type Sampled = Option<Box<(u64, SampleDoc)>>;
@@ -190,7 +191,7 @@ enum Pass1 {
 }
 
 /// The writer plus the record counts derived from the verdicts it wrote.
-struct Sink {
+struct Output {
     writer: Writer,
     records: Records,
     text_out: u64,
@@ -203,7 +204,7 @@ struct Sink {
     sketched: u64,
 }
 
-impl Sink {
+impl Output {
     /// Write a kept record serialized elsewhere (`text_len`: its normalized text's bytes).
     fn write_kept_line(&mut self, line: &[u8], text_bytes: u64, text_len: u64) -> Result<()> {
         self.records.read += 1;
@@ -268,21 +269,23 @@ impl BatchStats {
     }
 }
 
-/// Write the final verdicts of one processed batch in input order and hand its sketched
-/// documents to the dedup observer. `Ok(false)`: the observer has stopped (its error is
-/// reported when it is joined).
-fn deliver(
-    results: Processed,
-    sink: &mut Sink,
-    totals: &mut BatchStats,
-    observer: &std::sync::mpsc::SyncSender<Vec<Sketched>>,
-    sampler: &Sampler,
-) -> Result<bool> {
-    let mut sketched = Vec::new();
-    for (outs, st) in results {
-        totals.merge(&st);
-        for out in outs {
-            match out {
+/// The main pass's consumer: writes the final verdicts in input order and hands the
+/// sketched documents of each batch to the dedup observer (which stops the drive when it
+/// has stopped; its error is reported when it is joined).
+struct Deliver<'a> {
+    out: &'a mut Output,
+    totals: &'a mut BatchStats,
+    observer: &'a std::sync::mpsc::SyncSender<Vec<Sketched>>,
+    sampler: &'a Sampler,
+    sketched: Vec<Sketched>,
+}
+
+impl driver::Sink<Chunk> for Deliver<'_> {
+    fn take(&mut self, (outs, st): Chunk) -> Result<Flow> {
+        let (out, sampler) = (&mut *self.out, self.sampler);
+        self.totals.merge(&st);
+        for o in outs {
+            match o {
                 Pass1::Kept {
                     line,
                     text_bytes,
@@ -291,26 +294,35 @@ fn deliver(
                 } => {
                     if let Some(b) = sampled {
                         let (key, doc) = *b;
-                        sink.sample.offer(sampler, key, doc, None);
+                        out.sample.offer(sampler, key, doc, None);
                     }
-                    sink.write_kept_line(&line, text_bytes, text_len)?
+                    out.write_kept_line(&line, text_bytes, text_len)?
                 }
                 Pass1::Rejected(r) => {
-                    sink.sample_rejection(sampler, &r);
-                    sink.write(Verdict::Rejected(r))?
+                    out.sample_rejection(sampler, &r);
+                    out.write(Verdict::Rejected(r))?
                 }
                 Pass1::Sketched(s, sampled) => {
                     if let Some(b) = sampled {
                         let (key, doc) = *b;
-                        sink.sample.offer(sampler, key, doc, Some(sink.sketched));
+                        out.sample.offer(sampler, key, doc, Some(out.sketched));
                     }
-                    sink.sketched += 1;
-                    sketched.push(s)
+                    out.sketched += 1;
+                    self.sketched.push(s)
                 }
             }
         }
+        Ok(Flow::Continue)
     }
-    Ok(sketched.is_empty() || observer.send(sketched).is_ok())
+
+    fn end_batch(&mut self) -> Result<Flow> {
+        let batch = std::mem::take(&mut self.sketched);
+        Ok(if batch.is_empty() || self.observer.send(batch).is_ok() {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        })
+    }
 }
 
 /// Records per parallel task inside a batch.
@@ -340,7 +352,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
 
     let counters = Arc::new(ReadCounters::default());
     let mut totals = BatchStats::new(stages.stages.len());
-    let mut sink = Sink {
+    let mut sink = Output {
         writer,
         records: Records::default(),
         text_out: 0,
@@ -399,107 +411,73 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
                 },
             )
         });
-        let mut write_result = Ok(());
         // Batch N is processed on the pool while batch N-1 is written (and handed to the
-        // dedup observer) beside it, so the workers do not wait for the writer.
-        let process = |batch: Vec<RawRecord>| -> Processed {
-            let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
-            let mut it = batch.into_iter().peekable();
-            while it.peek().is_some() {
-                chunks.push(it.by_ref().take(CHUNK).collect());
-            }
-            // One task per chunk: left to itself, rayon would hand each of the two
-            // threads a long run of chunks to fold in one go, and a thread that finished
-            // its run early could not take over any of the other's (seen as 50 ms
-            // stretches with one core idle).
-            chunks
-                .into_par_iter()
-                .with_max_len(1)
-                .map(|chunk| {
-                    let mut st = BatchStats::new(stages.stages.len());
-                    let outs = chunk
-                        .into_iter()
-                        .map(|raw| {
-                            let v = stages.process(raw, &plan.fields, &mut st);
-                            let sampled = |doc: &crate::document::Document| -> Sampled {
-                                let key = sampler.key(&doc.origin)?;
-                                Some(Box::new((key, SampleDoc::of_doc(doc))))
-                            };
-                            match (v, sketcher.as_ref()) {
-                                (Verdict::Kept(doc), Some(sk)) => {
-                                    let sampled = sampled(&doc);
-                                    let t0 = Instant::now();
-                                    let s = dedup::run::sketch_doc(sk, doc);
-                                    st.dedup_nanos += t0.elapsed().as_nanos() as u64;
-                                    Pass1::Sketched(s, sampled)
-                                }
-                                (Verdict::Kept(doc), None) => {
-                                    let sampled = sampled(&doc);
-                                    let text_len = doc.text.len() as u64;
-                                    let (line, text_bytes) = kept_line(doc, &plan.write);
-                                    Pass1::Kept {
-                                        line,
-                                        text_bytes,
-                                        text_len,
-                                        sampled,
-                                    }
-                                }
-                                (Verdict::Rejected(r), _) => Pass1::Rejected(r),
-                            }
-                        })
-                        .collect();
-                    (outs, st)
-                })
-                .collect()
-        };
-        // The processed batch waiting to be written, with its input position.
-        let mut pending: Option<(Processed, u64)> = None;
-        let mut go_on = true;
-        for (batch, at) in rx.iter() {
-            let previous = pending.take();
-            let mut delivered_at = None;
-            let (results, delivered) = pool.install(|| {
-                rayon::join(
-                    || process(batch),
-                    || match previous {
-                        Some((p, at)) => {
-                            delivered_at = Some(at);
-                            deliver(p, &mut sink, &mut totals, &otx, sampler)
+        // dedup observer) beside it.
+        let work = |chunk: Vec<RawRecord>| -> Chunk {
+            let mut st = BatchStats::new(stages.stages.len());
+            let outs = chunk
+                .into_iter()
+                .map(|raw| {
+                    let v = stages.process(raw, &plan.fields, &mut st);
+                    let sampled = |doc: &crate::document::Document| -> Sampled {
+                        let key = sampler.key(&doc.origin)?;
+                        Some(Box::new((key, SampleDoc::of_doc(doc))))
+                    };
+                    match (v, sketcher.as_ref()) {
+                        (Verdict::Kept(doc), Some(sk)) => {
+                            let sampled = sampled(&doc);
+                            let t0 = Instant::now();
+                            let s = dedup::run::sketch_doc(sk, doc);
+                            st.dedup_nanos += t0.elapsed().as_nanos() as u64;
+                            Pass1::Sketched(s, sampled)
                         }
-                        None => Ok(true),
-                    },
-                )
-            });
-            pending = Some((results, at));
+                        (Verdict::Kept(doc), None) => {
+                            let sampled = sampled(&doc);
+                            let text_len = doc.text.len() as u64;
+                            let (line, text_bytes) = kept_line(doc, &plan.write);
+                            Pass1::Kept {
+                                line,
+                                text_bytes,
+                                text_len,
+                                sampled,
+                            }
+                        }
+                        (Verdict::Rejected(r), _) => Pass1::Rejected(r),
+                    }
+                })
+                .collect();
+            (outs, st)
+        };
+        let mut drive = driver::Ordered::new(&pool, CHUNK, work);
+        let mut deliver = Deliver {
+            out: &mut sink,
+            totals: &mut totals,
+            observer: &otx,
+            sampler,
+            sketched: Vec::new(),
+        };
+        // The input position (bytes read from disk) at the end of the batch in the driver.
+        let mut pending_at = None;
+        let mut write_result = Ok(Flow::Continue);
+        for (batch, at) in rx.iter() {
+            let delivered_at = pending_at.replace(at);
+            write_result = drive.push(batch, &mut deliver);
+            if !matches!(write_result, Ok(Flow::Continue)) {
+                break;
+            }
             if let Some(at) = delivered_at {
                 bytes_done = at;
             }
-            match delivered {
-                Ok(true) => {}
-                Ok(false) => go_on = false,
-                Err(e) => {
-                    write_result = Err(e);
-                    go_on = false;
-                }
-            }
-            if !go_on {
-                break;
-            }
             on_progress(&Progress::Main {
-                records: sink.records.read + observed.load(Ordering::Relaxed),
+                records: deliver.out.records.read + observed.load(Ordering::Relaxed),
                 bytes: bytes_done,
                 total_bytes,
                 files_done: counters.files_done.load(Ordering::Relaxed),
                 files,
             });
         }
-        if go_on {
-            if let Some((p, at)) = pending.take() {
-                if let Err(e) = deliver(p, &mut sink, &mut totals, &otx, sampler) {
-                    write_result = Err(e);
-                }
-                bytes_done = at;
-            }
+        if matches!(write_result, Ok(Flow::Continue)) {
+            write_result = drive.finish(&mut deliver);
         }
         drop(rx);
         drop(otx);
@@ -601,7 +579,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         sections.insert("dedup".to_string(), d.report(&decisions));
         dedup_stats = Some(st);
     }
-    let Sink {
+    let Output {
         writer,
         records,
         text_out,

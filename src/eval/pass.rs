@@ -6,12 +6,12 @@ use super::attribute::DocRun;
 use super::gold::Gold;
 use crate::config::Config;
 use crate::document::{apply_removals, Origin, Verdict};
+use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
 use crate::pipeline::{BatchStats, Stages};
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::record::Record;
 use crate::stage::StageStats;
-use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -80,58 +80,50 @@ pub fn run_stages(
         runs: vec![None; gold.docs.len()],
         ..PassResult::default()
     };
-    let mut handle = |batch: Vec<RawRecord>, res: &mut PassResult| -> Result<()> {
-        let mut chunks: Vec<Vec<RawRecord>> = Vec::new();
-        let mut it = batch.into_iter().peekable();
-        while it.peek().is_some() {
-            chunks.push(it.by_ref().take(CHUNK).collect());
-        }
-        let results: Vec<(Vec<Outcome>, BatchStats)> = pool.install(|| {
-            chunks
-                .into_par_iter()
-                .map(|chunk| {
-                    let mut st = batch_stats(names.len());
-                    let outcomes = chunk
-                        .into_iter()
-                        .map(|raw| outcome(&stages, &relaxed, raw, fields, gold, &mut st, capture))
-                        .collect();
-                    (outcomes, st)
-                })
-                .collect()
-        });
-        for (outcomes, st) in results {
-            for (a, b) in totals.iter_mut().zip(&st.stages) {
-                a.merge(b);
-            }
-            for o in outcomes {
-                res.add(o, gold)?;
-            }
-        }
-        Ok(())
+    let work = |chunk: Vec<RawRecord>| -> (Vec<Outcome>, BatchStats) {
+        let mut st = batch_stats(names.len());
+        let outcomes = chunk
+            .into_iter()
+            .map(|raw| outcome(&stages, &relaxed, raw, fields, gold, &mut st, capture))
+            .collect();
+        (outcomes, st)
     };
-    match source {
-        Source::Files(sources) => {
-            let counters = Arc::new(ReadCounters::default());
-            let mut failed = None;
-            read::stream_batches(sources, BATCH_RECORDS, BATCH_BYTES, &counters, |batch| {
-                match handle(batch, &mut res) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failed = Some(e);
-                        false
+    let mut drive = driver::Ordered::new(pool, CHUNK, work);
+    let mut take = |(outcomes, st): (Vec<Outcome>, BatchStats)| -> Result<Flow> {
+        for (a, b) in totals.iter_mut().zip(&st.stages) {
+            a.merge(b);
+        }
+        for o in outcomes {
+            res.add(o, gold)?;
+        }
+        Ok(Flow::Continue)
+    };
+    let bytes =
+        match source {
+            Source::Files(sources) => {
+                let counters = Arc::new(ReadCounters::default());
+                let mut failed = None;
+                read::stream_batches(sources, BATCH_RECORDS, BATCH_BYTES, &counters, |batch| {
+                    match drive.push(batch, &mut take) {
+                        Ok(_) => true,
+                        Err(e) => {
+                            failed = Some(e);
+                            false
+                        }
                     }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
                 }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
+                counters.raw_bytes.load(Ordering::Relaxed)
             }
-            res.bytes = counters.raw_bytes.load(Ordering::Relaxed);
-        }
-        Source::Memory(records) => {
-            res.bytes = records.iter().map(|r| r.bytes.len() as u64).sum();
-            handle(records.iter().map(copy_raw).collect(), &mut res)?;
-        }
-    }
+            Source::Memory(records) => {
+                drive.push(records.iter().map(copy_raw).collect(), &mut take)?;
+                records.iter().map(|r| r.bytes.len() as u64).sum()
+            }
+        };
+    drive.finish(&mut take)?;
+    res.bytes = bytes;
     res.seconds = started.elapsed().as_secs_f64();
     res.clean = names
         .iter()

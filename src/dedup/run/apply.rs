@@ -9,9 +9,9 @@ use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
 use crate::dedup::sketch::removed_bytes;
 use crate::dedup::spill::{self, SpillDoc, Stored};
 use crate::document::{Rejection, Verdict};
+use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
 use crate::write::{kept_line, WriteOptions};
-use rayon::prelude::*;
 use serde_json::json;
 use std::time::Instant;
 
@@ -74,18 +74,14 @@ impl DedupRun {
         emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
     ) -> Result<()> {
         // Batch N is decided and serialized on the pool while batch N-1 is emitted
-        // (written) beside it, in input order.
+        // (written) beside it, in input order; small tasks, so that neither thread is
+        // left with a long run of documents when the other has finished.
         let this = &*self;
-        let process =
-            |base: usize, batch: Vec<Stored<SpillDoc>>| -> Vec<Result<(Applied, PassageCounts)>> {
-                // Small tasks, so that neither thread is left with a long run of
-                // documents when the other has finished (see `pipeline::run`).
-                batch
-                    .into_par_iter()
-                    .with_max_len(APPLY_TASK)
-                    .enumerate()
-                    .map(|(i, rec)| {
-                        let d = base + i;
+        let work =
+            |chunk: Vec<(usize, Stored<SpillDoc>)>| -> Vec<Result<(Applied, PassageCounts)>> {
+                chunk
+                    .into_iter()
+                    .map(|(d, rec)| {
                         let v = this.verdict(d as u32, rec, decisions)?;
                         let mut counts = [(0u64, 0u64); 3];
                         Ok(match v {
@@ -121,7 +117,7 @@ impl DedupRun {
                     .collect()
             };
         let mut removed = [(0u64, 0u64); 3];
-        let mut emit_all = |out: Vec<Result<(Applied, PassageCounts)>>| -> Result<()> {
+        let mut emit_all = |out: Vec<Result<(Applied, PassageCounts)>>| -> Result<Flow> {
             for v in out {
                 let (v, counts) = v?;
                 for (total, c) in removed.iter_mut().zip(counts) {
@@ -130,26 +126,21 @@ impl DedupRun {
                 }
                 emit(v)?;
             }
-            Ok(())
+            Ok(Flow::Continue)
         };
-        let mut pending = None;
+        let mut drive = driver::Ordered::new(pool, APPLY_TASK, work);
         let first_doc = *next_doc;
         for batch in rx.iter() {
             let base = *next_doc;
             *next_doc += batch.len();
-            let previous = pending.take();
-            let (out, emitted) = pool.install(|| {
-                rayon::join(
-                    || process(base, batch),
-                    || previous.map_or(Ok(()), &mut emit_all),
-                )
-            });
-            emitted?;
-            pending = Some(out);
+            let numbered: Vec<_> = batch
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| (base + i, r))
+                .collect();
+            drive.push(numbered, &mut emit_all)?;
         }
-        if let Some(out) = pending {
-            emit_all(out)?;
-        }
+        drive.finish(&mut emit_all)?;
         if *next_doc > first_doc {
             for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
                 let e = self.removed.entry(rule).or_default();
