@@ -508,7 +508,6 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         let decisions = d.decide(&pool, &mut |name, done, total| {
             on_progress(&Progress::Phase { name, done, total })
         })?;
-        let before = sink.records.clone();
         // The sampled documents dedup decides, and the kept copies of those that are
         // duplicates (so the page can show what a duplicate duplicates).
         let pending = sink.sample.pending();
@@ -528,7 +527,12 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
             done: 0,
             total,
         });
-        d.apply(&decisions, &pool, &plan.write, &mut |a| {
+        let prepare = |doc: crate::document::Document| {
+            let text_len = doc.text.len() as u64;
+            let (line, text_bytes) = kept_line(doc, &plan.write);
+            (line, text_bytes, text_len)
+        };
+        d.apply(&decisions, &pool, &prepare, &mut |a| {
             let n = applied;
             applied += 1;
             if applied.is_multiple_of(4096) || applied == total {
@@ -540,9 +544,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
             }
             match a {
                 Applied::Kept {
-                    line,
-                    text_bytes,
-                    text_len,
+                    doc: (line, text_bytes, text_len),
                     watched,
                 } => {
                     if let Some(doc) = watched {
@@ -559,23 +561,12 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
                 }
             }
         })?;
-        let mut st = StageStats {
+        let st = StageStats {
             docs_in: d.docs() as u64,
+            rejected: d.rejected().clone(),
             nanos: totals.dedup_nanos + t0.elapsed().as_nanos() as u64,
             ..StageStats::default()
         };
-        for (reason, n) in &sink.records.rejected_by_reason {
-            let was = before.rejected_by_reason.get(reason).copied().unwrap_or(0);
-            if *n > was {
-                let reason: &'static str = match reason.as_str() {
-                    "exact-duplicate" => "exact-duplicate",
-                    "near-duplicate" => "near-duplicate",
-                    "duplicate-stub" => "duplicate-stub",
-                    _ => "only-duplicate-passages",
-                };
-                st.rejected.insert(reason, n - was);
-            }
-        }
         sections.insert("dedup".to_string(), d.report(&decisions));
         dedup_stats = Some(st);
     }

@@ -61,14 +61,11 @@ pub fn sketch_doc(sketcher: &Sketcher, doc: Document) -> Sketched {
     }
 }
 
-/// A document's fate after dedup, ready to write: kept records are already serialized.
-pub enum Applied {
-    /// A kept record's JSON line and the byte length of its output text.
+/// A document's fate after dedup: a kept document as the caller's `prepare` made it on
+/// the pool (for the writer, its serialized line), or a rejection.
+pub enum Applied<K> {
     Kept {
-        line: Vec<u8>,
-        text_bytes: u64,
-        /// Bytes of the normalized text, before removals.
-        text_len: u64,
+        doc: K,
         /// A copy of the document with its final removals, for one in
         /// [`DedupRun::watch`].
         watched: Option<Box<Document>>,
@@ -117,6 +114,8 @@ pub struct DedupRun {
     langs: Vec<&'static str>,
     seconds: Vec<(&'static str, f64)>,
     removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
+    /// Documents `apply` rejected, by reason.
+    rejected: std::collections::BTreeMap<&'static str, u64>,
     /// Scratch of `observe`: which passages of the document are first occurrences.
     first_scratch: Vec<bool>,
     /// Documents (numbers in input order, sorted) whose final removals `apply` hands back
@@ -125,6 +124,12 @@ pub struct DedupRun {
 }
 
 impl DedupRun {
+    /// The documents `apply` rejected so far, by reason (`exact-duplicate`,
+    /// `near-duplicate`, `duplicate-stub`, `only-duplicate-passages`).
+    pub fn rejected(&self) -> &std::collections::BTreeMap<&'static str, u64> {
+        &self.rejected
+    }
+
     /// Prepare a run whose temporary files live in `dir` (the output directory).
     pub fn create(cfg: &DedupConfig, dir: &Path) -> Result<DedupRun> {
         cfg.validate()?;
@@ -160,6 +165,7 @@ impl DedupRun {
             langs: Vec::new(),
             seconds: Vec::new(),
             removed: Default::default(),
+            rejected: Default::default(),
             first_scratch: Vec::new(),
             watch: Vec::new(),
         })

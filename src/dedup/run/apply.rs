@@ -11,7 +11,6 @@ use crate::dedup::spill::{self, SpillDoc, Stored};
 use crate::document::{Rejection, Verdict};
 use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
-use crate::write::{kept_line, WriteOptions};
 use serde_json::json;
 use std::time::Instant;
 
@@ -19,13 +18,14 @@ use std::time::Instant;
 const APPLY_TASK: usize = 16;
 
 impl DedupRun {
-    /// Phase 4: re-read the spilled documents and emit each one's verdict, in input order.
-    pub fn apply(
+    /// Phase 4: re-read the spilled documents and emit each one's verdict, in input order;
+    /// `prepare` turns a kept document into what `emit` takes (on the pool).
+    pub fn apply<K: Send>(
         &mut self,
         decisions: &Decisions,
         pool: &rayon::ThreadPool,
-        opts: &WriteOptions,
-        emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
+        prepare: &(dyn Fn(crate::document::Document) -> K + Sync),
+        emit: &mut (dyn FnMut(Applied<K>) -> Result<()> + Send),
     ) -> Result<()> {
         let t0 = Instant::now();
         let mut reader = self
@@ -50,7 +50,7 @@ impl DedupRun {
                     }
                 }
             });
-            let result = self.apply_batches(rx, &mut next_doc, decisions, pool, opts, emit);
+            let result = self.apply_batches(rx, &mut next_doc, decisions, pool, prepare, emit);
             let read_result = read
                 .join()
                 .map_err(|_| Error::Usage("dedup spill reader panicked".into()))?;
@@ -64,21 +64,21 @@ impl DedupRun {
         Ok(())
     }
 
-    fn apply_batches(
+    fn apply_batches<K: Send>(
         &mut self,
         rx: std::sync::mpsc::Receiver<Vec<Stored<SpillDoc>>>,
         next_doc: &mut usize,
         decisions: &Decisions,
         pool: &rayon::ThreadPool,
-        opts: &WriteOptions,
-        emit: &mut (dyn FnMut(Applied) -> Result<()> + Send),
+        prepare: &(dyn Fn(crate::document::Document) -> K + Sync),
+        emit: &mut (dyn FnMut(Applied<K>) -> Result<()> + Send),
     ) -> Result<()> {
         // Batch N is decided and serialized on the pool while batch N-1 is emitted
         // (written) beside it, in input order; small tasks, so that neither thread is
         // left with a long run of documents when the other has finished.
         let this = &*self;
         let work =
-            |chunk: Vec<(usize, Stored<SpillDoc>)>| -> Vec<Result<(Applied, PassageCounts)>> {
+            |chunk: Vec<(usize, Stored<SpillDoc>)>| -> Vec<Result<(Applied<K>, PassageCounts)>> {
                 chunk
                     .into_iter()
                     .map(|(d, rec)| {
@@ -96,17 +96,13 @@ impl DedupRun {
                                         }
                                     }
                                 }
-                                let text_len = doc.text.len() as u64;
                                 let watched = this
                                     .watch
                                     .binary_search(&(d as u64))
                                     .is_ok()
                                     .then(|| Box::new(doc.clone()));
-                                let (line, text_bytes) = kept_line(doc, opts);
                                 let kept = Applied::Kept {
-                                    line,
-                                    text_bytes,
-                                    text_len,
+                                    doc: prepare(doc),
                                     watched,
                                 };
                                 (kept, counts)
@@ -117,12 +113,16 @@ impl DedupRun {
                     .collect()
             };
         let mut removed = [(0u64, 0u64); 3];
-        let mut emit_all = |out: Vec<Result<(Applied, PassageCounts)>>| -> Result<Flow> {
+        let mut rejected = std::collections::BTreeMap::<&'static str, u64>::new();
+        let mut emit_all = |out: Vec<Result<(Applied<K>, PassageCounts)>>| -> Result<Flow> {
             for v in out {
                 let (v, counts) = v?;
                 for (total, c) in removed.iter_mut().zip(counts) {
                     total.0 += c.0;
                     total.1 += c.1;
+                }
+                if let Applied::Rejected(r) = &v {
+                    *rejected.entry(r.reason).or_default() += 1;
                 }
                 emit(v)?;
             }
@@ -141,6 +141,9 @@ impl DedupRun {
             drive.push(numbered, &mut emit_all)?;
         }
         drive.finish(&mut emit_all)?;
+        for (reason, n) in rejected {
+            *self.rejected.entry(reason).or_default() += n;
+        }
         if *next_doc > first_doc {
             for (k, rule) in [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate() {
                 let e = self.removed.entry(rule).or_default();
