@@ -17,8 +17,8 @@ use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, Stored, TempFiles};
 use super::DedupConfig;
 use crate::document::{Document, Rejection};
+use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -242,50 +242,39 @@ impl DedupRun {
         on_step("signatures", 0, n as u64);
         let this = &*self;
         // Per chunk of documents, in parallel: the signature file records, band hashes
-        // and activity, ready to append in order.
-        let compute = |base: usize, batch: &[Vec<u8>]| -> Vec<Result<FinalChunk>> {
-            batch
-                .par_chunks(SIG_CHUNK)
-                .enumerate()
-                .map(|(c, recs)| {
-                    let mut out = FinalChunk::default();
-                    for (j, rec) in recs.iter().enumerate() {
-                        let d = base + c * SIG_CHUNK + j;
-                        let f = this.final_signature(d, rec, k, &dc)?;
-                        match &f {
-                            Some((sig, count)) => {
-                                SigFile::encode(sig, *count, &mut out.records);
-                                minhash::band_hashes(sig, dc.bands, dc.rows, &mut out.bands);
-                            }
-                            None => {
-                                SigFile::encode(&vec![0; k], 0, &mut out.records);
-                                out.bands.extend(std::iter::repeat_n(0, dc.bands));
-                            }
-                        }
-                        out.active.push(f.is_some());
+        // and activity, appended in order (batch N computed while N-1 is appended).
+        let work = |chunk: Vec<(usize, Vec<u8>)>| -> Result<FinalChunk> {
+            let mut out = FinalChunk::default();
+            for (d, rec) in chunk {
+                let f = this.final_signature(d, &rec, k, &dc)?;
+                match &f {
+                    Some((sig, count)) => {
+                        SigFile::encode(sig, *count, &mut out.records);
+                        minhash::band_hashes(sig, dc.bands, dc.rows, &mut out.bands);
                     }
-                    Ok(out)
-                })
-                .collect()
-        };
-        let append = |chunks: Vec<Result<FinalChunk>>,
-                      fixed: &mut FrameLessWriter,
-                      bands: &mut BandIndex|
-         -> Result<()> {
-            for c in chunks {
-                let c = c?;
-                fixed.write(&c.records)?;
-                bands.append(&c.bands, &c.active);
+                    None => {
+                        SigFile::encode(&vec![0; k], 0, &mut out.records);
+                        out.bands.extend(std::iter::repeat_n(0, dc.bands));
+                    }
+                }
+                out.active.push(f.is_some());
             }
-            Ok(())
+            Ok(out)
         };
-        // Batch N is computed on the pool while batch N-1 is appended beside it.
-        let mut pending: Option<Vec<Result<FinalChunk>>> = None;
+        let mut append = |c: Result<FinalChunk>| -> Result<Flow> {
+            let c = c?;
+            fixed.write(&c.records)?;
+            bands.append(&c.bands, &c.active);
+            Ok(Flow::Continue)
+        };
+        let mut drive = driver::Ordered::new(pool, SIG_CHUNK, work);
         loop {
             let mut batch = Vec::with_capacity(2048);
             while batch.len() < 2048 {
                 match reader.next_record()? {
-                    Some(Stored::Held(r) | Stored::Framed(r)) => batch.push(r),
+                    Some(Stored::Held(r) | Stored::Framed(r)) => {
+                        batch.push((next_doc + batch.len(), r))
+                    }
                     None => break,
                 }
             }
@@ -294,20 +283,10 @@ impl DedupRun {
             }
             let base = next_doc;
             next_doc += batch.len();
-            let previous = pending.take();
-            let (chunks, appended) = pool.install(|| {
-                rayon::join(
-                    || compute(base, &batch),
-                    || previous.map_or(Ok(()), |p| append(p, &mut fixed, &mut bands)),
-                )
-            });
-            appended?;
-            pending = Some(chunks);
+            drive.push(batch, &mut append)?;
             on_step("signatures", base as u64, n as u64);
         }
-        if let Some(p) = pending {
-            append(p, &mut fixed, &mut bands)?;
-        }
+        drive.finish(&mut append)?;
         if next_doc != n {
             return Err(Error::Usage("dedup: sketch file is incomplete".into()));
         }
