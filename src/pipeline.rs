@@ -343,7 +343,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
     } else {
         None
     };
-    let sketcher: Option<Sketcher> = dedup_run.as_ref().map(|d| d.sketcher.clone());
+    let sketcher: Option<Sketcher> = dedup_run.as_ref().map(|d| d.sketcher().clone());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
         .build()
@@ -503,9 +503,9 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
     // Dedup: decide over the whole corpus, then write its documents in input order.
     let mut sections = std::collections::BTreeMap::new();
     let mut dedup_stats: Option<StageStats> = None;
-    if let Some(mut d) = dedup_run.take() {
+    if let Some(d) = dedup_run.take() {
         let t0 = Instant::now();
-        let decisions = d.decide(&pool, &mut |name, done, total| {
+        let mut d = d.decide(&pool, &mut |name, done, total| {
             on_progress(&Progress::Phase { name, done, total })
         })?;
         // The sampled documents dedup decides, and the kept copies of those that are
@@ -513,7 +513,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         let pending = sink.sample.pending();
         let mut survivors: Vec<u64> = pending
             .iter()
-            .filter_map(|&n| decisions.duplicate_of(n))
+            .filter_map(|&n| d.decisions().duplicate_of(n))
             .collect();
         survivors.sort_unstable();
         survivors.dedup();
@@ -532,7 +532,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
             let (line, text_bytes) = kept_line(doc, &plan.write);
             (line, text_bytes, text_len)
         };
-        d.apply(&decisions, &pool, &prepare, &mut |a| {
+        let d = d.apply(&pool, &prepare, &mut |a| {
             let n = applied;
             applied += 1;
             if applied.is_multiple_of(4096) || applied == total {
@@ -567,7 +567,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
             nanos: totals.dedup_nanos + t0.elapsed().as_nanos() as u64,
             ..StageStats::default()
         };
-        sections.insert("dedup".to_string(), d.report(&decisions));
+        sections.insert("dedup".to_string(), d.report());
         dedup_stats = Some(st);
     }
     let Output {

@@ -1,8 +1,8 @@
-//! One dedup run over a corpus, driven by the pipeline in three calls:
-//! [`DedupRun::observe`] each sketched document in input order (setting it and its sketch
-//! aside: in memory up to `dedup.memory_mb`, then in temporary files),
+//! One dedup run over a corpus, driven by the pipeline in three calls, each consuming the
+//! state before it: [`DedupRun::observe`] each sketched document in input order (setting
+//! it and its sketch aside: in memory up to `dedup.memory_mb`, then in temporary files),
 //! [`DedupRun::decide`] once after the last one (signatures → candidates → clusters), and
-//! [`DedupRun::apply`] to read the documents back and emit every one's verdict in input
+//! [`Decided::apply`] to read the documents back and emit every one's verdict in input
 //! order.
 //!
 //! Memory held per document until the end: its id, 8 bytes of exact-duplicate link, and
@@ -89,21 +89,44 @@ pub struct Decisions {
     signature_bytes: u64,
 }
 
+/// A dedup run observing documents (the first of its three states: [`DedupRun`] →
+/// [`DedupRun::decide`] → [`Decided`] → [`Decided::apply`] → [`Finished`]; each call
+/// consumes the state before it, so no phase can run twice or out of order).
 pub struct DedupRun {
-    cfg: DedupConfig,
-    pub sketcher: Sketcher,
-    _temps: TempFiles,
-    sig_path: PathBuf,
+    run: Run,
     /// The documents for pass 2, and the signature parts of their sketches.
-    spill: Option<Store<SpillDoc>>,
-    sketches: Option<Store<Vec<u8>>>,
+    spill: Store<SpillDoc>,
+    sketches: Store<Vec<u8>>,
     /// Bytes of the memory budget not yet used by the two stores.
     memory_left: u64,
+}
+
+/// A run whose duplicates are decided, ready to apply the decisions.
+pub struct Decided {
+    run: Run,
+    /// The documents, read back in input order by `apply`.
+    spilled: StoreReader<SpillDoc>,
+    decisions: Decisions,
+    /// Documents (numbers in input order, sorted) whose final removals `apply` hands back
+    /// with their verdict (the report's sample).
+    pub watch: Vec<u64>,
+}
+
+/// A run whose every document was emitted: what it did, for the report.
+pub struct Finished {
+    run: Run,
+    decisions: Decisions,
+}
+
+/// What every state of a run shares: the indexes, per-document facts and counts.
+struct Run {
+    cfg: DedupConfig,
+    sketcher: Sketcher,
+    _temps: TempFiles,
+    sig_path: PathBuf,
     /// Bytes (held in memory, written to a file) of each store.
     spill_bytes: (u64, u64),
     sketch_bytes: (u64, u64),
-    /// The documents, once the last one is observed.
-    spilled: Option<StoreReader<SpillDoc>>,
     ids: Vec<Box<str>>,
     exact_of: Vec<Option<u32>>,
     /// Per document: cleaning removed more than half of its text.
@@ -118,18 +141,9 @@ pub struct DedupRun {
     rejected: std::collections::BTreeMap<&'static str, u64>,
     /// Scratch of `observe`: which passages of the document are first occurrences.
     first_scratch: Vec<bool>,
-    /// Documents (numbers in input order, sorted) whose final removals `apply` hands back
-    /// with their verdict (the report's sample).
-    pub watch: Vec<u64>,
 }
 
 impl DedupRun {
-    /// The documents `apply` rejected so far, by reason (`exact-duplicate`,
-    /// `near-duplicate`, `duplicate-stub`, `only-duplicate-passages`).
-    pub fn rejected(&self) -> &std::collections::BTreeMap<&'static str, u64> {
-        &self.rejected
-    }
-
     /// Prepare a run whose temporary files live in `dir` (the output directory).
     pub fn create(cfg: &DedupConfig, dir: &Path) -> Result<DedupRun> {
         cfg.validate()?;
@@ -137,17 +151,13 @@ impl DedupRun {
         let spill_path = temps.path(dir, "documents");
         let sketch_path = temps.path(dir, "sketches");
         let sig_path = temps.path(dir, "signatures");
-        Ok(DedupRun {
-            spill: Some(Store::new(&spill_path)),
-            sketches: Some(Store::new(&sketch_path)),
-            memory_left: cfg.memory_mb.saturating_mul(1 << 20),
+        let run = Run {
             cfg: cfg.clone(),
             sketcher: Sketcher::new(cfg),
             _temps: temps,
             sig_path,
             spill_bytes: (0, 0),
             sketch_bytes: (0, 0),
-            spilled: None,
             ids: Vec::new(),
             exact_of: Vec::new(),
             cut: Vec::new(),
@@ -167,12 +177,100 @@ impl DedupRun {
             removed: Default::default(),
             rejected: Default::default(),
             first_scratch: Vec::new(),
-            watch: Vec::new(),
+        };
+        Ok(DedupRun {
+            run,
+            spill: Store::new(&spill_path),
+            sketches: Store::new(&sketch_path),
+            memory_left: cfg.memory_mb.saturating_mul(1 << 20),
         })
+    }
+
+    /// The sketcher documents are sketched with (in parallel) before [`Self::observe`].
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.run.sketcher
     }
 
     /// Record the next document in input order.
     pub fn observe(&mut self, s: Sketched) -> Result<()> {
+        self.run.observe(&s)?;
+        self.spill.push(s.spill, &mut self.memory_left)?;
+        self.sketches.push(s.sig, &mut self.memory_left)
+    }
+
+    /// A hint before observing `next`: start loading the index entries it will look up
+    /// (no effect on any result).
+    pub fn prefetch(&self, next: &Sketched) {
+        if let Some(near) = self.run.near.as_ref() {
+            near.prefetch(&next.passage_sigs);
+        }
+    }
+
+    /// Documents observed.
+    pub fn docs(&self) -> usize {
+        self.run.ids.len()
+    }
+
+    /// Phases 2-3: final signatures and band hashes, candidates, verification, clusters.
+    /// `on_step(phase, done, total)` reports progress: documents for `signatures`, 0 then
+    /// 1 for the phases done in one step.
+    pub fn decide(
+        self,
+        pool: &rayon::ThreadPool,
+        on_step: &mut dyn FnMut(&'static str, u64, u64),
+    ) -> Result<Decided> {
+        let DedupRun {
+            mut run,
+            spill,
+            sketches,
+            ..
+        } = self;
+        run.spill_bytes = (spill.held_bytes, spill.file_bytes());
+        run.sketch_bytes = (sketches.held_bytes, sketches.file_bytes());
+        let spilled = spill.finish()?;
+        let decisions = run.decide(sketches.finish()?, pool, on_step)?;
+        Ok(Decided {
+            run,
+            spilled,
+            decisions,
+            watch: Vec::new(),
+        })
+    }
+}
+
+impl Decided {
+    /// Documents observed.
+    pub fn docs(&self) -> usize {
+        self.run.ids.len()
+    }
+
+    /// What was decided.
+    pub fn decisions(&self) -> &Decisions {
+        &self.decisions
+    }
+}
+
+impl Finished {
+    /// Documents observed.
+    pub fn docs(&self) -> usize {
+        self.run.ids.len()
+    }
+
+    /// The documents `apply` rejected, by reason (`exact-duplicate`, `near-duplicate`,
+    /// `duplicate-stub`, `only-duplicate-passages`).
+    pub fn rejected(&self) -> &std::collections::BTreeMap<&'static str, u64> {
+        &self.run.rejected
+    }
+
+    /// The `dedup` section of report.json.
+    pub fn report(&self) -> serde_json::Value {
+        self.run.report(&self.decisions)
+    }
+}
+
+impl Run {
+    /// Index the next document in input order.
+    fn observe(&mut self, s: &Sketched) -> Result<()> {
         let doc = u32::try_from(self.ids.len())
             .map_err(|_| Error::Usage("more than 4 billion documents".into()))?;
         let first = if self.cfg.document.exact {
@@ -191,47 +289,22 @@ impl DedupRun {
         }
         self.exact_of.push(first);
         self.cut.push(s.cut);
-        self.ids.push(s.id.into_boxed_str());
+        self.ids.push(s.id.as_str().into());
         if let Some(l) = s.lang {
             if !self.langs.contains(&l) {
                 self.langs.push(l);
             }
         }
-        let (Some(spill), Some(sketches)) = (self.spill.as_mut(), self.sketches.as_mut()) else {
-            return Err(Error::Usage("dedup: document observed after decide".into()));
-        };
-        spill.push(s.spill, &mut self.memory_left)?;
-        sketches.push(s.sig, &mut self.memory_left)
+        Ok(())
     }
 
-    /// A hint before observing `next`: start loading the index entries it will look up
-    /// (no effect on any result).
-    pub fn prefetch(&self, next: &Sketched) {
-        if let Some(near) = self.near.as_ref() {
-            near.prefetch(&next.passage_sigs);
-        }
-    }
-
-    /// Documents observed.
-    pub fn docs(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Phases 2-3: final signatures and band hashes, candidates, verification, clusters.
-    /// `on_step(phase, done, total)` reports progress: documents for `signatures`, 0 then
-    /// 1 for the phases done in one step.
-    pub fn decide(
+    /// Phases 2-3 over the sketches read back in input order.
+    fn decide(
         &mut self,
+        mut reader: StoreReader<Vec<u8>>,
         pool: &rayon::ThreadPool,
         on_step: &mut dyn FnMut(&'static str, u64, u64),
     ) -> Result<Decisions> {
-        let (Some(spill), Some(sketches)) = (self.spill.take(), self.sketches.take()) else {
-            return Err(Error::Usage("dedup: decide called twice".into()));
-        };
-        self.spill_bytes = (spill.held_bytes, spill.file_bytes());
-        self.sketch_bytes = (sketches.held_bytes, sketches.file_bytes());
-        self.spilled = Some(spill.finish()?);
-        let mut reader = sketches.finish()?;
         let t0 = Instant::now();
         let dc = self.cfg.document.clone();
         let k = dc.num_hashes;
@@ -362,7 +435,7 @@ struct FinalChunk {
     active: Vec<bool>,
 }
 
-impl DedupRun {
+impl Run {
     /// The final signature of document `d` from its sketch record (`None`: inactive).
     fn final_signature(
         &self,

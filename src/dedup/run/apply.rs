@@ -1,7 +1,7 @@
 //! Phase 4 of a dedup run: re-read the spilled documents in input order, attach each
 //! one's passage removals or turn it into a duplicate rejection, serialize in parallel.
 use super::report::round4;
-use super::{Applied, Decisions, DedupRun, PassageCounts};
+use super::{Applied, Decided, Decisions, Finished, PassageCounts, Run};
 use crate::dedup::document::DocVerdict;
 use crate::dedup::minhash::Similarity;
 use crate::dedup::near_passage::RULE_NEAR;
@@ -17,21 +17,22 @@ use std::time::Instant;
 /// Documents per parallel task of the apply phase.
 const APPLY_TASK: usize = 16;
 
-impl DedupRun {
+impl Decided {
     /// Phase 4: re-read the spilled documents and emit each one's verdict, in input order;
     /// `prepare` turns a kept document into what `emit` takes (on the pool).
     pub fn apply<K: Send>(
-        &mut self,
-        decisions: &Decisions,
+        self,
         pool: &rayon::ThreadPool,
         prepare: &(dyn Fn(crate::document::Document) -> K + Sync),
         emit: &mut (dyn FnMut(Applied<K>) -> Result<()> + Send),
-    ) -> Result<()> {
+    ) -> Result<Finished> {
         let t0 = Instant::now();
-        let mut reader = self
-            .spilled
-            .take()
-            .ok_or_else(|| Error::Usage("dedup: apply called before decide".into()))?;
+        let Decided {
+            mut run,
+            spilled: mut reader,
+            decisions,
+            watch,
+        } = self;
         let mut next_doc = 0usize;
         // A reader thread keeps the next batch of spilled documents ready.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Stored<SpillDoc>>>(2);
@@ -50,25 +51,30 @@ impl DedupRun {
                     }
                 }
             });
-            let result = self.apply_batches(rx, &mut next_doc, decisions, pool, prepare, emit);
+            let result =
+                run.apply_batches(rx, &mut next_doc, &decisions, &watch, pool, prepare, emit);
             let read_result = read
                 .join()
                 .map_err(|_| Error::Usage("dedup spill reader panicked".into()))?;
             result?;
             read_result
         })?;
-        if next_doc != self.ids.len() {
+        if next_doc != run.ids.len() {
             return Err(Error::Usage("dedup: document spill is incomplete".into()));
         }
-        self.seconds.push(("apply", t0.elapsed().as_secs_f64()));
-        Ok(())
+        run.seconds.push(("apply", t0.elapsed().as_secs_f64()));
+        Ok(Finished { run, decisions })
     }
+}
 
+impl Run {
+    #[allow(clippy::too_many_arguments)]
     fn apply_batches<K: Send>(
         &mut self,
         rx: std::sync::mpsc::Receiver<Vec<Stored<SpillDoc>>>,
         next_doc: &mut usize,
         decisions: &Decisions,
+        watch: &[u64],
         pool: &rayon::ThreadPool,
         prepare: &(dyn Fn(crate::document::Document) -> K + Sync),
         emit: &mut (dyn FnMut(Applied<K>) -> Result<()> + Send),
@@ -96,8 +102,7 @@ impl DedupRun {
                                         }
                                     }
                                 }
-                                let watched = this
-                                    .watch
+                                let watched = watch
                                     .binary_search(&(d as u64))
                                     .is_ok()
                                     .then(|| Box::new(doc.clone()));

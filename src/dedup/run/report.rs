@@ -1,13 +1,13 @@
 //! The `dedup` section of report.json: counts per kind, clusters, index sizes, timings.
-use super::{Decisions, DedupRun};
+use super::{Decisions, Run};
 use crate::dedup::document::DocVerdict;
 use crate::dedup::near_passage::RULE_NEAR;
 use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
 use serde_json::{json, Value};
 
-impl DedupRun {
+impl Run {
     /// The `dedup` section of report.json.
-    pub fn report(&self, d: &Decisions) -> Value {
+    pub(super) fn report(&self, d: &Decisions) -> Value {
         let exact = d
             .verdicts
             .iter()
