@@ -67,7 +67,7 @@ pub enum Applied<K> {
     Kept {
         doc: K,
         /// A copy of the document with its final removals, for one in
-        /// [`DedupRun::watch`].
+        /// [`Decided::watch`].
         watched: Option<Box<Document>>,
     },
     Rejected(Box<Rejection>),

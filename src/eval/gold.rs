@@ -94,8 +94,8 @@ impl Gold {
         self.index.get(id).copied()
     }
 
-    /// The documents of several gold files as one, in file order (document `i` of the
-    /// result comes from the file [`Gold::file_of`] says); `path` is the first file's.
+    /// The documents of several gold files as one, in file order; `path` is the first
+    /// file's.
     /// An id in two files is an error naming the later file and line.
     pub fn merge(golds: &[Gold]) -> Result<Gold> {
         let mut all = Gold {
