@@ -29,6 +29,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod cpu;
 pub mod dedup;
+pub mod destination;
 pub mod document;
 #[doc(hidden)]
 pub mod driver;
@@ -51,12 +52,13 @@ pub mod write;
 
 pub use clean::{Cleaner, Decision};
 pub use config::Config;
+pub use destination::{Collect, Destination};
 pub use document::{Document, Rejection, Removal, Verdict};
 pub use error::{Error, Result};
 pub use eval::train;
 pub use eval::{evaluate, EvalOptions, Evaluation, Gold};
 pub use normalize::{normalize, NormalizeConfig};
-pub use pipeline::{run, Progress, RunPlan};
+pub use pipeline::{run, run_to, Progress, RunPlan};
 pub use read::Fields;
 pub use report::Report;
 pub use stage::StageStats;

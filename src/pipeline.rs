@@ -14,6 +14,7 @@ use crate::clean::{Clean, Cleaner};
 use crate::config::Config;
 use crate::dedup::run::{Applied, DedupRun, Sketched};
 use crate::dedup::{self, sketch::Sketcher};
+use crate::destination::Destination;
 use crate::document::{Rejection, Verdict};
 use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
@@ -25,7 +26,7 @@ use crate::report::{
     Bytes, InputHints, OutputInfo, Records, Report, RuleDesc, SampleInfo, StageReport,
 };
 use crate::stage::{Stage, StageStats};
-use crate::write::{kept_line, WriteOptions, Writer};
+use crate::write::{WriteOptions, Writer};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -169,16 +170,16 @@ pub struct BatchStats {
 
 /// A processed batch: per chunk, its records' outcomes and statistics.
 /// The outcome of one chunk of the main pass.
-type Chunk = (Vec<Pass1>, BatchStats);
+type Chunk<K> = (Vec<Pass1<K>>, BatchStats);
 
 /// A record copied for the sample, with its sampling key.
 type Sampled = Option<Box<(u64, SampleDoc)>>;
 
 /// What pass 1 makes of one record.
-enum Pass1 {
-    /// Kept and final: serialized by the worker, written at once.
+enum Pass1<K> {
+    /// Kept and final: prepared (serialized) by the worker, written at once.
     Kept {
-        line: Vec<u8>,
+        kept: K,
         text_bytes: u64,
         /// Bytes of the normalized text, before removals.
         text_len: u64,
@@ -191,8 +192,8 @@ enum Pass1 {
 }
 
 /// The writer plus the record counts derived from the verdicts it wrote.
-struct Output {
-    writer: Writer,
+struct Output<D> {
+    writer: D,
     records: Records,
     text_out: u64,
     /// The first record rejected for each input problem, to say what went wrong.
@@ -204,14 +205,14 @@ struct Output {
     sketched: u64,
 }
 
-impl Output {
-    /// Write a kept record serialized elsewhere (`text_len`: its normalized text's bytes).
-    fn write_kept_line(&mut self, line: &[u8], text_bytes: u64, text_len: u64) -> Result<()> {
+impl<D: Destination> Output<D> {
+    /// Write a kept record prepared on a worker (`text_len`: its normalized text's bytes).
+    fn keep(&mut self, kept: D::Kept, text_bytes: u64, text_len: u64) -> Result<()> {
         self.records.read += 1;
         self.records.kept += 1;
         self.text_out += text_bytes;
         self.dist.kept(text_len, text_bytes);
-        self.writer.keep_line(line)
+        self.writer.keep(kept)
     }
 
     /// Offer a rejected record to the sample.
@@ -222,28 +223,16 @@ impl Output {
         }
     }
 
-    fn write(&mut self, v: Verdict) -> Result<()> {
+    fn reject(&mut self, r: Rejection) -> Result<()> {
         self.records.read += 1;
-        match v {
-            Verdict::Kept(doc) => {
-                self.records.kept += 1;
-                let text_len = doc.text.len() as u64;
-                let written = self.writer.keep(doc)?;
-                self.dist.kept(text_len, written);
-                self.text_out += written;
-            }
-            Verdict::Rejected(r) => {
-                self.hints.observe(&r);
-                self.records.rejected += 1;
-                *self
-                    .records
-                    .rejected_by_reason
-                    .entry(r.reason.to_string())
-                    .or_default() += 1;
-                self.writer.reject(r)?;
-            }
-        }
-        Ok(())
+        self.hints.observe(&r);
+        self.records.rejected += 1;
+        *self
+            .records
+            .rejected_by_reason
+            .entry(r.reason.to_string())
+            .or_default() += 1;
+        self.writer.reject(r)
     }
 }
 
@@ -272,22 +261,22 @@ impl BatchStats {
 /// The main pass's consumer: writes the final verdicts in input order and hands the
 /// sketched documents of each batch to the dedup observer (which stops the drive when it
 /// has stopped; its error is reported when it is joined).
-struct Deliver<'a> {
-    out: &'a mut Output,
+struct Deliver<'a, D: Destination> {
+    out: &'a mut Output<D>,
     totals: &'a mut BatchStats,
     observer: &'a std::sync::mpsc::SyncSender<Vec<Sketched>>,
     sampler: &'a Sampler,
     sketched: Vec<Sketched>,
 }
 
-impl driver::Sink<Chunk> for Deliver<'_> {
-    fn take(&mut self, (outs, st): Chunk) -> Result<Flow> {
+impl<D: Destination> driver::Sink<Chunk<D::Kept>> for Deliver<'_, D> {
+    fn take(&mut self, (outs, st): Chunk<D::Kept>) -> Result<Flow> {
         let (out, sampler) = (&mut *self.out, self.sampler);
         self.totals.merge(&st);
         for o in outs {
             match o {
                 Pass1::Kept {
-                    line,
+                    kept,
                     text_bytes,
                     text_len,
                     sampled,
@@ -296,11 +285,11 @@ impl driver::Sink<Chunk> for Deliver<'_> {
                         let (key, doc) = *b;
                         out.sample.offer(sampler, key, doc, None);
                     }
-                    out.write_kept_line(&line, text_bytes, text_len)?
+                    out.keep(kept, text_bytes, text_len)?
                 }
                 Pass1::Rejected(r) => {
                     out.sample_rejection(sampler, &r);
-                    out.write(Verdict::Rejected(r))?
+                    out.reject(r)?
                 }
                 Pass1::Sketched(s, sampled) => {
                     if let Some(b) = sampled {
@@ -332,12 +321,25 @@ const BATCH_BYTES: usize = 32 << 20;
 /// How many documents ahead the dedup observer prefetches index entries.
 const PREFETCH_AHEAD: usize = 4;
 
-/// Run the whole pipeline: read, process, write, report.
+/// Run the whole pipeline: read, process, write the output directory of `plan`, report.
 pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> Result<Report> {
+    let create = || Writer::create(plan.write.clone());
+    Ok(run_to(plan, create, on_progress)?.0)
+}
+
+/// Run the whole pipeline into the destination `create` makes (the files of an output
+/// directory, or anything else that takes verdicts), once the inputs are listed and the
+/// config compiled, so that a bad input or rule creates nothing; `plan.write.out` holds
+/// dedup's temporary files.
+pub fn run_to<D: Destination>(
+    plan: &RunPlan,
+    create: impl FnOnce() -> Result<D>,
+    on_progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<(Report, D::Done)> {
     let started = Instant::now();
     let sources = read::expand_inputs(&plan.inputs, &read::Exclude::output(&plan.write.out))?;
     let stages = Stages::compile(&plan.config, plan.rule_timing)?;
-    let writer = Writer::create(plan.write.clone())?;
+    let writer = create()?;
     let dedup_run = if plan.config.dedup.enabled {
         Some(DedupRun::create(&plan.config.dedup, &plan.write.out)?)
     } else {
@@ -413,7 +415,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         });
         // Batch N is processed on the pool while batch N-1 is written (and handed to the
         // dedup observer) beside it.
-        let work = |chunk: Vec<RawRecord>| -> Chunk {
+        let work = |chunk: Vec<RawRecord>| -> Chunk<D::Kept> {
             let mut st = BatchStats::new(stages.stages.len());
             let outs = chunk
                 .into_iter()
@@ -434,9 +436,9 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
                         (Verdict::Kept(doc), None) => {
                             let sampled = sampled(&doc);
                             let text_len = doc.text.len() as u64;
-                            let (line, text_bytes) = kept_line(doc, &plan.write);
+                            let (kept, text_bytes) = D::prepare(&plan.write, doc);
                             Pass1::Kept {
-                                line,
+                                kept,
                                 text_bytes,
                                 text_len,
                                 sampled,
@@ -529,8 +531,8 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         });
         let prepare = |doc: crate::document::Document| {
             let text_len = doc.text.len() as u64;
-            let (line, text_bytes) = kept_line(doc, &plan.write);
-            (line, text_bytes, text_len)
+            let (kept, text_bytes) = D::prepare(&plan.write, doc);
+            (kept, text_bytes, text_len)
         };
         let d = d.apply(&pool, &prepare, &mut |a| {
             let n = applied;
@@ -544,7 +546,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
             }
             match a {
                 Applied::Kept {
-                    doc: (line, text_bytes, text_len),
+                    doc: (kept, text_bytes, text_len),
                     watched,
                 } => {
                     if let Some(doc) = watched {
@@ -553,11 +555,11 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
                             sink.sample.add_survivor(SampleDoc::of_doc(&doc));
                         }
                     }
-                    sink.write_kept_line(&line, text_bytes, text_len)
+                    sink.keep(kept, text_bytes, text_len)
                 }
                 Applied::Rejected(r) => {
                     sink.sample.resolve(n, None, Some(&r));
-                    sink.write(Verdict::Rejected(*r))
+                    sink.reject(*r)
                 }
             }
         })?;
@@ -582,11 +584,11 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
     dist_counts.before = totals.lengths.clone();
 
     let mut warnings = sources.warnings.clone();
-    let stale = &writer.dir().stale_removed;
-    if !stale.is_empty() {
+    let stale = writer.stale_removed();
+    if stale > 0 {
         warnings.push(format!(
             "removed {} temporary files left in {} by an earlier run that did not finish",
-            stale.len(),
+            stale,
             plan.write.out.display()
         ));
     }
@@ -665,6 +667,6 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
     let html = crate::report::html::render_files(&json, sample_text)
         .map_err(|e| Error::Usage(format!("cannot draw report.html: {e}")))?;
     extra.push((crate::report::html::HTML_FILE, html));
-    writer.commit(&json, &extra)?;
-    Ok(report)
+    let done = writer.commit(&json, &extra)?;
+    Ok((report, done))
 }

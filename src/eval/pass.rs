@@ -12,7 +12,6 @@ use crate::pipeline::{BatchStats, Stages};
 use crate::read::{self, Fields, RawRecord, ReadCounters, Sources};
 use crate::record::Record;
 use crate::stage::StageStats;
-use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -270,13 +269,6 @@ fn batch_stats(n: usize) -> BatchStats {
     }
 }
 
-pub(super) fn text_of(record: &Map<String, Value>, fields: &Fields) -> Option<String> {
-    record
-        .get(&fields.text)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
 fn copy_raw(raw: &RawRecord) -> RawRecord {
     RawRecord {
         origin: raw.origin.clone(),
@@ -287,10 +279,11 @@ fn copy_raw(raw: &RawRecord) -> RawRecord {
 
 #[cfg(test)]
 mod tests {
-    use super::super::dedup_pass::{id_of, read_shards, TempDir};
+    use super::super::dedup_pass::TempDir;
     use super::*;
     use crate::pipeline::{self, RunPlan};
     use crate::write::{OutputCompression, TextMode, WriteOptions};
+    use serde_json::{Map, Value};
     use std::path::{Path, PathBuf};
 
     fn fixture(rel: &str) -> PathBuf {
@@ -356,5 +349,39 @@ mod tests {
         }
         // The rules removed something, so the comparison means something.
         assert!(pass.runs.iter().flatten().any(|r| !r.removals.is_empty()));
+    }
+
+    fn read_shards(dir: &Path) -> Result<Vec<Map<String, Value>>> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for path in names {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            for (n, line) in text.lines().enumerate() {
+                match serde_json::from_str(line) {
+                    Ok(Value::Object(m)) => out.push(m),
+                    _ => {
+                        return Err(Error::Read {
+                            path: path.clone(),
+                            line: n as u64 + 1,
+                            message: "rinse wrote a line that is not a JSON object".into(),
+                        })
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn id_of(rec: &Map<String, Value>, fields: &Fields) -> Option<String> {
+        match rec.get(&fields.id) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
     }
 }
