@@ -314,57 +314,37 @@ impl<D: Destination> driver::Sink<Chunk<D::Kept>> for Deliver<'_, D> {
     }
 }
 
-/// Records per parallel task inside a batch.
-const CHUNK: usize = 32;
-/// A batch is cut at this many bytes even when it has fewer records.
-const BATCH_BYTES: usize = 32 << 20;
-/// How many documents ahead the dedup observer prefetches index entries.
-const PREFETCH_AHEAD: usize = 4;
-
-/// Run the whole pipeline: read, process, write the output directory of `plan`, report.
-pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> Result<Report> {
-    let create = || Writer::create(plan.write.clone());
-    Ok(run_to(plan, create, on_progress)?.0)
+/// What the main pass works with.
+struct MainPass<'a> {
+    plan: &'a RunPlan,
+    stages: &'a Stages,
+    sources: &'a Sources,
+    counters: &'a Arc<ReadCounters>,
+    pool: &'a rayon::ThreadPool,
+    sampler: &'a Sampler,
+    /// Present when dedup is on: kept documents are sketched and handed to it.
+    sketcher: Option<&'a Sketcher>,
 }
 
-/// Run the whole pipeline into the destination `create` makes (the files of an output
-/// directory, or anything else that takes verdicts), once the inputs are listed and the
-/// config compiled, so that a bad input or rule creates nothing; `plan.write.out` holds
-/// dedup's temporary files.
-pub fn run_to<D: Destination>(
-    plan: &RunPlan,
-    create: impl FnOnce() -> Result<D>,
+/// The main pass: read in batches (a reader thread), run the per-document stages on the
+/// pool, write final verdicts to `sink` in input order and hand the documents dedup
+/// decides later to `dedup_run`, which observes them on its own thread; returns it.
+fn main_pass<D: Destination>(
+    main: MainPass<'_>,
+    dedup_run: Option<DedupRun>,
+    sink: &mut Output<D>,
+    totals: &mut BatchStats,
     on_progress: &mut (dyn FnMut(&Progress) + Send),
-) -> Result<(Report, D::Done)> {
-    let started = Instant::now();
-    let sources = read::expand_inputs(&plan.inputs, &read::Exclude::output(&plan.write.out))?;
-    let stages = Stages::compile(&plan.config, plan.rule_timing)?;
-    let writer = create()?;
-    let dedup_run = if plan.config.dedup.enabled {
-        Some(DedupRun::create(&plan.config.dedup, &plan.write.out)?)
-    } else {
-        None
-    };
-    let sketcher: Option<Sketcher> = dedup_run.as_ref().map(|d| d.sketcher().clone());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start threads: {e}")))?;
-    let threads = pool.current_num_threads();
-
-    let counters = Arc::new(ReadCounters::default());
-    let mut totals = BatchStats::new(stages.stages.len());
-    let mut sink = Output {
-        writer,
-        records: Records::default(),
-        text_out: 0,
-        hints: InputHints::default(),
-        dist: DistCounts::default(),
-        sample: Sample::default(),
-        sketched: 0,
-    };
-    let sampler = Sampler::new(plan.config.report.sample, plan.config.report.seed);
-    let sampler = &sampler;
+) -> Result<Option<DedupRun>> {
+    let MainPass {
+        plan,
+        stages,
+        sources,
+        counters,
+        pool,
+        sampler,
+        sketcher,
+    } = main;
     let total_bytes = sources.total_bytes();
     let files = sources.files.len() as u64;
     // Input bytes (as read from disk) up to the end of the last batch written.
@@ -372,7 +352,7 @@ pub fn run_to<D: Destination>(
 
     // The dedup indexes are fed in input order on their own thread, so the pool can work on
     // the next batch meanwhile.
-    let mut dedup_run = std::thread::scope(|scope| -> Result<Option<DedupRun>> {
+    std::thread::scope(|scope| -> Result<Option<DedupRun>> {
         let (otx, orx) = std::sync::mpsc::sync_channel::<Vec<Sketched>>(4);
         let observed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let observed_in = observed.clone();
@@ -399,7 +379,7 @@ pub fn run_to<D: Destination>(
         // Each batch with the input position (bytes read from disk) at its end.
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<RawRecord>, u64)>(2);
         let reader_counters = counters.clone();
-        let sources_ref: &Sources = &sources;
+        let sources_ref: &Sources = sources;
         let batch_records = plan.batch_records.max(1);
         let reader = scope.spawn(move || {
             read::stream_batches(
@@ -450,10 +430,10 @@ pub fn run_to<D: Destination>(
                 .collect();
             (outs, st)
         };
-        let mut drive = driver::Ordered::new(&pool, CHUNK, work);
+        let mut drive = driver::Ordered::new(pool, CHUNK, work);
         let mut deliver = Deliver {
-            out: &mut sink,
-            totals: &mut totals,
+            out: sink,
+            totals,
             observer: &otx,
             sampler,
             sketched: Vec::new(),
@@ -500,78 +480,27 @@ pub fn run_to<D: Destination>(
             bytes: counters.raw_bytes.load(Ordering::Relaxed),
         });
         Ok(dedup)
-    })?;
+    })
+}
 
-    // Dedup: decide over the whole corpus, then write its documents in input order.
-    let mut sections = std::collections::BTreeMap::new();
-    let mut dedup_stats: Option<StageStats> = None;
-    if let Some(d) = dedup_run.take() {
-        let t0 = Instant::now();
-        let mut d = d.decide(&pool, &mut |name, done, total| {
-            on_progress(&Progress::Phase { name, done, total })
-        })?;
-        // The sampled documents dedup decides, and the kept copies of those that are
-        // duplicates (so the page can show what a duplicate duplicates).
-        let pending = sink.sample.pending();
-        let mut survivors: Vec<u64> = pending
-            .iter()
-            .filter_map(|&n| d.decisions().duplicate_of(n))
-            .collect();
-        survivors.sort_unstable();
-        survivors.dedup();
-        d.watch = pending.iter().chain(&survivors).copied().collect();
-        d.watch.sort_unstable();
-        d.watch.dedup();
-        let total = d.docs() as u64;
-        let mut applied = 0u64;
-        on_progress(&Progress::Phase {
-            name: "apply",
-            done: 0,
-            total,
-        });
-        let prepare = |doc: crate::document::Document| {
-            let text_len = doc.text.len() as u64;
-            let (kept, text_bytes) = D::prepare(&plan.write, doc);
-            (kept, text_bytes, text_len)
-        };
-        let d = d.apply(&pool, &prepare, &mut |a| {
-            let n = applied;
-            applied += 1;
-            if applied.is_multiple_of(4096) || applied == total {
-                on_progress(&Progress::Phase {
-                    name: "apply",
-                    done: applied,
-                    total,
-                });
-            }
-            match a {
-                Applied::Kept {
-                    doc: (kept, text_bytes, text_len),
-                    watched,
-                } => {
-                    if let Some(doc) = watched {
-                        sink.sample.resolve(n, Some(&doc.removals), None);
-                        if survivors.binary_search(&n).is_ok() {
-                            sink.sample.add_survivor(SampleDoc::of_doc(&doc));
-                        }
-                    }
-                    sink.keep(kept, text_bytes, text_len)
-                }
-                Applied::Rejected(r) => {
-                    sink.sample.resolve(n, None, Some(&r));
-                    sink.reject(*r)
-                }
-            }
-        })?;
-        let st = StageStats {
-            docs_in: d.docs() as u64,
-            rejected: d.rejected().clone(),
-            nanos: totals.dedup_nanos + t0.elapsed().as_nanos() as u64,
-            ..StageStats::default()
-        };
-        sections.insert("dedup".to_string(), d.report());
-        dedup_stats = Some(st);
-    }
+/// What the report needs of a run besides its output and counts.
+struct Facts<'a> {
+    started: Instant,
+    sources: &'a Sources,
+    stages: &'a Stages,
+    counters: &'a ReadCounters,
+    threads: usize,
+    dedup: Option<StageStats>,
+    sections: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// Build the report, draw report.html, and commit the destination.
+fn finish<D: Destination>(
+    plan: &RunPlan,
+    sink: Output<D>,
+    totals: BatchStats,
+    facts: Facts<'_>,
+) -> Result<(Report, D::Done)> {
     let Output {
         writer,
         records,
@@ -582,6 +511,15 @@ pub fn run_to<D: Destination>(
         ..
     } = sink;
     dist_counts.before = totals.lengths.clone();
+    let Facts {
+        started,
+        sources,
+        stages,
+        counters,
+        threads,
+        dedup: dedup_stats,
+        sections,
+    } = facts;
 
     let mut warnings = sources.warnings.clone();
     let stale = writer.stale_removed();
@@ -669,4 +607,162 @@ pub fn run_to<D: Destination>(
     extra.push((crate::report::html::HTML_FILE, html));
     let done = writer.commit(&json, &extra)?;
     Ok((report, done))
+}
+
+/// Dedup's phases after the main pass: decide over the whole corpus, then hand every
+/// document it holds to `sink` in input order (resolving the report's sample on the way).
+fn dedup_phases<D: Destination>(
+    d: DedupRun,
+    plan: &RunPlan,
+    pool: &rayon::ThreadPool,
+    sink: &mut Output<D>,
+    on_progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<crate::dedup::run::Finished> {
+    let mut d = d.decide(pool, &mut |name, done, total| {
+        on_progress(&Progress::Phase { name, done, total })
+    })?;
+    // The sampled documents dedup decides, and the kept copies of those that are
+    // duplicates (so the page can show what a duplicate duplicates).
+    let pending = sink.sample.pending();
+    let mut survivors: Vec<u64> = pending
+        .iter()
+        .filter_map(|&n| d.decisions().duplicate_of(n))
+        .collect();
+    survivors.sort_unstable();
+    survivors.dedup();
+    d.watch = pending.iter().chain(&survivors).copied().collect();
+    d.watch.sort_unstable();
+    d.watch.dedup();
+    let total = d.docs() as u64;
+    let mut applied = 0u64;
+    on_progress(&Progress::Phase {
+        name: "apply",
+        done: 0,
+        total,
+    });
+    let prepare = |doc: crate::document::Document| {
+        let text_len = doc.text.len() as u64;
+        let (kept, text_bytes) = D::prepare(&plan.write, doc);
+        (kept, text_bytes, text_len)
+    };
+    d.apply(pool, &prepare, &mut |a| {
+        let n = applied;
+        applied += 1;
+        if applied.is_multiple_of(4096) || applied == total {
+            on_progress(&Progress::Phase {
+                name: "apply",
+                done: applied,
+                total,
+            });
+        }
+        match a {
+            Applied::Kept {
+                doc: (kept, text_bytes, text_len),
+                watched,
+            } => {
+                if let Some(doc) = watched {
+                    sink.sample.resolve(n, Some(&doc.removals), None);
+                    if survivors.binary_search(&n).is_ok() {
+                        sink.sample.add_survivor(SampleDoc::of_doc(&doc));
+                    }
+                }
+                sink.keep(kept, text_bytes, text_len)
+            }
+            Applied::Rejected(r) => {
+                sink.sample.resolve(n, None, Some(&r));
+                sink.reject(*r)
+            }
+        }
+    })
+}
+
+/// Records per parallel task inside a batch.
+const CHUNK: usize = 32;
+/// A batch is cut at this many bytes even when it has fewer records.
+const BATCH_BYTES: usize = 32 << 20;
+/// How many documents ahead the dedup observer prefetches index entries.
+const PREFETCH_AHEAD: usize = 4;
+
+/// Run the whole pipeline: read, process, write the output directory of `plan`, report.
+pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> Result<Report> {
+    let create = || Writer::create(plan.write.clone());
+    Ok(run_to(plan, create, on_progress)?.0)
+}
+
+/// Run the whole pipeline into the destination `create` makes (the files of an output
+/// directory, or anything else that takes verdicts), once the inputs are listed and the
+/// config compiled, so that a bad input or rule creates nothing; `plan.write.out` holds
+/// dedup's temporary files.
+pub fn run_to<D: Destination>(
+    plan: &RunPlan,
+    create: impl FnOnce() -> Result<D>,
+    on_progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<(Report, D::Done)> {
+    let started = Instant::now();
+    let sources = read::expand_inputs(&plan.inputs, &read::Exclude::output(&plan.write.out))?;
+    let stages = Stages::compile(&plan.config, plan.rule_timing)?;
+    let writer = create()?;
+    let dedup_run = if plan.config.dedup.enabled {
+        Some(DedupRun::create(&plan.config.dedup, &plan.write.out)?)
+    } else {
+        None
+    };
+    let sketcher: Option<Sketcher> = dedup_run.as_ref().map(|d| d.sketcher().clone());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start threads: {e}")))?;
+    let threads = pool.current_num_threads();
+
+    let counters = Arc::new(ReadCounters::default());
+    let mut totals = BatchStats::new(stages.stages.len());
+    let mut sink = Output {
+        writer,
+        records: Records::default(),
+        text_out: 0,
+        hints: InputHints::default(),
+        dist: DistCounts::default(),
+        sample: Sample::default(),
+        sketched: 0,
+    };
+    let sampler = Sampler::new(plan.config.report.sample, plan.config.report.seed);
+    let main = MainPass {
+        plan,
+        stages: &stages,
+        sources: &sources,
+        counters: &counters,
+        pool: &pool,
+        sampler: &sampler,
+        sketcher: sketcher.as_ref(),
+    };
+    let dedup_run = main_pass(main, dedup_run, &mut sink, &mut totals, on_progress)?;
+
+    // Dedup: decide over the whole corpus, then write its documents in input order.
+    let mut sections = std::collections::BTreeMap::new();
+    let mut dedup_stats: Option<StageStats> = None;
+    if let Some(d) = dedup_run {
+        let t0 = Instant::now();
+        let finished = dedup_phases(d, plan, &pool, &mut sink, on_progress)?;
+        dedup_stats = Some(StageStats {
+            docs_in: finished.docs() as u64,
+            rejected: finished.rejected().clone(),
+            nanos: totals.dedup_nanos + t0.elapsed().as_nanos() as u64,
+            ..StageStats::default()
+        });
+        sections.insert("dedup".to_string(), finished.report());
+    }
+    finish(
+        plan,
+        sink,
+        totals,
+        Facts {
+            started,
+            sources: &sources,
+            stages: &stages,
+            counters: &counters,
+            threads,
+            dedup: dedup_stats,
+            sections,
+        },
+    )
 }
