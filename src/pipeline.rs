@@ -643,6 +643,7 @@ pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> R
         warnings,
         diagnosis: hints.diagnose(&records, &plan.fields),
         blank_lines_skipped: counters.blank_lines.load(Ordering::Relaxed),
+        warc_records_skipped: counters.warc_skipped(),
         surrogates_replaced: totals.surrogates_replaced,
         records,
         bytes: Bytes {
