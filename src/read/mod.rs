@@ -5,6 +5,7 @@ mod parquet;
 mod source;
 mod warc;
 
+pub use parquet::common_schema;
 pub use source::{expand_inputs, Compression, Exclude, Format, Skipped, SourceFile, Sources};
 
 use crate::document::{Document, Origin, Rejection};

@@ -17,6 +17,30 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// The Arrow schema every input shares, when all of them are Parquet files with the
+/// same columns (the schema of the first, with its metadata); `None` otherwise.
+pub fn common_schema(sources: &super::Sources) -> Result<Option<arrow_schema::SchemaRef>> {
+    let mut common: Option<arrow_schema::SchemaRef> = None;
+    for src in &sources.files {
+        let (Some(path), super::Format::Parquet) = (&src.path, src.format) else {
+            return Ok(None);
+        };
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::Read {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!("cannot read Parquet: {e}"),
+        })?;
+        let schema = builder.schema().clone();
+        match &common {
+            Some(c) if c.fields() != schema.fields() => return Ok(None),
+            Some(_) => {}
+            None => common = Some(schema),
+        }
+    }
+    Ok(common)
+}
+
 /// Rows decoded at a time.
 const BATCH_ROWS: usize = 2048;
 

@@ -305,3 +305,104 @@ fn a_file_that_is_not_parquet_is_an_error_naming_it() {
     assert!(err.contains("bad.parquet"), "{err}");
     assert!(err.contains("Parquet"), "{err}");
 }
+
+/// The rows of a Parquet file as JSON objects, and its schema.
+fn parquet_rows(path: &Path) -> (Vec<serde_json::Value>, Arc<Schema>) {
+    let file = std::fs::File::open(path).unwrap();
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let schema = builder.schema().clone();
+    let mut rows = Vec::new();
+    for batch in builder.build().unwrap() {
+        let batch = batch.unwrap();
+        let mut buf = Vec::new();
+        let mut w = arrow_json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, arrow_json::writer::LineDelimited>(&mut buf);
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        drop(w);
+        for line in buf.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            rows.push(serde_json::from_slice(line).unwrap());
+        }
+    }
+    (rows, schema)
+}
+
+#[test]
+fn parquet_output_keeps_the_input_schema_and_is_the_same_for_any_thread_count() {
+    let dir = scratch("formats_parquet_out");
+    let input = dir.join("in.parquet");
+    write_parquet(&input, &sample_batch(0, 20), 6);
+    let jsonl = dir.join("jsonl");
+    run_to(&input, &jsonl, &["--explain"]);
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.join(format!("parquet{threads}"));
+        run_to(
+            &input,
+            &out,
+            &[
+                "--explain",
+                "--output-format",
+                "parquet",
+                "--threads",
+                threads,
+            ],
+        );
+        outputs.push(output_bytes(&out));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    let names: Vec<_> = outputs[0].iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(names, ["kept/00000.parquet", "rejected/00000.parquet"]);
+
+    let out = dir.join("parquet1");
+    let (kept, schema) = parquet_rows(&out.join("kept/00000.parquet"));
+    let input_schema = sample_batch(0, 1).schema();
+    assert_eq!(schema.fields()[..4], input_schema.fields()[..]);
+    assert_eq!(schema.field(4).name(), "rinse");
+    // The same rows as the JSONL output, the explain object as a JSON string.
+    let want = records(&jsonl.join("kept"));
+    assert_eq!(kept.len(), want.len());
+    for (mut got, want) in kept.into_iter().zip(want) {
+        let rinse = got["rinse"].as_str().unwrap().to_string();
+        got["rinse"] = serde_json::from_str(&rinse).unwrap();
+        assert_eq!(got, want);
+    }
+    let (rejected, schema) = parquet_rows(&out.join("rejected/00000.parquet"));
+    assert_eq!(schema.fields().len(), 4 + 6);
+    assert_eq!(rejected.len(), 3);
+    assert_eq!(rejected[0]["id"], "doc-3");
+    assert_eq!(rejected[0]["n"], 30);
+    assert_eq!(rejected[0]["rinse_reason"], "missing-text");
+    assert!(rejected[0]["rinse_origin"]
+        .as_str()
+        .unwrap()
+        .ends_with("in.parquet:4"));
+}
+
+#[test]
+fn jsonl_input_to_parquet_output_has_id_text_and_the_other_fields() {
+    let dir = scratch("formats_jsonl_to_parquet");
+    let jsonl = dir.join("jsonl");
+    run_to(&data("seeds"), &jsonl, &[]);
+    let out = dir.join("parquet");
+    run_to(&data("seeds"), &out, &["--output-format", "parquet"]);
+    let (kept, schema) = parquet_rows(&out.join("kept/00000.parquet"));
+    let names: Vec<_> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "text", "fields"]);
+    let want = records(&jsonl.join("kept"));
+    assert_eq!(kept.len(), want.len());
+    for (got, want) in kept.iter().zip(&want) {
+        assert_eq!(got["id"], want["id"]);
+        assert_eq!(got["text"], want["text"]);
+        let fields: serde_json::Value =
+            serde_json::from_str(got["fields"].as_str().unwrap()).unwrap();
+        assert_eq!(fields["source"], want["source"]);
+        assert_eq!(fields["meta"], want["meta"]);
+    }
+    // A JSONL run into the same directory leaves no Parquet shard behind.
+    run_to(&data("seeds"), &out, &[]);
+    assert!(!out.join("kept/00000.parquet").exists());
+    assert!(out.join("kept/00000.jsonl").exists());
+}
