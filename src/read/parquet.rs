@@ -11,7 +11,9 @@ use super::{RawRecord, ReadCounters};
 use crate::document::Origin;
 use crate::error::{Error, Result};
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -58,11 +60,11 @@ pub fn read_rows(
         line: row,
         message: format!("cannot read Parquet: {e}"),
     };
-    let open = || -> Result<_> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| error(0, &e))
-    };
-    let groups: Vec<i64> = open()?
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    // The footer is read once; each row group gets a reader of its own.
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+        .map_err(|e| error(0, &e))?;
+    let groups: Vec<i64> = metadata
         .metadata()
         .row_groups()
         .iter()
@@ -70,7 +72,8 @@ pub fn read_rows(
         .collect();
     let mut row = 0u64;
     for (i, size) in groups.into_iter().enumerate() {
-        let reader = open()?
+        let input = file.try_clone().map_err(|e| Error::io(path, e))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(input, metadata.clone())
             .with_row_groups(vec![i])
             .with_batch_size(BATCH_ROWS)
             .build()

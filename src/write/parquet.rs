@@ -25,7 +25,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::fs::File;
@@ -36,6 +37,9 @@ use std::sync::Arc;
 /// Rows converted together (one Arrow batch); fixed, so the output does not depend on
 /// the thread count.
 const CHUNK_ROWS: usize = 8192;
+/// Rows per row group of an output shard (about 25 MB of web text), so that readers
+/// can stream it.
+const ROW_GROUP_ROWS: usize = 4 * CHUNK_ROWS;
 /// Chunks read ahead and converted in parallel.
 const CHUNKS_AHEAD: usize = 8;
 
@@ -171,8 +175,17 @@ fn convert_shard(
     let input = File::open(jsonl).map_err(|e| Error::io(jsonl, e))?;
     let mut lines = BufReader::with_capacity(1 << 20, input).split(b'\n');
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
+    // The text column: no dictionary (documents hardly repeat; trying one costs time).
+    let text_path = match (&spec.input_schema, part) {
+        (Some(_), _) => spec.fields.text.split('.').map(str::to_string).collect(),
+        (None, Part::Kept) => vec!["text".to_string()],
+        (None, Part::Rejected) => vec!["record".to_string()],
+    };
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        .set_column_dictionary_enabled(ColumnPath::new(text_path.clone()), false)
+        .set_column_statistics_enabled(ColumnPath::new(text_path), EnabledStatistics::None)
+        .set_max_row_group_size(ROW_GROUP_ROWS)
         .build();
     let write_error = |e: &dyn std::fmt::Display| Error::Read {
         path: tmp.to_path_buf(),
@@ -181,7 +194,9 @@ fn convert_shard(
     };
     let mut writer =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| write_error(&e))?;
+    // Decoding the next chunks (in parallel) overlaps writing the ones before.
     let mut row = 0u64;
+    let mut pending: Vec<Result<RecordBatch>> = Vec::new();
     loop {
         let mut chunks: Vec<(u64, Vec<Vec<u8>>)> = Vec::with_capacity(CHUNKS_AHEAD);
         for _ in 0..CHUNKS_AHEAD {
@@ -195,16 +210,26 @@ fn convert_shard(
             chunks.push((row, chunk));
             row += CHUNK_ROWS as u64;
         }
-        if chunks.is_empty() {
+        let mut write = |batches: Vec<Result<RecordBatch>>| -> Result<()> {
+            for batch in batches {
+                writer.write(&batch?).map_err(|e| write_error(&e))?;
+            }
+            Ok(())
+        };
+        let (written, decoded) = rayon::join(
+            || write(std::mem::take(&mut pending)),
+            || -> Vec<Result<RecordBatch>> {
+                chunks
+                    .par_iter()
+                    .map(|(first, chunk)| to_batch(chunk, schema, spec, part, jsonl, *first))
+                    .collect()
+            },
+        );
+        written?;
+        if decoded.is_empty() {
             break;
         }
-        let batches: Vec<Result<RecordBatch>> = chunks
-            .par_iter()
-            .map(|(first, chunk)| to_batch(chunk, schema, spec, part, jsonl, *first))
-            .collect();
-        for batch in batches {
-            writer.write(&batch?).map_err(|e| write_error(&e))?;
-        }
+        pending = decoded;
     }
     let file = writer.into_inner().map_err(|e| write_error(&e))?;
     file.sync_all().map_err(|e| Error::io(tmp, e))
