@@ -10,7 +10,10 @@
 use super::{RawRecord, ReadCounters};
 use crate::document::Origin;
 use crate::error::{Error, Result};
-use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, GenericStringArray, OffsetSizeTrait, RecordBatch};
+use arrow_json::writer::{Encoder, NullableEncoder};
+use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -108,6 +111,7 @@ pub fn rows_as_json(batch: &RecordBatch) -> std::result::Result<Vec<Vec<u8>>, St
     {
         let mut w = arrow_json::WriterBuilder::new()
             .with_explicit_nulls(true)
+            .with_encoder_factory(Arc::new(FastStrings))
             .build::<_, arrow_json::writer::LineDelimited>(&mut out);
         w.write(batch).map_err(|e| e.to_string())?;
         w.finish().map_err(|e| e.to_string())?;
@@ -126,4 +130,34 @@ pub fn rows_as_json(batch: &RecordBatch) -> std::result::Result<Vec<Vec<u8>>, St
         ));
     }
     Ok(rows)
+}
+
+/// String columns escaped by rinse's own escaper ([`crate::record::escape_str`]: the same
+/// bytes as serde_json's, which the Arrow writer calls, several times faster on long
+/// texts); every other type as the Arrow writer encodes it.
+#[derive(Debug)]
+struct FastStrings;
+
+impl arrow_json::writer::EncoderFactory for FastStrings {
+    fn make_default_encoder<'a>(
+        &self,
+        _field: &'a arrow_schema::FieldRef,
+        array: &'a dyn Array,
+        _options: &'a arrow_json::writer::EncoderOptions,
+    ) -> std::result::Result<Option<NullableEncoder<'a>>, arrow_schema::ArrowError> {
+        let encoder: Box<dyn Encoder + 'a> = match array.data_type() {
+            DataType::Utf8 => Box::new(Strings(array.as_string::<i32>())),
+            DataType::LargeUtf8 => Box::new(Strings(array.as_string::<i64>())),
+            _ => return Ok(None),
+        };
+        Ok(Some(NullableEncoder::new(encoder, array.nulls().cloned())))
+    }
+}
+
+struct Strings<'a, O: OffsetSizeTrait>(&'a GenericStringArray<O>);
+
+impl<O: OffsetSizeTrait> Encoder for Strings<'_, O> {
+    fn encode(&mut self, idx: usize, out: &mut Vec<u8>) {
+        crate::record::escape_str(out, self.0.value(idx));
+    }
 }
