@@ -9,8 +9,9 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Input files or directories (walked recursively, in sorted order); `-` for stdin
-    /// (JSONL). Formats by extension: .jsonl/.ndjson/.json (one object per line) or .txt
-    /// (one document per file), optionally compressed as .gz or .zst.
+    /// (JSONL). Formats by extension: .jsonl/.ndjson/.json (one object per line), .txt
+    /// (one document per file) or .warc/.wet (WARC conversion records), optionally
+    /// compressed as .gz or .zst; .parquet (one document per row).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Output directory (created if missing): kept/, rejected/, report.json, report.html

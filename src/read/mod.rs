@@ -1,5 +1,6 @@
 //! Reading inputs: expanding paths into sorted source files, choosing decompression and
-//! format by extension, and cutting the byte stream into raw records. Parsing a raw record
+//! format by extension, and cutting the byte stream into raw records (JSONL lines, text
+//! files, framed WARC records, Parquet rows as JSON objects). Parsing a raw record
 //! into a [`Document`] happens later, in parallel ([`parse`]).
 mod parquet;
 mod source;

@@ -406,3 +406,21 @@ fn jsonl_input_to_parquet_output_has_id_text_and_the_other_fields() {
     assert!(!out.join("kept/00000.parquet").exists());
     assert!(out.join("kept/00000.jsonl").exists());
 }
+
+#[test]
+fn a_gzip_stream_cut_inside_a_member_is_an_error_naming_the_file_and_byte() {
+    let dir = scratch("formats_wet_gz_cut");
+    let recs = [
+        warc_record("conversion", 1, "The first page has a sentence."),
+        warc_record("conversion", 2, "The second page has another sentence."),
+    ];
+    let bytes = gzip_members(&recs);
+    let input = dir.join("cut.warc.wet.gz");
+    std::fs::write(&input, &bytes[..bytes.len() - 30]).unwrap();
+    let out = rinse(&["run", s(&input), "--out", s(&dir.join("out")), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cut.warc.wet.gz"), "{err}");
+    assert!(err.contains("near byte"), "{err}");
+    assert!(!dir.join("out/kept/00000.jsonl").exists());
+}
