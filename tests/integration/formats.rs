@@ -424,3 +424,52 @@ fn a_gzip_stream_cut_inside_a_member_is_an_error_naming_the_file_and_byte() {
     assert!(err.contains("near byte"), "{err}");
     assert!(!dir.join("out/kept/00000.jsonl").exists());
 }
+
+/// Column types of real datasets go through a Parquet-to-Parquet run with their types:
+/// large strings, timestamps with a named time zone, lists, binary (hex in JSON).
+#[test]
+fn parquet_column_types_survive_a_parquet_run() {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{BinaryArray, LargeStringArray, TimestampMicrosecondArray};
+    let dir = scratch("formats_parquet_types");
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    tags.values().append_value("a");
+    tags.append(true);
+    tags.append(false);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(LargeStringArray::from(vec![
+            "A first document with enough words to keep it here.",
+            "A second document, also long enough to be kept by rinse.",
+        ])),
+        Arc::new(
+            TimestampMicrosecondArray::from(vec![1_714_557_600_000_000, 0]).with_timezone("UTC"),
+        ),
+        Arc::new(tags.finish()),
+        Arc::new(BinaryArray::from(vec![&b"\x00\x01"[..], b"hi"])),
+    ];
+    let schema = Schema::new(vec![
+        Field::new("text", DataType::LargeUtf8, false),
+        Field::new("ts", columns[1].data_type().clone(), true),
+        Field::new("tags", columns[2].data_type().clone(), true),
+        Field::new("blob", DataType::Binary, true),
+    ]);
+    let batch = RecordBatch::try_new(Arc::new(schema), columns).unwrap();
+    let input = dir.join("types.parquet");
+    write_parquet(&input, &batch, 10);
+    let jsonl = dir.join("jsonl");
+    run_to(&input, &jsonl, &["--config", &dedup_only()]);
+    let kept = records(&jsonl.join("kept"));
+    assert_eq!(kept[0]["ts"], "2024-05-01T10:00:00Z");
+    assert_eq!(kept[0]["tags"], serde_json::json!(["a"]));
+    assert_eq!(kept[1]["tags"], serde_json::Value::Null);
+    assert_eq!(kept[0]["blob"], "0001");
+    let out = dir.join("parquet");
+    run_to(
+        &input,
+        &out,
+        &["--config", &dedup_only(), "--output-format", "parquet"],
+    );
+    let (rows, schema) = parquet_rows(&out.join("kept/00000.parquet"));
+    assert_eq!(schema.fields(), batch.schema().fields());
+    assert_eq!(rows, kept);
+}
