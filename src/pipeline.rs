@@ -552,6 +552,7 @@ fn finish<D: Destination>(
         warnings,
         diagnosis: hints.diagnose(&records, &plan.fields),
         blank_lines_skipped: counters.blank_lines.load(Ordering::Relaxed),
+        warc_records_skipped: counters.warc_skipped(),
         surrogates_replaced: totals.surrogates_replaced,
         records,
         bytes: Bytes {

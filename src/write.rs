@@ -11,6 +11,18 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub mod parquet;
+
+/// The format of output shards.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON object per line (`NNNNN.jsonl`, optionally compressed).
+    #[default]
+    Jsonl,
+    /// Apache Parquet (`NNNNN.parquet`, Snappy inside): see [`parquet`].
+    Parquet,
+}
+
 /// Compression of output shards.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputCompression {
@@ -241,7 +253,8 @@ impl Shards {
 }
 
 /// Remove shards `NNNNN.jsonl[.gz|.zst]` left from an earlier run with index >= `keep`,
-/// so the directory holds exactly this run's output.
+/// and every `NNNNN.parquet` shard (a Parquet run turns its own JSONL shards into them
+/// afterwards), so the directory holds exactly this run's output.
 fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries.flatten() {
@@ -251,8 +264,8 @@ fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
         };
         let is_shard = num.len() == 5
             && num.bytes().all(|b| b.is_ascii_digit())
-            && matches!(ext, "jsonl" | "jsonl.gz" | "jsonl.zst");
-        if is_shard && num.parse::<usize>().is_ok_and(|n| n >= keep) {
+            && matches!(ext, "jsonl" | "jsonl.gz" | "jsonl.zst" | "parquet");
+        if is_shard && (ext == "parquet" || num.parse::<usize>().is_ok_and(|n| n >= keep)) {
             std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
         }
     }

@@ -88,10 +88,12 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<rinse::Conf
 /// Options shared by the subcommands that read documents.
 #[derive(clap::Args, Debug)]
 pub struct InputArgs {
-    /// JSON field holding the document text.
+    /// JSON field (or Parquet column) holding the document text; a dotted path
+    /// (`meta.content`) reaches into nested objects, a key with that literal name first.
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
-    /// JSON field holding the document id (records without one get `<file>:<line>`).
+    /// JSON field holding the document id, a dotted path too (records without one get
+    /// `<file>:<line>`, Parquet rows `<file>:<row>`).
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
     /// Worker threads (default: all cores); the output does not depend on it.

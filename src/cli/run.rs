@@ -1,15 +1,17 @@
 //! `rinse run`: read corpora, clean and deduplicate them, write kept/rejected JSONL.
 use super::progress::Reporter;
 use rinse::pipeline::{self, RunPlan};
-use rinse::write::{OutputCompression, TextMode, WriteOptions};
+use rinse::write::parquet::ParquetOutput;
+use rinse::write::{OutputCompression, OutputFormat, TextMode, WriteOptions};
 use std::path::PathBuf;
 
 /// Read documents, clean and deduplicate them, write kept and rejected JSONL and a report.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Input files or directories (walked recursively, in sorted order); `-` for stdin
-    /// (JSONL). Formats by extension: .jsonl/.ndjson/.json (one object per line) or .txt
-    /// (one document per file), optionally compressed as .gz or .zst.
+    /// (JSONL). Formats by extension: .jsonl/.ndjson/.json (one object per line), .txt
+    /// (one document per file) or .warc/.wet (WARC conversion records), optionally
+    /// compressed as .gz or .zst; .parquet (one document per row).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Output directory (created if missing): kept/, rejected/, report.json, report.html
@@ -24,6 +26,10 @@ pub struct Args {
     /// Compression of the output shards.
     #[arg(long, value_enum, default_value_t = OutputCompression::None)]
     compression: OutputCompression,
+    /// Format of the output shards: JSONL, or Parquet (with the input's schema when
+    /// every input is Parquet with one schema; Snappy inside, so no --compression).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    output_format: OutputFormat,
     /// Start a new output shard after this much (uncompressed) JSONL: 256MB, 1GB, 1000000.
     #[arg(long, default_value = "256MB", value_parser = parse_size, value_name = "SIZE")]
     shard_size: u64,
@@ -48,6 +54,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = super::load_config(args.config.as_deref())?;
+    if args.output_format == OutputFormat::Parquet && args.compression != OutputCompression::None {
+        anyhow::bail!("--compression applies to JSONL; Parquet shards are compressed inside");
+    }
     let fields = args.input.fields();
     let plan_out = args.out.clone();
     let plan = RunPlan {
@@ -74,6 +83,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let result = pipeline::run(&plan, &mut |p| reporter.update(p));
     reporter.finish();
     let report = result?;
+    if args.output_format == OutputFormat::Parquet {
+        let sources = rinse::read::expand_inputs(&plan.inputs, &rinse::read::Exclude::default())?;
+        let spec = ParquetOutput {
+            input_schema: rinse::read::common_schema(&sources)?,
+            fields: plan.fields.clone(),
+            explain: plan.write.explain,
+            threads: plan.threads,
+        };
+        rinse::write::parquet::convert(&plan_out, &spec)?;
+    }
     if !args.quiet {
         eprint!("{}", report.summary());
     }

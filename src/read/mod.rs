@@ -1,8 +1,12 @@
 //! Reading inputs: expanding paths into sorted source files, choosing decompression and
-//! format by extension, and cutting the byte stream into raw records. Parsing a raw record
+//! format by extension, and cutting the byte stream into raw records (JSONL lines, text
+//! files, framed WARC records, Parquet rows as JSON objects). Parsing a raw record
 //! into a [`Document`] happens later, in parallel ([`parse`]).
+mod parquet;
 mod source;
+mod warc;
 
+pub use parquet::common_schema;
 pub use source::{expand_inputs, Compression, Exclude, Format, Skipped, SourceFile, Sources};
 
 use crate::document::{Document, Origin, Rejection};
@@ -46,6 +50,26 @@ pub struct ReadCounters {
     pub blank_lines: AtomicU64,
     /// Files fully read.
     pub files_done: AtomicU64,
+    /// WARC records that are not documents, by type (`warcinfo`, `response`, ...).
+    pub warc_skipped: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+impl ReadCounters {
+    /// The WARC records skipped so far, by type.
+    pub fn warc_skipped(&self) -> std::collections::BTreeMap<String, u64> {
+        match self.warc_skipped.lock() {
+            Ok(m) => m.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn skip_warc(&self, kind: String) {
+        let mut m = match self.warc_skipped.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *m.entry(kind).or_default() += 1;
+    }
 }
 
 /// Stream all records of `sources` in order, in batches of at most `batch_records`
@@ -70,8 +94,26 @@ pub fn stream_batches(
         true
     };
     for src in &sources.files {
-        let mut reader = src.open(counters.clone())?;
         let name: Arc<str> = src.display.as_str().into();
+        if src.format == Format::Parquet {
+            let Some(path) = &src.path else {
+                return Err(Error::Format {
+                    path: src.display.clone().into(),
+                    message: "Parquet cannot be read from standard input".into(),
+                });
+            };
+            let mut stop = false;
+            parquet::read_rows(path, &name, counters, &mut |rec| {
+                stop = !push(rec, &mut batch);
+                !stop
+            })?;
+            if stop {
+                return Ok(());
+            }
+            counters.files_done.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        let mut reader = src.open(counters.clone())?;
         match src.format {
             Format::Text => {
                 let mut buf = Vec::new();
@@ -119,6 +161,30 @@ pub fn stream_batches(
                     }
                 }
             }
+            Format::Warc => {
+                let mut warc = warc::Reader::new(&mut *reader, name.clone());
+                loop {
+                    let item = warc.next_item().map_err(|e| Error::Read {
+                        path: src.display.clone().into(),
+                        line: warc.records(),
+                        message: format!(
+                            "cannot read (near byte {} of the uncompressed stream): {e}",
+                            warc.offset()
+                        ),
+                    })?;
+                    match item {
+                        None => break,
+                        Some(warc::Item::Skipped(kind)) => counters.skip_warc(kind),
+                        Some(warc::Item::Record(rec)) => {
+                            if !push(rec, &mut batch) {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+            }
+            // Read above.
+            Format::Parquet => {}
         }
         counters.files_done.fetch_add(1, Ordering::Relaxed);
     }
@@ -178,6 +244,21 @@ pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32),
         bytes,
         text_id,
     } = raw;
+    // A framed WARC record (never a JSONL line: those hold no newline).
+    if text_id.is_none() && bytes.first() == Some(&b'\n') {
+        if let Some(decoded) = warc::decode(&bytes, &origin, fields) {
+            let (id, text, record) = decoded?;
+            let doc = Document {
+                id,
+                text,
+                record,
+                origin,
+                lang: None,
+                removals: Vec::new(),
+            };
+            return Ok((doc, 0));
+        }
+    }
     let text = match crate::utf8::string(bytes) {
         Ok(t) => t,
         Err(e) => {

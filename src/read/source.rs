@@ -13,6 +13,10 @@ pub enum Format {
     Jsonl,
     /// The whole file is one document (`.txt`).
     Text,
+    /// WARC records (`.warc`, `.wet`, `.warc.wet`); `conversion` records are documents.
+    Warc,
+    /// Apache Parquet (`.parquet`), one document per row, read by row group.
+    Parquet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +89,9 @@ pub fn classify(name: &str) -> Option<(Format, Compression)> {
     let format = match ext {
         "jsonl" | "ndjson" | "json" => Format::Jsonl,
         "txt" => Format::Text,
+        "warc" | "wet" => Format::Warc,
+        // Parquet compresses inside the file.
+        "parquet" if compression == Compression::None => Format::Parquet,
         _ => return None,
     };
     Some((format, compression))
@@ -146,8 +153,8 @@ pub fn expand_inputs(inputs: &[PathBuf], exclude: &Exclude) -> Result<Sources> {
             let Some((format, compression)) = name.as_deref().and_then(classify) else {
                 return Err(Error::Format {
                     path: input.clone(),
-                    message: "unknown input format (expected .jsonl, .ndjson, .json or .txt, \
-                              optionally .gz or .zst)"
+                    message: "unknown input format (expected .jsonl, .ndjson, .json, .txt, \
+                              .warc or .wet, optionally .gz or .zst, or .parquet)"
                         .into(),
                 });
             };
@@ -423,6 +430,16 @@ mod tests {
             Some((Format::Text, Compression::Zstd))
         );
         assert_eq!(classify("a.csv"), None);
+        assert_eq!(
+            classify("CC-MAIN-1.warc.wet.gz"),
+            Some((Format::Warc, Compression::Gzip))
+        );
+        assert_eq!(classify("a.warc"), Some((Format::Warc, Compression::None)));
+        assert_eq!(
+            classify("train-00000-of-00042.parquet"),
+            Some((Format::Parquet, Compression::None))
+        );
+        assert_eq!(classify("a.parquet.gz"), None);
         assert_eq!(sniff(&[0x1F, 0x8B, 8, 0]), Compression::Gzip);
         assert_eq!(sniff(&[0x28, 0xB5, 0x2F, 0xFD]), Compression::Zstd);
         assert_eq!(sniff(b"{\"te"), Compression::None);

@@ -71,7 +71,11 @@ struct Member {
 /// The text field: which member it is, and where its original value is.
 #[derive(Clone, Debug)]
 struct Text {
+    /// The top-level member that holds the text (for a dotted path `a.b.c`, member `a`).
     member: usize,
+    /// For a dotted path: the span in `buf` of the string token inside that member's
+    /// value (`None`: the value itself is the string).
+    inner: Option<Range<usize>>,
     original: Original,
     /// The document's text is still the decoded original: set by the parser (which
     /// decoded it), cleared by [`Record::text_changed`]. Spares comparing the two.
@@ -122,6 +126,7 @@ impl Record {
             if k == text_field && v.is_string() {
                 text = Some(Text {
                     member: members.len(),
+                    inner: None,
                     original: Original::Raw,
                     decoded_is_text: false,
                 });
@@ -155,6 +160,31 @@ impl Record {
         self.buf.get(r.clone()).unwrap_or(b"null")
     }
 
+    /// The span of the text's string token: the member's value, or the token nested in
+    /// it.
+    fn text_span(&self, m: &Member, t: &Text) -> Range<usize> {
+        t.inner.clone().unwrap_or_else(|| m.value.clone())
+    }
+
+    /// Write the text member's value with `write_token` writing the text's string token:
+    /// for a nested text, the bytes of the value around the token are copied.
+    fn write_text_value(
+        &self,
+        out: &mut Vec<u8>,
+        value: &Range<usize>,
+        inner: Option<&Range<usize>>,
+        write_token: &mut dyn FnMut(&mut Vec<u8>),
+    ) {
+        match inner {
+            Some(inner) if value.start <= inner.start && inner.end <= value.end => {
+                out.extend_from_slice(self.slice(&(value.start..inner.start)));
+                write_token(out);
+                out.extend_from_slice(self.slice(&(inner.end..value.end)));
+            }
+            _ => write_token(out),
+        }
+    }
+
     /// The original text (the text field's string as read), if the record holds it.
     pub fn original_text(&self) -> Option<Cow<'_, str>> {
         let Body::Object { members, text } = &self.body else {
@@ -162,7 +192,7 @@ impl Record {
         };
         let t = text.as_ref()?;
         match &t.original {
-            Original::Raw => decode_token(self.slice(&members.get(t.member)?.value)),
+            Original::Raw => decode_token(self.slice(&self.text_span(members.get(t.member)?, t))),
             Original::DocText => None,
             Original::Owned(s) => Some(Cow::Borrowed(s)),
         }
@@ -179,9 +209,9 @@ impl Record {
             return false;
         };
         match &t.original {
-            Original::Raw => members
-                .get(t.member)
-                .is_some_and(|m| str_token_eq(self.slice(&m.value), text, Lone::Replace)),
+            Original::Raw => members.get(t.member).is_some_and(|m| {
+                str_token_eq(self.slice(&self.text_span(m, t)), text, Lone::Replace)
+            }),
             Original::DocText => true,
             Original::Owned(s) => s == text,
         }
@@ -255,7 +285,12 @@ impl Record {
             out.extend_from_slice(self.slice(&m.key));
             out.push(b':');
             match text.as_ref().filter(|t| t.member == i) {
-                Some(t) => self.write_original(out, &t.original, &m.value),
+                Some(t) => {
+                    let token = self.text_span(m, t);
+                    self.write_text_value(out, &m.value, t.inner.as_ref(), &mut |out| {
+                        self.write_original(out, &t.original, &token)
+                    })
+                }
                 None => out.extend_from_slice(self.slice(&m.value)),
             }
         }
@@ -319,9 +354,13 @@ impl Record {
         if let Some((k, _)) = extra {
             escape_str(&mut extra_key, k);
         }
-        let (members, text_member) = match &self.body {
-            Body::Object { members, text: t } => (&members[..], t.as_ref().map(|t| t.member)),
-            Body::Other(_) => (&[][..], None),
+        let (members, text_member, inner) = match &self.body {
+            Body::Object { members, text: t } => (
+                &members[..],
+                t.as_ref().map(|t| t.member),
+                t.as_ref().and_then(|t| t.inner.as_ref()),
+            ),
+            Body::Other(_) => (&[][..], None, None),
         };
         // Without a string text (a record built by hand, or a rejected one), the text
         // replaces the member of that name or goes at the end.
@@ -353,7 +392,9 @@ impl Record {
                     out.extend_from_slice(v);
                     extra_done = true;
                 }
-                _ if text_member == Some(i) => write_text(out),
+                _ if text_member == Some(i) => {
+                    self.write_text_value(out, &m.value, inner, write_text)
+                }
                 _ => out.extend_from_slice(self.slice(&m.value)),
             }
         }
@@ -394,15 +435,30 @@ impl Record {
             }
             Body::Object { members, text } => (members, text),
         };
-        // Tag 1: an object with no text; 2: text as written; 3: text not stored.
+        // Tag 1: an object with no text; 2: text as written; 3: text not stored; 4: a
+        // nested text as written (always stored: the member holds more than the text),
+        // followed by the token's span within the member's value.
+        let nested = text.as_ref().and_then(|t| {
+            let m = members.get(t.member)?;
+            let inner = t.inner.as_ref()?;
+            let start = inner.start.checked_sub(m.value.start)?;
+            let end = inner.end.checked_sub(m.value.start)?;
+            (matches!(t.original, Original::Raw) && end <= m.value.len()).then_some(start..end)
+        });
+        let drop_original = drop_original && nested.is_none();
         let tag = match (text, drop_original) {
             (None, _) => 1,
+            (Some(_), _) if nested.is_some() => 4,
             (Some(_), false) => 2,
             (Some(_), true) => 3,
         };
         e.var(tag);
         e.var(members.len() as u64);
         e.var(text.as_ref().map_or(0, |t| t.member) as u64);
+        if let Some(span) = &nested {
+            e.var(span.start as u64);
+            e.var(span.end as u64);
+        }
         // The text member's value as spilled: nothing when dropped, else its string
         // token (written anew when the original is not held as a span).
         let text_value = text.as_ref().map(|t| {
@@ -447,7 +503,7 @@ impl Record {
         }
         let original = match tag {
             1 => None,
-            2 => Some(Original::Raw),
+            2 | 4 => Some(Original::Raw),
             3 => Some(Original::DocText),
             _ => return Err(corrupt()),
         };
@@ -456,6 +512,16 @@ impl Record {
         if original.is_some() && text_member >= n {
             return Err(corrupt());
         }
+        let nested = match tag {
+            4 => {
+                let (start, end) = (d.var_usize()?, d.var_usize()?);
+                if start > end {
+                    return Err(corrupt());
+                }
+                Some(start..end)
+            }
+            _ => None,
+        };
         let mut members = Vec::with_capacity(n.min(1 << 12));
         let mut end = 0usize;
         let mut span = |d: &mut Dec| -> Result<Range<usize>> {
@@ -469,8 +535,20 @@ impl Record {
             members.push(Member { key, value });
         }
         let buf = d.take(end)?.to_vec();
+        let inner = match (nested, members.get(text_member)) {
+            (Some(span), Some(m)) => {
+                let inner = m.value.start + span.start..m.value.start + span.end;
+                if inner.end > m.value.end {
+                    return Err(corrupt());
+                }
+                Some(inner)
+            }
+            (Some(_), None) => return Err(corrupt()),
+            (None, _) => None,
+        };
         let text = original.map(|original| Text {
             member: text_member,
+            inner,
             original,
             decoded_is_text: false,
         });

@@ -83,10 +83,11 @@ pub fn parse(line: String, fields: &Fields) -> Result<Parsed, LineError> {
     if members.len() > 1 {
         merge_duplicates(line.as_bytes(), &mut members, escaped_keys);
     }
-    let (text_member, id_member) = find_fields(line.as_bytes(), &members, fields);
-    let value = |i: usize| line.get(members[i].value.clone()).unwrap_or("null");
+    let text_place = locate(&line, &members, &fields.text);
+    let id_place = locate(&line, &members, &fields.id);
+    let value = |p: &Place| line.get(p.value.clone()).unwrap_or("null");
     let mut surrogates_replaced = 0;
-    let text = match text_member.map(value) {
+    let text = match text_place.as_ref().map(value) {
         None => Err(TextProblem::Missing),
         Some(raw) if raw.starts_with('"') => match decode_str(raw) {
             Some((s, n)) => {
@@ -99,14 +100,15 @@ pub fn parse(line: String, fields: &Fields) -> Result<Parsed, LineError> {
         Some("null") => Err(TextProblem::Null),
         Some(_) => Err(TextProblem::NotString),
     };
-    let id = match id_member {
-        Some(i) if Some(i) == text_member && text.is_ok() => text.clone().ok(),
+    let id = match &id_place {
+        Some(i) if Some(i) == text_place.as_ref() && text.is_ok() => text.clone().ok(),
         Some(i) => id_of(value(i)),
         None => None,
     };
-    let text_field = match (&text, text_member) {
-        (Ok(_), Some(member)) => Some(Text {
-            member,
+    let text_field = match (&text, text_place) {
+        (Ok(_), Some(place)) => Some(Text {
+            member: place.member,
+            inner: place.nested.then_some(place.value),
             original: Original::Raw,
             decoded_is_text: true,
         }),
@@ -135,19 +137,78 @@ fn id_of(raw: &str) -> Option<String> {
     }
 }
 
-/// The members that are the text and the id field (keys compared decoded).
-fn find_fields(line: &[u8], members: &[Member], fields: &Fields) -> (Option<usize>, Option<usize>) {
-    let (mut text, mut id) = (None, None);
-    for (i, m) in members.iter().enumerate() {
-        let key = line.get(m.key.clone()).unwrap_or(b"");
-        if text.is_none() && key_is(key, &fields.text) {
-            text = Some(i);
-        }
-        if id.is_none() && key_is(key, &fields.id) {
-            id = Some(i);
-        }
+/// Where a field is in a line.
+#[derive(Debug, PartialEq, Eq)]
+struct Place {
+    /// The top-level member that holds it.
+    member: usize,
+    /// The span of its value.
+    value: Range<usize>,
+    /// Nested inside the member's value (a dotted path), not the member's value itself.
+    nested: bool,
+}
+
+/// Find the field `name` in a line: the top-level member whose key is `name` (keys
+/// compared decoded), else, when `name` has dots, the path it spells: `a.b.c` is member
+/// `a`, in its object the key `b`, in that one the key `c` (a repeated key: its last
+/// value, as a map keeps it). A key that itself has a dot is reached only at the top
+/// level.
+fn locate(line: &str, members: &[Member], name: &str) -> Option<Place> {
+    let key = |m: &Member| line.as_bytes().get(m.key.clone()).unwrap_or(b"");
+    if let Some(i) = members.iter().position(|m| key_is(key(m), name)) {
+        return Some(Place {
+            member: i,
+            value: members[i].value.clone(),
+            nested: false,
+        });
     }
-    (text, id)
+    let (first, rest) = name.split_once('.')?;
+    let member = members.iter().position(|m| key_is(key(m), first))?;
+    let mut value = members[member].value.clone();
+    for part in rest.split('.') {
+        value = member_of(line, value, part)?;
+    }
+    Some(Place {
+        member,
+        value,
+        nested: true,
+    })
+}
+
+/// The span of the value of key `name` in the object at `span` of `line` (its last
+/// occurrence); `None` when that is not an object or has no such key.
+fn member_of(line: &str, span: Range<usize>, name: &str) -> Option<Range<usize>> {
+    let object = line.get(span)?;
+    if !object.starts_with('{') {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_str(object);
+    let found = de::Deserializer::deserialize_map(&mut de, FindKey { name }).ok()??;
+    span_of(line, found)
+}
+
+/// The value of one key in an object (validated already: the line parsed).
+struct FindKey<'n> {
+    name: &'n str,
+}
+
+impl<'de> Visitor<'de> for FindKey<'_> {
+    type Value = Option<&'de str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<&'de RawValue>()? {
+            let value = map.next_value::<&'de RawValue>()?;
+            if key_is(key.get().as_bytes(), self.name) {
+                found = Some(value.get());
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// Make repeated keys one member, as serde_json's order-preserving map does: at the
@@ -287,6 +348,53 @@ impl<'de> Visitor<'de> for Scan<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields(text: &str, id: &str) -> Fields {
+        Fields {
+            text: text.into(),
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn dotted_paths_reach_nested_fields_and_the_text_is_written_back_in_place() {
+        let f = fields("meta.body.content", "meta.id");
+        let line =
+            r#"{"a":1, "meta": {"id": 7, "body": {"content": "caf\u00e9 x", "n": [1]}}, "z": "t"}"#;
+        let p = parse(line.to_string(), &f).unwrap();
+        assert_eq!(p.text.as_deref(), Ok("café x"));
+        assert_eq!(p.id.as_deref(), Some("7"));
+        assert_eq!(
+            String::from_utf8(p.record.to_json()).unwrap(),
+            r#"{"a":1,"meta":{"id": 7, "body": {"content": "café x", "n": [1]}},"z":"t"}"#
+        );
+        let mut out = Vec::new();
+        p.record.write_with_text(&mut out, &f.text, "new", None);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":1,"meta":{"id": 7, "body": {"content": "new", "n": [1]}},"z":"t"}"#
+        );
+        assert!(p.record.original_is("café x"));
+        // A key with a literal dot wins over the path.
+        let p = parse(
+            r#"{"meta.id": "lit", "meta": {"id": "nested"}, "text": "t"}"#.into(),
+            &fields("text", "meta.id"),
+        )
+        .unwrap();
+        assert_eq!(p.id.as_deref(), Some("lit"));
+        // Missing, null and non-string nested texts.
+        let problem = |l: &str| parse(l.to_string(), &f).unwrap().text.unwrap_err();
+        assert_eq!(problem(r#"{"meta": {"body": {}}}"#), TextProblem::Missing);
+        assert_eq!(problem(r#"{"meta": [1]}"#), TextProblem::Missing);
+        assert_eq!(
+            problem(r#"{"meta": {"body": {"content": null}}}"#),
+            TextProblem::Null
+        );
+        assert_eq!(
+            problem(r#"{"meta": {"body": {"content": 3}}}"#),
+            TextProblem::NotString
+        );
+    }
 
     fn members(line: &str) -> Vec<(String, String)> {
         let p = parse(line.to_string(), &Fields::default()).unwrap();

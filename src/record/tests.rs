@@ -568,3 +568,35 @@ fn records_of_text_files_and_values() {
     rec.write_with_text(&mut out, "rinse", "t", Some(("rinse", b"1")));
     assert_eq!(text(&out), r#"{"a":1,"rinse":1}"#);
 }
+
+#[test]
+fn spill_round_trip_of_a_nested_text_keeps_it_in_place() {
+    let f = Fields {
+        text: "m.t".into(),
+        id: "id".into(),
+    };
+    let line = r#"{"id": 1, "m": {"t": "x\u0041", "k": [1, 2]}, "z": null}"#;
+    let p = parse(line.to_string(), &f).unwrap();
+    let mut with_text = Vec::new();
+    p.record.write_with_text(&mut with_text, "m.t", "new", None);
+    for drop_original in [false, true] {
+        let mut e = Enc::default();
+        p.record.spill(drop_original, &mut e);
+        let mut d = Dec::new(&e.0);
+        let back = Record::unspill(&mut d).unwrap();
+        assert!(d.is_empty());
+        // A nested text is always stored: the member holds more than the text.
+        assert!(!back.original_is_doc_text());
+        let mut again = Vec::new();
+        back.write_with_text(&mut again, "m.t", "new", None);
+        assert_eq!(text(&again), text(&with_text));
+        assert_eq!(text(&back.to_json()), text(&p.record.to_json()));
+        for cut in 1..e.0.len().min(20) {
+            assert!(Record::unspill(&mut Dec::new(&e.0[..e.0.len() - cut])).is_err());
+        }
+    }
+    assert_eq!(
+        text(&with_text),
+        r#"{"id":1,"m":{"t": "new", "k": [1, 2]},"z":null}"#
+    );
+}

@@ -54,6 +54,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<String>,
     pub blank_lines_skipped: u64,
+    /// WARC records that are not documents (every type but `conversion`), by type.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub warc_records_skipped: BTreeMap<String, u64>,
     /// Lone surrogate escapes (`"\ud800"`) in text fields, decoded as U+FFFD.
     pub surrogates_replaced: u64,
     pub records: Records,

@@ -8,6 +8,7 @@ mod dedup_classes;
 mod docs;
 mod eval;
 mod faults;
+mod formats;
 mod json_fidelity;
 mod report;
 mod run;
