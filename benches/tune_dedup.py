@@ -9,12 +9,15 @@ estimated Jaccard and containment ("id_a id_b J C"). This script clusters the pa
 pass each rule (union-find keeping the first id, as rinse does) and prints near-dup recall,
 recall at edit_rate <= 0.05, false positives and truth originals removed per rule.
 """
+
 import json
 import sys
 
 RULES = {
     "J>=.4 | C>=.9&J>=.3": lambda j, c: j >= 0.4 or (c >= 0.9 and j >= 0.3),
-    "J>=.5 | C>=.85&J>=.35 (default)": lambda j, c: j >= 0.5 or (c >= 0.85 and j >= 0.35),
+    "J>=.5 | C>=.85&J>=.35 (default)": lambda j, c: (
+        j >= 0.5 or (c >= 0.85 and j >= 0.35)
+    ),
     "J>=.55 | C>=.8&J>=.4": lambda j, c: j >= 0.55 or (c >= 0.8 and j >= 0.4),
     "J>=.6 | C>=.8&J>=.4": lambda j, c: j >= 0.6 or (c >= 0.8 and j >= 0.4),
     "J>=.7 (peers)": lambda j, c: j >= 0.7,
@@ -38,7 +41,7 @@ def main():
     for name, rule in RULES.items():
         parent = {}
 
-        def find(x):
+        def find(x, parent=parent):
             while parent.get(x, x) != x:
                 x = parent[x]
             return x
@@ -52,8 +55,10 @@ def main():
         rn = sum(i in removed for i in near) / max(1, len(near))
         rl = sum(i in removed for i in light) / max(1, len(light))
         fp = sum(1 for x in removed if x not in truth)
-        print(f"{name:34} near {rn:.4f}  edit<=0.05 {rl:.4f}  false positives {fp:5}"
-              f"  originals removed {len(removed & originals)}")
+        print(
+            f"{name:34} near {rn:.4f}  edit<=0.05 {rl:.4f}  false positives {fp:5}"
+            f"  originals removed {len(removed & originals)}"
+        )
 
 
 if __name__ == "__main__":

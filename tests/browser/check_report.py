@@ -11,7 +11,9 @@ differs from report.json at that path. Saves a full-page screenshot.
 
 Exit 77 (and a line saying SKIPPED) when no chromium is installed.
 """
+
 import base64
+import contextlib
 import json
 import math
 import os
@@ -37,6 +39,7 @@ class Browser:
     def __init__(self, exe, profile):
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
+
         # Chromium expects the pipe as fds 3 (its input) and 4 (its output).
         def setup():
             # Through fds out of the way first, so neither dup2 clobbers the other.
@@ -62,7 +65,8 @@ class Browser:
             ],
             # Kept open in the child after `setup` (which runs before the others close).
             pass_fds=(3, 4),
-            preexec_fn=setup,
+            # The checker runs no threads, so a function between fork and exec is safe.
+            preexec_fn=setup,  # noqa: PLW1509
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -113,10 +117,9 @@ class Browser:
             self.events.append(m)
 
     def close(self):
-        try:
+        # The browser may already be gone; it is waited for (or killed) below.
+        with contextlib.suppress(OSError, ValueError):
             self.send("Browser.close")
-        except Exception:
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -197,7 +200,10 @@ def main():
             b.close()
     for m in b.events:
         method, p = m.get("method"), m.get("params", {})
-        if method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+        if method == "Runtime.consoleAPICalled" and p.get("type") in (
+            "error",
+            "assert",
+        ):
             failures.append(f"console error: {p.get('args')}")
         elif method == "Runtime.exceptionThrown":
             failures.append(f"exception: {p.get('exceptionDetails', {}).get('text')}")
