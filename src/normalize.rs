@@ -479,7 +479,7 @@ mod tests {
                     line: 1,
                 },
                 bytes: line.as_bytes().to_vec(),
-                text_id: None,
+                kind: crate::read::RawKind::Json,
             };
             crate::read::parse(raw, &crate::read::Fields::default()).unwrap()
         };

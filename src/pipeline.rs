@@ -145,9 +145,10 @@ impl Stages {
 /// The rejection of a record over `max_doc_bytes`: its bytes are kept as they were read.
 fn too_large(raw: RawRecord, max: u64) -> Rejection {
     let n = raw.bytes.len();
+    let id = raw.text_id().map(str::to_string);
     let mut r = Rejection::new("too-large", "read", raw.origin)
         .detail(format!("record of {n} bytes, over max_doc_bytes = {max}"));
-    r.id = raw.text_id;
+    r.id = id;
     r.raw = Some(match String::from_utf8(raw.bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),

@@ -156,15 +156,18 @@ struct Scanned {
 
 fn scan(raw: &RawRecord, fields: &Fields, group_by: &[String]) -> Scanned {
     let none = || vec![None; group_by.len()];
-    if let Some(id) = &raw.text_id {
+    if let Some(id) = raw.text_id() {
         return Scanned {
-            id: id.clone(),
+            id: id.to_string(),
             values: none(),
         };
     }
+    // A WARC record is scanned as the JSON object the reader makes of it.
+    let warc_json = crate::read::warc_json(raw, fields);
+    let bytes = warc_json.as_deref().unwrap_or(&raw.bytes);
     let origin_id = || raw.origin.to_string();
     // Members as raw JSON: the (long) text is scanned, not decoded.
-    let Ok(members) = serde_json::from_slice::<HashMap<String, &RawValue>>(&raw.bytes) else {
+    let Ok(members) = serde_json::from_slice::<HashMap<String, &RawValue>>(bytes) else {
         return Scanned {
             id: origin_id(),
             values: none(),

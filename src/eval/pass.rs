@@ -243,7 +243,7 @@ impl Relaxed {
         let raw = RawRecord {
             origin,
             bytes,
-            text_id: None,
+            kind: crate::read::RawKind::Json,
         };
         // The config compiled once already with another min_words, so this cannot fail.
         let Some(stages) = self
@@ -273,7 +273,7 @@ fn copy_raw(raw: &RawRecord) -> RawRecord {
     RawRecord {
         origin: raw.origin.clone(),
         bytes: raw.bytes.clone(),
-        text_id: raw.text_id.clone(),
+        kind: raw.kind.clone(),
     }
 }
 

@@ -37,8 +37,39 @@ impl Default for Fields {
 pub struct RawRecord {
     pub origin: Origin,
     pub bytes: Vec<u8>,
-    /// For `.txt` documents: the id (path relative to the input it was found under).
-    pub text_id: Option<String>,
+    pub kind: RawKind,
+}
+
+/// What the bytes of a [`RawRecord`] are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawKind {
+    /// A JSON object: a JSONL line, or a Parquet row converted to one.
+    Json,
+    /// A whole `.txt` document, with its id (the path relative to the input it was found
+    /// under).
+    Text(String),
+    /// A framed WARC record: its header block, the blank line, its content.
+    Warc,
+    /// A WARC record that could not be framed (the problem); the bytes read for it.
+    CorruptWarc(String),
+}
+
+/// The JSON object a WARC document record becomes (`None` for other records).
+pub fn warc_json(raw: &RawRecord, fields: &Fields) -> Option<Vec<u8>> {
+    match warc::decode(raw, fields)? {
+        Ok((_, _, record)) => Some(record.to_json()),
+        Err(_) => None,
+    }
+}
+
+impl RawRecord {
+    /// The id a `.txt` document has before it is parsed.
+    pub fn text_id(&self) -> Option<&str> {
+        match &self.kind {
+            RawKind::Text(id) => Some(id),
+            _ => None,
+        }
+    }
 }
 
 /// Counters the reader keeps while it streams.
@@ -125,7 +156,7 @@ pub fn stream_batches(
                         line: 1,
                     },
                     bytes: buf,
-                    text_id: Some(src.text_id.clone()),
+                    kind: RawKind::Text(src.text_id.clone()),
                 };
                 if !push(rec, &mut batch) {
                     return Ok(());
@@ -154,7 +185,7 @@ pub fn stream_batches(
                             line: line_no,
                         },
                         bytes: buf,
-                        text_id: None,
+                        kind: RawKind::Json,
                     };
                     if !push(rec, &mut batch) {
                         return Ok(());
@@ -239,15 +270,10 @@ pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
 /// [`parse`], also returning how many lone surrogate escapes (`"\ud800"`, which Python's
 /// `json.dumps` writes for broken text) in the text field were replaced by U+FFFD.
 pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32), Rejection> {
-    let RawRecord {
-        origin,
-        bytes,
-        text_id,
-    } = raw;
-    // A framed WARC record (never a JSONL line: those hold no newline).
-    if text_id.is_none() && bytes.first() == Some(&b'\n') {
-        if let Some(decoded) = warc::decode(&bytes, &origin, fields) {
-            let (id, text, record) = decoded?;
+    if let Some(decoded) = warc::decode(&raw, fields) {
+        let (id, text, record) = decoded?;
+        let origin = raw.origin;
+        {
             let doc = Document {
                 id,
                 text,
@@ -259,6 +285,11 @@ pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32),
             return Ok((doc, 0));
         }
     }
+    let RawRecord {
+        origin,
+        bytes,
+        kind,
+    } = raw;
     let text = match crate::utf8::string(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -270,7 +301,7 @@ pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32),
             return Err(r);
         }
     };
-    if let Some(id) = text_id {
+    if let RawKind::Text(id) = kind {
         let record = Record::of_text(fields, &id, &text);
         let doc = Document {
             id,
@@ -334,7 +365,7 @@ mod tests {
                 line: 7,
             },
             bytes: line.to_vec(),
-            text_id: None,
+            kind: RawKind::Json,
         }
     }
 

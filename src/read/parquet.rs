@@ -91,7 +91,7 @@ pub fn read_rows(
                         line: row,
                     },
                     bytes: json,
-                    text_id: None,
+                    kind: super::RawKind::Json,
                 };
                 if !emit(rec) {
                     return Ok(());

@@ -13,7 +13,7 @@
 //! a header block past [`MAX_HEADER`], content cut short by the end of the file) becomes
 //! a rejected record (`corrupt-warc`) with its byte offset in the uncompressed stream;
 //! the reader then looks for the next line that starts with `WARC/` and goes on.
-use super::{read_line, RawRecord};
+use super::{read_line, RawKind, RawRecord};
 use crate::document::{Origin, Rejection};
 use crate::record::Record;
 use serde_json::{Map, Value};
@@ -22,13 +22,6 @@ use std::sync::Arc;
 
 /// The longest header block read (bytes); longer is a corrupt record.
 pub const MAX_HEADER: usize = 1 << 16;
-
-/// The start of a raw record that holds a framed WARC record (header block, blank line,
-/// content). A JSONL line never holds a newline, so no line starts with it.
-const WARC_MARK: &[u8] = b"\n\x00rinse-warc\n";
-/// The start of a raw record that holds a record that could not be framed: the mark, the
-/// problem, a newline, then the bytes read.
-const CORRUPT_MARK: &[u8] = b"\n\x00rinse-corrupt-warc\n";
 
 /// The record types that are documents.
 pub fn is_document_type(t: &str) -> bool {
@@ -163,14 +156,13 @@ impl<'a> Reader<'a> {
                 kind.to_ascii_lowercase()
             })));
         }
-        let mut bytes = Vec::with_capacity(WARC_MARK.len() + block.len() + content.len());
-        bytes.extend_from_slice(WARC_MARK);
+        let mut bytes = Vec::with_capacity(block.len() + content.len());
         bytes.extend_from_slice(&block);
         bytes.extend_from_slice(&content);
         Ok(Some(Item::Record(RawRecord {
             origin: self.origin(),
             bytes,
-            text_id: None,
+            kind: RawKind::Warc,
         })))
     }
 
@@ -201,15 +193,11 @@ impl<'a> Reader<'a> {
                 read.extend_from_slice(&l);
             }
         }
-        let mut bytes = CORRUPT_MARK.to_vec();
-        bytes.extend_from_slice(format!("{problem} (record at byte {start})").as_bytes());
-        bytes.push(b'\n');
         read.truncate(MAX_HEADER);
-        bytes.extend_from_slice(&read);
         Ok(Item::Record(RawRecord {
             origin,
-            bytes,
-            text_id: None,
+            bytes: read,
+            kind: RawKind::CorruptWarc(format!("{problem} (record at byte {start})")),
         }))
     }
 }
@@ -250,21 +238,20 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
 /// `Err` is the rejection of a corrupt record (`corrupt-warc`) or of content that is not
 /// UTF-8 (`invalid-utf8`).
 pub fn decode(
-    bytes: &[u8],
-    origin: &Origin,
+    raw: &RawRecord,
     fields: &super::Fields,
 ) -> Option<Result<(String, String, Record), Rejection>> {
-    if let Some(rest) = bytes.strip_prefix(CORRUPT_MARK) {
-        let (problem, read) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &[][..]),
-        };
-        let mut r = Rejection::new("corrupt-warc", "read", origin.clone())
-            .detail(String::from_utf8_lossy(problem).into_owned());
-        r.raw = Some(String::from_utf8_lossy(read).into_owned());
-        return Some(Err(r));
-    }
-    let rest = bytes.strip_prefix(WARC_MARK)?;
+    let origin = &raw.origin;
+    let rest = match &raw.kind {
+        RawKind::Warc => &raw.bytes[..],
+        RawKind::CorruptWarc(problem) => {
+            let mut r =
+                Rejection::new("corrupt-warc", "read", origin.clone()).detail(problem.clone());
+            r.raw = Some(String::from_utf8_lossy(&raw.bytes).into_owned());
+            return Some(Err(r));
+        }
+        RawKind::Json | RawKind::Text(_) => return None,
+    };
     let end = find_blank_line(rest);
     let (block, content) = rest.split_at(end.min(rest.len()));
     let headers = parse_headers(block);
@@ -363,16 +350,19 @@ mod tests {
         assert_eq!(skipped, ["warcinfo", "request"]);
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].origin.to_string(), "f.wet:2");
-        let (id, text, rec) = decode(&recs[0].bytes, &recs[0].origin, &Fields::default())
-            .unwrap()
-            .unwrap();
+        let (id, text, rec) = decode(&recs[0], &Fields::default()).unwrap().unwrap();
         assert_eq!(id, "<urn:uuid:1>");
         assert_eq!(text, "First page.\nSecond line, café.");
         assert_eq!(
             String::from_utf8(rec.to_json()).unwrap(),
             r#"{"id":"<urn:uuid:1>","url":"http://x.test/1","date":"2024-05-01T00:00:00Z","warc":{"WARC-Type":"conversion","WARC-Refers-To":"<urn:uuid:r1>","Content-Type":"text/plain"},"text":"First page.\nSecond line, café."}"#
         );
-        assert!(decode(b"{\"text\":1}", &recs[0].origin, &Fields::default()).is_none());
+        let json = RawRecord {
+            origin: recs[0].origin.clone(),
+            bytes: b"{\"text\":1}".to_vec(),
+            kind: RawKind::Json,
+        };
+        assert!(decode(&json, &Fields::default()).is_none());
     }
 
     #[test]
@@ -381,9 +371,7 @@ mod tests {
         let cut = full.len() - 10;
         let (recs, _) = read_all(&full[..cut]);
         assert_eq!(recs.len(), 2);
-        let err = decode(&recs[1].bytes, &recs[1].origin, &Fields::default())
-            .unwrap()
-            .unwrap_err();
+        let err = decode(&recs[1], &Fields::default()).unwrap().unwrap_err();
         assert_eq!(err.reason, "corrupt-warc");
         let start = full.len() - record("conversion", "3", "Another page.").len();
         assert_eq!(
@@ -437,10 +425,7 @@ mod tests {
                 }
             }
             let (recs, _) = read_all(&b);
-            let decoded: Vec<_> = recs
-                .iter()
-                .map(|r| decode(&r.bytes, &r.origin, &Fields::default()))
-                .collect();
+            let decoded: Vec<_> = recs.iter().map(|r| decode(r, &Fields::default())).collect();
             assert!(decoded.iter().all(Option::is_some));
             if let Some(c) = cut {
                 let whole = ends.iter().filter(|&&e| e <= c).count();

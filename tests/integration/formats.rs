@@ -473,3 +473,30 @@ fn parquet_column_types_survive_a_parquet_run() {
     assert_eq!(schema.fields(), batch.schema().fields());
     assert_eq!(rows, kept);
 }
+
+/// `rinse eval --group-by` reads a WARC document's fields as the run does (its language
+/// header), not as a record without fields.
+#[test]
+fn eval_groups_wet_documents_by_their_language_header() {
+    let dir = scratch("formats_wet_eval_groups");
+    let gold = dir.join("gold.jsonl");
+    std::fs::write(
+        &gold,
+        r#"{"id": "<urn:uuid:11111111-1111-4111-8111-111111111111>", "with": ["The council said the repairs cost less than expected"], "without": ["Share this article"]}"#,
+    )
+    .unwrap();
+    let wet = data("warc/sample.warc.wet");
+    let out = rinse_ok(&[
+        "eval",
+        "--json",
+        "--gold",
+        s(&gold),
+        "--group-by",
+        "language",
+        s(&wet),
+    ]);
+    let ev: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let groups = &ev["configs"][0]["groups"][0]["groups"];
+    assert_eq!(groups[0]["value"], "eng", "{groups}");
+    assert_eq!(groups[0]["docs"], 1);
+}
