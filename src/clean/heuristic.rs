@@ -391,7 +391,7 @@ pub fn promote_best(classes: &mut [Class]) {
 }
 
 /// Decide `Short`, `ShortSentence` and `NearGood` lines from their context (jusText's
-/// revision, with a window): the weighted values of up to [`WINDOW`] lines on either side,
+/// revision, with a window): the weighted values of up to `WINDOW` lines on either side,
 /// the nearest good or debris line each way, and the line's own evidence; a sentence or
 /// near-good line right next to a good line stays.
 ///

@@ -342,7 +342,7 @@ const RELATIVES: &[(&str, &[whatlang::Lang])] = {
 /// the labelled language of 608, 611 and 615 of 616 pages (615 reading them whole); the
 /// cost grows with the sample (80 µs a call plus 35 µs a KB).
 const SAMPLE_BYTES: usize = 2048;
-/// Bytes whatlang reads to check a clear vote among its [`RELATIVES`] (a few languages:
+/// Bytes whatlang reads to check a clear vote among its `RELATIVES` (a few languages:
 /// half the cost of a 2 KB sample; only a reliable answer overrides the vote).
 const CHECK_BYTES: usize = 1024;
 /// Bytes from the start of a document in which [`sample`] looks for lines of text.
@@ -353,14 +353,14 @@ const SAMPLE_MIN_LETTERS: usize = 20;
 /// The language of a document (an ISO 639-1 code, as rules are scoped by), from the stop
 /// words of its first `words` words (`votes`, per language of [`LANGUAGES`]) and its text:
 ///
-/// - a clear vote ([`CLEAR_SHARE_PCT`], [`CLEAR_RATIO_TENTHS`], [`VOTE_MIN_HITS`]) stands,
-///   except that one for a language with unlisted [`RELATIVES`] (Norwegian: Danish,
+/// - a clear vote (`CLEAR_SHARE_PCT`, `CLEAR_RATIO_TENTHS`, [`VOTE_MIN_HITS`]) stands,
+///   except that one for a language with unlisted `RELATIVES` (Norwegian: Danish,
 ///   Swedish; Dutch: Afrikaans) is checked by whatlang among those on a sample of
-///   [`CHECK_BYTES`], and given up only for a reliable answer (whatlang confuses
+///   `CHECK_BYTES`, and given up only for a reliable answer (whatlang confuses
 ///   Norwegian and Danish pages);
 /// - otherwise whatlang identifies the language (of about 70) on a sample of
-///   [`SAMPLE_BYTES`]: the first lines with at least [`SAMPLE_MIN_LETTERS`] letters within
-///   the first [`SCAN_BYTES`] of the text.
+///   `SAMPLE_BYTES`: the first lines with at least `SAMPLE_MIN_LETTERS` letters within
+///   the first `SCAN_BYTES` of the text.
 ///
 /// Whatlang costs about 80 µs a call plus 35 µs a KB (38 MB/s), so reading every document
 /// whole would halve the clean stage's speed; most documents have a clear vote and no
@@ -409,8 +409,8 @@ pub struct Identified {
     pub reliable: bool,
 }
 
-/// Up to `max` bytes of the lines of `text` with at least [`SAMPLE_MIN_LETTERS`] letters
-/// (trimmed, one per line), from its first [`SCAN_BYTES`]; a first such line longer than
+/// Up to `max` bytes of the lines of `text` with at least `SAMPLE_MIN_LETTERS` letters
+/// (trimmed, one per line), from its first `SCAN_BYTES`; a first such line longer than
 /// `max` is cut at a character boundary. Letters are counted cheaply: ASCII letters and
 /// non-ASCII characters (in text, nearly all letters).
 pub fn sample(text: &str, max: usize) -> String {
