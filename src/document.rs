@@ -120,6 +120,18 @@ impl Rejection {
 }
 
 impl Document {
+    /// A document as the reader makes it: no language yet, nothing removed.
+    pub fn read(id: String, text: String, record: Record, origin: Origin) -> Document {
+        Document {
+            id,
+            text,
+            record,
+            origin,
+            lang: None,
+            removals: Vec::new(),
+        }
+    }
+
     /// The text as it was read, before normalization.
     pub fn original_text(&self) -> Option<String> {
         match self.record.original_text() {

@@ -272,18 +272,7 @@ pub fn parse(raw: RawRecord, fields: &Fields) -> Result<Document, Rejection> {
 pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32), Rejection> {
     if let Some(decoded) = warc::decode(&raw, fields) {
         let (id, text, record) = decoded?;
-        let origin = raw.origin;
-        {
-            let doc = Document {
-                id,
-                text,
-                record,
-                origin,
-                lang: None,
-                removals: Vec::new(),
-            };
-            return Ok((doc, 0));
-        }
+        return Ok((Document::read(id, text, record, raw.origin), 0));
     }
     let RawRecord {
         origin,
@@ -303,15 +292,7 @@ pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32),
     };
     if let RawKind::Text(id) = kind {
         let record = Record::of_text(fields, &id, &text);
-        let doc = Document {
-            id,
-            text,
-            record,
-            origin,
-            lang: None,
-            removals: Vec::new(),
-        };
-        return Ok((doc, 0));
+        return Ok((Document::read(id, text, record, origin), 0));
     }
     let parsed = match record::parse(text, fields) {
         Ok(p) => p,
@@ -343,14 +324,7 @@ pub fn parse_counted(raw: RawRecord, fields: &Fields) -> Result<(Document, u32),
             return Err(r);
         }
     };
-    let doc = Document {
-        id,
-        text: doc_text,
-        record: parsed.record,
-        origin,
-        lang: None,
-        removals: Vec::new(),
-    };
+    let doc = Document::read(id, doc_text, parsed.record, origin);
     Ok((doc, parsed.surrogates_replaced))
 }
 
