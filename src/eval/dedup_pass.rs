@@ -1,12 +1,11 @@
-//! The `--with-dedup` pass: the whole pipeline of a config with dedup on, run into a
-//! temporary directory with `--annotate-only`, read back into what became of each gold
-//! document (kept text = the annotated removals applied, as `rinse run` applies them).
-use super::attribute::DocRun;
+//! The `--with-dedup` pass: the whole pipeline of a config with dedup on, its verdicts
+//! collected in memory (kept documents annotated, so removals can be attributed) and
+//! turned into what became of each gold document.
 use super::gold::Gold;
-use super::pass::{Outcome, PassResult, Relaxed, BATCH_RECORDS};
+use super::pass::{verdict_outcome, PassResult, Relaxed, BATCH_RECORDS};
 use crate::config::Config;
 use crate::destination::Collect;
-use crate::document::apply_removals;
+use crate::document::Verdict;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, RunPlan};
 use crate::read::Fields;
@@ -14,9 +13,8 @@ use crate::write::{OutputCompression, TextMode, WriteOptions};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Run the whole pipeline of `config` with dedup switched on, into a temporary
-/// directory, and read back what it kept (annotated, so removals can be attributed)
-/// and rejected.
+/// Run the whole pipeline of `config` with dedup switched on (its temporary files in a
+/// scratch directory) and score what it kept and rejected.
 pub fn run_pipeline(
     config: &Config,
     inputs: &[PathBuf],
@@ -62,44 +60,16 @@ pub fn run_pipeline(
             .map(|s| s.stats),
         ..PassResult::default()
     };
-    for doc in out.kept {
-        let g = gold.position(&doc.id);
-        let extra_id = g.is_none().then(|| doc.id.clone());
-        let run = g.map(|_| DocRun {
-            original: doc.original_text(),
-            output: Some(apply_removals(&doc.text, &doc.removals)),
-            normalized: Some(doc.text),
-            removals: doc.removals,
-            rejected: None,
-        });
-        res.add(
-            Outcome {
-                gold: g,
-                extra_id,
-                kept: true,
-                run,
-                raw: None,
-            },
-            gold,
-        )?;
-    }
-    for r in out.rejected {
-        let g = r.id.as_deref().and_then(|id| gold.position(id));
-        let run = g.map(|_| relaxed.explain(r.reason, r.record.as_ref(), r.origin, fields));
-        res.add(
-            Outcome {
-                gold: g,
-                extra_id: None,
-                kept: false,
-                run,
-                raw: None,
-            },
-            gold,
-        )?;
+    let verdicts = out
+        .kept
+        .into_iter()
+        .map(Verdict::Kept)
+        .chain(out.rejected.into_iter().map(Verdict::Rejected));
+    for v in verdicts {
+        res.add(verdict_outcome(v, &relaxed, fields, gold, None), gold)?;
     }
     Ok(res)
 }
 
-/// Removes the temporary output directory however the pass ends.
 /// A scratch directory, removed when dropped or when rinse is interrupted.
 pub(super) type TempDir = crate::outdir::ScratchDir;

@@ -141,8 +141,21 @@ fn outcome(
     capture: bool,
 ) -> Outcome {
     let copy = capture.then(|| copy_raw(&raw));
+    let v = stages.process(raw, fields, st);
+    verdict_outcome(v, relaxed, fields, gold, copy)
+}
+
+/// What became of a record with verdict `v`, for scoring against `gold`; `copy` is the
+/// raw record, kept for a gold document when the pass captures them.
+pub(super) fn verdict_outcome(
+    v: Verdict,
+    relaxed: &Relaxed,
+    fields: &Fields,
+    gold: &Gold,
+    copy: Option<RawRecord>,
+) -> Outcome {
     let mut extra_id = None;
-    let (g, kept, run) = match stages.process(raw, fields, st) {
+    let (g, kept, run) = match v {
         Verdict::Kept(doc) => {
             let g = gold.position(&doc.id);
             if g.is_none() {
@@ -246,9 +259,10 @@ impl Relaxed {
             kind: crate::read::RawKind::Json,
         };
         // The config compiled once already with another min_words, so this cannot fail.
+        // No rule timing: these stats are thrown away.
         let Some(stages) = self
             .stages
-            .get_or_init(|| Stages::compile(&self.config, true).ok())
+            .get_or_init(|| Stages::compile(&self.config, false).ok())
         else {
             return run;
         };
