@@ -125,7 +125,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         write_per_doc(path, &gold, &ev)?;
     }
     if let Some(path) = &args.html {
-        write_atomically(path, &rinse::report::eval_html::render(&ev, &gold))?;
+        super::write_atomically(
+            path,
+            rinse::report::eval_html::render(&ev, &gold).as_bytes(),
+        )?;
     }
     let text = if args.json {
         let mut v = serde_json::to_value(&ev)?;
@@ -378,24 +381,6 @@ fn render_rules(s: &mut String, c: &ConfigEval) {
             .collect();
         let _ = writeln!(s, "snippets absent for other causes: {}", parts.join(", "));
     }
-}
-
-/// Write `text` to `path` through a temporary file beside it, renamed into place.
-fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "eval.html".into());
-    let tmp = rinse::outdir::OutDir::temp_path(dir, &name);
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}", path.display())
-    })
 }
 
 /// Per document and config: counts, missed `with` (with their cause) and leaked

@@ -78,6 +78,26 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 /// Load `--config FILE` or the embedded default.
+/// Write `bytes` to `path` through a temporary file beside it, renamed into place, so a
+/// reader never sees half a file; the temporary file is removed if the rename fails.
+pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = rinse::outdir::OutDir::temp_path(dir, &name);
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}", path.display())
+    })
+}
+
 pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<rinse::Config> {
     Ok(match path {
         Some(p) => rinse::Config::from_file(p)?,

@@ -1,7 +1,6 @@
 //! `rinse report`: redraw `report.html` of a finished run from its `report.json` and
 //! `report-sample.jsonl`.
 use anyhow::Context;
-use rinse::outdir::OutDir;
 use rinse::report::{html, sample::SAMPLE_FILE};
 use std::path::{Path, PathBuf};
 
@@ -50,11 +49,6 @@ pub fn write_html(dir: &Path) -> anyhow::Result<PathBuf> {
         anyhow::anyhow!("{e}")
     })?;
     let out = dir.join(html::HTML_FILE);
-    let tmp = OutDir::temp_path(dir, html::HTML_FILE);
-    std::fs::write(&tmp, page).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &out).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}", out.display())
-    })?;
+    super::write_atomically(&out, page.as_bytes())?;
     Ok(out)
 }

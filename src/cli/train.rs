@@ -78,8 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         h.recall(),
         h.f1()
     );
-    write_atomic(&args.out, t.model.to_toml(&header).as_bytes())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    super::write_atomically(&args.out, t.model.to_toml(&header).as_bytes())?;
     let mut s = String::new();
     let _ = writeln!(s, "fold   docs  lines      P      R     F1");
     for (k, (d, c)) in t.folds.iter().enumerate() {
@@ -107,22 +106,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let _ = writeln!(s, "wrote {}", args.out.display());
     print!("{s}");
     Ok(())
-}
-
-/// Write `bytes` to `path` by a temporary file in the same directory and a rename, so a
-/// reader never sees half a model.
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = rinse::outdir::OutDir::temp_path(dir, &name);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
