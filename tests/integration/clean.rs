@@ -7,6 +7,16 @@ fn ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The clean stage's entry in a report.json.
+fn clean_stage(report: &serde_json::Value) -> &serde_json::Value {
+    report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "clean")
+        .unwrap()
+}
+
 fn rule_ids(args: &[&str]) -> BTreeSet<String> {
     let mut full = vec!["rules", "--json"];
     full.extend_from_slice(args);
@@ -65,12 +75,7 @@ fn every_removal_names_a_listed_rule_and_is_counted_in_the_report() {
     }
     assert!(used.len() >= 5, "{used:?}");
     let report = report(&out);
-    let clean = report["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "clean")
-        .unwrap();
+    let clean = clean_stage(&report);
     for rule in &used {
         let item = &clean["items"][rule];
         assert!(item["docs"].as_u64().unwrap() >= 1, "{rule}: {item}");
@@ -85,12 +90,7 @@ fn every_removal_names_a_listed_rule_and_is_counted_in_the_report() {
     run_to(&seeds, &timed, &["--explain", "--explain-timing"]);
     assert_eq!(output_bytes(&out), output_bytes(&timed));
     let report = crate::util::report(&timed);
-    let clean = report["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "clean")
-        .unwrap();
+    let clean = clean_stage(&report);
     let timed_rules = used
         .iter()
         .filter(|r| clean["items"][r.as_str()]["nanos"].as_u64().unwrap() > 0)
