@@ -359,17 +359,8 @@ fn main_pass<D: Destination>(
         let observed_in = observed.clone();
         let observer = dedup_run.map(|mut d| {
             scope.spawn(move || -> Result<DedupRun> {
-                for batch in orx.iter() {
-                    // The indexes are larger than the caches: ask for the entries of the
-                    // document `PREFETCH_AHEAD` places ahead while observing this one.
-                    let mut batch = std::collections::VecDeque::from(batch);
-                    for s in batch.iter().take(PREFETCH_AHEAD) {
-                        d.prefetch(s);
-                    }
-                    while let Some(s) = batch.pop_front() {
-                        if let Some(ahead) = batch.get(PREFETCH_AHEAD - 1) {
-                            d.prefetch(ahead);
-                        }
+                for batch in orx {
+                    for s in batch {
                         d.observe(s)?;
                     }
                     observed_in.store(d.docs() as u64, Ordering::Relaxed);
@@ -682,8 +673,6 @@ fn dedup_phases<D: Destination>(
 const CHUNK: usize = 32;
 /// A batch is cut at this many bytes even when it has fewer records.
 const BATCH_BYTES: usize = 32 << 20;
-/// How many documents ahead the dedup observer prefetches index entries.
-const PREFETCH_AHEAD: usize = 4;
 
 /// Run the whole pipeline: read, process, write the output directory of `plan`, report.
 pub fn run(plan: &RunPlan, on_progress: &mut (dyn FnMut(&Progress) + Send)) -> Result<Report> {

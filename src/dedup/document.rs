@@ -61,13 +61,16 @@ pub fn final_signature(
 }
 
 /// Band hashes of every document (`bands` per document, row-major); documents without a
-/// signature (exact duplicates, no shingles) are inactive.
+/// signature (exact duplicates, no shingles) are inactive. The in-memory reference for
+/// the partitioned LSH of [`super::bands`].
+#[cfg(test)]
 pub struct BandIndex {
     pub bands: usize,
     pub hashes: Vec<u32>,
     pub active: Vec<bool>,
 }
 
+#[cfg(test)]
 impl BandIndex {
     pub fn new(bands: usize) -> Self {
         BandIndex {
@@ -119,6 +122,7 @@ impl BandIndex {
 /// Candidate pairs `(a, b)`, `a < b`, sharing at least one band, sorted and unique.
 /// A bucket of more than `max_bucket` documents links each member to the bucket's first
 /// `max_bucket` members only (bounded work on pathological buckets).
+#[cfg(test)]
 pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
     let n = index.docs();
     let max_bucket = max_bucket.max(2);
@@ -167,12 +171,13 @@ pub fn candidates(index: &BandIndex, max_bucket: usize) -> Vec<(u32, u32)> {
 }
 
 /// Bands whose keys one task gathers and sorts.
+#[cfg(test)]
 const BAND_GROUP: usize = 8;
 
 /// Sort (hash << 32 | doc) keys that come in increasing doc order: the same order as
 /// `sort_unstable`, by a stable least-significant-digit radix sort of the hash alone
 /// (three 11-bit digits, each bucket table small enough for L1).
-fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+pub(super) fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
     if keys.len() < 256 {
         keys.sort_unstable();
         return;
@@ -204,7 +209,7 @@ fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
 }
 
 /// Append the pairs of each bucket of equal hashes in sorted `keys` to `pairs`.
-fn bucket_pairs(keys: &[u64], max_bucket: usize, pairs: &mut Vec<u64>) {
+pub(super) fn bucket_pairs(keys: &[u64], max_bucket: usize, pairs: &mut Vec<u64>) {
     let mut i = 0;
     while i < keys.len() {
         let hash = keys[i] >> 32;

@@ -14,12 +14,14 @@
 //! 4. apply: the pipeline reads the set-aside documents back and writes them in input order.
 //!
 //! Only [`crate::pipeline`] knows that order.
+pub mod bands;
 pub mod cluster;
 pub mod document;
 pub mod minhash;
 pub mod near_passage;
 pub mod passage;
 pub mod run;
+pub mod runfile;
 pub mod shingle;
 pub mod sketch;
 pub mod spill;
@@ -42,6 +44,9 @@ pub struct DedupConfig {
     /// memory; the rest goes to temporary files in the output directory. Changes time and
     /// memory only, never the output.
     pub memory_mb: u64,
+    /// Hash partitions of the files of dedup phases on disk; 0 chooses from `memory_mb` and the
+    /// corpus. Changes time and memory only, never the output.
+    pub partitions: usize,
     pub passage: PassageConfig,
     pub boilerplate: BoilerplateConfig,
     pub document: DocumentConfig,
@@ -55,6 +60,7 @@ impl Default for DedupConfig {
             char_ngram: 5,
             seed: 0x005E_ED0F_D1CE,
             memory_mb: 1024,
+            partitions: 0,
             passage: PassageConfig::default(),
             boilerplate: BoilerplateConfig::default(),
             document: DocumentConfig::default(),
@@ -231,6 +237,12 @@ impl DedupConfig {
         let p = &self.passage;
         if p.near_bands == 0 || p.near_rows == 0 || p.near_bands * p.near_rows > 256 {
             return bad("passage.near_bands x passage.near_rows must be between 1 and 256".into());
+        }
+        if self.partitions > bands::MAX_PARTITIONS {
+            return bad(format!(
+                "partitions must be at most {} (0 chooses from memory_mb)",
+                bands::MAX_PARTITIONS
+            ));
         }
         if d.rows > 64 || d.num_hashes > 4096 {
             return bad("document.rows must be <= 64 and num_hashes <= 4096".into());

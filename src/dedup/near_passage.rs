@@ -14,6 +14,7 @@ use crate::document::{DupRef, Removal};
 use std::sync::Arc;
 use table::BandTable;
 
+pub mod phased;
 mod table;
 
 /// The small signatures of a document's long passages and their LSH band keys, computed
@@ -134,15 +135,6 @@ impl NearPassages {
         }
     }
 
-    /// Start loading the index entries of the first `AHEAD` passages that
-    /// [`NearPassages::observe`] of these passages looks up (it prefetches the others
-    /// itself); a hint for a later document, no effect on any result.
-    pub fn prefetch(&self, passages: &PassageSigs) {
-        for &key in passages.keys.iter().take(AHEAD * self.p.bands) {
-            self.keys.prefetch(key);
-        }
-    }
-
     /// Look up and index the long passages of document `doc` (input order). `skip`
     /// says which passages are already removed (exact repeats, boilerplate).
     pub fn observe(&mut self, doc: u32, passages: &PassageSigs, skip: &dyn Fn(u32) -> bool) {
@@ -258,6 +250,11 @@ impl NearPassages {
 
     pub fn indexed(&self) -> usize {
         self.slots.len()
+    }
+
+    /// The repeats found, by document (number in input order).
+    pub fn take_found(&mut self) -> Vec<(u64, Vec<NearRepeat>)> {
+        std::mem::take(&mut self.found).into_iter().collect()
     }
 
     pub fn repeats(&self) -> u64 {

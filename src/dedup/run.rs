@@ -5,13 +5,16 @@
 //! [`Decided::apply`] to read the documents back and emit every one's verdict in input
 //! order.
 //!
-//! Memory held per document until the end: its id, 8 bytes of exact-duplicate link, and
-//! `bands × 4` bytes of band hashes; plus ~35 bytes per distinct passage hash, ~13 per
-//! distinct document hash and the near-passage index (see `near_passage`). Final
-//! signatures live in a temporary file; texts and sketches beyond the memory budget too.
-use super::document::{self, BandIndex, Clusters, DocVerdict, ExactIndex};
+//! Memory held per document until the end: its id and 8 bytes of exact-duplicate link;
+//! plus ~35 bytes per distinct passage hash, ~13 per distinct document hash and the
+//! near-passage index (see `near_passage`). Final signatures live in a temporary file,
+//! band keys and candidate pairs in partition files (see `bands`); texts and sketches
+//! beyond the memory budget too.
+use super::bands::{self, BandFiles, BandWriter, PairMerge};
+use super::document::{self, Clusters, DocVerdict, ExactIndex};
 use super::minhash;
-use super::near_passage::{NearParams, NearPassages, PassageSigs};
+use super::near_passage::phased::{self, NearFiles, NearResult, NearWriter};
+use super::near_passage::{NearParams, PassageSigs};
 use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, Stored, TempFiles};
@@ -85,7 +88,9 @@ pub struct Decisions {
     clusters: Clusters,
     candidates: usize,
     verified: usize,
-    band_bytes: usize,
+    partitions: usize,
+    band_file_bytes: u64,
+    pair_file_bytes: u64,
     signature_bytes: u64,
 }
 
@@ -122,7 +127,9 @@ pub struct Finished {
 struct Run {
     cfg: DedupConfig,
     sketcher: Sketcher,
-    _temps: TempFiles,
+    temps: TempFiles,
+    /// Where the temporary files go (the output directory).
+    dir: PathBuf,
     sig_path: PathBuf,
     /// Bytes (held in memory, written to a file) of each store.
     spill_bytes: (u64, u64),
@@ -133,7 +140,11 @@ struct Run {
     cut: Vec<bool>,
     exact: ExactIndex,
     passages: PassageIndex,
-    near: Option<NearPassages>,
+    /// Near-passage dedup: recording the long passages while documents are observed,
+    /// then (after `decide`) what it found.
+    near_writer: Option<NearWriter>,
+    near_files: Option<NearFiles>,
+    near: Option<NearResult>,
     langs: Vec<&'static str>,
     seconds: Vec<(&'static str, f64)>,
     removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
@@ -151,10 +162,11 @@ impl DedupRun {
         let spill_path = temps.path(dir, "documents");
         let sketch_path = temps.path(dir, "sketches");
         let sig_path = temps.path(dir, "signatures");
-        let run = Run {
+        let mut run = Run {
             cfg: cfg.clone(),
             sketcher: Sketcher::new(cfg),
-            _temps: temps,
+            temps,
+            dir: dir.to_path_buf(),
             sig_path,
             spill_bytes: (0, 0),
             sketch_bytes: (0, 0),
@@ -163,21 +175,34 @@ impl DedupRun {
             cut: Vec::new(),
             exact: ExactIndex::default(),
             passages: PassageIndex::new(&cfg.passage, &cfg.boilerplate),
-            near: cfg.passage.near.then(|| {
-                NearPassages::new(NearParams {
-                    bands: cfg.passage.near_bands,
-                    rows: cfg.passage.near_rows,
-                    min_jaccard: cfg.passage.near_min_jaccard,
-                    min_containment: cfg.passage.near_min_containment,
-                    min_jaccard_contained: cfg.passage.near_min_jaccard_contained,
-                })
-            }),
+            near_writer: None,
+            near_files: None,
+            near: None,
             langs: Vec::new(),
             seconds: Vec::new(),
             removed: Default::default(),
             rejected: Default::default(),
             first_scratch: Vec::new(),
         };
+        if cfg.passage.near {
+            let p = NearParams {
+                bands: cfg.passage.near_bands,
+                rows: cfg.passage.near_rows,
+                min_jaccard: cfg.passage.near_min_jaccard,
+                min_containment: cfg.passage.near_min_containment,
+                min_jaccard_contained: cfg.passage.near_min_jaccard_contained,
+            };
+            let key_parts = if cfg.partitions > 0 {
+                cfg.partitions
+            } else {
+                NEAR_KEY_PARTITIONS
+            };
+            let params = phased::params(&p, cfg.seed, key_parts);
+            let (temps, dir) = (&mut run.temps, &run.dir);
+            let files = NearFiles::new(p, key_parts, params, |stem| temps.path(dir, stem));
+            run.near_writer = Some(NearWriter::create(&files)?);
+            run.near_files = Some(files);
+        }
         Ok(DedupRun {
             run,
             spill: Store::new(&spill_path),
@@ -196,14 +221,6 @@ impl DedupRun {
         self.run.observe(&s)?;
         self.spill.push(s.spill, &mut self.memory_left)?;
         self.sketches.push(s.sig, &mut self.memory_left)
-    }
-
-    /// A hint before observing `next`: start loading the index entries it will look up
-    /// (no effect on any result).
-    pub fn prefetch(&self, next: &Sketched) {
-        if let Some(near) = self.run.near.as_ref() {
-            near.prefetch(&next.passage_sigs);
-        }
     }
 
     /// Documents observed.
@@ -281,9 +298,9 @@ impl Run {
         if first.is_none() {
             let mut is_first = std::mem::take(&mut self.first_scratch);
             self.passages.observe_first(doc, &s.passages, &mut is_first);
-            if let Some(near) = self.near.as_mut() {
+            if let Some(near) = self.near_writer.as_mut() {
                 let skip = |p: u32| !is_first.get(p as usize).copied().unwrap_or(false);
-                near.observe(doc, &s.passage_sigs, &skip);
+                near.observe(doc, &s.passage_sigs, &skip)?;
             }
             self.first_scratch = is_first;
         }
@@ -305,17 +322,37 @@ impl Run {
         pool: &rayon::ThreadPool,
         on_step: &mut dyn FnMut(&'static str, u64, u64),
     ) -> Result<Decisions> {
+        if let (Some(w), Some(mut files)) = (self.near_writer.take(), self.near_files.take()) {
+            let t0 = Instant::now();
+            on_step("near-passages", 0, 1);
+            let (count, written) = w.finish()?;
+            let parts = near_partitions(self.cfg.partitions, self.cfg.memory_mb, count);
+            let (temps, dir) = (&mut self.temps, &self.dir);
+            files.set_partitions(parts, |stem| temps.path(dir, stem));
+            let found = pool.install(|| phased::decide(&files, count, written));
+            files.remove();
+            self.near = Some(found?);
+            self.seconds
+                .push(("near-passages", t0.elapsed().as_secs_f64()));
+            on_step("near-passages", 1, 1);
+        }
         let t0 = Instant::now();
         let dc = self.cfg.document.clone();
         let k = dc.num_hashes;
         let n = self.ids.len();
-        let mut bands = BandIndex::with_capacity(dc.bands, n);
+        let parts = bands::partition_count(self.cfg.partitions, self.cfg.memory_mb, n, dc.bands);
+        let params = bands::params(&self.cfg, parts);
+        let (temps, dir) = (&mut self.temps, &self.dir);
+        let files = BandFiles::new(parts, params, |stem| temps.path(dir, stem));
+        let mut band_keys = BandWriter::create(&files)?;
         let mut fixed = FrameLessWriter::create(&self.sig_path)?;
         let mut next_doc = 0usize;
+        let mut appended = 0u32;
         on_step("signatures", 0, n as u64);
         let this = &*self;
         // Per chunk of documents, in parallel: the signature file records, band hashes
-        // and activity, appended in order (batch N computed while N-1 is appended).
+        // and activity, appended in order (batch N computed while N-1 is appended); the
+        // band hashes of active documents go to their partitions on disk.
         let work = |chunk: Vec<(usize, Vec<u8>)>| -> Result<FinalChunk> {
             let mut out = FinalChunk::default();
             for (d, rec) in chunk {
@@ -337,7 +374,12 @@ impl Run {
         let mut append = |c: Result<FinalChunk>| -> Result<Flow> {
             let c = c?;
             fixed.write(&c.records)?;
-            bands.append(&c.bands, &c.active);
+            for (row, active) in c.bands.chunks_exact(dc.bands).zip(&c.active) {
+                if *active {
+                    band_keys.push(appended, row)?;
+                }
+                appended += 1;
+            }
             Ok(Flow::Continue)
         };
         let mut drive = driver::Ordered::new(pool, SIG_CHUNK, work);
@@ -364,36 +406,57 @@ impl Run {
             return Err(Error::Usage("dedup: sketch file is incomplete".into()));
         }
         let signature_bytes = fixed.finish()?;
+        let band_file_bytes = band_keys.finish()?;
         on_step("signatures", n as u64, n as u64);
         self.seconds
             .push(("signatures", t0.elapsed().as_secs_f64()));
 
         let t0 = Instant::now();
         on_step("candidates", 0, 1);
-        let pairs = pool.install(|| document::candidates(&bands, dc.max_bucket_pairs));
+        let pair_file_bytes =
+            pool.install(|| bands::write_pairs(&files, dc.bands, dc.max_bucket_pairs))?;
         self.seconds
             .push(("candidates", t0.elapsed().as_secs_f64()));
         on_step("candidates", 1, 1);
         on_step("verify", 0, 1);
 
+        // The candidate pairs, merged from the partitions in order, verified a batch at
+        // a time: memory holds a batch and the duplicates found, not every candidate.
         let t0 = Instant::now();
         let sigs = SigFile::open(&self.sig_path, k)?;
         let lookup = |d: u32| sigs.get(d);
-        if let Some(path) = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS") {
-            let mut all = dc.clone();
-            all.min_jaccard = 0.0;
-            let measured = pool.install(|| document::verify(&pairs, &lookup, &|_| false, &all))?;
-            let mut text = String::new();
-            for (a, b, s, _) in measured {
-                text += &format!(
-                    "{} {} {:.4} {:.4}\n",
-                    self.ids[a as usize], self.ids[b as usize], s.jaccard, s.containment
-                );
-            }
-            std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-        }
         let cut = |d: u32| self.cut.get(d as usize).copied().unwrap_or(false);
-        let verified = pool.install(|| document::verify(&pairs, &lookup, &cut, &dc))?;
+        let dump = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS");
+        let mut dumped = String::new();
+        let mut merge = PairMerge::open(&files)?;
+        let mut batch = Vec::new();
+        let mut candidates = 0usize;
+        let mut verified = Vec::new();
+        loop {
+            merge.next_batch(VERIFY_BATCH, &mut batch)?;
+            if batch.is_empty() {
+                break;
+            }
+            candidates += batch.len();
+            if dump.is_some() {
+                let mut all = dc.clone();
+                all.min_jaccard = 0.0;
+                let measured =
+                    pool.install(|| document::verify(&batch, &lookup, &|_| false, &all))?;
+                for (a, b, s, _) in measured {
+                    dumped += &format!(
+                        "{} {} {:.4} {:.4}\n",
+                        self.ids[a as usize], self.ids[b as usize], s.jaccard, s.containment
+                    );
+                }
+            }
+            verified.extend(pool.install(|| document::verify(&batch, &lookup, &cut, &dc))?);
+        }
+        drop(merge);
+        bands::remove(&files);
+        if let Some(path) = dump {
+            std::fs::write(&path, dumped).map_err(|e| Error::io(&path, e))?;
+        }
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
         on_step("verify", 1, 1);
         on_step("clusters", 0, 1);
@@ -405,9 +468,11 @@ impl Run {
         Ok(Decisions {
             verdicts,
             clusters,
-            candidates: pairs.len(),
+            candidates,
             verified: verified.len(),
-            band_bytes: bands.bytes(),
+            partitions: parts,
+            band_file_bytes,
+            pair_file_bytes,
             signature_bytes,
         })
     }
@@ -426,6 +491,27 @@ impl Decisions {
 
 /// Documents per parallel task of the signature phase.
 const SIG_CHUNK: usize = 64;
+
+/// Candidate pairs verified at a time.
+const VERIFY_BATCH: usize = 1 << 16;
+
+/// Key partitions of near-passage dedup when `[dedup] partitions` is 0 (their number must
+/// be fixed before the first document; each stages 32 KiB).
+const NEAR_KEY_PARTITIONS: usize = 64;
+
+/// Partitions of near-passage components: `configured`, or enough that one partition's
+/// index (about 200 bytes a passage) stays within a quarter of `memory_mb` (64 MB when it
+/// is smaller), for `passages` long passages.
+fn near_partitions(configured: usize, memory_mb: u64, passages: u32) -> usize {
+    if configured > 0 {
+        return configured;
+    }
+    let budget = (memory_mb.max(64) << 20) / 4;
+    let want = (u64::from(passages) * 200).div_ceil(budget);
+    (want as usize)
+        .next_power_of_two()
+        .clamp(bands::MIN_PARTITIONS, 1024)
+}
 
 /// Signature file records, band hashes and activity of consecutive documents.
 #[derive(Default)]

@@ -203,6 +203,58 @@ fn same_bytes_for_any_thread_count_and_batch_size() {
     );
 }
 
+/// The LSH band keys go to hash partitions on disk; how many changes where the work
+/// happens, never the output or the candidates found, and no partition file stays behind.
+#[test]
+fn same_bytes_for_any_partition_count() {
+    let base = run_dedup("dedup_parts_auto", &["--explain"]);
+    let want = output_bytes(&base);
+    let dedup = |out: &Path| report(out)["sections"]["dedup"].clone();
+    let auto = dedup(&base);
+    assert_eq!(auto["index"]["partitions"], 8, "{}", auto["index"]);
+    assert!(auto["verified_pairs"].as_u64().unwrap() > 10, "{auto}");
+    for parts in [1, 4, 64] {
+        let dir = scratch(&format!("dedup_parts_cfg_{parts}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = dir.join("parts.toml");
+        std::fs::write(&cfg, format!("[dedup]\npartitions = {parts}\n")).unwrap();
+        let out = run_dedup(
+            &format!("dedup_parts_{parts}"),
+            &["--explain", "--config", cfg.to_str().unwrap()],
+        );
+        assert!(output_bytes(&out) == want, "{parts} partitions differ");
+        let d = dedup(&out);
+        assert_eq!(d["index"]["partitions"], parts);
+        assert_eq!(d["candidate_pairs"], auto["candidate_pairs"], "{parts}");
+        assert_eq!(d["verified_pairs"], auto["verified_pairs"], "{parts}");
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("rinse-dedup") || n.contains("rinse-tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+#[test]
+fn too_many_partitions_is_a_config_error() {
+    let dir = scratch("dedup_parts_bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("parts.toml");
+    std::fs::write(&cfg, "[dedup]\npartitions = 5000\n").unwrap();
+    let out = rinse(&[
+        "run",
+        data("dedup/corpus.jsonl").to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("partitions must be at most 4096"), "{err}");
+}
+
 #[test]
 fn explain_names_removed_passages_and_their_first_copy() {
     // Dedup alone, so the boilerplate lines are still there for it to find (the cleaner
@@ -292,7 +344,9 @@ fn report_counts_clusters_and_index_sizes() {
     assert_eq!(largest[0]["keep"], largest[0]["members"][0]);
     for key in [
         "passage_hashes",
-        "band_index_bytes",
+        "partitions",
+        "band_file_bytes",
+        "pair_file_bytes",
         "signature_file_bytes",
         "spill_memory_bytes",
     ] {
