@@ -481,3 +481,20 @@ fn prose_about_cookies_or_copyright_stays_and_notices_go() {
     let out = cleaned(&cl, &text);
     assert_eq!(out, format!("{story}\n{cookies}"));
 }
+
+#[test]
+fn form_hints_paywall_offers_and_affiliate_notes_go_and_prose_about_them_stays() {
+    let cl = cleaner("");
+    let story = "Der Händler zahlt den Verkäufern eine Provision für jeden Vertrag, und die Gewerkschaft verlangt seit Jahren, dass diese Zahlungen offengelegt werden müssen.";
+    let story2 = "Die Zeitung stellte im Frühjahr auf ein Abonnement um, mit dem die Leser sofortigen Zugang zu allen Ausgaben des Archivs seit dem Jahr 1950 erhalten.";
+    let text = format!(
+        "{story}\n{story2}\n\
+         Für Links auf dieser Seite erhält das Portal ggf. eine Provision vom Händler.\n\
+         * Zeilenumbrüche und Absätze werden automatisch erzeugt.\n\
+         Instant access to the full article PDF.\n\
+         By clicking Submit, I consent to receiving the above communication.\n\
+         Auch lesen: Diese drei Fehler machen fast alle beim Sparen"
+    );
+    let out = cleaned(&cl, &text);
+    assert_eq!(out, format!("{story}\n{story2}"));
+}
