@@ -241,6 +241,8 @@ pub struct NearResult {
     pub repeats: u64,
     /// The largest partition's index, in bytes (one is held per thread at a time).
     pub index_bytes: usize,
+    /// Passages in the largest component (which one partition holds whole).
+    pub largest_component: u32,
     /// Bytes of the temporary files written.
     pub file_bytes: u64,
     rule: Arc<str>,
@@ -323,10 +325,14 @@ pub fn decide(files: &NearFiles, count: u32, written: u64) -> Result<NearResult>
     let mut stage = vec![Vec::new(); parts];
     let mut r = RunReader::open(&files.passages.0, kind, NearFiles::slot(0))?;
     let mut seq = 0u32;
+    // Passages per component, by root.
+    let mut members = vec![0u32; count as usize];
     while r.remaining() > 0 {
         r.read(1 << 14, &mut buf)?;
         for rec in buf.chunks_exact(size) {
-            let part = partition_of(uf.find(seq), parts);
+            let root = uf.find(seq);
+            members[root as usize] += 1;
+            let part = partition_of(root, parts);
             seq += 1;
             stage[part].extend_from_slice(rec);
             if stage[part].len() >= STAGE_BYTES {
@@ -337,6 +343,8 @@ pub fn decide(files: &NearFiles, count: u32, written: u64) -> Result<NearResult>
     }
     drop(r);
     drop(uf);
+    let largest_component = members.iter().copied().max().unwrap_or(0);
+    drop(members);
     let _ = std::fs::remove_file(&files.passages.0);
     let mut file_bytes = written;
     for (w, st) in out.iter_mut().zip(&stage) {
@@ -357,6 +365,7 @@ pub fn decide(files: &NearFiles, count: u32, written: u64) -> Result<NearResult>
         indexed: 0,
         repeats: 0,
         index_bytes: 0,
+        largest_component,
         file_bytes,
         rule: super::RULE_NEAR.into(),
         category: "duplicate".into(),
