@@ -46,6 +46,8 @@ pub mod report;
 #[doc(hidden)]
 pub mod stage;
 #[cfg(test)]
+mod test_dir;
+#[cfg(test)]
 mod test_rng;
 mod utf8;
 pub mod write;

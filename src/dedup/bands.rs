@@ -311,16 +311,8 @@ pub fn remove(files: &BandFiles) {
 mod tests {
     use super::*;
     use crate::dedup::document::{candidates, BandIndex};
+    use crate::test_dir::TestDir;
     use crate::test_rng::XorShift;
-
-    /// A directory of this test's own, removed at the end.
-    struct TestDir(PathBuf);
-
-    impl Drop for TestDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn lsh_on_disk(
         hashes: &[Option<Vec<u32>>],
@@ -328,12 +320,8 @@ mod tests {
         parts: usize,
         max_bucket: usize,
     ) -> Vec<(u32, u32)> {
-        let dir = TestDir(std::env::temp_dir().join(format!(
-            "rinse-bands-{parts}-{max_bucket}-{}",
-            std::process::id()
-        )));
-        std::fs::create_dir_all(&dir.0).unwrap();
-        let files = BandFiles::new(parts, 42, |stem| dir.0.join(stem));
+        let dir = TestDir::new(&format!("bands-{parts}-{max_bucket}"));
+        let files = BandFiles::new(parts, 42, |stem| dir.path().join(stem));
         let mut w = BandWriter::create(&files).unwrap();
         for (d, h) in hashes.iter().enumerate() {
             if let Some(h) = h {

@@ -227,25 +227,8 @@ impl NearPassages {
         span: &dyn Fn(u32) -> Option<(usize, usize)>,
         id_of: &dyn Fn(u32) -> String,
     ) -> Vec<Removal> {
-        let Some(list) = self.found.get(&(doc as u64)) else {
-            return Vec::new();
-        };
-        list.iter()
-            .filter_map(|r| {
-                let (start, end) = span(r.passage)?;
-                Some(Removal {
-                    start,
-                    end,
-                    rule: self.rule.clone(),
-                    category: self.category.clone(),
-                    dup_of: Some(DupRef {
-                        doc: id_of(r.of_doc),
-                        passage: Some(r.of_passage as usize),
-                        similarity: Some((r.similarity * 1e4).round() / 1e4),
-                    }),
-                })
-            })
-            .collect()
+        let list = self.found.get(&(doc as u64)).map_or(&[][..], Vec::as_slice);
+        repeat_removals(list, (&self.rule, &self.category), span, id_of)
     }
 
     pub fn indexed(&self) -> usize {
@@ -265,6 +248,32 @@ impl NearPassages {
     pub fn bytes(&self) -> usize {
         self.keys.bytes() + self.sigs.capacity() * 2 + self.slots.capacity() * 12
     }
+}
+
+/// The removals of a document's near repeats under `(rule, category)`; `span` gives a
+/// passage's byte span, `id_of` names a document.
+fn repeat_removals(
+    list: &[NearRepeat],
+    (rule, category): (&Arc<str>, &Arc<str>),
+    span: &dyn Fn(u32) -> Option<(usize, usize)>,
+    id_of: &dyn Fn(u32) -> String,
+) -> Vec<Removal> {
+    list.iter()
+        .filter_map(|r| {
+            let (start, end) = span(r.passage)?;
+            Some(Removal {
+                start,
+                end,
+                rule: rule.clone(),
+                category: category.clone(),
+                dup_of: Some(DupRef {
+                    doc: id_of(r.of_doc),
+                    passage: Some(r.of_passage as usize),
+                    similarity: Some((r.similarity * 1e4).round() / 1e4),
+                }),
+            })
+        })
+        .collect()
 }
 
 /// The components of passages linked by shared band keys: `keys[i]` are the band keys of

@@ -424,45 +424,33 @@ impl Run {
         // block: memory holds the pairs of one block of earlier documents and the
         // duplicates found, and the pages of two blocks of the signature file.
         let t0 = Instant::now();
-        let block = sig_block_docs(self.cfg.memory_mb, k, n);
         let dump = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS");
-        let mut measured = Vec::new();
+        let mut blocks = BlockVerify {
+            block: sig_block_docs(self.cfg.memory_mb, k, n),
+            measure_all: dump.is_some(),
+            group: Vec::new(),
+            verified: Vec::new(),
+            measured: Vec::new(),
+        };
         let mut merge = PairMerge::open(&files)?;
         let mut batch = Vec::new();
-        let mut group: Vec<(u32, u32)> = Vec::new();
         let mut candidates = 0usize;
-        let mut verified = Vec::new();
         loop {
             merge.next_batch(VERIFY_BATCH, &mut batch)?;
             candidates += batch.len();
-            for &(a, b) in &batch {
-                if group
-                    .first()
-                    .is_some_and(|g| g.0 as usize / block != a as usize / block)
-                {
-                    self.verify_group(
-                        &mut group,
-                        block,
-                        pool,
-                        dump.is_some(),
-                        &mut verified,
-                        &mut measured,
-                    )?;
-                }
-                group.push((a, b));
+            for &pair in &batch {
+                blocks.push(self, pool, pair)?;
             }
             if batch.is_empty() {
-                self.verify_group(
-                    &mut group,
-                    block,
-                    pool,
-                    dump.is_some(),
-                    &mut verified,
-                    &mut measured,
-                )?;
+                blocks.flush(self, pool)?;
                 break;
             }
         }
+        let BlockVerify {
+            mut verified,
+            mut measured,
+            ..
+        } = blocks;
         drop(merge);
         bands::remove(&files);
         // In pair order, as one pass over the sorted candidates gives them.
@@ -518,6 +506,66 @@ const SIG_CHUNK: usize = 64;
 /// Candidate pairs verified at a time.
 const VERIFY_BATCH: usize = 1 << 16;
 
+/// Verification block by block: candidate pairs arrive in pair order and are gathered
+/// while their earlier documents lie in one block of `block` documents; each group is
+/// verified ordered by the block of the later document, each run of one later block with
+/// the signature file mapped afresh, so that only the pages of two blocks are resident at
+/// a time.
+struct BlockVerify {
+    block: usize,
+    /// Also measure every pair (for `RINSE_DEDUP_DUMP_PAIRS`).
+    measure_all: bool,
+    group: Vec<(u32, u32)>,
+    /// The duplicates found, and with `measure_all` every pair's similarity.
+    verified: Vec<document::Verified>,
+    measured: Vec<document::Verified>,
+}
+
+impl BlockVerify {
+    /// The next candidate pair.
+    fn push(&mut self, run: &Run, pool: &rayon::ThreadPool, pair: (u32, u32)) -> Result<()> {
+        let block_of = |d: u32| d as usize / self.block;
+        if self
+            .group
+            .first()
+            .is_some_and(|g| block_of(g.0) != block_of(pair.0))
+        {
+            self.flush(run, pool)?;
+        }
+        self.group.push(pair);
+        Ok(())
+    }
+
+    /// Verify the pairs gathered.
+    fn flush(&mut self, run: &Run, pool: &rayon::ThreadPool) -> Result<()> {
+        let dc = &run.cfg.document;
+        let cut = |d: u32| run.cut.get(d as usize).copied().unwrap_or(false);
+        let block = self.block;
+        self.group
+            .sort_unstable_by_key(|&(a, b)| (b as usize / block, a, b));
+        for later in self
+            .group
+            .chunk_by(|x, y| x.1 as usize / block == y.1 as usize / block)
+        {
+            let sigs = SigFile::open(&run.sig_path, dc.num_hashes)?;
+            let lookup = |d: u32| sigs.get(d);
+            for batch in later.chunks(VERIFY_BATCH) {
+                if self.measure_all {
+                    let mut all = dc.clone();
+                    all.min_jaccard = 0.0;
+                    self.measured.extend(
+                        pool.install(|| document::verify(batch, &lookup, &|_| false, &all))?,
+                    );
+                }
+                self.verified
+                    .extend(pool.install(|| document::verify(batch, &lookup, &cut, dc))?);
+            }
+        }
+        self.group.clear();
+        Ok(())
+    }
+}
+
 /// Documents per block of the signature file in verification: two blocks are mapped at a
 /// time, within a quarter of `memory_mb` (64 MB when it is 0), but never more than
 /// `MAX_SIG_BLOCKS` blocks for the `docs` documents (each pair of blocks maps the file
@@ -559,41 +607,6 @@ struct FinalChunk {
 }
 
 impl Run {
-    /// Verify `group`, candidate pairs whose earlier documents lie in one block of `block`
-    /// documents: ordered by the block of the later document, each run of one later block
-    /// with the signature file mapped afresh, so that only the pages of two blocks are
-    /// resident at a time. Appends the duplicates to `verified` and, with `measure_all`,
-    /// every pair's similarity to `measured`; empties `group`.
-    fn verify_group(
-        &self,
-        group: &mut Vec<(u32, u32)>,
-        block: usize,
-        pool: &rayon::ThreadPool,
-        measure_all: bool,
-        verified: &mut Vec<document::Verified>,
-        measured: &mut Vec<document::Verified>,
-    ) -> Result<()> {
-        let dc = &self.cfg.document;
-        let cut = |d: u32| self.cut.get(d as usize).copied().unwrap_or(false);
-        group.sort_unstable_by_key(|&(a, b)| (b as usize / block, a, b));
-        for run in group.chunk_by(|x, y| x.1 as usize / block == y.1 as usize / block) {
-            let sigs = SigFile::open(&self.sig_path, dc.num_hashes)?;
-            let lookup = |d: u32| sigs.get(d);
-            for batch in run.chunks(VERIFY_BATCH) {
-                if measure_all {
-                    let mut all = dc.clone();
-                    all.min_jaccard = 0.0;
-                    measured.extend(
-                        pool.install(|| document::verify(batch, &lookup, &|_| false, &all))?,
-                    );
-                }
-                verified.extend(pool.install(|| document::verify(batch, &lookup, &cut, dc))?);
-            }
-        }
-        group.clear();
-        Ok(())
-    }
-
     /// The final signature of document `d` from its sketch record (`None`: inactive).
     fn final_signature(
         &self,

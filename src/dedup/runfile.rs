@@ -262,6 +262,7 @@ pub fn params_hash(parts: &[&[u8]]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_dir::TestDir;
 
     const KIND: Kind = Kind {
         phase: "test-phase",
@@ -272,28 +273,6 @@ mod tests {
         shard: 0,
         partition: 3,
     };
-
-    /// A directory of this test's own, removed at the end.
-    struct TestDir(PathBuf);
-
-    impl TestDir {
-        fn new(name: &str) -> TestDir {
-            let d =
-                std::env::temp_dir().join(format!("rinse-runfile-{name}-{}", std::process::id()));
-            std::fs::create_dir_all(&d).unwrap();
-            TestDir(d)
-        }
-
-        fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for TestDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn write(dir: &Path, records: &[u32]) -> PathBuf {
         let path = dir.join("run");
@@ -310,7 +289,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_in_pieces() {
-        let dir = TestDir::new("records");
+        let dir = TestDir::new("runfile-records");
         let recs: Vec<u32> = (0..1000).collect();
         let path = write(dir.path(), &recs);
         let mut r = RunReader::open(&path, KIND, SLOT).unwrap();
@@ -329,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_file_is_refused_for_what_differs_and_named() {
-        let dir = TestDir::new("a");
+        let dir = TestDir::new("runfile-refused");
         let path = write(dir.path(), &[1, 2, 3]);
         let refused = |kind: Kind, slot: Slot| match RunReader::open(&path, kind, slot) {
             Err(e) => e.to_string(),
@@ -372,7 +351,7 @@ mod tests {
 
     #[test]
     fn damaged_files_are_refused() {
-        let dir = TestDir::new("damaged");
+        let dir = TestDir::new("runfile-damaged");
         let path = write(dir.path(), &[1, 2, 3]);
         let good = std::fs::read(&path).unwrap();
         // Truncated: the length disagrees with the count.

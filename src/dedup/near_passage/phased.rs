@@ -23,7 +23,7 @@ use super::{NearParams, NearPassages, NearRepeat, PassageSigs};
 use crate::dedup::cluster::UnionFind;
 use crate::dedup::passage::IdMap;
 use crate::dedup::runfile::{self, Kind, RunReader, RunWriter, Slot};
-use crate::document::{DupRef, Removal};
+use crate::document::Removal;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -257,25 +257,8 @@ impl NearResult {
         span: &dyn Fn(u32) -> Option<(usize, usize)>,
         id_of: &dyn Fn(u32) -> String,
     ) -> Vec<Removal> {
-        let Some(list) = self.found.get(&(doc as u64)) else {
-            return Vec::new();
-        };
-        list.iter()
-            .filter_map(|r| {
-                let (start, end) = span(r.passage)?;
-                Some(Removal {
-                    start,
-                    end,
-                    rule: self.rule.clone(),
-                    category: self.category.clone(),
-                    dup_of: Some(DupRef {
-                        doc: id_of(r.of_doc),
-                        passage: Some(r.of_passage as usize),
-                        similarity: Some((r.similarity * 1e4).round() / 1e4),
-                    }),
-                })
-            })
-            .collect()
+        let list = self.found.get(&(doc as u64)).map_or(&[][..], Vec::as_slice);
+        super::repeat_removals(list, (&self.rule, &self.category), span, id_of)
     }
 }
 
@@ -444,15 +427,7 @@ const WALK_READ: usize = 3;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A directory of this test's own, removed at the end.
-    struct TestDir(PathBuf);
-
-    impl Drop for TestDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_dir::TestDir;
 
     /// The phased run over files equals the one sequential index on random passage graphs
     /// (few band keys, so passages collide in chains, stars and cliques; signatures from a
@@ -467,9 +442,7 @@ mod tests {
             min_containment: 0.85,
             min_jaccard_contained: 0.4,
         };
-        let dir =
-            TestDir(std::env::temp_dir().join(format!("rinse-near-phased-{}", std::process::id())));
-        std::fs::create_dir_all(&dir.0).unwrap();
+        let dir = TestDir::new("near-phased");
         let mut rng = crate::test_rng::XorShift::new(0x000A_11CE);
         let mut repeats_seen = 0;
         for round in 0..60 {
@@ -499,7 +472,7 @@ mod tests {
             let mut want = seq.take_found();
             want.sort_by_key(|x| x.0);
             for (key_parts, parts) in [(1, 1), (4, 3), (2, 8)] {
-                let name = |stem: &str| dir.0.join(format!("{round}-{stem}"));
+                let name = |stem: &str| dir.path().join(format!("{round}-{stem}"));
                 let mut files = NearFiles::new(p, key_parts, 9, name);
                 let mut w = NearWriter::create(&files).unwrap();
                 for (d, (ps, skip)) in per_doc.iter().enumerate() {
@@ -519,7 +492,7 @@ mod tests {
             repeats_seen += want.iter().map(|x| x.1.len()).sum::<usize>();
         }
         assert!(repeats_seen > 100, "{repeats_seen}");
-        let left = std::fs::read_dir(&dir.0).unwrap().count();
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(left, 0, "every file removed");
     }
 }
