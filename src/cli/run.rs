@@ -1,7 +1,7 @@
 //! `rinse run`: read corpora, clean and deduplicate them, write kept/rejected JSONL.
 use super::progress::Reporter;
 use rinse::pipeline::{self, RunPlan};
-use rinse::write::parquet::ParquetOutput;
+use rinse::write::parquet::{ParquetOutput, ParquetWriter};
 use rinse::write::{OutputCompression, OutputFormat, TextMode, WriteOptions};
 use std::path::PathBuf;
 
@@ -80,19 +80,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         rule_timing: args.explain_timing,
     };
     let mut reporter = Reporter::new(args.quiet);
-    let result = pipeline::run(&plan, &mut |p| reporter.update(p));
-    reporter.finish();
-    let report = result?;
-    if args.output_format == OutputFormat::Parquet {
+    let result = if args.output_format == OutputFormat::Parquet {
         let sources = rinse::read::expand_inputs(&plan.inputs, &rinse::read::Exclude::default())?;
         let spec = ParquetOutput {
             input_schema: rinse::read::common_schema(&sources)?,
             fields: plan.fields.clone(),
             explain: plan.write.explain,
-            threads: plan.threads,
         };
-        rinse::write::parquet::convert(&plan_out, &spec)?;
-    }
+        let create = || ParquetWriter::create(plan.write.clone(), spec);
+        pipeline::run_to(&plan, create, &mut |p| reporter.update(p)).map(|(r, ())| r)
+    } else {
+        pipeline::run(&plan, &mut |p| reporter.update(p))
+    };
+    reporter.finish();
+    let report = result?;
     if !args.quiet {
         eprint!("{}", report.summary());
     }
