@@ -209,6 +209,9 @@ def _run(
             args.append("--annotate-only")
         if threads is not None:
             args += ["--threads", str(threads)]
+        if compression is None and out is None and output_format == "parquet":
+            # Shards read back at once and removed: not worth compressing.
+            compression = "none"
         if compression is not None:
             args += ["--compression", compression]
         if shard_size is not None:

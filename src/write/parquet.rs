@@ -22,8 +22,8 @@
 //! input rows into records (see [`crate::read`]'s Parquet reader), on one thread per
 //! part (kept, rejected) beside the pipeline, which also encodes the Parquet pages. The
 //! bytes do not depend on the thread count: rows are converted in fixed chunks of each
-//! shard, written in order. Shards are compressed with Snappy (what Hugging Face
-//! datasets use).
+//! shard, written in order. Pages are compressed with Snappy (what Hugging Face
+//! datasets use) unless `--compression` says otherwise.
 use crate::destination::Destination;
 use crate::document::{Document, Rejection};
 use crate::error::{Error, Result};
@@ -36,7 +36,6 @@ use crate::write::{
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use serde_json::{Map, Value};
@@ -63,7 +62,12 @@ pub struct ParquetOutput {
     pub fields: Fields,
     /// Kept rows have a `rinse` column.
     pub explain: bool,
+    /// The codec of the pages (`--compression`; Snappy when not given).
+    pub compression: ParquetCompression,
 }
+
+/// The page codecs of Parquet output.
+pub use parquet::basic::Compression as ParquetCompression;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Part {
@@ -403,7 +407,7 @@ fn shard_writer(
         (None, Part::Rejected) => vec!["record".to_string()],
     };
     let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
+        .set_compression(spec.compression)
         .set_column_dictionary_enabled(ColumnPath::new(text_path.clone()), false)
         .set_column_statistics_enabled(ColumnPath::new(text_path), EnabledStatistics::None)
         .set_max_row_group_size(ROW_GROUP_ROWS)
