@@ -12,7 +12,11 @@ timed). Then, alternating, RUNS times each:
   extension, the run, Parquet out; the kept rows are not loaded, as the command does not
   load them either);
 - api+load: `rinse.run(table)`, which also reads the kept and rejected rows back as
-  pyarrow Tables and removes the temporary directory.
+  pyarrow Tables and removes the temporary directory (its temporary output is
+  uncompressed, so this is not the same work as cli);
+- cli-plain: the command on the table written uncompressed (by pyarrow, not timed) with
+  `--compression none`: what the API does inside, without the table's writing and
+  reading back (the like-for-like figure for api+load).
 
 Wall seconds and CPU seconds (user + sys: of the child process for cli, of this process
 for api) per run, the medians, and the api's difference to cli in MB/s of the input
@@ -32,7 +36,6 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
 import rinse
 
 
@@ -52,7 +55,9 @@ def main() -> None:
     table = pq.read_table(args.corpus)
     size_mb = args.corpus.stat().st_size / 1e6
     work = Path(tempfile.mkdtemp(prefix="rinse-pybench-"))
-    times: dict = {"cli": [], "api": [], "api+load": []}
+    times: dict = {"cli": [], "api": [], "api+load": [], "cli-plain": []}
+    plain = work / "plain.parquet"
+    pq.write_table(table, plain, compression="none")
     try:
         for i in range(args.runs):
             out = work / "cli"
@@ -62,12 +67,16 @@ def main() -> None:
                  "--threads", str(args.threads), "-q"],
                 check=True,
             )  # fmt: skip
-            times["cli"].append((time.perf_counter() - w0, cpu(resource.RUSAGE_CHILDREN) - c0))
+            times["cli"].append(
+                (time.perf_counter() - w0, cpu(resource.RUSAGE_CHILDREN) - c0)
+            )
 
             api = work / "api"
             c0, w0 = cpu(resource.RUSAGE_SELF), time.perf_counter()
             rinse.run(table, out=api, threads=args.threads)
-            times["api"].append((time.perf_counter() - w0, cpu(resource.RUSAGE_SELF) - c0))
+            times["api"].append(
+                (time.perf_counter() - w0, cpu(resource.RUSAGE_SELF) - c0)
+            )
             same = (api / "kept/00000.parquet").read_bytes() == (
                 out / "kept/00000.parquet"
             ).read_bytes()
@@ -75,17 +84,39 @@ def main() -> None:
 
             c0, w0 = cpu(resource.RUSAGE_SELF), time.perf_counter()
             result = rinse.run(table, threads=args.threads)
-            times["api+load"].append((time.perf_counter() - w0, cpu(resource.RUSAGE_SELF) - c0))
+            times["api+load"].append(
+                (time.perf_counter() - w0, cpu(resource.RUSAGE_SELF) - c0)
+            )
             assert result.kept.num_rows == result.report["records"]["kept"]
-            print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1][0]:.2f} s" for k, v in times.items()))
+
+            out_plain = work / "cli-plain"
+            c0, w0 = cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
+            subprocess.run(
+                [args.binary, "run", plain, "--out", out_plain, "--output-format", "parquet",
+                 "--compression", "none", "--threads", str(args.threads), "-q"],
+                check=True,
+            )  # fmt: skip
+            times["cli-plain"].append(
+                (time.perf_counter() - w0, cpu(resource.RUSAGE_CHILDREN) - c0)
+            )
+            shutil.rmtree(out_plain)
+            print(
+                f"run {i + 1}: "
+                + ", ".join(f"{k} {v[-1][0]:.2f} s" for k, v in times.items())
+            )
             shutil.rmtree(out)
             shutil.rmtree(api)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\n{args.corpus} ({size_mb:.1f} MB, {table.num_rows} rows), --threads {args.threads}")
-    print(f"python {platform.python_version()}, rinse {rinse.__version__}, {os.cpu_count()} cpus")
+    print(
+        f"\n{args.corpus} ({size_mb:.1f} MB, {table.num_rows} rows), --threads {args.threads}"
+    )
+    print(
+        f"python {platform.python_version()}, rinse {rinse.__version__}, {os.cpu_count()} cpus"
+    )
     cli_wall = statistics.median(w for w, _ in times["cli"])
+    plain_wall = statistics.median(w for w, _ in times["cli-plain"])
     for name, runs in times.items():
         walls = [w for w, _ in runs]
         cpus = [c for _, c in runs]
@@ -93,7 +124,8 @@ def main() -> None:
         print(
             f"{name:9} wall {wall:.2f} s ({min(walls):.2f}-{max(walls):.2f}), "
             f"{size_mb / wall:.1f} MB/s, CPU {statistics.median(cpus):.2f} s "
-            f"({min(cpus):.2f}-{max(cpus):.2f}), MB/s vs cli {cli_wall / wall * 100 - 100:+.1f} %"
+            f"({min(cpus):.2f}-{max(cpus):.2f}), MB/s vs cli {cli_wall / wall * 100 - 100:+.1f} %, "
+            f"vs cli-plain {plain_wall / wall * 100 - 100:+.1f} %"
         )
 
 

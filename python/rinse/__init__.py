@@ -282,6 +282,8 @@ def _load(directory: Path, output_format: str, origin: tuple | None, explain: bo
         if explain and "rinse" in table.column_names:
             table = _explain_columns(table)
         return table
+    if _shards(directory, "jsonl.zst"):
+        raise RinseError(f"{directory}: zstd shards are not loaded (use load=False and read them)")
     rows = []
     for ext, opener in (("jsonl", open), ("jsonl.gz", gzip.open)):
         for p in _shards(directory, ext):

@@ -180,3 +180,15 @@ def test_the_rinse_command_is_installed(rinse_bin, tmp_path):
     usage = subprocess.run([script, "run"], capture_output=True, text=True, check=False)
     assert usage.returncode == 2
     assert "Usage" in usage.stderr
+
+
+def test_compressed_shards_load_as_the_plain_ones(tmp_path):
+    plain = rinse.run(CORPUS)
+    assert rinse.run(CORPUS, compression="gzip").kept == plain.kept
+    table = pj.read_json(CORPUS)
+    assert rinse.run(table, compression="zstd").kept.equals(rinse.run(table).kept)
+    with pytest.raises(rinse.RinseError):
+        rinse.run(CORPUS, compression="zstd")
+    done = rinse.run(CORPUS, out=tmp_path / "out", compression="zstd")
+    assert done.kept is None
+    assert (tmp_path / "out/kept/00000.jsonl.zst").exists()
