@@ -192,3 +192,16 @@ def test_compressed_shards_load_as_the_plain_ones(tmp_path):
     done = rinse.run(CORPUS, out=tmp_path / "out", compression="zstd")
     assert done.kept is None
     assert (tmp_path / "out/kept/00000.jsonl.zst").exists()
+
+
+def test_a_polars_data_frame_goes_in_through_the_capsule():
+    import polars as pl
+
+    frame = pl.read_ndjson(CORPUS)
+    got = rinse.run(frame)
+    want = rinse.run(pj.read_json(CORPUS))
+    assert got.report["records"] == want.report["records"]
+    assert pl.from_arrow(got.kept)["text"].to_list() == want.kept.column("text").to_pylist()
+    assert got.rejected.column("rinse_reason").to_pylist() == (
+        want.rejected.column("rinse_reason").to_pylist()
+    )
