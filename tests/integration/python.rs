@@ -20,7 +20,10 @@ fn the_python_package_passes_its_tests_against_this_binary() {
     let python = venv.join("bin/python");
     let installed = python.exists()
         && std::process::Command::new(&python)
-            .args(["-c", "import rinse, pytest, pyarrow, polars, datatrove, orjson, warcio"])
+            .args([
+                "-c",
+                "import rinse, pytest, pyarrow, polars, datatrove, orjson, warcio",
+            ])
             .status()
             .is_ok_and(|s| s.success());
     if !installed {
