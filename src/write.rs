@@ -234,7 +234,7 @@ impl Shards {
     }
 
     fn commit(&mut self) -> Result<()> {
-        remove_stale_shards(&self.dir, self.files.len())?;
+        remove_stale_shards(&self.dir, self.files.len(), false)?;
         for (tmp, dst) in std::mem::take(&mut self.files) {
             std::fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
         }
@@ -252,20 +252,26 @@ impl Shards {
     }
 }
 
-/// Remove shards `NNNNN.jsonl[.gz|.zst]` left from an earlier run with index >= `keep`,
-/// and every `NNNNN.parquet` shard (a Parquet run turns its own JSONL shards into them
-/// afterwards), so the directory holds exactly this run's output.
-fn remove_stale_shards(dir: &Path, keep: usize) -> Result<()> {
+/// Remove the shards an earlier run left in `dir` that this run's `keep` shards do not
+/// replace: those of this run's format (`parquet` or JSONL, compressed or not) numbered
+/// `keep` and up, and every shard of the other format, so the directory holds exactly
+/// this run's output.
+pub(crate) fn remove_stale_shards(dir: &Path, keep: usize, parquet: bool) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some((num, ext)) = name.split_once('.') else {
             continue;
         };
-        let is_shard = num.len() == 5
-            && num.bytes().all(|b| b.is_ascii_digit())
-            && matches!(ext, "jsonl" | "jsonl.gz" | "jsonl.zst" | "parquet");
-        if is_shard && (ext == "parquet" || num.parse::<usize>().is_ok_and(|n| n >= keep)) {
+        if num.len() != 5 || !num.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let own = match ext {
+            "jsonl" | "jsonl.gz" | "jsonl.zst" => !parquet,
+            "parquet" => parquet,
+            _ => continue,
+        };
+        if !own || num.parse::<usize>().is_ok_and(|n| n >= keep) {
             std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
         }
     }
@@ -350,33 +356,59 @@ impl Writer {
     pub fn commit(mut self, report_json: &str, extra: &[(&str, String)]) -> Result<()> {
         self.kept.finish()?;
         self.rejected.finish()?;
-        let mut files = vec![("report.json", report_json)];
-        files.extend(extra.iter().map(|(n, t)| (*n, t.as_str())));
-        let mut renames = Vec::new();
-        for (name, text) in files {
-            let tmp = OutDir::temp_path(&self.opts.out, name);
-            std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-            renames.push((tmp, self.opts.out.join(name)));
-        }
-        // A sample left by an earlier run with one would not match this report.
-        let stale_sample = self.opts.out.join(crate::report::sample::SAMPLE_FILE);
-        let drop_sample = !extra
-            .iter()
-            .any(|(n, _)| *n == crate::report::sample::SAMPLE_FILE);
-        // An interrupt waits for the renames: the directory never holds half of them.
-        OutDir::committing(|| -> Result<()> {
+        commit_run(&self.opts.out, report_json, extra, || {
             self.kept.commit()?;
-            self.rejected.commit()?;
-            if drop_sample && stale_sample.exists() {
-                std::fs::remove_file(&stale_sample).map_err(|e| Error::io(&stale_sample, e))?;
-            }
-            for (tmp, dst) in &renames {
-                std::fs::rename(tmp, dst).map_err(|e| Error::io(dst, e))?;
-            }
-            Ok(())
+            self.rejected.commit()
         })?;
         self.committed = true;
         Ok(())
+    }
+}
+
+/// The end of a run whose shards are written: write the report and the files beside it
+/// under temporary names, then, so that an interrupt waits for all of it, rename the
+/// shards into place (`shards`) and the report files after them. Shared by the JSONL
+/// [`Writer`] and the Parquet one ([`parquet::ParquetWriter`]).
+pub(crate) fn commit_run(
+    out: &Path,
+    report_json: &str,
+    extra: &[(&str, String)],
+    shards: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let mut files = vec![("report.json", report_json)];
+    files.extend(extra.iter().map(|(n, t)| (*n, t.as_str())));
+    let mut renames = Vec::new();
+    for (name, text) in files {
+        let tmp = OutDir::temp_path(out, name);
+        std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+        renames.push((tmp, out.join(name)));
+    }
+    // A sample left by an earlier run with one would not match this report.
+    let stale_sample = out.join(crate::report::sample::SAMPLE_FILE);
+    let drop_sample = !extra
+        .iter()
+        .any(|(n, _)| *n == crate::report::sample::SAMPLE_FILE);
+    // An interrupt waits for the renames: the directory never holds half of them.
+    OutDir::committing(|| -> Result<()> {
+        shards()?;
+        if drop_sample && stale_sample.exists() {
+            std::fs::remove_file(&stale_sample).map_err(|e| Error::io(&stale_sample, e))?;
+        }
+        for (tmp, dst) in &renames {
+            std::fs::rename(tmp, dst).map_err(|e| Error::io(dst, e))?;
+        }
+        Ok(())
+    })
+}
+
+/// Remove the temporary report files of a run that did not commit.
+pub(crate) fn remove_report_temps(out: &Path) {
+    for name in [
+        "report.json",
+        crate::report::sample::SAMPLE_FILE,
+        crate::report::html::HTML_FILE,
+    ] {
+        let _ = std::fs::remove_file(OutDir::temp_path(out, name));
     }
 }
 
@@ -385,13 +417,7 @@ impl Drop for Writer {
         if !self.committed {
             self.kept.abort();
             self.rejected.abort();
-            for name in [
-                "report.json",
-                crate::report::sample::SAMPLE_FILE,
-                crate::report::html::HTML_FILE,
-            ] {
-                let _ = std::fs::remove_file(OutDir::temp_path(&self.opts.out, name));
-            }
+            remove_report_temps(&self.opts.out);
         }
     }
 }
@@ -471,7 +497,7 @@ pub fn explain_value(text: &str, lang: Option<&str>, removals: &[Removal]) -> Va
 
 /// A rejected record as one JSON line: reason, stage, origin, id, detail and the extra
 /// fields, then the original record (spliced in as it is held) or the raw line.
-fn rejected_line(r: Rejection) -> Vec<u8> {
+pub(crate) fn rejected_line(r: Rejection) -> Vec<u8> {
     let mut m = Map::new();
     m.insert("reason".into(), json!(r.reason));
     m.insert("stage".into(), json!(r.stage));

@@ -65,8 +65,25 @@ fn on_signals_clean_up_and_exit() -> anyhow::Result<()> {
 }
 
 pub fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    on_signals_clean_up_and_exit()?;
+    main_from(std::env::args_os(), true)
+}
+
+/// The CLI on these arguments (the first is the program's name). `command`: this is the
+/// `rinse` command, which prints help or a usage error and exits, and removes its
+/// temporary files on SIGINT/SIGTERM; otherwise (the Python API, which calls the CLI in
+/// its own process) a usage error is returned and no signal handler is installed.
+pub fn main_from(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    command: bool,
+) -> anyhow::Result<()> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if command => e.exit(),
+        Err(e) => return Err(anyhow::anyhow!("{}", e.render().to_string().trim_end())),
+    };
+    if command {
+        on_signals_clean_up_and_exit()?;
+    }
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Config(args) => config::run(args),

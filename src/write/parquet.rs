@@ -1,6 +1,9 @@
-//! Parquet output (`--output-format parquet`): the JSONL shards a run wrote are turned
-//! into Parquet shards of the same number (`kept/00000.parquet`, ...), each written under
-//! a temporary name and renamed into place, then the JSONL shard is removed.
+//! Parquet output (`--output-format parquet`): a [`Destination`] that writes the kept
+//! and rejected records of a run as Arrow record batches straight into Parquet shards
+//! (`kept/00000.parquet`, ...), each written under a temporary name and renamed into
+//! place when the whole run succeeded, like the JSONL [`Writer`](crate::write::Writer).
+//! A new shard starts where the JSONL writer would start one (after `--shard-size`
+//! bytes of JSONL records).
 //!
 //! Two layouts:
 //! - **The input schema**, when every input is Parquet with one schema: kept rows have
@@ -14,25 +17,33 @@
 //!   with `--explain`, `rinse`; rejected rows are `reason`, `stage`, `origin`, `id`,
 //!   `detail`, `record` (the original record as JSON) and `raw`.
 //!
-//! Values go through the Arrow project's JSON reader, the inverse of the writer that
-//! turned the input rows into records (see [`crate::read`]'s Parquet reader). The bytes
-//! do not depend on the thread count: rows are converted in fixed chunks, written in
-//! order. Shards are compressed with Snappy (what Hugging Face datasets use).
+//! The workers serialize each record as the JSONL writer does (in parallel); values go
+//! through the Arrow project's JSON reader, the inverse of the writer that turned the
+//! input rows into records (see [`crate::read`]'s Parquet reader), on one thread per
+//! part (kept, rejected) beside the pipeline, which also encodes the Parquet pages. The
+//! bytes do not depend on the thread count: rows are converted in fixed chunks of each
+//! shard, written in order. Pages are compressed with Snappy (what Hugging Face
+//! datasets use) unless `--compression` says otherwise.
+use crate::destination::Destination;
+use crate::document::{Document, Rejection};
 use crate::error::{Error, Result};
 use crate::outdir::OutDir;
 use crate::read::Fields;
+use crate::write::{
+    commit_run, kept_line, rejected_line, remove_report_temps, remove_stale_shards, WriteOptions,
+    WriteTotals,
+};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
-use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 /// Rows converted together (one Arrow batch); fixed, so the output does not depend on
 /// the thread count.
@@ -40,8 +51,8 @@ const CHUNK_ROWS: usize = 8192;
 /// Rows per row group of an output shard (about 25 MB of web text), so that readers
 /// can stream it.
 const ROW_GROUP_ROWS: usize = 4 * CHUNK_ROWS;
-/// Chunks read ahead and converted in parallel.
-const CHUNKS_AHEAD: usize = 8;
+/// Chunks queued for a part's encoding thread before the pipeline waits for it.
+const CHUNKS_AHEAD: usize = 2;
 
 /// What the Parquet shards hold.
 #[derive(Clone, Debug)]
@@ -51,9 +62,12 @@ pub struct ParquetOutput {
     pub fields: Fields,
     /// Kept rows have a `rinse` column.
     pub explain: bool,
-    /// Worker threads (0: all cores).
-    pub threads: usize,
+    /// The codec of the pages (`--compression`; Snappy when not given).
+    pub compression: ParquetCompression,
 }
+
+/// The page codecs of Parquet output.
+pub use parquet::basic::Compression as ParquetCompression;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Part {
@@ -61,70 +75,283 @@ enum Part {
     Rejected,
 }
 
-/// Turn the JSONL shards of the run in `out` into Parquet shards.
-pub fn convert(out: &Path, spec: &ParquetOutput) -> Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(spec.threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start threads: {e}")))?;
-    for (sub, part) in [("kept", Part::Kept), ("rejected", Part::Rejected)] {
-        let dir = out.join(sub);
-        let shards = jsonl_shards(&dir)?;
-        let schema = schema_of(spec, part);
-        let mut done = Vec::new();
-        for jsonl in &shards {
-            let name = jsonl
-                .file_stem()
-                .map(|s| format!("{}.parquet", s.to_string_lossy()))
-                .unwrap_or_default();
-            let tmp = OutDir::temp_path(&dir, &name);
-            pool.install(|| convert_shard(jsonl, &tmp, &schema, spec, part))?;
-            done.push((tmp, dir.join(name)));
+/// The output of a run as Parquet shards plus the report: the [`Destination`] of
+/// `--output-format parquet`.
+pub struct ParquetWriter {
+    opts: WriteOptions,
+    /// The claimed (locked) output directory.
+    dir: OutDir,
+    kept: PartWriter,
+    rejected: PartWriter,
+    committed: bool,
+}
+
+impl ParquetWriter {
+    /// Claim the output directory (as [`crate::write::Writer::create`] does) and start
+    /// the encoding threads.
+    pub fn create(opts: WriteOptions, spec: ParquetOutput) -> Result<ParquetWriter> {
+        let dir = OutDir::claim(&opts.out)?;
+        let spec = Arc::new(spec);
+        let kept = PartWriter::start(opts.out.join("kept"), opts.shard_size, &spec, Part::Kept)?;
+        let rejected = PartWriter::start(
+            opts.out.join("rejected"),
+            opts.shard_size,
+            &spec,
+            Part::Rejected,
+        )?;
+        Ok(ParquetWriter {
+            opts,
+            dir,
+            kept,
+            rejected,
+            committed: false,
+        })
+    }
+}
+
+impl Destination for ParquetWriter {
+    /// The record's JSON line, as the JSONL writer writes it.
+    type Kept = Vec<u8>;
+
+    fn prepare(opts: &WriteOptions, doc: Document) -> (Vec<u8>, u64) {
+        kept_line(doc, opts)
+    }
+
+    fn keep(&mut self, line: Vec<u8>) -> Result<()> {
+        self.kept.push(line)
+    }
+
+    fn reject(&mut self, r: Rejection) -> Result<()> {
+        self.rejected.push(rejected_line(r))
+    }
+
+    fn totals(&self) -> WriteTotals {
+        WriteTotals {
+            kept: self.kept.records,
+            rejected: self.rejected.records,
+            kept_bytes: self.kept.bytes,
+            rejected_bytes: self.rejected.bytes,
+            kept_shards: self.kept.shards.max(1),
+            rejected_shards: self.rejected.shards.max(1),
         }
-        OutDir::committing(|| -> Result<()> {
-            remove_parquet_shards(&dir)?;
-            for ((tmp, dst), jsonl) in done.iter().zip(&shards) {
-                std::fs::rename(tmp, dst).map_err(|e| Error::io(dst, e))?;
-                std::fs::remove_file(jsonl).map_err(|e| Error::io(jsonl, e))?;
+    }
+
+    fn stale_removed(&self) -> usize {
+        self.dir.stale_removed.len()
+    }
+
+    type Done = ();
+
+    fn commit(mut self, report_json: &str, extra: &[(&str, String)]) -> Result<()> {
+        let kept = self.kept.finish()?;
+        let rejected = self.rejected.finish()?;
+        commit_run(&self.opts.out, report_json, extra, || {
+            for (files, part) in [(&kept, &self.kept), (&rejected, &self.rejected)] {
+                remove_stale_shards(&part.dir, files.len(), true)?;
+                for (tmp, dst) in files {
+                    std::fs::rename(tmp, dst).map_err(|e| Error::io(dst, e))?;
+                }
             }
             Ok(())
         })?;
+        self.committed = true;
+        Ok(())
     }
-    Ok(())
 }
 
-/// The `NNNNN.jsonl` shards in `dir`, sorted.
-fn jsonl_shards(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.strip_suffix(".jsonl").is_some_and(is_shard_number) {
-            out.push(entry.path());
+impl Drop for ParquetWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.kept.abort();
+            self.rejected.abort();
+            remove_report_temps(&self.opts.out);
         }
     }
-    out.sort();
-    Ok(out)
 }
 
-fn is_shard_number(s: &str) -> bool {
-    s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit())
+/// What the pipeline sends a part's encoding thread.
+enum Msg {
+    /// Close the current shard (if any) and start the next one.
+    NewShard,
+    /// Records of the current shard, in order.
+    Chunk(Vec<Vec<u8>>),
 }
 
-/// Remove the `NNNNN.parquet` shards an earlier run left in `dir`.
-fn remove_parquet_shards(dir: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.strip_suffix(".parquet").is_some_and(is_shard_number) {
-            std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+/// (temporary path, final path) of every shard written.
+type Files = Vec<(PathBuf, PathBuf)>;
+
+/// The kept or rejected shards: records are gathered into chunks here, in the pipeline's
+/// writing thread, and encoded on a thread of their own.
+struct PartWriter {
+    dir: PathBuf,
+    shard_size: u64,
+    chunk: Vec<Vec<u8>>,
+    /// JSONL bytes of the current shard (where a new one starts, as for JSONL).
+    current_bytes: u64,
+    shards: usize,
+    records: u64,
+    bytes: u64,
+    send: Option<SyncSender<Msg>>,
+    thread: Option<JoinHandle<Result<Files>>>,
+}
+
+impl PartWriter {
+    fn start(dir: PathBuf, shard_size: u64, spec: &Arc<ParquetOutput>, part: Part) -> Result<Self> {
+        let (send, receive) = sync_channel(CHUNKS_AHEAD);
+        let (thread_dir, spec) = (dir.clone(), spec.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("rinse-parquet-{part:?}").to_lowercase())
+            .spawn(move || encode_shards(&thread_dir, &spec, part, receive))
+            .map_err(|e| Error::Usage(format!("cannot start a thread: {e}")))?;
+        Ok(PartWriter {
+            dir,
+            shard_size: shard_size.max(1),
+            chunk: Vec::with_capacity(CHUNK_ROWS),
+            current_bytes: 0,
+            shards: 0,
+            records: 0,
+            bytes: 0,
+            send: Some(send),
+            thread: Some(thread),
+        })
+    }
+
+    fn send(&mut self, msg: Msg) -> Result<()> {
+        let sent = self.send.as_ref().is_some_and(|s| s.send(msg).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped: it failed, and says why.
+        self.send = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => Err(e),
+            _ => Err(Error::Usage(format!(
+                "{}: the Parquet writer stopped",
+                self.dir.display()
+            ))),
         }
     }
-    Ok(())
+
+    fn flush_chunk(&mut self) -> Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK_ROWS));
+        self.send(Msg::Chunk(chunk))
+    }
+
+    fn push(&mut self, line: Vec<u8>) -> Result<()> {
+        if self.shards == 0 || self.current_bytes >= self.shard_size {
+            self.flush_chunk()?;
+            self.send(Msg::NewShard)?;
+            self.shards += 1;
+            self.current_bytes = 0;
+        }
+        let n = line.len() as u64 + 1;
+        self.current_bytes += n;
+        self.bytes += n;
+        self.records += 1;
+        self.chunk.push(line);
+        if self.chunk.len() == CHUNK_ROWS {
+            self.flush_chunk()?;
+        }
+        Ok(())
+    }
+
+    /// Write the last chunk (an empty `00000` shard when there was no record) and wait
+    /// for the thread: the shards it wrote, synced.
+    fn finish(&mut self) -> Result<Files> {
+        if self.shards == 0 {
+            self.send(Msg::NewShard)?;
+            self.shards = 1;
+        }
+        self.flush_chunk()?;
+        self.send = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(Error::Usage(format!(
+                "{}: the Parquet writer stopped",
+                self.dir.display()
+            ))),
+        }
+    }
+
+    fn abort(&mut self) {
+        self.send = None;
+        if let Some(Ok(Ok(files))) = self.thread.take().map(JoinHandle::join) {
+            for (tmp, _) in files {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
 }
 
+/// The encoding thread of one part: shards from the messages, in order; on an error its
+/// temporary files are removed and the error returned (the pipeline sees it at its next
+/// send).
+fn encode_shards(
+    dir: &Path,
+    spec: &ParquetOutput,
+    part: Part,
+    receive: Receiver<Msg>,
+) -> Result<Files> {
+    let schema = schema_of(spec, part);
+    let mut files: Files = Vec::new();
+    let mut result = Ok(());
+    let mut current: Option<(ArrowWriter<File>, u64)> = None;
+    for msg in receive.iter() {
+        result = match msg {
+            Msg::NewShard => close(current.take(), &files).and_then(|()| {
+                let name = format!("{:05}.parquet", files.len());
+                let tmp = OutDir::temp_path(dir, &name);
+                files.push((tmp.clone(), dir.join(name)));
+                current = Some((shard_writer(&tmp, &schema, spec, part)?, 0));
+                Ok(())
+            }),
+            Msg::Chunk(lines) => match current.as_mut() {
+                Some((writer, row)) => {
+                    let path = &files.last().expect("a shard was started").0;
+                    let batch = to_batch(&lines, &schema, spec, part, path, *row);
+                    *row += lines.len() as u64;
+                    batch.and_then(|b| writer.write(&b).map_err(|e| write_error(path, &e)))
+                }
+                None => Err(Error::Usage("a Parquet chunk before its shard".into())),
+            },
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    let result = result.and_then(|()| close(current.take(), &files));
+    match result {
+        Ok(()) => Ok(files),
+        Err(e) => {
+            drop(current);
+            for (tmp, _) in files {
+                let _ = std::fs::remove_file(tmp);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Finish the shard being written (the last of `files`): footer, then sync.
+fn close(current: Option<(ArrowWriter<File>, u64)>, files: &Files) -> Result<()> {
+    let Some((writer, _)) = current else {
+        return Ok(());
+    };
+    let path = &files.last().expect("a shard was started").0;
+    let file = writer.into_inner().map_err(|e| write_error(path, &e))?;
+    file.sync_all().map_err(|e| Error::io(path, e))
+}
+
+fn write_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Read {
+        path: path.to_path_buf(),
+        line: 0,
+        message: format!("cannot write Parquet: {e}"),
+    }
+}
 fn text_field(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
 }
@@ -165,87 +392,41 @@ fn schema_of(spec: &ParquetOutput, part: Part) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, metadata))
 }
 
-fn convert_shard(
-    jsonl: &Path,
+/// A Parquet writer for one shard at `tmp`.
+fn shard_writer(
     tmp: &Path,
     schema: &SchemaRef,
     spec: &ParquetOutput,
     part: Part,
-) -> Result<()> {
-    let input = File::open(jsonl).map_err(|e| Error::io(jsonl, e))?;
-    let mut lines = BufReader::with_capacity(1 << 20, input).split(b'\n');
+) -> Result<ArrowWriter<File>> {
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
     // The text column: no dictionary (documents hardly repeat; trying one costs time).
-    let text_path = match (&spec.input_schema, part) {
+    let text_path: Vec<String> = match (&spec.input_schema, part) {
         (Some(_), _) => spec.fields.text.split('.').map(str::to_string).collect(),
         (None, Part::Kept) => vec!["text".to_string()],
         (None, Part::Rejected) => vec!["record".to_string()],
     };
     let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
+        .set_compression(spec.compression)
         .set_column_dictionary_enabled(ColumnPath::new(text_path.clone()), false)
         .set_column_statistics_enabled(ColumnPath::new(text_path), EnabledStatistics::None)
         .set_max_row_group_size(ROW_GROUP_ROWS)
         .build();
-    let write_error = |e: &dyn std::fmt::Display| Error::Read {
-        path: tmp.to_path_buf(),
-        line: 0,
-        message: format!("cannot write Parquet: {e}"),
-    };
-    let mut writer =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| write_error(&e))?;
-    // Decoding the next chunks (in parallel) overlaps writing the ones before.
-    let mut row = 0u64;
-    let mut pending: Vec<Result<RecordBatch>> = Vec::new();
-    loop {
-        let mut chunks: Vec<(u64, Vec<Vec<u8>>)> = Vec::with_capacity(CHUNKS_AHEAD);
-        for _ in 0..CHUNKS_AHEAD {
-            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-            for line in lines.by_ref().take(CHUNK_ROWS) {
-                chunk.push(line.map_err(|e| Error::io(jsonl, e))?);
-            }
-            if chunk.is_empty() {
-                break;
-            }
-            chunks.push((row, chunk));
-            row += CHUNK_ROWS as u64;
-        }
-        let mut write = |batches: Vec<Result<RecordBatch>>| -> Result<()> {
-            for batch in batches {
-                writer.write(&batch?).map_err(|e| write_error(&e))?;
-            }
-            Ok(())
-        };
-        let (written, decoded) = rayon::join(
-            || write(std::mem::take(&mut pending)),
-            || -> Vec<Result<RecordBatch>> {
-                chunks
-                    .par_iter()
-                    .map(|(first, chunk)| to_batch(chunk, schema, spec, part, jsonl, *first))
-                    .collect()
-            },
-        );
-        written?;
-        if decoded.is_empty() {
-            break;
-        }
-        pending = decoded;
-    }
-    let file = writer.into_inner().map_err(|e| write_error(&e))?;
-    file.sync_all().map_err(|e| Error::io(tmp, e))
+    ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| write_error(tmp, &e))
 }
 
-/// One chunk of JSONL lines (the first is line `first + 1` of the shard) as a batch.
+/// One chunk of JSONL records (the first is row `first + 1` of the shard `path`) as a
+/// batch.
 fn to_batch(
     lines: &[Vec<u8>],
     schema: &SchemaRef,
     spec: &ParquetOutput,
     part: Part,
-    jsonl: &Path,
+    path: &Path,
     first: u64,
 ) -> Result<RecordBatch> {
     let error = |i: usize, message: String| Error::Read {
-        path: jsonl.to_path_buf(),
+        path: path.to_path_buf(),
         line: first + i as u64 + 1,
         message,
     };

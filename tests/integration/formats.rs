@@ -500,3 +500,83 @@ fn eval_groups_wet_documents_by_their_language_header() {
     assert_eq!(groups[0]["value"], "eng", "{groups}");
     assert_eq!(groups[0]["docs"], 1);
 }
+
+/// Parquet shards start where JSONL shards would (`--shard-size` counts the JSONL
+/// bytes), hold the same rows in the same order, and a Parquet run replaces the JSONL
+/// shards an earlier run left in the directory.
+#[test]
+fn parquet_shards_split_where_jsonl_shards_do_and_replace_a_jsonl_run() {
+    let dir = scratch("formats_parquet_shards");
+    let input = dir.join("in.parquet");
+    write_parquet(&input, &sample_batch(0, 20), 6);
+    let jsonl = dir.join("jsonl");
+    run_to(&input, &jsonl, &["--shard-size", "300"]);
+    let out = dir.join("parquet");
+    // A JSONL run first: the Parquet run into the same directory removes its shards.
+    run_to(&input, &out, &[]);
+    run_to(
+        &input,
+        &out,
+        &["--shard-size", "300", "--output-format", "parquet"],
+    );
+    let jsonl_shards = shard_paths(&jsonl.join("kept"));
+    let parquet_shards = files_in(&out.join("kept"));
+    assert!(parquet_shards
+        .iter()
+        .all(|p| p.extension().unwrap() == "parquet"));
+    assert!(jsonl_shards.len() > 2, "{jsonl_shards:?}");
+    assert_eq!(jsonl_shards.len(), parquet_shards.len());
+    for (j, p) in jsonl_shards.iter().zip(&parquet_shards) {
+        let want: Vec<serde_json::Value> = std::fs::read_to_string(j)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(parquet_rows(p).0, want);
+    }
+    let rejected = files_in(&out.join("rejected"));
+    assert_eq!(rejected.len(), shard_paths(&jsonl.join("rejected")).len());
+    assert!(rejected.iter().all(|p| p.extension().unwrap() == "parquet"));
+}
+
+/// The files in `dir` but hidden ones, sorted.
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `--compression` picks the codec of Parquet pages (Snappy by default): the rows are the
+/// same whichever.
+#[test]
+fn parquet_compression_is_chosen_by_the_compression_flag() {
+    let dir = scratch("formats_parquet_codecs");
+    let input = dir.join("in.parquet");
+    write_parquet(&input, &sample_batch(0, 20), 6);
+    let mut rows = Vec::new();
+    for (codec, want) in [
+        (None, "SNAPPY"),
+        (Some("none"), "UNCOMPRESSED"),
+        (Some("zstd"), "ZSTD"),
+        (Some("gzip"), "GZIP"),
+    ] {
+        let out = dir.join(codec.unwrap_or("default"));
+        let mut args = vec!["--output-format", "parquet"];
+        if let Some(c) = codec {
+            args.extend(["--compression", c]);
+        }
+        run_to(&input, &out, &args);
+        let path = out.join("kept/00000.parquet");
+        let file = std::fs::File::open(&path).unwrap();
+        let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+        use parquet::file::reader::FileReader;
+        let column = reader.metadata().row_group(0).column(0).compression();
+        assert!(column.to_string().starts_with(want), "{codec:?}: {column}");
+        rows.push(parquet_rows(&path).0);
+    }
+    assert!(rows.iter().all(|r| r == &rows[0] && !r.is_empty()));
+}

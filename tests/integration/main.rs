@@ -10,6 +10,7 @@ mod eval;
 mod faults;
 mod formats;
 mod json_fidelity;
+mod python;
 mod report;
 mod run;
 mod train;
