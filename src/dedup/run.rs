@@ -469,7 +469,9 @@ impl Run {
         self.seconds.push(("verify", t0.elapsed().as_secs_f64()));
         on_step("verify", 1, 1);
         on_step("clusters", 0, 1);
-        let sigs = SigFile::open(&self.sig_path, k)?;
+        // Clusters look up the signatures of the near duplicates and their originals only:
+        // read one by one, not mapped (mapped, their pages would stay resident).
+        let sigs = SigFile::open_unmapped(&self.sig_path, k)?;
         let lookup = |d: u32| sigs.get(d);
 
         let t0 = Instant::now();

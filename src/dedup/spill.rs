@@ -234,6 +234,8 @@ impl FrameReader {
 pub struct SigFile {
     path: PathBuf,
     map: Option<memmap2::Mmap>,
+    /// Without a map: the file, read record by record.
+    file: Option<File>,
     k: usize,
 }
 
@@ -263,6 +265,19 @@ impl SigFile {
         Ok(SigFile {
             path: path.to_path_buf(),
             map,
+            file: None,
+            k,
+        })
+    }
+
+    /// The file for a few scattered lookups: each record read on its own (a system call
+    /// each), so that no page of the file stays resident in this process.
+    pub fn open_unmapped(path: &Path, k: usize) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(SigFile {
+            path: path.to_path_buf(),
+            map: None,
+            file: Some(file),
             k,
         })
     }
@@ -271,16 +286,24 @@ impl SigFile {
     pub fn get(&self, doc: u32) -> Result<(Vec<u32>, u32)> {
         let n = Self::record_bytes(self.k);
         let at = doc as usize * n;
-        let rec = self
-            .map
-            .as_deref()
-            .and_then(|m| m.get(at..at + n))
-            .ok_or_else(|| {
-                Error::io(
-                    &self.path,
-                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
-                )
-            })?;
+        let eof = || {
+            Error::io(
+                &self.path,
+                std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+            )
+        };
+        let mut read = Vec::new();
+        let rec = match (&self.map, &self.file) {
+            (Some(m), _) => m.get(at..at + n).ok_or_else(eof)?,
+            (None, Some(f)) => {
+                use std::os::unix::fs::FileExt;
+                read.resize(n, 0);
+                f.read_exact_at(&mut read, at as u64)
+                    .map_err(|e| Error::io(&self.path, e))?;
+                &read[..]
+            }
+            (None, None) => return Err(eof()),
+        };
         let mut vals = rec
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
@@ -332,12 +355,17 @@ mod tests {
         SigFile::encode(&[1, 2, 3], 7, &mut bytes);
         SigFile::encode(&[4, 5, 6], 9, &mut bytes);
         std::fs::write(&path, &bytes).unwrap();
-        let f = SigFile::open(&path, 3).unwrap();
-        assert_eq!(f.get(0).unwrap(), (vec![1, 2, 3], 7));
-        assert_eq!(f.get(1).unwrap(), (vec![4, 5, 6], 9));
-        assert!(f.get(2).is_err());
+        for f in [
+            SigFile::open(&path, 3).unwrap(),
+            SigFile::open_unmapped(&path, 3).unwrap(),
+        ] {
+            assert_eq!(f.get(0).unwrap(), (vec![1, 2, 3], 7));
+            assert_eq!(f.get(1).unwrap(), (vec![4, 5, 6], 9));
+            assert!(f.get(2).is_err());
+        }
         std::fs::write(&path, b"").unwrap();
         assert!(SigFile::open(&path, 3).unwrap().get(0).is_err());
+        assert!(SigFile::open_unmapped(&path, 3).unwrap().get(0).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
