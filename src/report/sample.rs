@@ -1,6 +1,6 @@
 //! The document sample of a run, shown before and after in report.html and written to
 //! `report-sample.jsonl`: the `[report] sample` records whose seeded hash of their origin
-//! (file and line) is smallest. Which records those are depends only on the input and the
+//! (file name, not path, and line) is smallest. Which records those are depends only on the input and the
 //! seed, never on threads or batches.
 //!
 //! The workers copy a record only while its hash is below the current threshold (the
@@ -145,7 +145,8 @@ impl SampleDoc {
     }
 }
 
-/// Which records to copy: a seeded hash of the origin below a shared threshold.
+/// Which records to copy: a seeded hash of the origin (file name and line) below a shared
+/// threshold.
 #[derive(Debug)]
 pub struct Sampler {
     size: usize,
@@ -168,7 +169,14 @@ impl Sampler {
         if self.size == 0 {
             return None;
         }
-        let file = xxhash_rust::xxh3::xxh3_64_with_seed(origin.file.as_bytes(), self.seed);
+        // The file's name, not its path: the same corpus gives the same sample wherever
+        // it lies (and whatever path the command was given).
+        let name = origin
+            .file
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(&origin.file);
+        let file = xxhash_rust::xxh3::xxh3_64_with_seed(name.as_bytes(), self.seed);
         let h = xxhash_rust::xxh3::xxh3_64_with_seed(&origin.line.to_le_bytes(), file);
         (h <= self.threshold.load(Ordering::Relaxed)).then_some(h)
     }
@@ -279,6 +287,25 @@ pub fn parse_sample(text: &str, what: &str) -> Result<Vec<SampleDoc>, String> {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    /// The sample does not depend on where the corpus lies: the same file name and line
+    /// give the same key under any directory.
+    #[test]
+    fn the_key_is_that_of_the_file_name_not_the_path() {
+        let s = Sampler::new(20, 1);
+        let at = |file: &str, line| {
+            s.key(&Origin {
+                file: Arc::from(file),
+                line,
+            })
+        };
+        let here = at("corpus.jsonl", 7);
+        assert!(here.is_some());
+        assert_eq!(at("/tmp/a/tests/data/corpus.jsonl", 7), here);
+        assert_eq!(at("../b/corpus.jsonl", 7), here);
+        assert_ne!(at("corpus.jsonl", 8), here);
+        assert_ne!(at("other.jsonl", 7), here);
+    }
 
     fn doc(line: u64) -> SampleDoc {
         SampleDoc {
