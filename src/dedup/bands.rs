@@ -49,16 +49,13 @@ fn pair_kind(params: u64) -> Kind {
     }
 }
 
-/// How many partitions: `configured`, or enough that one partition's work (its keys
-/// sorted with scratch, about 16 bytes a key) stays within a quarter of `memory_mb`
-/// (64 MB when it is smaller), for `docs` documents of `bands` bands.
-pub fn partition_count(configured: usize, memory_mb: u64, docs: usize, bands: usize) -> usize {
+/// How many partitions for `work` bytes of a phase's working memory (for the LSH, its
+/// keys sorted with scratch, about 16 bytes a key): `configured`, or enough that one
+/// partition's work stays within a quarter of `memory_mb` (64 MB when it is smaller).
+pub fn partition_count(configured: usize, memory_mb: u64, work: u64) -> usize {
     if configured > 0 {
         return configured;
     }
-    let work = (docs as u64)
-        .saturating_mul(bands as u64)
-        .saturating_mul(16);
     let budget = (memory_mb.max(64) << 20) / 4;
     let want = work.div_ceil(budget.max(1));
     (want as usize)
@@ -383,12 +380,13 @@ mod tests {
 
     #[test]
     fn the_partition_count_follows_the_budget() {
-        assert_eq!(partition_count(5, 1024, 1_000_000, 64), 5);
-        assert_eq!(partition_count(0, 1024, 10, 64), MIN_PARTITIONS);
+        let lsh = |docs: u64| docs * 64 * 16;
+        assert_eq!(partition_count(5, 1024, lsh(1_000_000)), 5);
+        assert_eq!(partition_count(0, 1024, lsh(10)), MIN_PARTITIONS);
         // 10 M documents x 64 bands x 16 bytes against a quarter of 256 MB.
-        assert_eq!(partition_count(0, 256, 10_000_000, 64), 256);
+        assert_eq!(partition_count(0, 256, lsh(10_000_000)), 256);
         assert_eq!(
-            partition_count(0, 0, u32::MAX as usize, 64),
+            partition_count(0, 0, lsh(u64::from(u32::MAX))),
             AUTO_MAX_PARTITIONS
         );
         for parts in [1, 3, 64] {

@@ -111,8 +111,6 @@ pub struct NearPassages {
     slots: Vec<(u32, u32, u32)>,
     found: IdMap<Vec<NearRepeat>>,
     repeats: u64,
-    rule: Arc<str>,
-    category: Arc<str>,
     /// Scratch list of candidate slots.
     cands: Vec<u32>,
     /// Scratch list of the keys a passage added to `keys`.
@@ -128,8 +126,6 @@ impl NearPassages {
             slots: Vec::new(),
             found: IdMap::default(),
             repeats: 0,
-            rule: RULE_NEAR.into(),
-            category: "duplicate".into(),
             cands: Vec::new(),
             added: Vec::new(),
         }
@@ -218,17 +214,6 @@ impl NearPassages {
             self.repeats += repeats.len() as u64;
             self.found.insert(doc as u64, repeats);
         }
-    }
-
-    /// The near-repeat removals of document `doc`; `span` gives a passage's byte span.
-    pub fn removals(
-        &self,
-        doc: u32,
-        span: &dyn Fn(u32) -> Option<(usize, usize)>,
-        id_of: &dyn Fn(u32) -> String,
-    ) -> Vec<Removal> {
-        let list = self.found.get(&(doc as u64)).map_or(&[][..], Vec::as_slice);
-        repeat_removals(list, (&self.rule, &self.category), span, id_of)
     }
 
     pub fn indexed(&self) -> usize {
@@ -464,8 +449,14 @@ mod tests {
         ix.observe(1, &sigs(&m, &[&edited, &base[..30]]), &|_| false);
         let id = |d: u32| format!("d{d}");
         let span = |p: u32| Some((p as usize * 10, p as usize * 10 + 5));
-        assert!(ix.removals(0, &span, &id).is_empty());
-        let r = ix.removals(1, &span, &id);
+        // As a run's result names them (`phased::NearResult::removals`).
+        let (rule, category): (Arc<str>, Arc<str>) = (RULE_NEAR.into(), "duplicate".into());
+        let removals = |doc: u32| {
+            let list = ix.found.get(&u64::from(doc)).map_or(&[][..], Vec::as_slice);
+            repeat_removals(list, (&rule, &category), &span, &id)
+        };
+        assert!(removals(0).is_empty());
+        let r = removals(1);
         assert_eq!(r.len(), 2, "{r:?}");
         assert_eq!(r[0].dup_of.as_ref().unwrap().doc, "d0");
         assert_eq!(r[0].dup_of.as_ref().unwrap().passage, Some(0));

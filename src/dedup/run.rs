@@ -143,7 +143,6 @@ struct Run {
     /// Near-passage dedup: recording the long passages while documents are observed,
     /// then (after `decide`) what it found.
     near_writer: Option<NearWriter>,
-    near_files: Option<NearFiles>,
     near: Option<NearResult>,
     langs: Vec<&'static str>,
     seconds: Vec<(&'static str, f64)>,
@@ -176,7 +175,6 @@ impl DedupRun {
             exact: ExactIndex::default(),
             passages: PassageIndex::new(&cfg.passage, &cfg.boilerplate),
             near_writer: None,
-            near_files: None,
             near: None,
             langs: Vec::new(),
             seconds: Vec::new(),
@@ -200,8 +198,7 @@ impl DedupRun {
             let params = phased::params(&p, cfg.seed, key_parts);
             let (temps, dir) = (&mut run.temps, &run.dir);
             let files = NearFiles::new(p, key_parts, params, |stem| temps.path(dir, stem));
-            run.near_writer = Some(NearWriter::create(&files)?);
-            run.near_files = Some(files);
+            run.near_writer = Some(NearWriter::create(files)?);
         }
         Ok(DedupRun {
             run,
@@ -322,11 +319,16 @@ impl Run {
         pool: &rayon::ThreadPool,
         on_step: &mut dyn FnMut(&'static str, u64, u64),
     ) -> Result<Decisions> {
-        if let (Some(w), Some(mut files)) = (self.near_writer.take(), self.near_files.take()) {
+        if let Some(w) = self.near_writer.take() {
             let t0 = Instant::now();
             on_step("near-passages", 0, 1);
-            let (count, written) = w.finish()?;
-            let parts = near_partitions(self.cfg.partitions, self.cfg.memory_mb, count);
+            let (mut files, count, written) = w.finish()?;
+            // A partition's index: about 200 bytes a passage.
+            let parts = bands::partition_count(
+                self.cfg.partitions,
+                self.cfg.memory_mb,
+                u64::from(count) * 200,
+            );
             let (temps, dir) = (&mut self.temps, &self.dir);
             files.set_partitions(parts, |stem| temps.path(dir, stem));
             let found = pool.install(|| phased::decide(&files, count, written));
@@ -340,7 +342,11 @@ impl Run {
         let dc = self.cfg.document.clone();
         let k = dc.num_hashes;
         let n = self.ids.len();
-        let parts = bands::partition_count(self.cfg.partitions, self.cfg.memory_mb, n, dc.bands);
+        // A partition's band keys sorted with scratch: about 16 bytes a key.
+        let work = (n as u64)
+            .saturating_mul(dc.bands as u64)
+            .saturating_mul(16);
+        let parts = bands::partition_count(self.cfg.partitions, self.cfg.memory_mb, work);
         let params = bands::params(&self.cfg, parts);
         let (temps, dir) = (&mut self.temps, &self.dir);
         let files = BandFiles::new(parts, params, |stem| temps.path(dir, stem));
@@ -585,20 +591,6 @@ const MAX_SIG_BLOCKS: usize = 64;
 /// Key partitions of near-passage dedup when `[dedup] partitions` is 0 (their number must
 /// be fixed before the first document; each stages 32 KiB).
 const NEAR_KEY_PARTITIONS: usize = 64;
-
-/// Partitions of near-passage components: `configured`, or enough that one partition's
-/// index (about 200 bytes a passage) stays within a quarter of `memory_mb` (64 MB when it
-/// is smaller), for `passages` long passages.
-fn near_partitions(configured: usize, memory_mb: u64, passages: u32) -> usize {
-    if configured > 0 {
-        return configured;
-    }
-    let budget = (memory_mb.max(64) << 20) / 4;
-    let want = (u64::from(passages) * 200).div_ceil(budget);
-    (want as usize)
-        .next_power_of_two()
-        .clamp(bands::MIN_PARTITIONS, 1024)
-}
 
 /// Signature file records, band hashes and activity of consecutive documents.
 #[derive(Default)]

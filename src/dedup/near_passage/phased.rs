@@ -122,9 +122,10 @@ pub fn params(p: &NearParams, seed: u64, partitions: usize) -> u64 {
     runfile::params_hash(&[text.as_bytes()])
 }
 
-/// Phase 1: records the long passages, in input order.
+/// Phase 1: records the long passages, in input order, into the files it holds until
+/// [`NearWriter::finish`] hands them on.
 pub struct NearWriter {
-    p: NearParams,
+    files: NearFiles,
     passages: RunWriter,
     staged: Vec<u8>,
     keys: Vec<RunWriter>,
@@ -135,7 +136,7 @@ pub struct NearWriter {
 }
 
 impl NearWriter {
-    pub fn create(files: &NearFiles) -> Result<NearWriter> {
+    pub fn create(files: NearFiles) -> Result<NearWriter> {
         let passages = RunWriter::create(
             &files.passages.0,
             &files.passages.1,
@@ -151,7 +152,7 @@ impl NearWriter {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(NearWriter {
-            p: files.p,
+            files,
             passages,
             staged: Vec::new(),
             key_stage: vec![Vec::new(); keys.len()],
@@ -169,8 +170,8 @@ impl NearWriter {
         passages: &PassageSigs,
         skip: &dyn Fn(u32) -> bool,
     ) -> Result<()> {
-        let k = self.p.bands * self.p.rows;
-        let nb = self.p.bands;
+        let p = self.files.p;
+        let (k, nb) = (p.bands * p.rows, p.bands);
         let n = passages.items.len();
         if passages.sigs.len() != n * k || passages.keys.len() != n * nb {
             return Ok(());
@@ -211,8 +212,8 @@ impl NearWriter {
         Ok(())
     }
 
-    /// Close the files; returns the passages recorded and the bytes written.
-    pub fn finish(mut self) -> Result<(u32, u64)> {
+    /// Close the files; returns them, the passages recorded and the bytes written.
+    pub fn finish(mut self) -> Result<(NearFiles, u32, u64)> {
         self.passages.push(&self.staged)?;
         self.bytes += self.passages.finish()?;
         for (w, st) in self.keys.iter_mut().zip(&self.key_stage) {
@@ -221,7 +222,7 @@ impl NearWriter {
         for w in self.keys {
             self.bytes += w.finish()?;
         }
-        Ok((self.count, self.bytes))
+        Ok((self.files, self.count, self.bytes))
     }
 }
 
@@ -473,12 +474,12 @@ mod tests {
             want.sort_by_key(|x| x.0);
             for (key_parts, parts) in [(1, 1), (4, 3), (2, 8)] {
                 let name = |stem: &str| dir.path().join(format!("{round}-{stem}"));
-                let mut files = NearFiles::new(p, key_parts, 9, name);
-                let mut w = NearWriter::create(&files).unwrap();
+                let files = NearFiles::new(p, key_parts, 9, name);
+                let mut w = NearWriter::create(files).unwrap();
                 for (d, (ps, skip)) in per_doc.iter().enumerate() {
                     w.observe(d as u32, ps, &|i| skip[i as usize]).unwrap();
                 }
-                let (count, written) = w.finish().unwrap();
+                let (mut files, count, written) = w.finish().unwrap();
                 files.set_partitions(parts, name);
                 let got = decide(&files, count, written).unwrap();
                 files.remove();
