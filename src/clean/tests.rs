@@ -498,3 +498,65 @@ fn form_hints_paywall_offers_and_affiliate_notes_go_and_prose_about_them_stays()
     let out = cleaned(&cl, &text);
     assert_eq!(out, format!("{story}\n{story2}"));
 }
+
+#[test]
+fn author_boxes_go_and_people_introduced_in_prose_stay() {
+    let cl = cleaner("");
+    let story = "The city council voted on Tuesday to close the old library for two years, and the new reading rooms will open in the town hall while the building is repaired.";
+    let quote = "Anna Smith, a professor at the local college who has studied the library's history, said the vote had been expected for months and that the repairs were long overdue.";
+    let text = format!(
+        "{story}\n{quote}\n\
+         Jane Doe is a freelance writer based in Toronto. Her work has appeared in many magazines.\n\
+         John Roe writes about housing and local politics for the paper."
+    );
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    assert_eq!(
+        apply_removals(&text, &d.removals),
+        format!("{story}\n{quote}")
+    );
+    let bios = d
+        .removals
+        .iter()
+        .filter(|r| &*r.rule == "author-bio")
+        .count();
+    assert_eq!(bios, 2, "{:?}", d.removals);
+}
+
+#[test]
+fn page_furniture_of_wikis_blogs_and_media_libraries_goes_and_prose_about_it_stays() {
+    let cl = cleaner("");
+    let story = "The museum opened its new wing on Saturday, and the curators said the tags on every painting now explain where it was found and who owned it before the war.";
+    let story2 = "Readers who subscribe to the museum's newsletter were invited a day earlier, and several of them said the new rooms were much brighter than the old ones.";
+    let text = format!(
+        "{story}\n{story2}\n\
+         Tags: museum, painting, history\n\
+         1. Pingback: A weekend in the city – travel notes\n\
+         * This page was last edited on 4 March 2026, at 08:07.\n\
+         You have read 3 of 5 free articles this month.\n\
+         The new wing seen from the park. Click to enlarge.\n\
+         Video verfügbar bis 28.02.2027\n\
+         Stay informed! Subscribe to our weekly museum newsletter and we will send the best stories, events and exhibitions straight to your inbox every Friday morning."
+    );
+    let mut st = StageStats::default();
+    let d = cl.decide(&text, &mut st);
+    assert_eq!(
+        apply_removals(&text, &d.removals),
+        format!("{story}\n{story2}"),
+        "{:?}",
+        d.removals
+    );
+    let mut rules: Vec<&str> = d.removals.iter().map(|r| &*r.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    for rule in [
+        "tag-list",
+        "comment-pingback",
+        "wiki-last-edited",
+        "metered-paywall",
+        "click-to-enlarge",
+        "video-availability",
+    ] {
+        assert!(rules.contains(&rule), "{rule} not in {rules:?}");
+    }
+}
