@@ -84,6 +84,17 @@ pub struct NearParams {
     pub min_jaccard_contained: f64,
 }
 
+impl NearParams {
+    /// Whether a later passage of `n_later` shingles with similarity `sim` to an earlier
+    /// one of `n_earlier` repeats it.
+    fn accepts(&self, sim: Similarity, n_earlier: u32, n_later: u32) -> bool {
+        sim.jaccard >= self.min_jaccard
+            || (sim.containment >= self.min_containment
+                && sim.jaccard >= self.min_jaccard_contained
+                && n_earlier.min(n_later) >= CONTAINED_MIN_SHINGLES)
+    }
+}
+
 /// A later passage that repeats an earlier one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NearRepeat {
@@ -180,10 +191,7 @@ impl NearPassages {
                 let s = slot as usize;
                 let (_, _, n) = self.slots[s];
                 let sim = similarity16(&self.sigs[s * k..(s + 1) * k], n, sig, shingles);
-                let ok = sim.jaccard >= self.p.min_jaccard
-                    || (sim.containment >= self.p.min_containment
-                        && sim.jaccard >= self.p.min_jaccard_contained
-                        && n.min(shingles) >= CONTAINED_MIN_SHINGLES);
+                let ok = self.p.accepts(sim, n, shingles);
                 let better = match best {
                     None => true,
                     Some((_, b)) => sim.jaccard > b.jaccard,
@@ -261,24 +269,6 @@ fn repeat_removals(
         .collect()
 }
 
-/// The components of passages linked by shared band keys: `keys[i]` are the band keys of
-/// passage `i` (in input order); the result gives each passage its component, named by
-/// its first passage. A passage is compared only with earlier passages holding one of
-/// its keys, which are in its component, so the index run over each component alone (in
-/// input order) decides every passage as the run over all of them does: the partition a
-/// sharded run can use (tested against the sequential run on random passage graphs).
-pub fn key_components(keys: &[&[u32]]) -> Vec<u32> {
-    let mut uf = super::cluster::UnionFind::new(keys.len());
-    let mut first: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    for (i, ks) in keys.iter().enumerate() {
-        for &k in *ks {
-            let f = *first.entry(k).or_insert(i as u32);
-            uf.union(f, i as u32);
-        }
-    }
-    (0..keys.len() as u32).map(|i| uf.find(i)).collect()
-}
-
 /// [`minhash::similarity`] against a signature stored as 16-bit values.
 fn similarity16(stored: &[u16], n_stored: u32, sig: &[u32], n: u32) -> Similarity {
     let k = stored.len().min(sig.len());
@@ -313,119 +303,6 @@ mod tests {
             let want: Vec<u32> = (0..bands).map(|b| band_key(&out.sigs, b, rows)).collect();
             assert_eq!(out.keys, want, "{bands} x {rows}");
         }
-    }
-
-    /// Near-passage dedup keeps its meaning when the passages are cut into the components
-    /// of [`key_components`] and each is run alone: on random passage graphs (few band
-    /// keys, so passages collide in chains, stars and cliques; signatures from a small
-    /// alphabet, so verification goes both ways), every passage gets the same verdict
-    /// and the same original as in the one sequential run. With A~B, B~C and A≁C, C
-    /// stays when B was dropped: a plain clustering would drop it.
-    #[test]
-    fn near_passages_run_per_key_component_equal_the_sequential_run() {
-        let p = NearParams {
-            bands: 4,
-            rows: 2,
-            min_jaccard: 0.5,
-            min_containment: 0.85,
-            min_jaccard_contained: 0.4,
-        };
-        let mut rng = crate::test_rng::XorShift::new(0x5EED);
-        let mut compared = 0;
-        let mut repeats_seen = 0;
-        for round in 0..200 {
-            let docs = 1 + rng.below(12);
-            let key_space = 2 + rng.below(40) as u32;
-            let alphabet = 2 + rng.below(4) as u32;
-            // Every passage: (document, passage number, keys, signature, shingles).
-            type Passage = (u32, u32, Vec<u32>, Vec<u32>, u32);
-            let mut all: Vec<Passage> = Vec::new();
-            let mut per_doc: Vec<PassageSigs> = Vec::new();
-            for d in 0..docs as u32 {
-                let mut ps = PassageSigs::default();
-                for passage in 0..rng.below(5) as u32 {
-                    let keys: Vec<u32> = (0..p.bands)
-                        .map(|_| rng.below(key_space as usize) as u32)
-                        .collect();
-                    let sig: Vec<u32> = (0..p.bands * p.rows)
-                        .map(|_| rng.below(alphabet as usize) as u32)
-                        .collect();
-                    let shingles = 1 + rng.below(60) as u32;
-                    ps.items.push((passage, shingles));
-                    ps.sigs.extend(&sig);
-                    ps.keys.extend(&keys);
-                    all.push((d, passage, keys, sig, shingles));
-                }
-                per_doc.push(ps);
-            }
-            // The sequential run.
-            let mut seq = NearPassages::new(p);
-            for (d, ps) in per_doc.iter().enumerate() {
-                seq.observe(d as u32, ps, &|_| false);
-            }
-            // One run per component, over its passages only, in input order.
-            let key_lists: Vec<&[u32]> = all.iter().map(|x| x.2.as_slice()).collect();
-            let comp = key_components(&key_lists);
-            let mut roots: Vec<u32> = comp.clone();
-            roots.sort_unstable();
-            roots.dedup();
-            let mut found = std::collections::BTreeMap::new();
-            for root in roots {
-                let mut ix = NearPassages::new(p);
-                let mut d_prev = None;
-                let mut ps = PassageSigs::default();
-                let flush = |ix: &mut NearPassages, d: Option<u32>, ps: &mut PassageSigs| {
-                    if let Some(d) = d {
-                        ix.observe(d, ps, &|_| false);
-                    }
-                    *ps = PassageSigs::default();
-                };
-                for (i, (d, passage, keys, sig, shingles)) in all.iter().enumerate() {
-                    if comp[i] != root {
-                        continue;
-                    }
-                    if d_prev != Some(*d) {
-                        flush(&mut ix, d_prev, &mut ps);
-                        d_prev = Some(*d);
-                    }
-                    ps.items.push((*passage, *shingles));
-                    ps.sigs.extend(sig);
-                    ps.keys.extend(keys);
-                }
-                flush(&mut ix, d_prev, &mut ps);
-                for (d, list) in ix.found.iter() {
-                    for r in list {
-                        found.insert(
-                            (*d, r.passage),
-                            (r.of_doc, r.of_passage, r.similarity.to_bits()),
-                        );
-                    }
-                }
-            }
-            let mut want = std::collections::BTreeMap::new();
-            for (d, list) in seq.found.iter() {
-                for r in list {
-                    want.insert(
-                        (*d, r.passage),
-                        (r.of_doc, r.of_passage, r.similarity.to_bits()),
-                    );
-                }
-            }
-            assert_eq!(found, want, "round {round}");
-            compared += all.len();
-            repeats_seen += want.len();
-        }
-        // The graphs were not trivial: many passages, a good share of them repeats.
-        assert!(
-            compared > 2000 && repeats_seen > compared / 10,
-            "{compared} {repeats_seen}"
-        );
-    }
-
-    #[test]
-    fn key_components_link_passages_that_share_a_key() {
-        let keys: [&[u32]; 6] = [&[1, 2], &[3], &[2, 9], &[4], &[9, 3], &[5]];
-        assert_eq!(key_components(&keys), [0, 0, 0, 3, 0, 5]);
     }
 
     #[test]

@@ -323,14 +323,16 @@ impl Run {
             let t0 = Instant::now();
             on_step("near-passages", 0, 1);
             let (mut files, count, written) = w.finish()?;
-            // A partition's index: about 200 bytes a passage.
-            let parts = bands::partition_count(
-                self.cfg.partitions,
-                self.cfg.memory_mb,
-                u64::from(count) * 200,
-            );
+            // Key records to sort: `bands` a passage of about 60 bytes each with the
+            // sort's scratch. Configured partitions are the key partitions themselves.
+            let split = if self.cfg.partitions > 0 {
+                1
+            } else {
+                let work = u64::from(count) * self.cfg.passage.near_bands as u64 * 60;
+                bands::partition_count(0, self.cfg.memory_mb, work).div_ceil(files.key_partitions())
+            };
             let (temps, dir) = (&mut self.temps, &self.dir);
-            files.set_partitions(parts, |stem| temps.path(dir, stem));
+            files.set_split(split, |stem| temps.path(dir, stem));
             let found = pool.install(|| phased::decide(&files, count, written));
             files.remove();
             self.near = Some(found?);

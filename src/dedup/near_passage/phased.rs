@@ -1,38 +1,49 @@
-//! Near-passage dedup as phases over files, so that memory holds one partition of the
-//! index, not the index of the corpus:
+//! Near-passage dedup as phases over files, so that memory holds one partition of band
+//! keys at a time and a few bytes per passage, not the index of the corpus:
 //!
 //! 1. **record** ([`NearWriter`], in input order): each long passage that is not already
-//!    removed goes to one file (document, passage, shingles, its signature as 16-bit
-//!    values, its band keys), and each of its band keys with the passage's number to the
-//!    hash partition of the key;
-//! 2. **components** (in [`decide`]): per key partition, the passages sorted by key are
-//!    joined (union-find over passage numbers, a parent array of 4 bytes a passage); a
-//!    passage is compared only with earlier passages holding one of its keys, all in its
-//!    component;
-//! 3. **scatter**: the passages, read back in input order, go to the partition of their
-//!    component;
-//! 4. **walk**: per partition, in parallel, the sequential index ([`NearPassages`]) runs
-//!    over the partition's passages in input order. Components are independent, so each
-//!    passage gets the verdict and the original it gets in one run over all passages
-//!    (`key_components` and its property test), whatever the partition count: a passage
-//!    is dropped when an earlier *kept* passage verifies, as in the single run.
+//!    removed gets the next passage number and goes to one file (document, passage,
+//!    shingles, signature as 16-bit values, band keys); each of its band keys goes, with
+//!    the passage's number, shingle count and signature, to the hash partition of the key;
+//! 2. **sort** (in [`decide`], partitions in parallel): each key partition, cut into
+//!    `split` pieces by a second hash of the key when one would not fit in memory, is
+//!    sorted by (key, passage), and the keys that only one passage has are dropped;
+//! 3. **rounds**: the sequential index drops a passage when, for one of its keys, the
+//!    first *kept* passage that had the key (its holder) verifies against it. That is a
+//!    fixpoint: starting with every passage kept, each round streams the sorted
+//!    partitions, takes each key's holder among the passages kept after the round before,
+//!    verifies the later passages of the key against it, and keeps a passage only when no
+//!    holder verified. A passage's verdict depends only on earlier passages, so after
+//!    round r the verdicts are final along every dependency chain of length < r, and the
+//!    rounds stop when a round changes nothing: the verdicts and originals (the verified
+//!    holder of highest similarity, the earliest on a tie) are those of one sequential
+//!    run over all passages, whatever the partition count (property-tested). After
+//!    [`MAX_ROUNDS`] the sequential index runs over the passage file instead (the same
+//!    result, with memory growing with the kept passages), and the report says so.
 //!
 //! Signatures are stored as 16-bit values; the index compares only those bits, so the
 //! verdicts are those of the full values.
 use super::{NearParams, NearPassages, NearRepeat, PassageSigs};
-use crate::dedup::cluster::UnionFind;
+use crate::dedup::minhash;
 use crate::dedup::passage::IdMap;
 use crate::dedup::runfile::{self, Kind, RunReader, RunWriter, Slot};
 use crate::document::Removal;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-/// Bytes of a key record: band key, passage number (u32 each).
-const KEY_BYTES: usize = 8;
 /// Bytes staged per partition before they go to its file.
 const STAGE_BYTES: usize = 32 << 10;
+
+/// Rounds after which the fixpoint gives way to the sequential index.
+pub const MAX_ROUNDS: u32 = 64;
+
+/// Bytes of a key record: band key, passage number, shingles (u32 each), the signature
+/// as `k` 16-bit values.
+fn key_bytes(k: usize) -> usize {
+    12 + 2 * k
+}
 
 /// Bytes of a passage record for `k` signature values and `bands` keys.
 fn passage_bytes(k: usize, bands: usize) -> usize {
@@ -43,7 +54,9 @@ fn passage_bytes(k: usize, bands: usize) -> usize {
 pub struct NearFiles {
     passages: (PathBuf, PathBuf),
     keys: Vec<(PathBuf, PathBuf)>,
-    parts: Vec<(PathBuf, PathBuf)>,
+    /// `split` sorted pieces per key partition.
+    sorted: Vec<(PathBuf, PathBuf)>,
+    split: usize,
     params: u64,
     p: NearParams,
 }
@@ -61,38 +74,49 @@ impl NearFiles {
         let mut pair = |stem: String| (name(&stem), name(&format!("{stem}-partial")));
         NearFiles {
             passages: pair("near-passages".into()),
-            keys: (0..key_partitions)
+            keys: (0..key_partitions.max(1))
                 .map(|i| pair(format!("near-keys-{i:04}")))
                 .collect(),
-            parts: Vec::new(),
+            sorted: Vec::new(),
+            split: 1,
             params,
             p,
         }
     }
 
-    /// Names for the `n` partitions of components [`decide`] writes.
-    pub fn set_partitions(&mut self, n: usize, mut name: impl FnMut(&str) -> PathBuf) {
-        self.parts = (0..n.max(1))
+    /// Cut each key partition into `split` sorted pieces (named by `name` as in
+    /// [`NearFiles::new`]).
+    pub fn set_split(&mut self, split: usize, mut name: impl FnMut(&str) -> PathBuf) {
+        self.split = split.max(1);
+        self.sorted = (0..self.keys.len() * self.split)
             .map(|i| {
-                let stem = format!("near-part-{i:04}");
+                let stem = format!("near-sorted-{i:04}");
                 (name(&stem), name(&format!("{stem}-partial")))
             })
             .collect();
     }
 
-    fn passage_kind(&self, phase: &'static str) -> Kind {
-        let k = self.p.bands * self.p.rows;
+    /// Key partitions chosen when the files were named.
+    pub fn key_partitions(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn k(&self) -> usize {
+        self.p.bands * self.p.rows
+    }
+
+    fn passage_kind(&self) -> Kind {
         Kind {
-            phase,
-            record_bytes: passage_bytes(k, self.p.bands) as u32,
+            phase: "near-passages",
+            record_bytes: passage_bytes(self.k(), self.p.bands) as u32,
             params: self.params,
         }
     }
 
-    fn key_kind(&self) -> Kind {
+    fn key_kind(&self, phase: &'static str) -> Kind {
         Kind {
-            phase: "near-keys",
-            record_bytes: KEY_BYTES as u32,
+            phase,
+            record_bytes: key_bytes(self.k()) as u32,
             params: self.params,
         }
     }
@@ -108,7 +132,7 @@ impl NearFiles {
     pub fn remove(&self) {
         let all = std::iter::once(&self.passages)
             .chain(&self.keys)
-            .chain(&self.parts);
+            .chain(&self.sorted);
         for (a, b) in all {
             let _ = std::fs::remove_file(a);
             let _ = std::fs::remove_file(b);
@@ -140,7 +164,7 @@ impl NearWriter {
         let passages = RunWriter::create(
             &files.passages.0,
             &files.passages.1,
-            files.passage_kind("near-passages"),
+            files.passage_kind(),
             NearFiles::slot(0),
         )?;
         let keys = files
@@ -148,7 +172,7 @@ impl NearWriter {
             .iter()
             .enumerate()
             .map(|(i, (path, tmp))| {
-                RunWriter::create(path, tmp, files.key_kind(), NearFiles::slot(i))
+                RunWriter::create(path, tmp, files.key_kind("near-keys"), NearFiles::slot(i))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(NearWriter {
@@ -177,6 +201,7 @@ impl NearWriter {
             return Ok(());
         }
         let parts = self.keys.len();
+        let mut sig16 = Vec::with_capacity(2 * k);
         for (i, &(passage, shingles)) in passages.items.iter().enumerate() {
             if skip(passage) || shingles == 0 {
                 continue;
@@ -185,13 +210,15 @@ impl NearWriter {
             self.count = seq
                 .checked_add(1)
                 .ok_or_else(|| Error::Usage("dedup: more than 4 billion long passages".into()))?;
+            sig16.clear();
+            for &v in &passages.sigs[i * k..(i + 1) * k] {
+                sig16.extend_from_slice(&(v as u16).to_le_bytes());
+            }
             let st = &mut self.staged;
             st.extend_from_slice(&doc.to_le_bytes());
             st.extend_from_slice(&passage.to_le_bytes());
             st.extend_from_slice(&shingles.to_le_bytes());
-            for &v in &passages.sigs[i * k..(i + 1) * k] {
-                st.extend_from_slice(&(v as u16).to_le_bytes());
-            }
+            st.extend_from_slice(&sig16);
             let keys = &passages.keys[i * nb..(i + 1) * nb];
             for &key in keys {
                 st.extend_from_slice(&key.to_le_bytes());
@@ -199,6 +226,8 @@ impl NearWriter {
                 let ks = &mut self.key_stage[part];
                 ks.extend_from_slice(&key.to_le_bytes());
                 ks.extend_from_slice(&seq.to_le_bytes());
+                ks.extend_from_slice(&shingles.to_le_bytes());
+                ks.extend_from_slice(&sig16);
                 if ks.len() >= STAGE_BYTES {
                     self.keys[part].push(ks)?;
                     ks.clear();
@@ -231,6 +260,12 @@ fn partition_of(x: u32, parts: usize) -> usize {
     ((h * parts as u64) >> 32) as usize
 }
 
+/// The piece of a key within its partition: a hash independent of [`partition_of`].
+fn piece_of(x: u32, split: usize) -> usize {
+    let h = u64::from(x ^ 0x5bd1_e995).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) >> 32;
+    ((h * split as u64) >> 32) as usize
+}
+
 fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
@@ -240,10 +275,11 @@ pub struct NearResult {
     found: IdMap<Vec<NearRepeat>>,
     pub indexed: usize,
     pub repeats: u64,
-    /// The largest partition's index, in bytes (one is held per thread at a time).
+    /// Bytes of the largest sorted piece held in memory (one per thread at a time), or of
+    /// the sequential index when the rounds gave way to it.
     pub index_bytes: usize,
-    /// Passages in the largest component (which one partition holds whole).
-    pub largest_component: u32,
+    /// Rounds until no verdict changed; 0 when the sequential index ran instead.
+    pub rounds: u32,
     /// Bytes of the temporary files written.
     pub file_bytes: u64,
     rule: Arc<str>,
@@ -263,121 +299,310 @@ impl NearResult {
     }
 }
 
-/// Phases 2-4 over the files [`NearWriter`] wrote (`count` passages, `written` bytes).
+/// No holder verified.
+const NONE: u32 = u32::MAX;
+
+/// Phases 2 and 3 over the files [`NearWriter`] wrote (`count` passages, `written`
+/// bytes); [`NearFiles::set_split`] must have named the sorted pieces.
 pub fn decide(files: &NearFiles, count: u32, written: u64) -> Result<NearResult> {
-    // Phase 2: components of passages sharing a band key.
-    let mut uf = UnionFind::new(count as usize);
-    let mut buf = Vec::new();
-    let mut keys: Vec<u64> = Vec::new();
-    for (i, (path, _)) in files.keys.iter().enumerate() {
-        let mut r = RunReader::open(path, files.key_kind(), NearFiles::slot(i))?;
-        keys.clear();
-        while r.remaining() > 0 {
-            r.read(1 << 16, &mut buf)?;
-            keys.extend(
-                buf.chunks_exact(KEY_BYTES)
-                    .map(|c| (u64::from(u32_at(c, 0)) << 32) | u64::from(u32_at(c, 4))),
-            );
-        }
-        drop(r);
-        let _ = std::fs::remove_file(path);
-        keys.par_sort_unstable();
-        let mut j = 0;
-        while j < keys.len() {
-            let first = keys[j];
-            let mut e = j + 1;
-            while e < keys.len() && keys[e] >> 32 == first >> 32 {
-                uf.union(first as u32, keys[e] as u32);
-                e += 1;
-            }
-            j = e;
-        }
-    }
-    drop(keys);
+    decide_within(files, count, written, MAX_ROUNDS)
+}
 
-    // Phase 3: passages to the partition of their component, in input order.
-    let kind = files.passage_kind("near-passages");
-    let part_kind = files.passage_kind("near-part");
-    let size = kind.record_bytes as usize;
-    let parts = files.parts.len();
-    let mut out = files
-        .parts
-        .iter()
-        .enumerate()
-        .map(|(i, (path, tmp))| RunWriter::create(path, tmp, part_kind, NearFiles::slot(i)))
-        .collect::<Result<Vec<_>>>()?;
-    let mut stage = vec![Vec::new(); parts];
-    let mut r = RunReader::open(&files.passages.0, kind, NearFiles::slot(0))?;
-    let mut seq = 0u32;
-    // Passages per component, by root.
-    let mut members = vec![0u32; count as usize];
-    while r.remaining() > 0 {
-        r.read(1 << 14, &mut buf)?;
-        for rec in buf.chunks_exact(size) {
-            let root = uf.find(seq);
-            members[root as usize] += 1;
-            let part = partition_of(root, parts);
-            seq += 1;
-            stage[part].extend_from_slice(rec);
-            if stage[part].len() >= STAGE_BYTES {
-                out[part].push(&stage[part])?;
-                stage[part].clear();
-            }
-        }
-    }
-    drop(r);
-    drop(uf);
-    let largest_component = members.iter().copied().max().unwrap_or(0);
-    drop(members);
-    let _ = std::fs::remove_file(&files.passages.0);
-    let mut file_bytes = written;
-    for (w, st) in out.iter_mut().zip(&stage) {
-        w.push(st)?;
-    }
-    drop(stage);
-    for w in out {
-        file_bytes += w.finish()?;
-    }
-
-    // Phase 4: the sequential index over each partition, partitions in parallel.
-    let walked = (0..parts)
-        .into_par_iter()
-        .map(|i| walk(files, part_kind, i))
-        .collect::<Vec<_>>();
+/// [`decide`] with at most `max_rounds` rounds before the sequential index takes over.
+fn decide_within(
+    files: &NearFiles,
+    count: u32,
+    written: u64,
+    max_rounds: u32,
+) -> Result<NearResult> {
     let mut result = NearResult {
         found: IdMap::default(),
         indexed: 0,
         repeats: 0,
         index_bytes: 0,
-        largest_component,
-        file_bytes,
+        rounds: 0,
+        file_bytes: written,
         rule: super::RULE_NEAR.into(),
         category: "duplicate".into(),
     };
-    for w in walked {
-        let (found, indexed, bytes) = w?;
-        result.indexed += indexed;
+    // Phase 2: sorted pieces.
+    let sorted = (0..files.keys.len())
+        .into_par_iter()
+        .map(|i| sort_partition(files, i))
+        .collect::<Vec<_>>();
+    for s in sorted {
+        let (bytes, held) = s?;
+        result.file_bytes += bytes;
+        result.index_bytes = result.index_bytes.max(held);
+    }
+
+    // Phase 3: rounds until no verdict changes.
+    let n = count as usize;
+    let mut kept = vec![true; n];
+    let mut holder = vec![NONE; n];
+    let mut similarity = vec![0f64; n];
+    let mut converged = false;
+    for round in 1..=max_rounds {
+        holder.fill(NONE);
+        let best = Mutex::new((&mut holder, &mut similarity));
+        let pieces = files.sorted.len();
+        (0..pieces)
+            .into_par_iter()
+            .try_for_each(|j| -> Result<()> {
+                let hits = round_piece(files, j, &kept)?;
+                let mut guard = best.lock().unwrap_or_else(|e| e.into_inner());
+                let (holder, similarity) = &mut *guard;
+                for (seq, h, sim) in hits {
+                    let (s, h0) = (seq as usize, holder[seq as usize]);
+                    // The highest similarity, the earliest holder on a tie: the order
+                    // in which pieces report does not matter.
+                    if h0 == NONE || sim > similarity[s] || (sim == similarity[s] && h < h0) {
+                        holder[s] = h;
+                        similarity[s] = sim;
+                    }
+                }
+                Ok(())
+            })?;
+        drop(best);
+        let mut changed = false;
+        for (k, &h) in kept.iter_mut().zip(holder.iter()) {
+            let now = h == NONE;
+            changed |= *k != now;
+            *k = now;
+        }
+        result.rounds = round;
+        if !changed {
+            converged = true;
+            break;
+        }
+    }
+    for (path, _) in &files.sorted {
+        let _ = std::fs::remove_file(path);
+    }
+    if !converged {
+        drop((kept, holder, similarity));
+        result.rounds = 0;
+        let (found, indexed, bytes) = walk(files)?;
+        result.indexed = indexed;
         result.index_bytes = result.index_bytes.max(bytes);
         for (doc, list) in found {
             result.repeats += list.len() as u64;
-            result.found.entry(doc).or_default().extend(list);
+            result.found.insert(doc, list);
+        }
+        let _ = std::fs::remove_file(&files.passages.0);
+        return Ok(result);
+    }
+    drop(kept);
+
+    // The repeats by document, in passage order: the passage file names each number's
+    // document and passage.
+    let mut at = vec![(0u32, 0u32); n];
+    let kind = files.passage_kind();
+    let size = kind.record_bytes as usize;
+    let mut r = RunReader::open(&files.passages.0, kind, NearFiles::slot(0))?;
+    let mut buf = Vec::new();
+    let mut seq = 0usize;
+    while r.remaining() > 0 {
+        r.read(1 << 14, &mut buf)?;
+        for rec in buf.chunks_exact(size) {
+            if let Some(slot) = at.get_mut(seq) {
+                *slot = (u32_at(rec, 0), u32_at(rec, 4));
+            }
+            seq += 1;
         }
     }
-    // A document's passages may lie in several partitions: its repeats in passage order,
-    // as one run over all passages lists them.
-    for list in result.found.values_mut() {
-        list.sort_by_key(|r| r.passage);
+    drop(r);
+    let _ = std::fs::remove_file(&files.passages.0);
+    for (seq, (&h, &sim)) in holder.iter().zip(&similarity).enumerate() {
+        if h == NONE {
+            result.indexed += 1;
+            continue;
+        }
+        let (doc, passage) = at[seq];
+        let (of_doc, of_passage) = at[h as usize];
+        result.repeats += 1;
+        result
+            .found
+            .entry(u64::from(doc))
+            .or_default()
+            .push(NearRepeat {
+                passage,
+                of_doc,
+                of_passage,
+                similarity: sim,
+            });
     }
     Ok(result)
 }
 
+/// Sort key partition `i` into its pieces: each piece's records by (key, passage), the
+/// keys of a single passage left out. Returns the bytes written and the most held.
+fn sort_partition(files: &NearFiles, i: usize) -> Result<(u64, usize)> {
+    let (path, _) = &files.keys[i];
+    let size = files.key_kind("near-keys").record_bytes as usize;
+    let split = files.split;
+    let pieces = &files.sorted[i * split..(i + 1) * split];
+    let mut written = 0;
+    let mut held = 0;
+    if split == 1 {
+        let r = RunReader::open(path, files.key_kind("near-keys"), NearFiles::slot(i))?;
+        let records = r.read_all()?;
+        let _ = std::fs::remove_file(path);
+        let (bytes, h) = write_sorted(files, i * split, &pieces[0], records, size)?;
+        return Ok((bytes, h));
+    }
+    // Scatter into the pieces first (as unsorted runs under the pieces' names).
+    {
+        let mut r = RunReader::open(path, files.key_kind("near-keys"), NearFiles::slot(i))?;
+        let mut out = pieces
+            .iter()
+            .enumerate()
+            .map(|(j, (p, tmp))| {
+                RunWriter::create(
+                    p,
+                    tmp,
+                    files.key_kind("near-piece"),
+                    NearFiles::slot(i * split + j),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut stage = vec![Vec::new(); split];
+        let mut buf = Vec::new();
+        while r.remaining() > 0 {
+            r.read(1 << 14, &mut buf)?;
+            for rec in buf.chunks_exact(size) {
+                let j = piece_of(u32_at(rec, 0), split);
+                stage[j].extend_from_slice(rec);
+                if stage[j].len() >= STAGE_BYTES {
+                    out[j].push(&stage[j])?;
+                    stage[j].clear();
+                }
+            }
+        }
+        drop(r);
+        let _ = std::fs::remove_file(path);
+        for (w, st) in out.iter_mut().zip(&stage) {
+            w.push(st)?;
+        }
+        for w in out {
+            written += w.finish()?;
+        }
+    }
+    for (j, piece) in pieces.iter().enumerate() {
+        let slot = NearFiles::slot(i * split + j);
+        let records = RunReader::open(&piece.0, files.key_kind("near-piece"), slot)?.read_all()?;
+        let _ = std::fs::remove_file(&piece.0);
+        let (bytes, h) = write_sorted(files, i * split + j, piece, records, size)?;
+        written += bytes;
+        held = held.max(h);
+    }
+    Ok((written, held))
+}
+
+/// Write `records` sorted by (key, passage) as piece `j`, without the keys of a single
+/// passage and without a passage's second record of one key.
+fn write_sorted(
+    files: &NearFiles,
+    j: usize,
+    (path, tmp): &(PathBuf, PathBuf),
+    records: Vec<u8>,
+    size: usize,
+) -> Result<(u64, usize)> {
+    let mut order: Vec<(u64, u32)> = records
+        .chunks_exact(size)
+        .enumerate()
+        .map(|(x, rec)| {
+            let key = (u64::from(u32_at(rec, 0)) << 32) | u64::from(u32_at(rec, 4));
+            (key, x as u32)
+        })
+        .collect();
+    order.sort_unstable();
+    order.dedup_by_key(|e| e.0);
+    let held = records.len() + order.capacity() * std::mem::size_of::<(u64, u32)>();
+    let mut w = RunWriter::create(path, tmp, files.key_kind("near-sorted"), NearFiles::slot(j))?;
+    let mut stage = Vec::with_capacity(STAGE_BYTES + size);
+    let mut g = 0;
+    while g < order.len() {
+        let key = order[g].0 >> 32;
+        let mut e = g + 1;
+        while e < order.len() && order[e].0 >> 32 == key {
+            e += 1;
+        }
+        if e - g > 1 {
+            for &(_, x) in &order[g..e] {
+                let at = x as usize * size;
+                stage.extend_from_slice(&records[at..at + size]);
+            }
+            if stage.len() >= STAGE_BYTES {
+                w.push(&stage)?;
+                stage.clear();
+            }
+        }
+        g = e;
+    }
+    w.push(&stage)?;
+    Ok((w.finish()?, held))
+}
+
+/// One round over sorted piece `j`: for each key, its holder (the first passage of the
+/// key that `kept` keeps) and the later passages of the key it verifies against, as
+/// (passage, holder, similarity).
+fn round_piece(files: &NearFiles, j: usize, kept: &[bool]) -> Result<Vec<(u32, u32, f64)>> {
+    let (path, _) = &files.sorted[j];
+    let kind = files.key_kind("near-sorted");
+    let size = kind.record_bytes as usize;
+    let mut r = RunReader::open(path, kind, NearFiles::slot(j))?;
+    let mut hits = Vec::new();
+    let mut buf = Vec::new();
+    let mut key = None;
+    // The current key's holder: its record (passage, shingles, signature).
+    let mut held: Option<Vec<u8>> = None;
+    while r.remaining() > 0 {
+        r.read(1 << 12, &mut buf)?;
+        for rec in buf.chunks_exact(size) {
+            let k = u32_at(rec, 0);
+            if key != Some(k) {
+                key = Some(k);
+                held = None;
+            }
+            let seq = u32_at(rec, 4);
+            match &mut held {
+                None => {
+                    if kept.get(seq as usize).copied().unwrap_or(false) {
+                        held = Some(rec.to_vec());
+                    }
+                }
+                Some(h) => {
+                    let (n_h, n) = (u32_at(h, 8), u32_at(rec, 8));
+                    let sim = similarity16(&h[12..], n_h, &rec[12..], n);
+                    if files.p.accepts(sim, n_h, n) {
+                        hits.push((seq, u32_at(h, 4), sim.jaccard));
+                    }
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The similarity of two signatures stored as little-endian 16-bit values.
+fn similarity16(a: &[u8], na: u32, b: &[u8], nb: u32) -> minhash::Similarity {
+    let k = a.len().min(b.len()) / 2;
+    let equal = a
+        .chunks_exact(2)
+        .zip(b.chunks_exact(2))
+        .filter(|(x, y)| x == y)
+        .count();
+    minhash::estimate(equal, k, na, nb)
+}
+
 type Walked = (Vec<(u64, Vec<NearRepeat>)>, usize, usize);
 
-/// Run the index over partition `i`'s passages, document by document, reading the file a
+/// The sequential index over the passage file, document by document, reading the file a
 /// piece at a time (a document's passages may span two pieces).
-fn walk(files: &NearFiles, kind: Kind, i: usize) -> Result<Walked> {
-    let (path, _) = &files.parts[i];
-    let mut r = RunReader::open(path, kind, NearFiles::slot(i))?;
+fn walk(files: &NearFiles) -> Result<Walked> {
+    let kind = files.passage_kind();
+    let mut r = RunReader::open(&files.passages.0, kind, NearFiles::slot(0))?;
     let p = files.p;
     let (k, nb) = (p.bands * p.rows, p.bands);
     let size = kind.record_bytes as usize;
@@ -411,8 +636,6 @@ fn walk(files: &NearFiles, kind: Kind, i: usize) -> Result<Walked> {
     if let Some(prev) = doc {
         ix.observe(prev, &ps, &|_| false);
     }
-    drop(r);
-    let _ = std::fs::remove_file(path);
     let bytes = ix.bytes();
     let indexed = ix.indexed();
     Ok((ix.take_found(), indexed, bytes))
@@ -430,7 +653,7 @@ mod tests {
     use super::*;
     use crate::test_dir::TestDir;
 
-    /// The phased run over files equals the one sequential index on random passage graphs
+    /// The rounds over files equal the one sequential index on random passage graphs
     /// (few band keys, so passages collide in chains, stars and cliques; signatures from a
     /// small alphabet, so verification goes both ways), for any partition counts, with
     /// some passages skipped as the passage index would.
@@ -446,6 +669,7 @@ mod tests {
         let dir = TestDir::new("near-phased");
         let mut rng = crate::test_rng::XorShift::new(0x000A_11CE);
         let mut repeats_seen = 0;
+        let mut rounds_seen = 0;
         for round in 0..60 {
             let docs = 1 + rng.below(30);
             let key_space = 2 + rng.below(60) as u32;
@@ -472,7 +696,7 @@ mod tests {
             }
             let mut want = seq.take_found();
             want.sort_by_key(|x| x.0);
-            for (key_parts, parts) in [(1, 1), (4, 3), (2, 8)] {
+            for (key_parts, split) in [(1, 1), (4, 3), (2, 8)] {
                 let name = |stem: &str| dir.path().join(format!("{round}-{stem}"));
                 let files = NearFiles::new(p, key_parts, 9, name);
                 let mut w = NearWriter::create(files).unwrap();
@@ -480,20 +704,76 @@ mod tests {
                     w.observe(d as u32, ps, &|i| skip[i as usize]).unwrap();
                 }
                 let (mut files, count, written) = w.finish().unwrap();
-                files.set_partitions(parts, name);
+                files.set_split(split, name);
                 let got = decide(&files, count, written).unwrap();
                 files.remove();
+                rounds_seen = rounds_seen.max(got.rounds);
+                assert!(got.rounds >= 1, "the rounds converged");
                 let mut got: Vec<(u64, Vec<NearRepeat>)> = got.found.into_iter().collect();
                 got.sort_by_key(|x| x.0);
                 assert_eq!(
                     got, want,
-                    "round {round}, {key_parts} key / {parts} partitions"
+                    "round {round}, {key_parts} key partitions split {split}"
                 );
             }
             repeats_seen += want.iter().map(|x| x.1.len()).sum::<usize>();
         }
         assert!(repeats_seen > 100, "{repeats_seen}");
+        // Chains of dropped holders took more than two rounds somewhere.
+        assert!(rounds_seen > 2, "{rounds_seen}");
         let left = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(left, 0, "every file removed");
+    }
+
+    /// A chain where each passage repeats the one before but not the one before that: B
+    /// is dropped as a repeat of A, so C (like A only through B) stays, and D is dropped
+    /// as a repeat of C. It takes four rounds (the last one changes nothing); capped at one, the
+    /// sequential index takes over and gives the same verdicts.
+    #[test]
+    fn a_chain_takes_rounds_and_the_capped_run_falls_back_to_the_same_verdicts() {
+        let p = NearParams {
+            bands: 2,
+            rows: 2,
+            min_jaccard: 0.5,
+            min_containment: 0.99,
+            min_jaccard_contained: 0.99,
+        };
+        // Signatures of 4 values; neighbours share 2 of them (J 0.5), others fewer.
+        let sigs: [[u32; 4]; 4] = [[1, 2, 3, 4], [1, 2, 5, 6], [7, 8, 5, 6], [7, 8, 9, 10]];
+        // Band keys: neighbours share one key.
+        let keys: [[u32; 2]; 4] = [[100, 101], [100, 102], [103, 102], [103, 104]];
+        let dir = TestDir::new("near-chain");
+        let mut seq = NearPassages::new(p);
+        let docs: Vec<PassageSigs> = (0..4)
+            .map(|d| PassageSigs {
+                items: vec![(0, 20)],
+                sigs: sigs[d].to_vec(),
+                keys: keys[d].to_vec(),
+            })
+            .collect();
+        for (d, ps) in docs.iter().enumerate() {
+            seq.observe(d as u32, ps, &|_| false);
+        }
+        let mut want = seq.take_found();
+        want.sort_by_key(|x| x.0);
+        let dropped: Vec<u64> = want.iter().map(|x| x.0).collect();
+        assert_eq!(dropped, [1, 3], "{want:?}");
+        for (max_rounds, rounds) in [(MAX_ROUNDS, 4), (1, 0)] {
+            let name = |stem: &str| dir.path().join(format!("{max_rounds}-{stem}"));
+            let files = NearFiles::new(p, 2, 9, name);
+            let mut w = NearWriter::create(files).unwrap();
+            for (d, ps) in docs.iter().enumerate() {
+                w.observe(d as u32, ps, &|_| false).unwrap();
+            }
+            let (mut files, count, written) = w.finish().unwrap();
+            files.set_split(1, name);
+            let got = decide_within(&files, count, written, max_rounds).unwrap();
+            files.remove();
+            assert_eq!(got.rounds, rounds);
+            assert_eq!(got.indexed, 2);
+            let mut got: Vec<(u64, Vec<NearRepeat>)> = got.found.into_iter().collect();
+            got.sort_by_key(|x| x.0);
+            assert_eq!(got, want, "at most {max_rounds} rounds");
+        }
     }
 }

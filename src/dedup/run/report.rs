@@ -55,7 +55,7 @@ impl Run {
                 "near_passages_indexed": self.near.as_ref().map_or(0, |n| n.indexed),
                 "near_passage_index_bytes": self.near.as_ref().map_or(0, |n| n.index_bytes),
                 "near_passage_file_bytes": self.near.as_ref().map_or(0, |n| n.file_bytes),
-                "near_passage_largest_component": self.near.as_ref().map_or(0, |n| n.largest_component),
+                "near_passage_rounds": self.near.as_ref().map_or(0, |n| n.rounds),
                 "document_hashes": self.exact.entries(),
                 "document_index_bytes": self.exact.bytes(),
                 "partitions": d.partitions,
