@@ -344,26 +344,27 @@ fn decide_within(
     let mut converged = false;
     for round in 1..=max_rounds {
         holder.fill(NONE);
-        let best = Mutex::new((&mut holder, &mut similarity));
-        let pieces = files.sorted.len();
-        (0..pieces)
-            .into_par_iter()
-            .try_for_each(|j| -> Result<()> {
-                let hits = round_piece(files, j, &kept)?;
-                let mut guard = best.lock().unwrap_or_else(|e| e.into_inner());
-                let (holder, similarity) = &mut *guard;
-                for (seq, h, sim) in hits {
-                    let (s, h0) = (seq as usize, holder[seq as usize]);
-                    // The highest similarity, the earliest holder on a tie: the order
-                    // in which pieces report does not matter.
-                    if h0 == NONE || sim > similarity[s] || (sim == similarity[s] && h < h0) {
-                        holder[s] = h;
-                        similarity[s] = sim;
+        {
+            let best = Mutex::new((&mut holder, &mut similarity));
+            let pieces = files.sorted.len();
+            (0..pieces)
+                .into_par_iter()
+                .try_for_each(|j| -> Result<()> {
+                    let hits = round_piece(files, j, &kept)?;
+                    let mut guard = best.lock().unwrap_or_else(|e| e.into_inner());
+                    let (holder, similarity) = &mut *guard;
+                    for (seq, h, sim) in hits {
+                        let (s, h0) = (seq as usize, holder[seq as usize]);
+                        // The highest similarity, the earliest holder on a tie: the order
+                        // in which pieces report does not matter.
+                        if h0 == NONE || sim > similarity[s] || (sim == similarity[s] && h < h0) {
+                            holder[s] = h;
+                            similarity[s] = sim;
+                        }
                     }
-                }
-                Ok(())
-            })?;
-        drop(best);
+                    Ok(())
+                })?;
+        }
         let mut changed = false;
         for (k, &h) in kept.iter_mut().zip(holder.iter()) {
             let now = h == NONE;
