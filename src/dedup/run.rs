@@ -17,7 +17,7 @@ use super::near_passage::phased::{self, NearFiles, NearResult, NearWriter};
 use super::near_passage::{NearParams, PassageSigs};
 use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
-use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, Stored, TempFiles};
+use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, TempFiles};
 use super::DedupConfig;
 use crate::document::{Document, Rejection};
 use crate::driver::{self, Flow};
@@ -110,7 +110,7 @@ pub struct DedupRun {
 pub struct Decided {
     run: Run,
     /// The documents, read back in input order by `apply`.
-    spilled: StoreReader<SpillDoc>,
+    spilled: StoreReader,
     decisions: Decisions,
     /// Documents (numbers in input order, sorted) whose final removals `apply` hands back
     /// with their verdict (the report's sample).
@@ -315,7 +315,7 @@ impl Run {
     /// Phases 2-3 over the sketches read back in input order.
     fn decide(
         &mut self,
-        mut reader: StoreReader<Vec<u8>>,
+        mut reader: StoreReader,
         pool: &rayon::ThreadPool,
         on_step: &mut dyn FnMut(&'static str, u64, u64),
     ) -> Result<Decisions> {
@@ -395,9 +395,7 @@ impl Run {
             let mut batch = Vec::with_capacity(2048);
             while batch.len() < 2048 {
                 match reader.next_record()? {
-                    Some(Stored::Held(r) | Stored::Framed(r)) => {
-                        batch.push((next_doc + batch.len(), r))
-                    }
+                    Some(r) => batch.push((next_doc + batch.len(), r)),
                     None => break,
                 }
             }
