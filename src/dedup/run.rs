@@ -17,7 +17,7 @@ use super::near_passage::phased::{self, NearFiles, NearResult, NearWriter};
 use super::near_passage::{NearParams, PassageSigs};
 use super::passage::PassageIndex;
 use super::sketch::{PassageSketch, Sketcher};
-use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, TempFiles};
+use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, Stored, TempFiles};
 use super::DedupConfig;
 use crate::document::{Document, Rejection};
 use crate::driver::{self, Flow};
@@ -110,7 +110,7 @@ pub struct DedupRun {
 pub struct Decided {
     run: Run,
     /// The documents, read back in input order by `apply`.
-    spilled: StoreReader,
+    spilled: StoreReader<SpillDoc>,
     decisions: Decisions,
     /// Documents (numbers in input order, sorted) whose final removals `apply` hands back
     /// with their verdict (the report's sample).
@@ -134,6 +134,8 @@ struct Run {
     /// Bytes (held in memory, written to a file) of each store.
     spill_bytes: (u64, u64),
     sketch_bytes: (u64, u64),
+    /// MB of `memory_mb` the stores left for the later phases' partitions and blocks.
+    phase_mb: u64,
     ids: Vec<Box<str>>,
     exact_of: Vec<Option<u32>>,
     /// Per document: cleaning removed more than half of its text.
@@ -168,6 +170,7 @@ impl DedupRun {
             dir: dir.to_path_buf(),
             sig_path,
             spill_bytes: (0, 0),
+            phase_mb: 0,
             sketch_bytes: (0, 0),
             ids: Vec::new(),
             exact_of: Vec::new(),
@@ -237,8 +240,11 @@ impl DedupRun {
             mut run,
             spill,
             sketches,
-            ..
+            memory_left,
         } = self;
+        // The documents and sketches set aside come first; the phases' partitions and
+        // blocks get what they left of the budget (each has a floor of its own).
+        run.phase_mb = memory_left >> 20;
         run.spill_bytes = (spill.held_bytes, spill.file_bytes());
         run.sketch_bytes = (sketches.held_bytes, sketches.file_bytes());
         let spilled = spill.finish()?;
@@ -315,7 +321,7 @@ impl Run {
     /// Phases 2-3 over the sketches read back in input order.
     fn decide(
         &mut self,
-        mut reader: StoreReader,
+        mut reader: StoreReader<Vec<u8>>,
         pool: &rayon::ThreadPool,
         on_step: &mut dyn FnMut(&'static str, u64, u64),
     ) -> Result<Decisions> {
@@ -329,7 +335,7 @@ impl Run {
                 1
             } else {
                 let work = u64::from(count) * self.cfg.passage.near_bands as u64 * 60;
-                bands::partition_count(0, self.cfg.memory_mb, work).div_ceil(files.key_partitions())
+                bands::partition_count(0, self.phase_mb, work).div_ceil(files.key_partitions())
             };
             let (temps, dir) = (&mut self.temps, &self.dir);
             files.set_split(split, |stem| temps.path(dir, stem));
@@ -348,7 +354,7 @@ impl Run {
         let work = (n as u64)
             .saturating_mul(dc.bands as u64)
             .saturating_mul(16);
-        let parts = bands::partition_count(self.cfg.partitions, self.cfg.memory_mb, work);
+        let parts = bands::partition_count(self.cfg.partitions, self.phase_mb, work);
         let params = bands::params(&self.cfg, parts);
         let (temps, dir) = (&mut self.temps, &self.dir);
         let files = BandFiles::new(parts, params, |stem| temps.path(dir, stem));
@@ -395,7 +401,9 @@ impl Run {
             let mut batch = Vec::with_capacity(2048);
             while batch.len() < 2048 {
                 match reader.next_record()? {
-                    Some(r) => batch.push((next_doc + batch.len(), r)),
+                    Some(Stored::Held(r) | Stored::Framed(r)) => {
+                        batch.push((next_doc + batch.len(), r))
+                    }
                     None => break,
                 }
             }
@@ -432,7 +440,7 @@ impl Run {
         let t0 = Instant::now();
         let dump = std::env::var_os("RINSE_DEDUP_DUMP_PAIRS");
         let mut blocks = BlockVerify {
-            block: sig_block_docs(self.cfg.memory_mb, k, n),
+            block: sig_block_docs(self.phase_mb, k, n),
             measure_all: dump.is_some(),
             group: Vec::new(),
             verified: Vec::new(),

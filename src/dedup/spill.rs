@@ -9,7 +9,9 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod codec;
-pub use codec::{decode_doc, decode_sig, encode_doc, encode_sig, Dec, DecodedSig, Enc, SpillDoc};
+pub use codec::{
+    decode_doc, decode_held, decode_sig, encode_doc, encode_sig, Dec, DecodedSig, Enc, SpillDoc,
+};
 
 /// Removes its files when dropped.
 pub struct TempFiles {
@@ -100,13 +102,17 @@ impl Frame for SpillDoc {
     }
 }
 
-/// Records kept in input order: in memory while a byte budget lasts (as frames packed in
-/// large chunks, see [`Arena`]), then in a length-framed temporary file (created only
-/// then). Read back as frames in the same order, the held ones first. Where a record
-/// ends up changes nothing but time and memory.
+/// A record read back from a [`Store`]: as it was pushed, or its frame from the file.
+pub enum Stored<T> {
+    Held(T),
+    Framed(Vec<u8>),
+}
+
+/// Records kept in input order: in memory while a byte budget lasts, then in a
+/// length-framed temporary file (created only then). Read back in the same order, the
+/// held ones first. Where a record ends up changes nothing but time and memory.
 pub struct Store<T> {
-    held: Arena,
-    _record: std::marker::PhantomData<T>,
+    held: Vec<T>,
     path: PathBuf,
     file: Option<FrameWriter>,
     /// Frame bytes held in memory.
@@ -116,8 +122,7 @@ pub struct Store<T> {
 impl<T: Frame> Store<T> {
     pub fn new(path: &Path) -> Self {
         Store {
-            held: Arena::default(),
-            _record: std::marker::PhantomData,
+            held: Vec::new(),
             path: path.to_path_buf(),
             file: None,
             held_bytes: 0,
@@ -136,7 +141,7 @@ impl<T: Frame> Store<T> {
         if self.file.is_none() && bytes <= *budget {
             *budget -= bytes;
             self.held_bytes += bytes;
-            self.held.push(&record.parts());
+            self.held.push(record);
             return Ok(());
         }
         let file = match self.file.as_mut() {
@@ -147,7 +152,7 @@ impl<T: Frame> Store<T> {
     }
 
     /// Done writing: the records in order.
-    pub fn finish(mut self) -> Result<StoreReader> {
+    pub fn finish(mut self) -> Result<StoreReader<T>> {
         let file = match self.file.take() {
             Some(w) => {
                 w.finish()?;
@@ -156,85 +161,26 @@ impl<T: Frame> Store<T> {
             None => None,
         };
         Ok(StoreReader {
-            held: self.held.into_reader(),
+            held: self.held.into_iter(),
             file,
         })
     }
 }
 
 /// Reads a finished [`Store`] back in order.
-pub struct StoreReader {
-    held: ArenaReader,
+pub struct StoreReader<T> {
+    held: std::vec::IntoIter<T>,
     file: Option<FrameReader>,
 }
 
-/// Frames held in memory, packed into large chunks: a held record costs its bytes, not
-/// an allocation of its own among the short-lived ones of the main pass.
-#[derive(Default)]
-struct Arena {
-    chunks: Vec<Vec<u8>>,
-}
-
-/// Bytes of an arena chunk (a larger frame gets a chunk of its own size).
-const ARENA_CHUNK: usize = 4 << 20;
-
-impl Arena {
-    fn push(&mut self, parts: &[&[u8]]) {
-        let n: usize = parts.iter().map(|p| p.len()).sum();
-        let need = n + 4;
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= need);
-        if !fits {
-            self.chunks.push(Vec::with_capacity(need.max(ARENA_CHUNK)));
-        }
-        let chunk = self.chunks.last_mut().expect("a chunk was just pushed");
-        chunk.extend_from_slice(&(n as u32).to_le_bytes());
-        for p in parts {
-            chunk.extend_from_slice(p);
-        }
-    }
-
-    fn into_reader(self) -> ArenaReader {
-        ArenaReader {
-            chunks: self.chunks.into_iter(),
-            current: Vec::new(),
-            at: 0,
-        }
-    }
-}
-
-/// Reads an [`Arena`]'s frames in order, giving each chunk back once read.
-struct ArenaReader {
-    chunks: std::vec::IntoIter<Vec<u8>>,
-    current: Vec<u8>,
-    at: usize,
-}
-
-impl ArenaReader {
-    fn next_frame(&mut self) -> Option<Vec<u8>> {
-        if self.at >= self.current.len() {
-            self.current = self.chunks.next()?;
-            self.at = 0;
-        }
-        let c = &self.current;
-        let n = u32::from_le_bytes([c[self.at], c[self.at + 1], c[self.at + 2], c[self.at + 3]])
-            as usize;
-        let frame = c[self.at + 4..self.at + 4 + n].to_vec();
-        self.at += 4 + n;
-        Some(frame)
-    }
-}
-
-impl StoreReader {
-    /// The next record's frame, or `None` at the end.
-    pub fn next_record(&mut self) -> Result<Option<Vec<u8>>> {
-        if let Some(r) = self.held.next_frame() {
-            return Ok(Some(r));
+impl<T> StoreReader<T> {
+    /// The next record, or `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<Stored<T>>> {
+        if let Some(r) = self.held.next() {
+            return Ok(Some(Stored::Held(r)));
         }
         match self.file.as_mut() {
-            Some(f) => f.next_record(),
+            Some(f) => Ok(f.next_record()?.map(Stored::Framed)),
             None => Ok(None),
         }
     }
@@ -386,11 +332,15 @@ mod tests {
         let mut back = Vec::new();
         let mut reader = store.finish().unwrap();
         while let Some(r) = reader.next_record().unwrap() {
-            back.push(r);
+            back.push(match r {
+                Stored::Held(v) => (true, v),
+                Stored::Framed(v) => (false, v),
+            });
         }
-        let want: Vec<Vec<u8>> = ["abc", "de", "", "fghij", "k"]
+        let want: Vec<(bool, Vec<u8>)> = [(true, "abc"), (false, "de"), (false, "")]
             .into_iter()
-            .map(|v| v.as_bytes().to_vec())
+            .chain([(false, "fghij"), (false, "k")])
+            .map(|(h, v)| (h, v.as_bytes().to_vec()))
             .collect();
         assert_eq!(back, want);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -7,7 +7,7 @@ use crate::dedup::minhash::Similarity;
 use crate::dedup::near_passage::RULE_NEAR;
 use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
 use crate::dedup::sketch::removed_bytes;
-use crate::dedup::spill;
+use crate::dedup::spill::{self, SpillDoc, Stored};
 use crate::document::{Rejection, Verdict};
 use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
@@ -35,7 +35,7 @@ impl Decided {
         } = self;
         let mut next_doc = 0usize;
         // A reader thread keeps the next batch of spilled documents ready.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Stored<SpillDoc>>>(2);
         std::thread::scope(|scope| -> Result<()> {
             let read = scope.spawn(move || -> Result<()> {
                 loop {
@@ -71,7 +71,7 @@ impl Run {
     #[allow(clippy::too_many_arguments)]
     fn apply_batches<K: Send>(
         &mut self,
-        rx: std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
+        rx: std::sync::mpsc::Receiver<Vec<Stored<SpillDoc>>>,
         next_doc: &mut usize,
         decisions: &Decisions,
         watch: &[u64],
@@ -83,39 +83,40 @@ impl Run {
         // (written) beside it, in input order; small tasks, so that neither thread is
         // left with a long run of documents when the other has finished.
         let this = &*self;
-        let work = |chunk: Vec<(usize, Vec<u8>)>| -> Vec<Result<(Applied<K>, PassageCounts)>> {
-            chunk
-                .into_iter()
-                .map(|(d, rec)| {
-                    let v = this.verdict(d as u32, rec, decisions)?;
-                    let mut counts = [(0u64, 0u64); 3];
-                    Ok(match v {
-                        Verdict::Kept(doc) => {
-                            for r in &doc.removals {
-                                for (k, rule) in
-                                    [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
-                                {
-                                    if &*r.rule == *rule {
-                                        counts[k].0 += 1;
-                                        counts[k].1 += (r.end - r.start) as u64;
+        let work =
+            |chunk: Vec<(usize, Stored<SpillDoc>)>| -> Vec<Result<(Applied<K>, PassageCounts)>> {
+                chunk
+                    .into_iter()
+                    .map(|(d, rec)| {
+                        let v = this.verdict(d as u32, rec, decisions)?;
+                        let mut counts = [(0u64, 0u64); 3];
+                        Ok(match v {
+                            Verdict::Kept(doc) => {
+                                for r in &doc.removals {
+                                    for (k, rule) in
+                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
+                                    {
+                                        if &*r.rule == *rule {
+                                            counts[k].0 += 1;
+                                            counts[k].1 += (r.end - r.start) as u64;
+                                        }
                                     }
                                 }
+                                let watched = watch
+                                    .binary_search(&(d as u64))
+                                    .is_ok()
+                                    .then(|| Box::new(doc.clone()));
+                                let kept = Applied::Kept {
+                                    doc: prepare(doc),
+                                    watched,
+                                };
+                                (kept, counts)
                             }
-                            let watched = watch
-                                .binary_search(&(d as u64))
-                                .is_ok()
-                                .then(|| Box::new(doc.clone()));
-                            let kept = Applied::Kept {
-                                doc: prepare(doc),
-                                watched,
-                            };
-                            (kept, counts)
-                        }
-                        Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
+                        })
                     })
-                })
-                .collect()
-        };
+                    .collect()
+            };
         let mut removed = [(0u64, 0u64); 3];
         let mut rejected = std::collections::BTreeMap::<&'static str, u64>::new();
         let mut emit_all = |out: Vec<Result<(Applied<K>, PassageCounts)>>| -> Result<Flow> {
@@ -158,11 +159,14 @@ impl Run {
         Ok(())
     }
 
-    fn verdict(&self, d: u32, rec: Vec<u8>, decisions: &Decisions) -> Result<Verdict> {
+    fn verdict(&self, d: u32, rec: Stored<SpillDoc>, decisions: &Decisions) -> Result<Verdict> {
         let id = self.ids.get(d as usize).ok_or_else(|| {
             crate::error::Error::Usage("dedup: more spilled documents than ids".into())
         })?;
-        let (mut doc, passages) = spill::decode_doc(rec, id, &self.langs)?;
+        let (mut doc, passages) = match rec {
+            Stored::Held(s) => spill::decode_held(s, id, &self.langs)?,
+            Stored::Framed(r) => spill::decode_doc(r, id, &self.langs)?,
+        };
         let id_of = |x: u32| {
             self.ids
                 .get(x as usize)

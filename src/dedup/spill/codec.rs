@@ -93,6 +93,22 @@ pub fn decode_doc(
     Ok((doc, passages))
 }
 
+/// Decode a document held in memory as [`encode_doc`] made it (its text needs no
+/// check: it never left the process).
+pub fn decode_held(
+    spill: SpillDoc,
+    id: &str,
+    langs: &[&'static str],
+) -> Result<(Document, Vec<PassageSketch>)> {
+    let n = spill.meta.len();
+    if n < 8 || trailing_len(&spill.meta)? != spill.text.len() {
+        return Err(corrupt());
+    }
+    let (mut doc, passages) = decode_meta(&spill.meta[..n - 8], id, langs)?;
+    doc.text = spill.text;
+    Ok((doc, passages))
+}
+
 /// The text length in the last 8 bytes of a record (at least 8 bytes long).
 fn trailing_len(b: &[u8]) -> Result<usize> {
     let mut d = Dec::new(&b[b.len() - 8..]);
@@ -276,6 +292,12 @@ mod tests {
             (back.id.as_str(), back.text.as_str()),
             ("a", "Hello\nworld")
         );
+        // Held in memory instead: the same document.
+        let (held, hps) = decode_held(encode_doc(doc.clone(), &ps), "a", &["de"]).unwrap();
+        assert_eq!(format!("{held:?} {hps:?}"), format!("{back:?} {bps:?}"));
+        let mut odd = encode_doc(doc.clone(), &ps);
+        odd.text.push('!');
+        assert!(decode_held(odd, "a", &["de"]).is_err());
         for cut in [1, 3, 9, 20] {
             let short = bytes[..bytes.len() - cut].to_vec();
             assert!(decode_doc(short, "a", &[]).is_err(), "{cut}");
