@@ -527,7 +527,7 @@ fn author_boxes_go_and_people_introduced_in_prose_stay() {
 fn page_furniture_of_wikis_blogs_and_media_libraries_goes_and_prose_about_it_stays() {
     let cl = cleaner("");
     let story = "The museum opened its new wing on Saturday, and the curators said the tags on every painting now explain where it was found and who owned it before the war.";
-    let story2 = "Readers who subscribe to the museum's newsletter were invited a day earlier, and several of them said the new rooms were much brighter than the old ones.";
+    let story2 = "Readers who subscribe to the museum's newsletter were invited a day earlier, and the director asked them to follow the museum on Twitter, where photos of the new rooms appeared within hours.";
     let text = format!(
         "{story}\n{story2}\n\
          Tags: museum, painting, history\n\
@@ -536,6 +536,7 @@ fn page_furniture_of_wikis_blogs_and_media_libraries_goes_and_prose_about_it_sta
          You have read 3 of 5 free articles this month.\n\
          The new wing seen from the park. Click to enlarge.\n\
          Video verfügbar bis 28.02.2027\n\
+         Follow The Museum Gazette on Twitter and Instagram @gazette for news of every exhibition.\n\
          Stay informed! Subscribe to our weekly museum newsletter and we will send the best stories, events and exhibitions straight to your inbox every Friday morning."
     );
     let mut st = StageStats::default();
@@ -556,6 +557,7 @@ fn page_furniture_of_wikis_blogs_and_media_libraries_goes_and_prose_about_it_sta
         "metered-paywall",
         "click-to-enlarge",
         "video-availability",
+        "social-promo",
     ] {
         assert!(rules.contains(&rule), "{rule} not in {rules:?}");
     }
