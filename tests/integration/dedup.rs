@@ -238,10 +238,17 @@ fn same_bytes_for_any_partition_count() {
 
 #[test]
 fn too_many_partitions_is_a_config_error() {
-    let dir = scratch("dedup_parts_bad");
+    let err = config_error("dedup_parts_bad", "[dedup]\npartitions = 5000\n");
+    assert!(err.contains("partitions must be at most 4096"), "{err}");
+}
+
+/// Run the dedup corpus with `toml` as config (in scratch dir `name`): it must stop with
+/// exit code 2; returns standard error.
+fn config_error(name: &str, toml: &str) -> String {
+    let dir = scratch(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let cfg = dir.join("parts.toml");
-    std::fs::write(&cfg, "[dedup]\npartitions = 5000\n").unwrap();
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, toml).unwrap();
     let out = rinse(&[
         "run",
         data("dedup/corpus.jsonl").to_str().unwrap(),
@@ -251,8 +258,7 @@ fn too_many_partitions_is_a_config_error() {
         cfg.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("partitions must be at most 4096"), "{err}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
@@ -361,24 +367,10 @@ fn report_counts_clusters_and_index_sizes() {
 
 #[test]
 fn bands_times_rows_must_match_the_hash_count() {
-    let dir = scratch("dedup_bad_config");
-    let cfg = dir.join("bad.toml");
-    std::fs::write(
-        &cfg,
+    let err = config_error(
+        "dedup_bad_config",
         "[dedup.document]\nnum_hashes = 128\nbands = 10\nrows = 3\n",
-    )
-    .unwrap();
-    let corpus = data("dedup/corpus.jsonl");
-    let out = rinse(&[
-        "run",
-        corpus.to_str().unwrap(),
-        "--out",
-        dir.join("o").to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    );
     assert!(err.contains("bands") && err.contains("num_hashes"), "{err}");
 }
 

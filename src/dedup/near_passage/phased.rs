@@ -398,21 +398,15 @@ fn decide_within(
     // The repeats by document, in passage order: the passage file names each number's
     // document and passage.
     let mut at = vec![(0u32, 0u32); n];
-    let kind = files.passage_kind();
-    let size = kind.record_bytes as usize;
-    let mut r = RunReader::open(&files.passages.0, kind, NearFiles::slot(0))?;
-    let mut buf = Vec::new();
     let mut seq = 0usize;
-    while r.remaining() > 0 {
-        r.read(1 << 14, &mut buf)?;
-        for rec in buf.chunks_exact(size) {
-            if let Some(slot) = at.get_mut(seq) {
-                *slot = (u32_at(rec, 0), u32_at(rec, 4));
-            }
-            seq += 1;
+    let passages = (&files.passages.0, files.passage_kind(), NearFiles::slot(0));
+    each_record(passages, 1 << 14, |rec| {
+        if let Some(slot) = at.get_mut(seq) {
+            *slot = (u32_at(rec, 0), u32_at(rec, 4));
         }
-    }
-    drop(r);
+        seq += 1;
+        Ok(())
+    })?;
     let _ = std::fs::remove_file(&files.passages.0);
     for (seq, (&h, &sim)) in holder.iter().zip(&similarity).enumerate() {
         if h == NONE {
@@ -440,47 +434,33 @@ fn decide_within(
 /// keys of a single passage left out. Returns the bytes written and the most held.
 fn sort_partition(files: &NearFiles, i: usize) -> Result<(u64, usize)> {
     let (path, _) = &files.keys[i];
-    let size = files.key_kind("near-keys").record_bytes as usize;
+    let keys = (path, files.key_kind("near-keys"), NearFiles::slot(i));
+    let size = keys.1.record_bytes as usize;
     let split = files.split;
     let pieces = &files.sorted[i * split..(i + 1) * split];
     let mut written = 0;
-    let mut held = 0;
-    if split == 1 {
-        let r = RunReader::open(path, files.key_kind("near-keys"), NearFiles::slot(i))?;
-        let records = r.read_all()?;
-        let _ = std::fs::remove_file(path);
-        let (bytes, h) = write_sorted(files, i * split, &pieces[0], records, size)?;
-        return Ok((bytes, h));
-    }
-    // Scatter into the pieces first (as unsorted runs under the pieces' names).
-    {
-        let mut r = RunReader::open(path, files.key_kind("near-keys"), NearFiles::slot(i))?;
+    // What each piece is sorted from: the partition itself, or the unsorted runs it is
+    // first scattered into under the pieces' names.
+    let sources: Vec<(&PathBuf, Kind, Slot)> = if split == 1 {
+        vec![keys]
+    } else {
+        let kind = files.key_kind("near-piece");
+        let slot = |j: usize| NearFiles::slot(i * split + j);
         let mut out = pieces
             .iter()
             .enumerate()
-            .map(|(j, (p, tmp))| {
-                RunWriter::create(
-                    p,
-                    tmp,
-                    files.key_kind("near-piece"),
-                    NearFiles::slot(i * split + j),
-                )
-            })
+            .map(|(j, (p, tmp))| RunWriter::create(p, tmp, kind, slot(j)))
             .collect::<Result<Vec<_>>>()?;
         let mut stage = vec![Vec::new(); split];
-        let mut buf = Vec::new();
-        while r.remaining() > 0 {
-            r.read(1 << 14, &mut buf)?;
-            for rec in buf.chunks_exact(size) {
-                let j = piece_of(u32_at(rec, 0), split);
-                stage[j].extend_from_slice(rec);
-                if stage[j].len() >= STAGE_BYTES {
-                    out[j].push(&stage[j])?;
-                    stage[j].clear();
-                }
+        each_record(keys, 1 << 14, |rec| {
+            let j = piece_of(u32_at(rec, 0), split);
+            stage[j].extend_from_slice(rec);
+            if stage[j].len() >= STAGE_BYTES {
+                out[j].push(&stage[j])?;
+                stage[j].clear();
             }
-        }
-        drop(r);
+            Ok(())
+        })?;
         let _ = std::fs::remove_file(path);
         for (w, st) in out.iter_mut().zip(&stage) {
             w.push(st)?;
@@ -488,16 +468,35 @@ fn sort_partition(files: &NearFiles, i: usize) -> Result<(u64, usize)> {
         for w in out {
             written += w.finish()?;
         }
-    }
-    for (j, piece) in pieces.iter().enumerate() {
-        let slot = NearFiles::slot(i * split + j);
-        let records = RunReader::open(&piece.0, files.key_kind("near-piece"), slot)?.read_all()?;
-        let _ = std::fs::remove_file(&piece.0);
+        (0..split).map(|j| (&pieces[j].0, kind, slot(j))).collect()
+    };
+    let mut held = 0;
+    for (j, ((path, kind, slot), piece)) in sources.into_iter().zip(pieces).enumerate() {
+        let records = RunReader::open(path, kind, slot)?.read_all()?;
+        let _ = std::fs::remove_file(path);
         let (bytes, h) = write_sorted(files, i * split + j, piece, records, size)?;
         written += bytes;
         held = held.max(h);
     }
     Ok((written, held))
+}
+
+/// Stream the records of the run file `(path, kind, slot)`, `per_read` at a time, into `f`.
+fn each_record(
+    (path, kind, slot): (&PathBuf, Kind, Slot),
+    per_read: usize,
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut r = RunReader::open(path, kind, slot)?;
+    let size = kind.record_bytes as usize;
+    let mut buf = Vec::new();
+    while r.remaining() > 0 {
+        r.read(per_read, &mut buf)?;
+        for rec in buf.chunks_exact(size) {
+            f(rec)?;
+        }
+    }
+    Ok(())
 }
 
 /// Write `records` sorted by (key, passage) as piece `j`, without the keys of a single
@@ -549,40 +548,38 @@ fn write_sorted(
 /// key that `kept` keeps) and the later passages of the key it verifies against, as
 /// (passage, holder, similarity).
 fn round_piece(files: &NearFiles, j: usize, kept: &[bool]) -> Result<Vec<(u32, u32, f64)>> {
-    let (path, _) = &files.sorted[j];
-    let kind = files.key_kind("near-sorted");
-    let size = kind.record_bytes as usize;
-    let mut r = RunReader::open(path, kind, NearFiles::slot(j))?;
+    let piece = (
+        &files.sorted[j].0,
+        files.key_kind("near-sorted"),
+        NearFiles::slot(j),
+    );
     let mut hits = Vec::new();
-    let mut buf = Vec::new();
     let mut key = None;
     // The current key's holder: its record (passage, shingles, signature).
     let mut held: Option<Vec<u8>> = None;
-    while r.remaining() > 0 {
-        r.read(1 << 12, &mut buf)?;
-        for rec in buf.chunks_exact(size) {
-            let k = u32_at(rec, 0);
-            if key != Some(k) {
-                key = Some(k);
-                held = None;
-            }
-            let seq = u32_at(rec, 4);
-            match &mut held {
-                None => {
-                    if kept.get(seq as usize).copied().unwrap_or(false) {
-                        held = Some(rec.to_vec());
-                    }
+    each_record(piece, 1 << 12, |rec| {
+        let k = u32_at(rec, 0);
+        if key != Some(k) {
+            key = Some(k);
+            held = None;
+        }
+        let seq = u32_at(rec, 4);
+        match &held {
+            None => {
+                if kept.get(seq as usize).copied().unwrap_or(false) {
+                    held = Some(rec.to_vec());
                 }
-                Some(h) => {
-                    let (n_h, n) = (u32_at(h, 8), u32_at(rec, 8));
-                    let sim = similarity16(&h[12..], n_h, &rec[12..], n);
-                    if files.p.accepts(sim, n_h, n) {
-                        hits.push((seq, u32_at(h, 4), sim.jaccard));
-                    }
+            }
+            Some(h) => {
+                let (n_h, n) = (u32_at(h, 8), u32_at(rec, 8));
+                let sim = similarity16(&h[12..], n_h, &rec[12..], n);
+                if files.p.accepts(sim, n_h, n) {
+                    hits.push((seq, u32_at(h, 4), sim.jaccard));
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(hits)
 }
 
@@ -602,38 +599,33 @@ type Walked = (Vec<(u64, Vec<NearRepeat>)>, usize, usize);
 /// The sequential index over the passage file, document by document, reading the file a
 /// piece at a time (a document's passages may span two pieces).
 fn walk(files: &NearFiles) -> Result<Walked> {
-    let kind = files.passage_kind();
-    let mut r = RunReader::open(&files.passages.0, kind, NearFiles::slot(0))?;
     let p = files.p;
     let (k, nb) = (p.bands * p.rows, p.bands);
-    let size = kind.record_bytes as usize;
     let mut ix = NearPassages::new(p);
     let mut ps = PassageSigs::default();
     let mut doc = None;
-    let mut buf = Vec::new();
-    while r.remaining() > 0 {
-        r.read(WALK_READ, &mut buf)?;
-        for rec in buf.chunks_exact(size) {
-            let d = u32_at(rec, 0);
-            if doc != Some(d) {
-                if let Some(prev) = doc {
-                    ix.observe(prev, &ps, &|_| false);
-                }
-                ps.items.clear();
-                ps.sigs.clear();
-                ps.keys.clear();
-                doc = Some(d);
+    let passages = (&files.passages.0, files.passage_kind(), NearFiles::slot(0));
+    each_record(passages, WALK_READ, |rec| {
+        let d = u32_at(rec, 0);
+        if doc != Some(d) {
+            if let Some(prev) = doc {
+                ix.observe(prev, &ps, &|_| false);
             }
-            ps.items.push((u32_at(rec, 4), u32_at(rec, 8)));
-            let sig = &rec[12..12 + 2 * k];
-            ps.sigs.extend(
-                sig.chunks_exact(2)
-                    .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))),
-            );
-            let keys = &rec[12 + 2 * k..12 + 2 * k + 4 * nb];
-            ps.keys.extend(keys.chunks_exact(4).map(|c| u32_at(c, 0)));
+            ps.items.clear();
+            ps.sigs.clear();
+            ps.keys.clear();
+            doc = Some(d);
         }
-    }
+        ps.items.push((u32_at(rec, 4), u32_at(rec, 8)));
+        let sig = &rec[12..12 + 2 * k];
+        ps.sigs.extend(
+            sig.chunks_exact(2)
+                .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))),
+        );
+        let keys = &rec[12 + 2 * k..12 + 2 * k + 4 * nb];
+        ps.keys.extend(keys.chunks_exact(4).map(|c| u32_at(c, 0)));
+        Ok(())
+    })?;
     if let Some(prev) = doc {
         ix.observe(prev, &ps, &|_| false);
     }
