@@ -5,6 +5,7 @@
 #
 #   benches/scale.sh POOL [SIZE_MB ...]          (default sizes: 200 400)
 #   RINSE_SCALE_CONFIG=my.toml benches/scale.sh POOL 200 1600
+#   RINSE_BIN=/path/to/rinse ...   (another build, for alternating runs)
 #
 # POOL is a directory of *.jsonl pool files for benches/make_corpus.py (real text); the
 # corpora (seed 1) are generated once into .cache/corpora/scale-<SIZE>.jsonl (git-ignored)
@@ -28,7 +29,7 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 cargo build --release --quiet
-bin=$root/target/release/rinse
+bin=${RINSE_BIN:-$root/target/release/rinse}
 work=$(mktemp -d "${TMPDIR:-/tmp}/rinse-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p .cache/corpora benches/results

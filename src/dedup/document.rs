@@ -4,7 +4,7 @@
 //! first document. Each step is a function from plain data to plain data.
 use super::cluster::UnionFind;
 use super::minhash::{self, MinHasher, Similarity};
-use super::passage::{IdMap, PassageIndex};
+use super::passage::{PassageIndex, ShardedIdMap};
 use super::sketch::ShortPassage;
 use super::DocumentConfig;
 use crate::error::Result;
@@ -13,7 +13,7 @@ use rayon::prelude::*;
 /// First document of each exact hash, fed in input order.
 #[derive(Default)]
 pub struct ExactIndex {
-    map: IdMap<u32>,
+    map: ShardedIdMap<u32>,
 }
 
 impl ExactIndex {

@@ -29,6 +29,54 @@ impl Hasher for IdHasher {
 
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
+/// An [`IdMap`] split into 256 tables by bits 48..56 of the key, for indexes that grow
+/// with the corpus. A table that grows holds its old and its new array at once, 1.5 times
+/// its size; one table of 2.5 M passage hashes peaked 50 MB above its final 100 MB, while
+/// here a table is 1/256 of the whole. (Bits 48..56: hashbrown places a key by its low
+/// bits and tags it with its top 7, which within one table would then all be alike.)
+pub struct ShardedIdMap<V> {
+    tables: Vec<IdMap<V>>,
+}
+
+impl<V> Default for ShardedIdMap<V> {
+    fn default() -> Self {
+        ShardedIdMap {
+            tables: (0..256).map(|_| IdMap::default()).collect(),
+        }
+    }
+}
+
+impl<V> ShardedIdMap<V> {
+    fn table(key: u64) -> usize {
+        (key >> 48) as u8 as usize
+    }
+
+    pub fn entry(&mut self, key: u64) -> std::collections::hash_map::Entry<'_, u64, V> {
+        self.tables[Self::table(key)].entry(key)
+    }
+
+    pub fn get(&self, key: &u64) -> Option<&V> {
+        self.tables[Self::table(*key)].get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables.iter().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.iter().all(HashMap::is_empty)
+    }
+
+    /// Slots allocated over all tables.
+    pub fn capacity(&self) -> usize {
+        self.tables.iter().map(HashMap::capacity).sum()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.tables.iter().flat_map(HashMap::values)
+    }
+}
+
 /// First occurrence and document count of one passage hash (16 bytes).
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -44,7 +92,7 @@ pub const RULE_BOILERPLATE: &str = "boilerplate-passage";
 
 /// Every passage hash seen, in input order.
 pub struct PassageIndex {
-    map: IdMap<Entry>,
+    map: ShardedIdMap<Entry>,
     passage: PassageConfig,
     boilerplate: BoilerplateConfig,
     rule_exact: Arc<str>,
@@ -56,7 +104,7 @@ pub struct PassageIndex {
 impl PassageIndex {
     pub fn new(passage: &PassageConfig, boilerplate: &BoilerplateConfig) -> Self {
         PassageIndex {
-            map: IdMap::default(),
+            map: ShardedIdMap::default(),
             passage: passage.clone(),
             boilerplate: boilerplate.clone(),
             rule_exact: RULE_EXACT.into(),
@@ -180,6 +228,23 @@ impl PassageIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sharded_map_is_one_map_over_its_tables() {
+        let mut m = ShardedIdMap::default();
+        assert!(m.is_empty());
+        // Keys that differ only in the table bits, only outside them, and both.
+        let keys = [0u64, 1 << 48, 2 << 48, 255 << 48, 1, 1 << 63, (7 << 48) | 5];
+        for (i, &k) in keys.iter().enumerate() {
+            *m.entry(k).or_insert(0) += i + 1;
+        }
+        *m.entry(1 << 48).or_insert(0) += 100;
+        assert_eq!(m.len(), keys.len());
+        assert_eq!(m.get(&(1 << 48)), Some(&102));
+        assert_eq!(m.get(&(3 << 48)), None);
+        assert_eq!(m.values().sum::<usize>(), (1..=7).sum::<usize>() + 100);
+        assert!(m.capacity() >= m.len());
+    }
 
     fn ps(hash: u64, words: u32) -> PassageSketch {
         PassageSketch {
