@@ -29,14 +29,43 @@ impl Hasher for IdHasher {
 
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
-/// An [`IdMap`] split into 256 tables by bits 48..56 of the key, for indexes that grow
-/// with the corpus. A table that grows holds its old and its new array at once, 1.5 times
-/// its size; one table of 2.5 M passage hashes peaked 50 MB above its final 100 MB, while
-/// here a table is 1/256 of the whole. (Bits 48..56: hashbrown places a key by its low
-/// bits and tags it with its top 7, which within one table would then all be alike.)
+/// An [`IdMap`] split into 256 tables, for indexes that grow with the corpus. A table
+/// that grows holds its old and its new array at once, 1.5 times its size: one table of
+/// 2.5 M passage hashes peaked 50 MB above its final 100 MB. Equal tables would all grow
+/// at about the same moment and add up to the same peak, so their shares of the keys
+/// differ: table `i` takes a share proportional to 2^(i/256), and their resizes spread
+/// evenly over each doubling of the whole. A key's table comes from its bits 44..56
+/// (hashbrown places a key by its low bits and tags it with its top 7).
 pub struct ShardedIdMap<V> {
     tables: Vec<IdMap<V>>,
 }
+
+/// Slots of the lookup from a key's 12 table bits to its table.
+const SLOTS: usize = 1 << 12;
+
+/// `TABLE_OF[bits]`: the table of a key, each table owning a run of slots in proportion
+/// to its share.
+static TABLE_OF: std::sync::LazyLock<[u8; SLOTS]> = std::sync::LazyLock::new(|| {
+    let weight = |i: usize| (i as f64 / 256.0).exp2();
+    let total: f64 = (0..256).map(weight).sum();
+    let mut out = [0u8; SLOTS];
+    let mut acc = 0.0;
+    let mut slot = 0usize;
+    for i in 0..256 {
+        acc += weight(i);
+        // The slots up to this table's cumulative share (the last one takes the rest).
+        let end = if i == 255 {
+            SLOTS
+        } else {
+            ((acc / total) * SLOTS as f64).round() as usize
+        };
+        while slot < end {
+            out[slot] = i as u8;
+            slot += 1;
+        }
+    }
+    out
+});
 
 impl<V> Default for ShardedIdMap<V> {
     fn default() -> Self {
@@ -48,7 +77,7 @@ impl<V> Default for ShardedIdMap<V> {
 
 impl<V> ShardedIdMap<V> {
     fn table(key: u64) -> usize {
-        (key >> 48) as u8 as usize
+        TABLE_OF[(key >> 44) as usize & (SLOTS - 1)] as usize
     }
 
     pub fn entry(&mut self, key: u64) -> std::collections::hash_map::Entry<'_, u64, V> {
@@ -234,16 +263,41 @@ mod tests {
         let mut m = ShardedIdMap::default();
         assert!(m.is_empty());
         // Keys that differ only in the table bits, only outside them, and both.
-        let keys = [0u64, 1 << 48, 2 << 48, 255 << 48, 1, 1 << 63, (7 << 48) | 5];
+        let keys = [
+            0u64,
+            1 << 44,
+            2 << 48,
+            4095 << 44,
+            1,
+            1 << 63,
+            (7 << 48) | 5,
+        ];
         for (i, &k) in keys.iter().enumerate() {
             *m.entry(k).or_insert(0) += i + 1;
         }
-        *m.entry(1 << 48).or_insert(0) += 100;
+        *m.entry(1 << 44).or_insert(0) += 100;
         assert_eq!(m.len(), keys.len());
-        assert_eq!(m.get(&(1 << 48)), Some(&102));
-        assert_eq!(m.get(&(3 << 48)), None);
+        assert_eq!(m.get(&(1 << 44)), Some(&102));
+        assert_eq!(m.get(&(3 << 44)), None);
         assert_eq!(m.values().sum::<usize>(), (1..=7).sum::<usize>() + 100);
         assert!(m.capacity() >= m.len());
+    }
+
+    #[test]
+    fn table_shares_grow_from_one_to_two() {
+        let mut owned = [0usize; 256];
+        for &t in TABLE_OF.iter() {
+            owned[t as usize] += 1;
+        }
+        // Every table has slots, in order, and the last has about twice the first's.
+        assert!(TABLE_OF.windows(2).all(|w| w[0] <= w[1]));
+        assert!(owned.iter().all(|&n| n > 0));
+        let (first, last) = (
+            owned[..16].iter().sum::<usize>(),
+            owned[240..].iter().sum::<usize>(),
+        );
+        let ratio = last as f64 / first as f64;
+        assert!((1.8..2.1).contains(&ratio), "{ratio}");
     }
 
     fn ps(hash: u64, words: u32) -> PassageSketch {
