@@ -22,18 +22,6 @@ use std::path::PathBuf;
 #[path = "../../src/cli/mod.rs"]
 mod cli;
 
-// As in the binary (src/main.rs): mimalloc, freed memory returned after 100 ms.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-extern "C" {
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-}
-
-/// `mi_option_purge_delay` and its value (see src/main.rs).
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-const PURGE_DELAY_MS: std::ffi::c_long = 100;
-
 create_exception!(
     _rinse,
     RinseError,
@@ -192,9 +180,9 @@ fn version() -> &'static str {
 
 #[pymodule]
 fn _rinse(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // SAFETY: sets a plain integer option of the allocator linked into this extension,
-    // before it allocates anything of a run.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    // Before anything of a run is allocated (the allocator is the binary's:
+    // src/cli/alloc.rs).
+    cli::alloc::configure();
     m.add("RinseError", m.py().get_type::<RinseError>())?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;

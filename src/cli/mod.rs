@@ -1,4 +1,5 @@
 //! Command-line interface: one module per subcommand, each with its args and its `run`.
+pub mod alloc;
 mod config;
 mod eval;
 mod progress;

@@ -40,21 +40,23 @@ pub struct ShardedIdMap<V> {
     tables: Vec<IdMap<V>>,
 }
 
+/// Tables of a [`ShardedIdMap`] (a table number fits a `u8`).
+const TABLES: usize = 256;
 /// Slots of the lookup from a key's 12 table bits to its table.
 const SLOTS: usize = 1 << 12;
 
 /// `TABLE_OF[bits]`: the table of a key, each table owning a run of slots in proportion
 /// to its share.
 static TABLE_OF: std::sync::LazyLock<[u8; SLOTS]> = std::sync::LazyLock::new(|| {
-    let weight = |i: usize| (i as f64 / 256.0).exp2();
-    let total: f64 = (0..256).map(weight).sum();
+    let weight = |i: usize| (i as f64 / TABLES as f64).exp2();
+    let total: f64 = (0..TABLES).map(weight).sum();
     let mut out = [0u8; SLOTS];
     let mut acc = 0.0;
     let mut slot = 0usize;
-    for i in 0..256 {
+    for i in 0..TABLES {
         acc += weight(i);
         // The slots up to this table's cumulative share (the last one takes the rest).
-        let end = if i == 255 {
+        let end = if i == TABLES - 1 {
             SLOTS
         } else {
             ((acc / total) * SLOTS as f64).round() as usize
@@ -70,7 +72,7 @@ static TABLE_OF: std::sync::LazyLock<[u8; SLOTS]> = std::sync::LazyLock::new(|| 
 impl<V> Default for ShardedIdMap<V> {
     fn default() -> Self {
         ShardedIdMap {
-            tables: (0..256).map(|_| IdMap::default()).collect(),
+            tables: (0..TABLES).map(|_| IdMap::default()).collect(),
         }
     }
 }
@@ -285,7 +287,7 @@ mod tests {
 
     #[test]
     fn table_shares_grow_from_one_to_two() {
-        let mut owned = [0usize; 256];
+        let mut owned = [0usize; TABLES];
         for &t in TABLE_OF.iter() {
             owned[t as usize] += 1;
         }
