@@ -4,7 +4,7 @@
 //! first document. Each step is a function from plain data to plain data.
 use super::cluster::UnionFind;
 use super::minhash::{self, MinHasher, Similarity};
-use super::passage::{PassageIndex, ShardedIdMap};
+use super::passage::ShardedIdMap;
 use super::sketch::ShortPassage;
 use super::DocumentConfig;
 use crate::error::Result;
@@ -38,20 +38,21 @@ impl ExactIndex {
 }
 
 /// The final signature of a document: the long-passage signature lowered by the short
-/// passages that are not boilerplate. Returns the number of shingles in the set.
+/// passages that are not boilerplate (`is_boilerplate` by the passage's hash). Returns the
+/// number of shingles in the set.
 pub fn final_signature(
     minhasher: &MinHasher,
     sig: &mut [u32],
     long_shingles: u32,
     short: &[ShortPassage],
     short_shingles: &[u32],
-    passages: &PassageIndex,
+    is_boilerplate: &dyn Fn(u64) -> bool,
 ) -> u32 {
     let mut n = long_shingles;
     let mut at = 0usize;
     for sp in short {
         let end = (at + sp.shingles as usize).min(short_shingles.len());
-        if !passages.is_boilerplate(sp.hash, sp.words) {
+        if !is_boilerplate(sp.hash) {
             minhasher.update(sig, &short_shingles[at..end]);
             n += sp.shingles;
         }

@@ -3,11 +3,11 @@
 //!
 //! 1. [`sketch`]: per document, in parallel — passages with their hashes, the exact hash
 //!    of the cleaned text, and the MinHash of the non-short passages ([`sketch::Sketch`]);
-//! 2. [`passage::PassageIndex`]: in input order — first occurrence and document count of
-//!    every passage hash; after the last document it knows which short passages are
-//!    boilerplate and [`passage::PassageIndex::removals`] decides each document's passage
-//!    removals; [`near_passage::NearPassages`] finds near repeats of long passages, also
-//!    in input order;
+//! 2. [`passage`]: first occurrence and document count of every passage hash, reduced
+//!    from hash partitions on disk ([`passage::phased`]) into marks per document: which
+//!    passages are later repeats and which short ones are boilerplate;
+//!    [`passage::PassageRules`] turns them into removals. [`near_passage`] finds near
+//!    repeats of the long passages that are first occurrences;
 //! 3. [`document`]: exact duplicates (in input order), then the final signatures (the
 //!    boilerplate-free MinHash), LSH band hashes, candidate pairs, verification and
 //!    union-find clusters ([`cluster`]) — the document verdicts;

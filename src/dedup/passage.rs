@@ -1,13 +1,103 @@
-//! Phase 2 of dedup: the passage index. Fed in input order with every document's passage
-//! hashes, it records each hash's first occurrence and the number of documents it occurs
-//! in; afterwards it decides, per document, which passages are later repeats
-//! (`dup-passage-exact`) or cross-document boilerplate (`boilerplate-passage`).
+//! Phase 2 of dedup: exact passages. Every passage hash's first occurrence and the
+//! number of documents it occurs in decide, per document, which passages are later
+//! repeats (`dup-passage-exact`) or cross-document boilerplate (`boilerplate-passage`).
+//! [`phased`] finds them from files, as [`Mark`]s per document; [`PassageRules`] turns a
+//! document's marks into removals.
 use super::sketch::PassageSketch;
 use super::{BoilerplateConfig, KeepPolicy, PassageConfig};
 use crate::document::{DupRef, Removal};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+pub mod phased;
+
+/// What the passage phases found about one passage of a document: it is not the first
+/// occurrence of its text, or its text is boilerplate (or both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The passage's number in its document.
+    pub passage: u32,
+    pub hash: u64,
+    /// The first occurrence of the text (this passage itself when `first`).
+    pub of_doc: u32,
+    pub of_passage: u32,
+    pub first: bool,
+    /// Short, and in at least `min_docs` documents.
+    pub boilerplate: bool,
+}
+
+/// Is passage `p` the first occurrence of its text, by its document's marks?
+pub fn is_first(marks: &[Mark], p: u32) -> bool {
+    !marks.iter().any(|m| m.passage == p && !m.first)
+}
+
+/// Is the text with `hash` boilerplate, by the marks of a document it occurs in?
+pub fn is_boilerplate(marks: &[Mark], hash: u64) -> bool {
+    marks.iter().any(|m| m.boilerplate && m.hash == hash)
+}
+
+/// Turns a document's marks into its passage removals.
+pub struct PassageRules {
+    passage: PassageConfig,
+    keep_first: bool,
+    rule_exact: Arc<str>,
+    rule_boilerplate: Arc<str>,
+    category_dup: Arc<str>,
+    category_boilerplate: Arc<str>,
+}
+
+impl PassageRules {
+    pub fn new(passage: &PassageConfig, boilerplate: &BoilerplateConfig) -> Self {
+        PassageRules {
+            passage: passage.clone(),
+            keep_first: boilerplate.keep == KeepPolicy::First,
+            rule_exact: RULE_EXACT.into(),
+            rule_boilerplate: RULE_BOILERPLATE.into(),
+            category_dup: "duplicate".into(),
+            category_boilerplate: "boilerplate".into(),
+        }
+    }
+
+    /// The passage removals of a document with `passages` and `marks` (in passage order);
+    /// `id_of` names a document by its index.
+    pub fn removals(
+        &self,
+        passages: &[PassageSketch],
+        marks: &[Mark],
+        id_of: &dyn Fn(u32) -> String,
+    ) -> Vec<Removal> {
+        let mut out = Vec::new();
+        for m in marks {
+            let Some(ps) = passages.get(m.passage as usize) else {
+                continue;
+            };
+            let (rule, category) = if m.boilerplate {
+                if m.first && self.keep_first {
+                    continue;
+                }
+                (&self.rule_boilerplate, &self.category_boilerplate)
+            } else if self.passage.exact && !m.first && ps.words as usize >= self.passage.min_words
+            {
+                (&self.rule_exact, &self.category_dup)
+            } else {
+                continue;
+            };
+            out.push(Removal {
+                start: ps.start,
+                end: ps.end,
+                rule: rule.clone(),
+                category: category.clone(),
+                dup_of: (!m.first).then(|| DupRef {
+                    doc: id_of(m.of_doc),
+                    passage: Some(m.of_passage as usize),
+                    similarity: Some(1.0),
+                }),
+            });
+        }
+        out
+    }
+}
 
 /// A hasher for keys that already are well-mixed 64-bit hashes.
 #[derive(Default)]
@@ -109,6 +199,7 @@ impl<V> ShardedIdMap<V> {
 }
 
 /// First occurrence and document count of one passage hash (16 bytes).
+#[cfg(test)]
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     doc: u32,
@@ -121,7 +212,9 @@ struct Entry {
 pub const RULE_EXACT: &str = "dup-passage-exact";
 pub const RULE_BOILERPLATE: &str = "boilerplate-passage";
 
-/// Every passage hash seen, in input order.
+/// Every passage hash seen, in input order, in memory: the reference the phases of
+/// [`phased`] are tested against.
+#[cfg(test)]
 pub struct PassageIndex {
     map: ShardedIdMap<Entry>,
     passage: PassageConfig,
@@ -132,6 +225,7 @@ pub struct PassageIndex {
     category_boilerplate: Arc<str>,
 }
 
+#[cfg(test)]
 impl PassageIndex {
     pub fn new(passage: &PassageConfig, boilerplate: &BoilerplateConfig) -> Self {
         PassageIndex {

@@ -6,16 +6,20 @@
 //! order.
 //!
 //! Memory held per document until the end: its id and 8 bytes of exact-duplicate link;
-//! plus ~35 bytes per distinct passage hash, ~13 per distinct document hash and the
-//! near-passage index (see `near_passage`). Final signatures live in a temporary file,
-//! band keys and candidate pairs in partition files (see `bands`); texts and sketches
-//! beyond the memory budget too.
+//! plus ~13 bytes per distinct document hash. Passage occurrences and marks live in
+//! partition files (see `passage::phased`), as do the near-passage records (see
+//! `near_passage::phased`); final signatures in a temporary file, band keys and
+//! candidate pairs in partition files (see `bands`); texts and sketches beyond the memory
+//! budget too.
 use super::bands::{self, BandFiles, BandWriter, PairMerge};
 use super::document::{self, Clusters, DocVerdict, ExactIndex};
 use super::minhash;
 use super::near_passage::phased::{self, NearFiles, NearResult, NearWriter};
 use super::near_passage::{NearParams, PassageSigs};
-use super::passage::PassageIndex;
+use super::passage::phased::{
+    self as passage_phased, MarkReader, PassageFiles, PassageWriter, Reduced,
+};
+use super::passage::PassageRules;
 use super::sketch::{PassageSketch, Sketcher};
 use super::spill::{self, SigFile, SpillDoc, Store, StoreReader, Stored, TempFiles};
 use super::DedupConfig;
@@ -141,7 +145,14 @@ struct Run {
     /// Per document: cleaning removed more than half of its text.
     cut: Vec<bool>,
     exact: ExactIndex,
-    passages: PassageIndex,
+    /// Exact passage dedup: recording every passage occurrence while documents are
+    /// observed, then (after `decide`) each document's marks in its files.
+    passage_files: Option<PassageFiles>,
+    passage_writer: Option<PassageWriter>,
+    passage_rules: PassageRules,
+    passages: Reduced,
+    /// Bytes of the occurrence files written.
+    passage_occ_bytes: u64,
     /// Near-passage dedup: recording the long passages while documents are observed,
     /// then (after `decide`) what it found.
     near_writer: Option<NearWriter>,
@@ -151,8 +162,6 @@ struct Run {
     removed: std::collections::BTreeMap<&'static str, (u64, u64)>,
     /// Documents `apply` rejected, by reason.
     rejected: std::collections::BTreeMap<&'static str, u64>,
-    /// Scratch of `observe`: which passages of the document are first occurrences.
-    first_scratch: Vec<bool>,
 }
 
 impl DedupRun {
@@ -176,15 +185,30 @@ impl DedupRun {
             exact_of: Vec::new(),
             cut: Vec::new(),
             exact: ExactIndex::default(),
-            passages: PassageIndex::new(&cfg.passage, &cfg.boilerplate),
+            passage_files: None,
+            passage_writer: None,
+            passage_rules: PassageRules::new(&cfg.passage, &cfg.boilerplate),
+            passages: Reduced::default(),
+            passage_occ_bytes: 0,
             near_writer: None,
             near: None,
             langs: Vec::new(),
             seconds: Vec::new(),
             removed: Default::default(),
             rejected: Default::default(),
-            first_scratch: Vec::new(),
         };
+        if cfg.passage.exact || cfg.boilerplate.enabled || cfg.passage.near {
+            let parts = if cfg.partitions > 0 {
+                cfg.partitions
+            } else {
+                PASSAGE_PARTITIONS
+            };
+            let params = passage_phased::params(cfg, parts);
+            let (temps, dir) = (&mut run.temps, &run.dir);
+            let files = PassageFiles::new(parts, params, |stem| temps.path(dir, stem));
+            run.passage_writer = Some(PassageWriter::create(&files)?);
+            run.passage_files = Some(files);
+        }
         if cfg.passage.near {
             let p = NearParams {
                 bands: cfg.passage.near_bands,
@@ -299,13 +323,14 @@ impl Run {
             None
         };
         if first.is_none() {
-            let mut is_first = std::mem::take(&mut self.first_scratch);
-            self.passages.observe_first(doc, &s.passages, &mut is_first);
-            if let Some(near) = self.near_writer.as_mut() {
-                let skip = |p: u32| !is_first.get(p as usize).copied().unwrap_or(false);
-                near.observe(doc, &s.passage_sigs, &skip)?;
+            if let Some(w) = self.passage_writer.as_mut() {
+                w.observe(doc, &s.passages)?;
             }
-            self.first_scratch = is_first;
+            // Every long passage: those that repeat an earlier one exactly are left out
+            // once the passage marks are known.
+            if let Some(near) = self.near_writer.as_mut() {
+                near.observe(doc, &s.passage_sigs)?;
+            }
         }
         self.exact_of.push(first);
         self.cut.push(s.cut);
@@ -325,10 +350,35 @@ impl Run {
         pool: &rayon::ThreadPool,
         on_step: &mut dyn FnMut(&'static str, u64, u64),
     ) -> Result<Decisions> {
+        if let Some(w) = self.passage_writer.take() {
+            let t0 = Instant::now();
+            on_step("passages", 0, 1);
+            self.passage_occ_bytes = w.finish()?;
+            if let Some(files) = &self.passage_files {
+                let bp = &self.cfg.boilerplate;
+                self.passages = pool.install(|| passage_phased::reduce(files, bp))?;
+            }
+            self.seconds.push(("passages", t0.elapsed().as_secs_f64()));
+            on_step("passages", 1, 1);
+        }
         if let Some(w) = self.near_writer.take() {
             let t0 = Instant::now();
             on_step("near-passages", 0, 1);
-            let (mut files, count, written) = w.finish()?;
+            // The passages that repeat an earlier one exactly take no part.
+            let mut marks = self.mark_merge()?;
+            let mut of_doc = Vec::new();
+            let mut doc = None;
+            let mut is_repeat = |d: u32, p: u32| -> Result<bool> {
+                let Some(m) = marks.as_mut() else {
+                    return Ok(false);
+                };
+                if doc != Some(d) {
+                    m.marks_of(d, &mut of_doc)?;
+                    doc = Some(d);
+                }
+                Ok(!super::passage::is_first(&of_doc, p))
+            };
+            let (mut files, count, written) = w.finish(&mut is_repeat)?;
             // Key records to sort: `bands` a passage of about 60 bytes each with the
             // sort's scratch. Configured partitions are the key partitions themselves.
             let split = if self.cfg.partitions > 0 {
@@ -367,10 +417,10 @@ impl Run {
         // Per chunk of documents, in parallel: the signature file records, band hashes
         // and activity, appended in order (batch N computed while N-1 is appended); the
         // band hashes of active documents go to their partitions on disk.
-        let work = |chunk: Vec<(usize, Vec<u8>)>| -> Result<FinalChunk> {
+        let work = |chunk: Vec<(usize, Vec<u8>, Vec<u64>)>| -> Result<FinalChunk> {
             let mut out = FinalChunk::default();
-            for (d, rec) in chunk {
-                let f = this.final_signature(d, &rec, k, &dc)?;
+            for (d, rec, boilerplate) in chunk {
+                let f = this.final_signature(d, &rec, k, &dc, &boilerplate)?;
                 match &f {
                     Some((sig, count)) => {
                         SigFile::encode(sig, *count, &mut out.records);
@@ -397,12 +447,22 @@ impl Run {
             Ok(Flow::Continue)
         };
         let mut drive = driver::Ordered::new(pool, SIG_CHUNK, work);
+        // The boilerplate short passages of each document, from its marks.
+        let mut marks = if dc.near { this.mark_merge()? } else { None };
+        let mut of_doc = Vec::new();
         loop {
             let mut batch = Vec::with_capacity(2048);
             while batch.len() < 2048 {
                 match reader.next_record()? {
                     Some(Stored::Held(r) | Stored::Framed(r)) => {
-                        batch.push((next_doc + batch.len(), r))
+                        let d = next_doc + batch.len();
+                        let mut boilerplate = Vec::new();
+                        if let Some(m) = marks.as_mut() {
+                            m.marks_of(d as u32, &mut of_doc)?;
+                            let bp = of_doc.iter().filter(|m| m.boilerplate);
+                            boilerplate.extend(bp.map(|m| m.hash));
+                        }
+                        batch.push((d, r, boilerplate))
                     }
                     None => break,
                 }
@@ -596,6 +656,10 @@ fn sig_block_docs(memory_mb: u64, num_hashes: usize, docs: usize) -> usize {
 /// At most this many blocks of documents in verification.
 const MAX_SIG_BLOCKS: usize = 64;
 
+/// Partitions of exact passage dedup when `[dedup] partitions` is 0 (their number must be
+/// fixed before the first document; each stages 16 KiB).
+const PASSAGE_PARTITIONS: usize = 64;
+
 /// Key partitions of near-passage dedup when `[dedup] partitions` is 0 (their number must
 /// be fixed before the first document; each stages 32 KiB).
 const NEAR_KEY_PARTITIONS: usize = 64;
@@ -609,6 +673,14 @@ struct FinalChunk {
 }
 
 impl Run {
+    /// The passage marks, merged in document order (`None` when no passage phase ran).
+    fn mark_merge(&self) -> Result<Option<MarkReader>> {
+        match &self.passage_files {
+            Some(files) if self.passage_writer.is_none() => Ok(Some(MarkReader::open(files)?)),
+            _ => Ok(None),
+        }
+    }
+
     /// The final signature of document `d` from its sketch record (`None`: inactive).
     fn final_signature(
         &self,
@@ -616,6 +688,7 @@ impl Run {
         rec: &[u8],
         k: usize,
         dc: &super::DocumentConfig,
+        boilerplate: &[u64],
     ) -> Result<Option<FinalSig>> {
         if self.exact_of.get(d).copied().flatten().is_some() || !dc.near {
             return Ok(None);
@@ -630,7 +703,7 @@ impl Run {
             long,
             &short,
             &short_shingles,
-            &self.passages,
+            &|hash| boilerplate.contains(&hash),
         );
         Ok((count > 0).then_some((sig, count)))
     }

@@ -1,10 +1,13 @@
 //! Near-passage dedup as phases over files, so that memory holds one partition of band
 //! keys at a time and a few bytes per passage, not the index of the corpus:
 //!
-//! 1. **record** ([`NearWriter`], in input order): each long passage that is not already
-//!    removed gets the next passage number and goes to one file (document, passage,
-//!    shingles, signature as 16-bit values, band keys); each of its band keys goes, with
-//!    the passage's number, shingle count and signature, to the hash partition of the key;
+//! 1. **record** ([`NearWriter`], in input order): each long passage goes to one file
+//!    (document, passage, shingles, signature as 16-bit values, band keys). Once the
+//!    passage phases know which passages repeat an earlier one exactly (those take no
+//!    part: the sequential index never looks them up), [`NearWriter::finish`] reads the
+//!    file back and gives each other passage the next passage number, writes it to the
+//!    passage file and each of its band keys, with the passage's number, shingle count
+//!    and signature, to the hash partition of the key;
 //! 2. **sort** (in [`decide`], partitions in parallel): each key partition, cut into
 //!    `split` pieces by a second hash of the key when one would not fit in memory, is
 //!    sorted by (key, passage), and the keys that only one passage has are dropped;
@@ -52,6 +55,7 @@ fn passage_bytes(k: usize, bands: usize) -> usize {
 
 /// The files of one near-passage run.
 pub struct NearFiles {
+    recorded: (PathBuf, PathBuf),
     passages: (PathBuf, PathBuf),
     keys: Vec<(PathBuf, PathBuf)>,
     /// `split` sorted pieces per key partition.
@@ -73,6 +77,7 @@ impl NearFiles {
     ) -> NearFiles {
         let mut pair = |stem: String| (name(&stem), name(&format!("{stem}-partial")));
         NearFiles {
+            recorded: pair("near-recorded".into()),
             passages: pair("near-passages".into()),
             keys: (0..key_partitions.max(1))
                 .map(|i| pair(format!("near-keys-{i:04}")))
@@ -106,8 +111,12 @@ impl NearFiles {
     }
 
     fn passage_kind(&self) -> Kind {
+        self.passage_kind_of("near-passages")
+    }
+
+    fn passage_kind_of(&self, phase: &'static str) -> Kind {
         Kind {
-            phase: "near-passages",
+            phase,
             record_bytes: passage_bytes(self.k(), self.p.bands) as u32,
             params: self.params,
         }
@@ -130,7 +139,8 @@ impl NearFiles {
 
     /// Remove every file that exists.
     pub fn remove(&self) {
-        let all = std::iter::once(&self.passages)
+        let all = [&self.recorded, &self.passages]
+            .into_iter()
             .chain(&self.keys)
             .chain(&self.sorted);
         for (a, b) in all {
@@ -150,24 +160,72 @@ pub fn params(p: &NearParams, seed: u64, partitions: usize) -> u64 {
 /// [`NearWriter::finish`] hands them on.
 pub struct NearWriter {
     files: NearFiles,
-    passages: RunWriter,
+    recorded: RunWriter,
     staged: Vec<u8>,
-    keys: Vec<RunWriter>,
-    key_stage: Vec<Vec<u8>>,
-    /// Passages recorded so far (the next one's number).
-    count: u32,
-    bytes: u64,
 }
 
 impl NearWriter {
     pub fn create(files: NearFiles) -> Result<NearWriter> {
-        let passages = RunWriter::create(
+        let (path, tmp) = &files.recorded;
+        let kind = files.passage_kind_of("near-recorded");
+        let recorded = RunWriter::create(path, tmp, kind, NearFiles::slot(0))?;
+        Ok(NearWriter {
+            files,
+            recorded,
+            staged: Vec::new(),
+        })
+    }
+
+    /// Record the long passages of document `doc`.
+    pub fn observe(&mut self, doc: u32, passages: &PassageSigs) -> Result<()> {
+        let p = self.files.p;
+        let (k, nb) = (p.bands * p.rows, p.bands);
+        let n = passages.items.len();
+        if passages.sigs.len() != n * k || passages.keys.len() != n * nb {
+            return Ok(());
+        }
+        for (i, &(passage, shingles)) in passages.items.iter().enumerate() {
+            if shingles == 0 {
+                continue;
+            }
+            let st = &mut self.staged;
+            st.extend_from_slice(&doc.to_le_bytes());
+            st.extend_from_slice(&passage.to_le_bytes());
+            st.extend_from_slice(&shingles.to_le_bytes());
+            for &v in &passages.sigs[i * k..(i + 1) * k] {
+                st.extend_from_slice(&(v as u16).to_le_bytes());
+            }
+            for &key in &passages.keys[i * nb..(i + 1) * nb] {
+                st.extend_from_slice(&key.to_le_bytes());
+            }
+            if self.staged.len() >= STAGE_BYTES {
+                self.recorded.push(&self.staged)?;
+                self.staged.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Close the record file, then number the passages that `is_repeat(document,
+    /// passage)` does not exclude (asked in input order) and write them to the passage
+    /// file and their band keys to the key partitions. Returns the files, the passages
+    /// numbered and the bytes written.
+    pub fn finish(
+        mut self,
+        is_repeat: &mut dyn FnMut(u32, u32) -> Result<bool>,
+    ) -> Result<(NearFiles, u32, u64)> {
+        self.recorded.push(&self.staged)?;
+        let mut bytes = self.recorded.finish()?;
+        let files = self.files;
+        let p = files.p;
+        let (k, nb) = (p.bands * p.rows, p.bands);
+        let mut passages = RunWriter::create(
             &files.passages.0,
             &files.passages.1,
             files.passage_kind(),
             NearFiles::slot(0),
         )?;
-        let keys = files
+        let mut keys = files
             .keys
             .iter()
             .enumerate()
@@ -175,83 +233,53 @@ impl NearWriter {
                 RunWriter::create(path, tmp, files.key_kind("near-keys"), NearFiles::slot(i))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(NearWriter {
-            files,
-            passages,
-            staged: Vec::new(),
-            key_stage: vec![Vec::new(); keys.len()],
-            keys,
-            count: 0,
-            bytes: 0,
-        })
-    }
-
-    /// Record the long passages of document `doc` that `skip` does not exclude (the
-    /// passages [`NearPassages::observe`] would look up).
-    pub fn observe(
-        &mut self,
-        doc: u32,
-        passages: &PassageSigs,
-        skip: &dyn Fn(u32) -> bool,
-    ) -> Result<()> {
-        let p = self.files.p;
-        let (k, nb) = (p.bands * p.rows, p.bands);
-        let n = passages.items.len();
-        if passages.sigs.len() != n * k || passages.keys.len() != n * nb {
-            return Ok(());
-        }
-        let parts = self.keys.len();
-        let mut sig16 = Vec::with_capacity(2 * k);
-        for (i, &(passage, shingles)) in passages.items.iter().enumerate() {
-            if skip(passage) || shingles == 0 {
-                continue;
+        let parts = keys.len();
+        let mut staged = Vec::new();
+        let mut key_stage = vec![Vec::new(); parts];
+        let mut count = 0u32;
+        let recorded = (
+            &files.recorded.0,
+            files.passage_kind_of("near-recorded"),
+            NearFiles::slot(0),
+        );
+        each_record(recorded, 1 << 14, |rec| {
+            if is_repeat(u32_at(rec, 0), u32_at(rec, 4))? {
+                return Ok(());
             }
-            let seq = self.count;
-            self.count = seq
+            let seq = count;
+            count = seq
                 .checked_add(1)
                 .ok_or_else(|| Error::Usage("dedup: more than 4 billion long passages".into()))?;
-            sig16.clear();
-            for &v in &passages.sigs[i * k..(i + 1) * k] {
-                sig16.extend_from_slice(&(v as u16).to_le_bytes());
-            }
-            let st = &mut self.staged;
-            st.extend_from_slice(&doc.to_le_bytes());
-            st.extend_from_slice(&passage.to_le_bytes());
-            st.extend_from_slice(&shingles.to_le_bytes());
-            st.extend_from_slice(&sig16);
-            let keys = &passages.keys[i * nb..(i + 1) * nb];
-            for &key in keys {
-                st.extend_from_slice(&key.to_le_bytes());
-                let part = partition_of(key, parts);
-                let ks = &mut self.key_stage[part];
-                ks.extend_from_slice(&key.to_le_bytes());
+            staged.extend_from_slice(rec);
+            let (shingles, sig16) = (&rec[8..12], &rec[12..12 + 2 * k]);
+            for key in rec[12 + 2 * k..12 + 2 * k + 4 * nb].chunks_exact(4) {
+                let part = partition_of(u32_at(key, 0), parts);
+                let ks = &mut key_stage[part];
+                ks.extend_from_slice(key);
                 ks.extend_from_slice(&seq.to_le_bytes());
-                ks.extend_from_slice(&shingles.to_le_bytes());
-                ks.extend_from_slice(&sig16);
+                ks.extend_from_slice(shingles);
+                ks.extend_from_slice(sig16);
                 if ks.len() >= STAGE_BYTES {
-                    self.keys[part].push(ks)?;
+                    keys[part].push(ks)?;
                     ks.clear();
                 }
             }
-            if self.staged.len() >= STAGE_BYTES {
-                self.passages.push(&self.staged)?;
-                self.staged.clear();
+            if staged.len() >= STAGE_BYTES {
+                passages.push(&staged)?;
+                staged.clear();
             }
-        }
-        Ok(())
-    }
-
-    /// Close the files; returns them, the passages recorded and the bytes written.
-    pub fn finish(mut self) -> Result<(NearFiles, u32, u64)> {
-        self.passages.push(&self.staged)?;
-        self.bytes += self.passages.finish()?;
-        for (w, st) in self.keys.iter_mut().zip(&self.key_stage) {
+            Ok(())
+        })?;
+        let _ = std::fs::remove_file(&files.recorded.0);
+        passages.push(&staged)?;
+        bytes += passages.finish()?;
+        for (w, st) in keys.iter_mut().zip(&key_stage) {
             w.push(st)?;
         }
-        for w in self.keys {
-            self.bytes += w.finish()?;
+        for w in keys {
+            bytes += w.finish()?;
         }
-        Ok((self.files, self.count, self.bytes))
+        Ok((files, count, bytes))
     }
 }
 
@@ -693,10 +721,11 @@ mod tests {
                 let name = |stem: &str| dir.path().join(format!("{round}-{stem}"));
                 let files = NearFiles::new(p, key_parts, 9, name);
                 let mut w = NearWriter::create(files).unwrap();
-                for (d, (ps, skip)) in per_doc.iter().enumerate() {
-                    w.observe(d as u32, ps, &|i| skip[i as usize]).unwrap();
+                for (d, ps) in per_doc.iter().enumerate() {
+                    w.observe(d as u32, &ps.0).unwrap();
                 }
-                let (mut files, count, written) = w.finish().unwrap();
+                let mut skipped = |d: u32, i: u32| Ok(per_doc[d as usize].1[i as usize]);
+                let (mut files, count, written) = w.finish(&mut skipped).unwrap();
                 files.set_split(split, name);
                 let got = decide(&files, count, written).unwrap();
                 files.remove();
@@ -756,9 +785,9 @@ mod tests {
             let files = NearFiles::new(p, 2, 9, name);
             let mut w = NearWriter::create(files).unwrap();
             for (d, ps) in docs.iter().enumerate() {
-                w.observe(d as u32, ps, &|_| false).unwrap();
+                w.observe(d as u32, ps).unwrap();
             }
-            let (mut files, count, written) = w.finish().unwrap();
+            let (mut files, count, written) = w.finish(&mut |_, _| Ok(false)).unwrap();
             files.set_split(1, name);
             let got = decide_within(&files, count, written, max_rounds).unwrap();
             files.remove();

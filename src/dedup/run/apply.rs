@@ -5,7 +5,7 @@ use super::{Applied, Decided, Decisions, Finished, PassageCounts, Run};
 use crate::dedup::document::DocVerdict;
 use crate::dedup::minhash::Similarity;
 use crate::dedup::near_passage::RULE_NEAR;
-use crate::dedup::passage::{RULE_BOILERPLATE, RULE_EXACT};
+use crate::dedup::passage::{Mark, RULE_BOILERPLATE, RULE_EXACT};
 use crate::dedup::sketch::removed_bytes;
 use crate::dedup::spill::{self, SpillDoc, Stored};
 use crate::document::{Rejection, Verdict};
@@ -13,6 +13,9 @@ use crate::driver::{self, Flow};
 use crate::error::{Error, Result};
 use serde_json::json;
 use std::time::Instant;
+
+/// A document read back, with its passage marks.
+type ToApply = (Stored<SpillDoc>, Vec<Mark>);
 
 /// Documents per parallel task of the apply phase.
 const APPLY_TASK: usize = 16;
@@ -34,15 +37,25 @@ impl Decided {
             watch,
         } = self;
         let mut next_doc = 0usize;
-        // A reader thread keeps the next batch of spilled documents ready.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Stored<SpillDoc>>>(2);
+        let mut marks = run.mark_merge()?;
+        // A reader thread keeps the next batch of spilled documents ready, each with its
+        // passage marks.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ToApply>>(2);
         std::thread::scope(|scope| -> Result<()> {
             let read = scope.spawn(move || -> Result<()> {
+                let mut d = 0u32;
                 loop {
                     let mut batch = Vec::with_capacity(1024);
                     while batch.len() < 1024 {
                         match reader.next_record()? {
-                            Some(r) => batch.push(r),
+                            Some(r) => {
+                                let mut of_doc = Vec::new();
+                                if let Some(m) = marks.as_mut() {
+                                    m.marks_of(d, &mut of_doc)?;
+                                }
+                                d = d.wrapping_add(1);
+                                batch.push((r, of_doc));
+                            }
                             None => break,
                         }
                     }
@@ -62,6 +75,9 @@ impl Decided {
         if next_doc != run.ids.len() {
             return Err(Error::Usage("dedup: document spill is incomplete".into()));
         }
+        if let Some(files) = &run.passage_files {
+            files.remove();
+        }
         run.seconds.push(("apply", t0.elapsed().as_secs_f64()));
         Ok(Finished { run, decisions })
     }
@@ -71,7 +87,7 @@ impl Run {
     #[allow(clippy::too_many_arguments)]
     fn apply_batches<K: Send>(
         &mut self,
-        rx: std::sync::mpsc::Receiver<Vec<Stored<SpillDoc>>>,
+        rx: std::sync::mpsc::Receiver<Vec<ToApply>>,
         next_doc: &mut usize,
         decisions: &Decisions,
         watch: &[u64],
@@ -83,40 +99,39 @@ impl Run {
         // (written) beside it, in input order; small tasks, so that neither thread is
         // left with a long run of documents when the other has finished.
         let this = &*self;
-        let work =
-            |chunk: Vec<(usize, Stored<SpillDoc>)>| -> Vec<Result<(Applied<K>, PassageCounts)>> {
-                chunk
-                    .into_iter()
-                    .map(|(d, rec)| {
-                        let v = this.verdict(d as u32, rec, decisions)?;
-                        let mut counts = [(0u64, 0u64); 3];
-                        Ok(match v {
-                            Verdict::Kept(doc) => {
-                                for r in &doc.removals {
-                                    for (k, rule) in
-                                        [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
-                                    {
-                                        if &*r.rule == *rule {
-                                            counts[k].0 += 1;
-                                            counts[k].1 += (r.end - r.start) as u64;
-                                        }
+        let work = |chunk: Vec<(usize, ToApply)>| -> Vec<Result<(Applied<K>, PassageCounts)>> {
+            chunk
+                .into_iter()
+                .map(|(d, (rec, marks))| {
+                    let v = this.verdict(d as u32, rec, &marks, decisions)?;
+                    let mut counts = [(0u64, 0u64); 3];
+                    Ok(match v {
+                        Verdict::Kept(doc) => {
+                            for r in &doc.removals {
+                                for (k, rule) in
+                                    [RULE_EXACT, RULE_BOILERPLATE, RULE_NEAR].iter().enumerate()
+                                {
+                                    if &*r.rule == *rule {
+                                        counts[k].0 += 1;
+                                        counts[k].1 += (r.end - r.start) as u64;
                                     }
                                 }
-                                let watched = watch
-                                    .binary_search(&(d as u64))
-                                    .is_ok()
-                                    .then(|| Box::new(doc.clone()));
-                                let kept = Applied::Kept {
-                                    doc: prepare(doc),
-                                    watched,
-                                };
-                                (kept, counts)
                             }
-                            Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
-                        })
+                            let watched = watch
+                                .binary_search(&(d as u64))
+                                .is_ok()
+                                .then(|| Box::new(doc.clone()));
+                            let kept = Applied::Kept {
+                                doc: prepare(doc),
+                                watched,
+                            };
+                            (kept, counts)
+                        }
+                        Verdict::Rejected(r) => (Applied::Rejected(Box::new(r)), counts),
                     })
-                    .collect()
-            };
+                })
+                .collect()
+        };
         let mut removed = [(0u64, 0u64); 3];
         let mut rejected = std::collections::BTreeMap::<&'static str, u64>::new();
         let mut emit_all = |out: Vec<Result<(Applied<K>, PassageCounts)>>| -> Result<Flow> {
@@ -159,7 +174,13 @@ impl Run {
         Ok(())
     }
 
-    fn verdict(&self, d: u32, rec: Stored<SpillDoc>, decisions: &Decisions) -> Result<Verdict> {
+    fn verdict(
+        &self,
+        d: u32,
+        rec: Stored<SpillDoc>,
+        marks: &[Mark],
+        decisions: &Decisions,
+    ) -> Result<Verdict> {
         let id = self.ids.get(d as usize).ok_or_else(|| {
             crate::error::Error::Usage("dedup: more spilled documents than ids".into())
         })?;
@@ -184,7 +205,7 @@ impl Run {
             ),
             Some(DocVerdict::Near { of, similarity }) => ("near-duplicate", *of, *similarity),
             _ => {
-                let removals = self.passages.removals(d, &passages, &id_of);
+                let removals = self.passage_rules.removals(&passages, marks, &id_of);
                 let mut near_removals = Vec::new();
                 if let Some(near) = &self.near {
                     let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));

@@ -41,7 +41,7 @@ impl Run {
                 RULE_BOILERPLATE: removed(RULE_BOILERPLATE),
                 RULE_NEAR: removed(RULE_NEAR),
             },
-            "boilerplate_passages": self.passages.boilerplate_passages(),
+            "boilerplate_passages": self.passages.boilerplate,
             "candidate_pairs": d.candidates,
             "verified_pairs": d.verified,
             "clusters": {
@@ -50,8 +50,9 @@ impl Run {
                 "largest": largest,
             },
             "index": {
-                "passage_hashes": self.passages.entries(),
-                "passage_index_bytes": self.passages.bytes(),
+                "passage_hashes": self.passages.hashes,
+                "passage_index_bytes": self.passages.held,
+                "passage_file_bytes": self.passage_occ_bytes + self.passages.file_bytes,
                 "near_passages_indexed": self.near.as_ref().map_or(0, |n| n.indexed),
                 "near_passage_index_bytes": self.near.as_ref().map_or(0, |n| n.index_bytes),
                 "near_passage_file_bytes": self.near.as_ref().map_or(0, |n| n.file_bytes),
