@@ -24,11 +24,13 @@
 //!    [`MAX_ROUNDS`] the sequential index runs over the passage file instead (the same
 //!    result, with memory growing with the kept passages), and the report says so.
 //!
+//! The repeats go, document by document, to one file that apply reads in input order
+//! ([`NearReader`]).
+//!
 //! Signatures are stored as 16-bit values; the index compares only those bits, so the
 //! verdicts are those of the full values.
 use super::{NearParams, NearPassages, NearRepeat, PassageSigs};
 use crate::dedup::minhash;
-use crate::dedup::passage::IdMap;
 use crate::dedup::runfile::{self, Kind, RunReader, RunWriter, Slot};
 use crate::document::Removal;
 use crate::error::{Error, Result};
@@ -60,6 +62,8 @@ pub struct NearFiles {
     keys: Vec<(PathBuf, PathBuf)>,
     /// `split` sorted pieces per key partition.
     sorted: Vec<(PathBuf, PathBuf)>,
+    /// The repeats found, by document.
+    repeats: (PathBuf, PathBuf),
     split: usize,
     params: u64,
     p: NearParams,
@@ -83,6 +87,7 @@ impl NearFiles {
                 .map(|i| pair(format!("near-keys-{i:04}")))
                 .collect(),
             sorted: Vec::new(),
+            repeats: pair("near-repeats".into()),
             split: 1,
             params,
             p,
@@ -137,7 +142,15 @@ impl NearFiles {
         }
     }
 
-    /// Remove every file that exists.
+    fn repeat_kind(&self) -> Kind {
+        Kind {
+            phase: "near-repeats",
+            record_bytes: REPEAT_BYTES as u32,
+            params: self.params,
+        }
+    }
+
+    /// Remove every file that exists but the repeats (which [`NearResult`] reads).
     pub fn remove(&self) {
         let all = [&self.recorded, &self.passages]
             .into_iter()
@@ -298,9 +311,15 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 
-/// What near-passage dedup found: the repeats of each document.
+/// Bytes of a repeat record: document, passage, original's document and passage (u32
+/// each), similarity (f64).
+const REPEAT_BYTES: usize = 24;
+
+/// What near-passage dedup found: the repeats of each document, in a file.
 pub struct NearResult {
-    found: IdMap<Vec<NearRepeat>>,
+    /// The repeat file: its name and kind.
+    path: PathBuf,
+    kind: Kind,
     pub indexed: usize,
     pub repeats: u64,
     /// Bytes of the largest sorted piece held in memory (one per thread at a time), or of
@@ -315,15 +334,105 @@ pub struct NearResult {
 }
 
 impl NearResult {
-    /// The near-repeat removals of document `doc`; `span` gives a passage's byte span.
+    /// The near-repeat removals of a document with the repeats `list` (from
+    /// [`NearReader::repeats_of`]); `span` gives a passage's byte span.
     pub fn removals(
         &self,
-        doc: u32,
+        list: &[NearRepeat],
         span: &dyn Fn(u32) -> Option<(usize, usize)>,
         id_of: &dyn Fn(u32) -> String,
     ) -> Vec<Removal> {
-        let list = self.found.get(&(doc as u64)).map_or(&[][..], Vec::as_slice);
         super::repeat_removals(list, (&self.rule, &self.category), span, id_of)
+    }
+
+    /// Read the repeats, document by document.
+    pub fn reader(&self) -> Result<NearReader> {
+        Ok(NearReader {
+            run: RunReader::open(&self.path, self.kind, NearFiles::slot(0))?,
+            buf: Vec::new(),
+            at: 0,
+        })
+    }
+
+    /// Remove the repeat file.
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Each document's near repeats, in input order, from the file [`decide`] wrote.
+pub struct NearReader {
+    run: RunReader,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl NearReader {
+    /// The repeats of document `doc` into `out` (cleared first), in passage order.
+    /// Documents must be asked for in increasing order.
+    pub fn repeats_of(&mut self, doc: u32, out: &mut Vec<NearRepeat>) -> Result<()> {
+        out.clear();
+        loop {
+            if self.at >= self.buf.len() {
+                if self.run.remaining() == 0 {
+                    return Ok(());
+                }
+                self.run.read(1024, &mut self.buf)?;
+                self.at = 0;
+            }
+            let rec = &self.buf[self.at..self.at + REPEAT_BYTES];
+            let d = u32_at(rec, 0);
+            if d > doc {
+                return Ok(());
+            }
+            if d == doc {
+                let mut sim = [0u8; 8];
+                sim.copy_from_slice(&rec[16..24]);
+                out.push(NearRepeat {
+                    passage: u32_at(rec, 4),
+                    of_doc: u32_at(rec, 8),
+                    of_passage: u32_at(rec, 12),
+                    similarity: f64::from_le_bytes(sim),
+                });
+            }
+            self.at += REPEAT_BYTES;
+        }
+    }
+}
+
+/// Writes the repeats, documents in increasing order.
+struct RepeatWriter {
+    out: RunWriter,
+    stage: Vec<u8>,
+}
+
+impl RepeatWriter {
+    fn create(files: &NearFiles) -> Result<Self> {
+        let (path, tmp) = &files.repeats;
+        let out = RunWriter::create(path, tmp, files.repeat_kind(), NearFiles::slot(0))?;
+        Ok(RepeatWriter {
+            out,
+            stage: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, doc: u32, r: &NearRepeat) -> Result<()> {
+        let st = &mut self.stage;
+        st.extend_from_slice(&doc.to_le_bytes());
+        st.extend_from_slice(&r.passage.to_le_bytes());
+        st.extend_from_slice(&r.of_doc.to_le_bytes());
+        st.extend_from_slice(&r.of_passage.to_le_bytes());
+        st.extend_from_slice(&r.similarity.to_le_bytes());
+        if st.len() >= STAGE_BYTES {
+            self.out.push(st)?;
+            st.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<u64> {
+        self.out.push(&self.stage)?;
+        self.out.finish()
     }
 }
 
@@ -344,7 +453,8 @@ fn decide_within(
     max_rounds: u32,
 ) -> Result<NearResult> {
     let mut result = NearResult {
-        found: IdMap::default(),
+        path: files.repeats.0.clone(),
+        kind: files.repeat_kind(),
         indexed: 0,
         repeats: 0,
         index_bytes: 0,
@@ -411,13 +521,18 @@ fn decide_within(
     if !converged {
         drop((kept, holder, similarity));
         result.rounds = 0;
-        let (found, indexed, bytes) = walk(files)?;
+        let (mut found, indexed, bytes) = walk(files)?;
         result.indexed = indexed;
         result.index_bytes = result.index_bytes.max(bytes);
+        found.sort_unstable_by_key(|x| x.0);
+        let mut w = RepeatWriter::create(files)?;
         for (doc, list) in found {
             result.repeats += list.len() as u64;
-            result.found.insert(doc, list);
+            for r in &list {
+                w.push(doc as u32, r)?;
+            }
         }
+        result.file_bytes += w.finish()?;
         let _ = std::fs::remove_file(&files.passages.0);
         return Ok(result);
     }
@@ -436,6 +551,8 @@ fn decide_within(
         Ok(())
     })?;
     let _ = std::fs::remove_file(&files.passages.0);
+    // In passage number order, which is input order.
+    let mut w = RepeatWriter::create(files)?;
     for (seq, (&h, &sim)) in holder.iter().zip(&similarity).enumerate() {
         if h == NONE {
             result.indexed += 1;
@@ -444,17 +561,15 @@ fn decide_within(
         let (doc, passage) = at[seq];
         let (of_doc, of_passage) = at[h as usize];
         result.repeats += 1;
-        result
-            .found
-            .entry(u64::from(doc))
-            .or_default()
-            .push(NearRepeat {
-                passage,
-                of_doc,
-                of_passage,
-                similarity: sim,
-            });
+        let r = NearRepeat {
+            passage,
+            of_doc,
+            of_passage,
+            similarity: sim,
+        };
+        w.push(doc, &r)?;
     }
+    result.file_bytes += w.finish()?;
     Ok(result)
 }
 
@@ -674,6 +789,23 @@ mod tests {
     use super::*;
     use crate::test_dir::TestDir;
 
+    /// The repeats of documents `0..docs` with any, read back from the file (which is
+    /// then removed).
+    fn all_repeats(r: &NearResult, docs: u32) -> Vec<(u64, Vec<NearRepeat>)> {
+        let mut reader = r.reader().unwrap();
+        let mut out = Vec::new();
+        for d in 0..docs {
+            let mut list = Vec::new();
+            reader.repeats_of(d, &mut list).unwrap();
+            if !list.is_empty() {
+                out.push((u64::from(d), list));
+            }
+        }
+        assert_eq!(reader.run.remaining(), 0, "every repeat read");
+        r.remove();
+        out
+    }
+
     /// The rounds over files equal the one sequential index on random passage graphs
     /// (few band keys, so passages collide in chains, stars and cliques; signatures from a
     /// small alphabet, so verification goes both ways), for any partition counts, with
@@ -731,8 +863,7 @@ mod tests {
                 files.remove();
                 rounds_seen = rounds_seen.max(got.rounds);
                 assert!(got.rounds >= 1, "the rounds converged");
-                let mut got: Vec<(u64, Vec<NearRepeat>)> = got.found.into_iter().collect();
-                got.sort_by_key(|x| x.0);
+                let got = all_repeats(&got, docs as u32);
                 assert_eq!(
                     got, want,
                     "round {round}, {key_parts} key partitions split {split}"
@@ -793,8 +924,7 @@ mod tests {
             files.remove();
             assert_eq!(got.rounds, rounds);
             assert_eq!(got.indexed, 2);
-            let mut got: Vec<(u64, Vec<NearRepeat>)> = got.found.into_iter().collect();
-            got.sort_by_key(|x| x.0);
+            let got = all_repeats(&got, 4);
             assert_eq!(got, want, "at most {max_rounds} rounds");
         }
     }

@@ -4,7 +4,7 @@ use super::report::round4;
 use super::{Applied, Decided, Decisions, Finished, PassageCounts, Run};
 use crate::dedup::document::DocVerdict;
 use crate::dedup::minhash::Similarity;
-use crate::dedup::near_passage::RULE_NEAR;
+use crate::dedup::near_passage::{NearRepeat, RULE_NEAR};
 use crate::dedup::passage::{Mark, RULE_BOILERPLATE, RULE_EXACT};
 use crate::dedup::sketch::removed_bytes;
 use crate::dedup::spill::{self, SpillDoc, Stored};
@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 use serde_json::json;
 use std::time::Instant;
 
-/// A document read back, with its passage marks.
-type ToApply = (Stored<SpillDoc>, Vec<Mark>);
+/// A document read back, with its passage marks and near repeats.
+type ToApply = (Stored<SpillDoc>, Vec<Mark>, Vec<NearRepeat>);
 
 /// Documents per parallel task of the apply phase.
 const APPLY_TASK: usize = 16;
@@ -38,6 +38,7 @@ impl Decided {
         } = self;
         let mut next_doc = 0usize;
         let mut marks = run.mark_merge()?;
+        let mut near = run.near.as_ref().map(|n| n.reader()).transpose()?;
         // A reader thread keeps the next batch of spilled documents ready, each with its
         // passage marks.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ToApply>>(2);
@@ -49,12 +50,15 @@ impl Decided {
                     while batch.len() < 1024 {
                         match reader.next_record()? {
                             Some(r) => {
-                                let mut of_doc = Vec::new();
+                                let (mut of_doc, mut repeats) = (Vec::new(), Vec::new());
                                 if let Some(m) = marks.as_mut() {
                                     m.marks_of(d, &mut of_doc)?;
                                 }
+                                if let Some(n) = near.as_mut() {
+                                    n.repeats_of(d, &mut repeats)?;
+                                }
                                 d = d.wrapping_add(1);
-                                batch.push((r, of_doc));
+                                batch.push((r, of_doc, repeats));
                             }
                             None => break,
                         }
@@ -77,6 +81,9 @@ impl Decided {
         }
         if let Some(files) = &run.passage_files {
             files.remove();
+        }
+        if let Some(near) = &run.near {
+            near.remove();
         }
         run.seconds.push(("apply", t0.elapsed().as_secs_f64()));
         Ok(Finished { run, decisions })
@@ -102,8 +109,8 @@ impl Run {
         let work = |chunk: Vec<(usize, ToApply)>| -> Vec<Result<(Applied<K>, PassageCounts)>> {
             chunk
                 .into_iter()
-                .map(|(d, (rec, marks))| {
-                    let v = this.verdict(d as u32, rec, &marks, decisions)?;
+                .map(|(d, (rec, marks, repeats))| {
+                    let v = this.verdict(d as u32, rec, &marks, &repeats, decisions)?;
                     let mut counts = [(0u64, 0u64); 3];
                     Ok(match v {
                         Verdict::Kept(doc) => {
@@ -179,6 +186,7 @@ impl Run {
         d: u32,
         rec: Stored<SpillDoc>,
         marks: &[Mark],
+        repeats: &[NearRepeat],
         decisions: &Decisions,
     ) -> Result<Verdict> {
         let id = self.ids.get(d as usize).ok_or_else(|| {
@@ -188,12 +196,7 @@ impl Run {
             Stored::Held(s) => spill::decode_held(s, id, &self.langs)?,
             Stored::Framed(r) => spill::decode_doc(r, id, &self.langs)?,
         };
-        let id_of = |x: u32| {
-            self.ids
-                .get(x as usize)
-                .map(|s| s.to_string())
-                .unwrap_or_default()
-        };
+        let id_of = |x: u32| self.ids.id(x).to_string();
         let (reason, of, sim) = match decisions.verdicts.get(d as usize) {
             Some(DocVerdict::Exact { of }) => (
                 "exact-duplicate",
@@ -211,7 +214,7 @@ impl Run {
                     let span = |p: u32| passages.get(p as usize).map(|x| (x.start, x.end));
                     let exact: std::collections::HashSet<usize> =
                         removals.iter().map(|x| x.start).collect();
-                    for r in near.removals(d, &span, &id_of) {
+                    for r in near.removals(repeats, &span, &id_of) {
                         if !exact.contains(&r.start) {
                             near_removals.push(r);
                         }

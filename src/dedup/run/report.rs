@@ -23,7 +23,7 @@ impl Run {
             .largest
             .iter()
             .map(|(size, members)| {
-                let ids: Vec<&str> = members.iter().map(|&m| &*self.ids[m as usize]).collect();
+                let ids: Vec<&str> = members.iter().map(|&m| self.ids.id(m)).collect();
                 json!({"size": size, "keep": ids.first(), "members": ids})
             })
             .collect();
@@ -31,7 +31,6 @@ impl Run {
             let (n, b) = self.removed.get(rule).copied().unwrap_or_default();
             json!({"passages": n, "bytes": b})
         };
-        let ids_bytes: usize = self.ids.iter().map(|s| s.len() + 16).sum();
         json!({
             "documents": self.ids.len(),
             "removed": {
@@ -62,7 +61,7 @@ impl Run {
                 "partitions": d.partitions,
                 "band_file_bytes": d.band_file_bytes,
                 "pair_file_bytes": d.pair_file_bytes,
-                "id_bytes": ids_bytes,
+                "id_bytes": self.ids.bytes(),
                 "exact_link_bytes": self.exact_of.len() * std::mem::size_of::<Option<u32>>(),
                 "signature_file_bytes": d.signature_bytes,
                 "sketch_memory_bytes": self.sketch_bytes.0,
