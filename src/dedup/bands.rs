@@ -9,8 +9,9 @@
 //!    buckets give the candidate pairs, each bucket linking every member to its first
 //!    `max_bucket_pairs` members; the partition's pairs, sorted and unique, become one
 //!    sorted run;
-//! 3. **merge** ([`PairMerge`]): the runs merged give every candidate pair once, in
-//!    order, in batches for verification.
+//! 3. **gather** ([`PairRuns`]): for each block of earlier documents in turn, the
+//!    stretch of every run whose pairs start in the block; sorted and deduplicated, they
+//!    are the block's candidate pairs, each once.
 //!
 //! Each step is a function of its input files only (min, sort, union), so the pairs do not
 //! depend on the number of partitions, threads or the order partitions are done in: the
@@ -18,7 +19,6 @@
 use super::runfile::{self, Kind, RunReader, RunWriter, Slot};
 use crate::error::Result;
 use rayon::prelude::*;
-use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
 /// Bytes of one band key: band, hash, document (u32 each, little-endian).
@@ -227,61 +227,64 @@ pub fn partition_pairs(keys: &[u8], bands: usize, max_bucket: usize) -> Vec<u64>
     pairs
 }
 
-/// Step 3: every candidate pair once, in order, merged from the partitions' runs.
-pub struct PairMerge {
+/// Step 3: the candidate pairs of one block of earlier documents at a time, gathered
+/// from every partition's run. A run is sorted by pair, so the pairs of a block are one
+/// stretch of each run, read in turn: no merge of the runs, whose cost per pair grew with
+/// their number.
+pub struct PairRuns {
     runs: Vec<(RunReader, Vec<u8>, usize)>,
-    heap: BinaryHeap<std::cmp::Reverse<(u64, usize)>>,
-    last: Option<u64>,
 }
 
 /// Pairs read from a run at a time.
-const MERGE_READ: usize = 4096;
+const RUN_READ: usize = 4096;
 
-impl PairMerge {
-    pub fn open(files: &BandFiles) -> Result<PairMerge> {
-        let mut m = PairMerge {
-            runs: Vec::with_capacity(files.partitions()),
-            heap: BinaryHeap::new(),
-            last: None,
-        };
-        for (p, path) in files.pairs.iter().enumerate() {
-            let r = RunReader::open(path, pair_kind(files.params), BandFiles::slot(p))?;
-            m.runs.push((r, Vec::new(), 0));
-            if let Some(v) = m.next_of(p)? {
-                m.heap.push(std::cmp::Reverse((v, p)));
-            }
-        }
-        Ok(m)
+impl PairRuns {
+    pub fn open(files: &BandFiles) -> Result<PairRuns> {
+        let runs = files
+            .pairs
+            .iter()
+            .enumerate()
+            .map(|(p, path)| {
+                let r = RunReader::open(path, pair_kind(files.params), BandFiles::slot(p))?;
+                Ok((r, Vec::new(), 0))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PairRuns { runs })
     }
 
-    /// The next pair of run `p`, refilling its buffer from the file.
-    fn next_of(&mut self, p: usize) -> Result<Option<u64>> {
-        let (r, buf, at) = &mut self.runs[p];
-        if *at >= buf.len() {
-            if r.remaining() == 0 {
-                return Ok(None);
+    /// Append to `out` every pair not read yet whose earlier document is below `end`.
+    /// They come run by run, not in order, and a pair that several bands found in
+    /// several partitions may come more than once: sort and dedup them. (Whenever `out`
+    /// has doubled it is sorted and deduplicated here, so that the copies of pairs that
+    /// share a large bucket in many bands do not pile up.)
+    pub fn next_block(
+        &mut self,
+        end: u32,
+        out: &mut Vec<(u32, u32)>,
+        pool: &rayon::ThreadPool,
+    ) -> Result<()> {
+        let mut compact_at = out.len().max(1 << 16) * 2;
+        for (r, buf, at) in &mut self.runs {
+            if out.len() >= compact_at {
+                pool.install(|| out.par_sort_unstable());
+                out.dedup();
+                compact_at = out.len().max(1 << 16) * 2;
             }
-            r.read(MERGE_READ, buf)?;
-            *at = 0;
-        }
-        let b: [u8; 8] = buf[*at..*at + PAIR_BYTES].try_into().unwrap_or_default();
-        *at += PAIR_BYTES;
-        Ok(Some(u64::from_le_bytes(b)))
-    }
-
-    /// Up to `max` next pairs into `out` (cleared first); empty at the end.
-    pub fn next_batch(&mut self, max: usize, out: &mut Vec<(u32, u32)>) -> Result<()> {
-        out.clear();
-        while out.len() < max {
-            let Some(std::cmp::Reverse((v, p))) = self.heap.pop() else {
-                break;
-            };
-            if let Some(n) = self.next_of(p)? {
-                self.heap.push(std::cmp::Reverse((n, p)));
-            }
-            if self.last != Some(v) {
-                self.last = Some(v);
+            loop {
+                if *at >= buf.len() {
+                    if r.remaining() == 0 {
+                        break;
+                    }
+                    r.read(RUN_READ, buf)?;
+                    *at = 0;
+                }
+                let b: [u8; 8] = buf[*at..*at + PAIR_BYTES].try_into().unwrap_or_default();
+                let v = u64::from_le_bytes(b);
+                if (v >> 32) as u32 >= end {
+                    break;
+                }
                 out.push(((v >> 32) as u32, v as u32));
+                *at += PAIR_BYTES;
             }
         }
         Ok(())
@@ -327,15 +330,23 @@ mod tests {
         }
         w.finish().unwrap();
         write_pairs(&files, bands, max_bucket).unwrap();
-        let mut merge = PairMerge::open(&files).unwrap();
+        let mut runs = PairRuns::open(&files).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         let mut all = Vec::new();
-        let mut batch = Vec::new();
-        loop {
-            merge.next_batch(100, &mut batch).unwrap();
-            if batch.is_empty() {
-                break;
-            }
-            all.extend_from_slice(&batch);
+        let mut block = Vec::new();
+        // Blocks of 37 documents, then the rest.
+        let mut start = 0;
+        for end in (37..hashes.len() as u32).step_by(37).chain([u32::MAX]) {
+            block.clear();
+            runs.next_block(end, &mut block, &pool).unwrap();
+            assert!(block.iter().all(|&(a, _)| (start..end).contains(&a)));
+            start = end;
+            block.sort_unstable();
+            block.dedup();
+            all.extend_from_slice(&block);
         }
         remove(&files);
         all

@@ -232,6 +232,10 @@ pub(super) fn bucket_pairs(keys: &[u64], max_bucket: usize, pairs: &mut Vec<u64>
 /// A document's signature and shingle count, by document index.
 pub type SigLookup<'a> = dyn Fn(u32) -> Result<(Vec<u32>, u32)> + Sync + 'a;
 
+/// The signature of a document into a buffer (replaced), returning its shingle count:
+/// verification looks up two per candidate pair, without an allocation each.
+pub type SigInto<'a> = dyn Fn(u32, &mut Vec<u32>) -> Result<u32> + Sync + 'a;
+
 /// How a verified pair of documents is linked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
@@ -273,7 +277,7 @@ pub type Verified = (u32, u32, Similarity, Link);
 /// `cut(d)`: cleaning removed more than half of document `d` (see [`link`]).
 pub fn verify(
     pairs: &[(u32, u32)],
-    sigs: &SigLookup<'_>,
+    sigs: &SigInto<'_>,
     cut: &(dyn Fn(u32) -> bool + Sync),
     cfg: &DocumentConfig,
 ) -> Result<Vec<Verified>> {
@@ -281,21 +285,24 @@ pub fn verify(
         .par_chunks(4096)
         .map(|chunk| {
             let mut out = Vec::new();
-            let mut cached: Option<(u32, Vec<u32>, u32)> = None;
+            // The earlier document's signature, kept while it stays the same.
+            let (mut sa, mut sb) = (Vec::new(), Vec::new());
+            let mut cached: Option<(u32, u32)> = None;
             for &(a, b) in chunk {
-                if cached.as_ref().map(|c| c.0) != Some(a) {
-                    let (s, n) = sigs(a)?;
-                    cached = Some((a, s, n));
-                }
-                let Some((_, sa, na)) = cached.as_ref() else {
-                    continue;
+                let na = match cached {
+                    Some((d, n)) if d == a => n,
+                    _ => {
+                        let n = sigs(a, &mut sa)?;
+                        cached = Some((a, n));
+                        n
+                    }
                 };
-                let (sb, nb) = sigs(b)?;
-                if (*na).min(nb) < cfg.min_shingles {
+                let nb = sigs(b, &mut sb)?;
+                if na.min(nb) < cfg.min_shingles {
                     continue;
                 }
-                let sim = minhash::similarity(sa, *na, &sb, nb);
-                if let Some(l) = link(&sim, (*na).min(nb), cut(a) && cut(b), cfg) {
+                let sim = minhash::similarity(&sa, na, &sb, nb);
+                if let Some(l) = link(&sim, na.min(nb), cut(a) && cut(b), cfg) {
                     out.push((a, b, sim, l));
                 }
             }
@@ -495,7 +502,10 @@ mod tests {
         for s in &sigs {
             bands.push(Some(s), cfg.rows);
         }
-        let lookup = |d: u32| Ok((sigs[d as usize].clone(), docs[d as usize].len() as u32));
+        let lookup = |d: u32, out: &mut Vec<u32>| {
+            out.clone_from(&sigs[d as usize]);
+            Ok(docs[d as usize].len() as u32)
+        };
         let pairs = candidates(&bands, cfg.max_bucket_pairs);
         let found = verify(&pairs, &lookup, &|_| false, &cfg).unwrap();
         let found: std::collections::BTreeSet<(u32, u32)> =

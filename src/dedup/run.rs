@@ -11,7 +11,7 @@
 //! `near_passage::phased`); final signatures in a temporary file, band keys and
 //! candidate pairs in partition files (see `bands`); texts and sketches beyond the memory
 //! budget too.
-use super::bands::{self, BandFiles, BandWriter, PairMerge};
+use super::bands::{self, BandFiles, BandWriter, PairRuns};
 use super::document::{self, Clusters, DocVerdict, ExactIndex};
 use super::minhash;
 use super::near_passage::phased::{self, NearFiles, NearResult, NearWriter};
@@ -506,26 +506,21 @@ impl Run {
             verified: Vec::new(),
             measured: Vec::new(),
         };
-        let mut merge = PairMerge::open(&files)?;
-        let mut batch = Vec::new();
+        let mut runs = PairRuns::open(&files)?;
         let mut candidates = 0usize;
-        loop {
-            merge.next_batch(VERIFY_BATCH, &mut batch)?;
-            candidates += batch.len();
-            for &pair in &batch {
-                blocks.push(self, pool, pair)?;
-            }
-            if batch.is_empty() {
-                blocks.flush(self, pool)?;
-                break;
-            }
+        let mut start = 0usize;
+        while start < n {
+            let end = start.saturating_add(blocks.block).min(n);
+            runs.next_block(end as u32, &mut blocks.group, pool)?;
+            candidates += blocks.flush(self, pool)?;
+            start = end;
         }
         let BlockVerify {
             mut verified,
             mut measured,
             ..
         } = blocks;
-        drop(merge);
+        drop(runs);
         bands::remove(&files);
         // In pair order, as one pass over the sorted candidates gives them.
         verified.sort_unstable_by_key(|v: &document::Verified| (v.0, v.1));
@@ -585,8 +580,8 @@ const SIG_CHUNK: usize = 64;
 /// Candidate pairs verified at a time.
 const VERIFY_BATCH: usize = 1 << 16;
 
-/// Verification block by block: candidate pairs arrive in pair order and are gathered
-/// while their earlier documents lie in one block of `block` documents; each group is
+/// Verification block by block: the candidate pairs whose earlier documents lie in one
+/// block of `block` documents are gathered, sorted and deduplicated; each group is
 /// verified ordered by the block of the later document, each run of one later block with
 /// the signature file mapped afresh, so that only the pages of two blocks are resident at
 /// a time.
@@ -601,33 +596,23 @@ struct BlockVerify {
 }
 
 impl BlockVerify {
-    /// The next candidate pair.
-    fn push(&mut self, run: &Run, pool: &rayon::ThreadPool, pair: (u32, u32)) -> Result<()> {
-        let block_of = |d: u32| d as usize / self.block;
-        if self
-            .group
-            .first()
-            .is_some_and(|g| block_of(g.0) != block_of(pair.0))
-        {
-            self.flush(run, pool)?;
-        }
-        self.group.push(pair);
-        Ok(())
-    }
-
-    /// Verify the pairs gathered.
-    fn flush(&mut self, run: &Run, pool: &rayon::ThreadPool) -> Result<()> {
+    /// Verify the pairs gathered (the candidates of one block of earlier documents, in
+    /// any order and some more than once); returns how many distinct pairs they were.
+    fn flush(&mut self, run: &Run, pool: &rayon::ThreadPool) -> Result<usize> {
+        use rayon::slice::ParallelSliceMut;
         let dc = &run.cfg.document;
         let cut = |d: u32| run.cut.get(d as usize).copied().unwrap_or(false);
         let block = self.block;
-        self.group
-            .sort_unstable_by_key(|&(a, b)| (b as usize / block, a, b));
+        let group = &mut self.group;
+        pool.install(|| group.par_sort_unstable_by_key(|&(a, b)| (b as usize / block, a, b)));
+        self.group.dedup();
+        let count = self.group.len();
         for later in self
             .group
             .chunk_by(|x, y| x.1 as usize / block == y.1 as usize / block)
         {
             let sigs = SigFile::open(&run.sig_path, dc.num_hashes)?;
-            let lookup = |d: u32| sigs.get(d);
+            let lookup = |d: u32, out: &mut Vec<u32>| sigs.get_into(d, out);
             for batch in later.chunks(VERIFY_BATCH) {
                 if self.measure_all {
                     let mut all = dc.clone();
@@ -641,7 +626,7 @@ impl BlockVerify {
             }
         }
         self.group.clear();
-        Ok(())
+        Ok(count)
     }
 }
 

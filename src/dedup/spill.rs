@@ -297,6 +297,13 @@ impl SigFile {
 
     /// Signature and shingle count of document `doc`.
     pub fn get(&self, doc: u32) -> Result<(Vec<u32>, u32)> {
+        let mut sig = Vec::with_capacity(self.k);
+        let count = self.get_into(doc, &mut sig)?;
+        Ok((sig, count))
+    }
+
+    /// The signature of document `doc` into `sig` (replaced); returns its shingle count.
+    pub fn get_into(&self, doc: u32, sig: &mut Vec<u32>) -> Result<u32> {
         let n = Self::record_bytes(self.k);
         let at = doc as usize * n;
         let eof = || {
@@ -321,7 +328,9 @@ impl SigFile {
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         let count = vals.next().unwrap_or(0);
-        Ok((vals.collect(), count))
+        sig.clear();
+        sig.extend(vals);
+        Ok(count)
     }
 }
 
