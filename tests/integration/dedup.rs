@@ -203,8 +203,9 @@ fn same_bytes_for_any_thread_count_and_batch_size() {
     );
 }
 
-/// The LSH band keys go to hash partitions on disk; how many changes where the work
-/// happens, never the output or the candidates found, and no partition file stays behind.
+/// The LSH band keys and the passage occurrences go to hash partitions on disk; how many
+/// changes where the work happens, never the output, the candidates or the passages
+/// found, and no partition file stays behind.
 #[test]
 fn same_bytes_for_any_partition_count() {
     let base = run_dedup("dedup_parts_auto", &["--explain"]);
@@ -227,6 +228,10 @@ fn same_bytes_for_any_partition_count() {
         assert_eq!(d["index"]["partitions"], parts);
         assert_eq!(d["candidate_pairs"], auto["candidate_pairs"], "{parts}");
         assert_eq!(d["verified_pairs"], auto["verified_pairs"], "{parts}");
+        // The passage phase reduces the same partition count.
+        let index = |d: &serde_json::Value, k: &str| d["index"][k].clone();
+        assert_eq!(index(&d, "passage_hashes"), index(&auto, "passage_hashes"));
+        assert_eq!(d["boilerplate_passages"], auto["boilerplate_passages"]);
         let left: Vec<_> = std::fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
