@@ -353,7 +353,16 @@ impl Run {
         if let Some(w) = self.passage_writer.take() {
             let t0 = Instant::now();
             on_step("passages", 0, 1);
+            let occurrences = w.occurrences();
             self.passage_occ_bytes = w.finish()?;
+            if let Some(files) = self.passage_files.as_mut() {
+                // A partition's reduction within a quarter of what the held documents
+                // left of the budget (64 MB when that is less).
+                let budget = (self.phase_mb.max(64) << 20) / 4;
+                let split = files.split_for(occurrences, budget);
+                let (temps, dir) = (&mut self.temps, &self.dir);
+                files.set_split(split, |stem| temps.path(dir, stem));
+            }
             if let Some(files) = &self.passage_files {
                 let bp = &self.cfg.boilerplate;
                 self.passages = pool.install(|| passage_phased::reduce(files, bp))?;

@@ -4,7 +4,9 @@
 //! 1. **scatter** ([`PassageWriter`], as documents are observed): every passage
 //!    occurrence `(hash, document, passage, words)` goes to the hash partition of its
 //!    hash, so all occurrences of one text lie in one partition file;
-//! 2. **reduce** ([`reduce`], partitions in parallel): a partition sorted by
+//! 2. **reduce** ([`reduce`], partitions in parallel; a partition too large for memory
+//!    first cut into pieces by a second hash, see [`PassageFiles::set_split`]): a
+//!    partition (or piece) sorted by
 //!    `(hash, document, passage)` gives each hash's first occurrence (the smallest
 //!    `(document, passage)`) and the number of distinct documents it occurs in. Every
 //!    occurrence that is not the first, or whose text is boilerplate, becomes a
@@ -77,6 +79,10 @@ pub fn params(cfg: &crate::dedup::DedupConfig, parts: usize) -> u64 {
 /// (each as a final name and the temporary name it is written under).
 pub struct PassageFiles {
     occ: Vec<(PathBuf, PathBuf)>,
+    /// `split` pieces per partition (none when `split` is 1).
+    pieces: Vec<(PathBuf, PathBuf)>,
+    split: usize,
+    /// A run of marks per partition, or per piece.
     marks: Vec<(PathBuf, PathBuf)>,
     merged: (PathBuf, PathBuf),
     params: u64,
@@ -91,6 +97,8 @@ impl PassageFiles {
             occ: (0..parts)
                 .map(|p| pair(format!("passages-{p:04}")))
                 .collect(),
+            pieces: Vec::new(),
+            split: 1,
             marks: (0..parts)
                 .map(|p| pair(format!("passage-marks-{p:04}")))
                 .collect(),
@@ -103,10 +111,38 @@ impl PassageFiles {
         self.occ.len()
     }
 
+    /// Cut each partition into `split` pieces before it is reduced (named by `name` as in
+    /// [`PassageFiles::new`]): all occurrences of a text go to one piece, so the pieces
+    /// reduce as the partition would, holding a `split`th of it.
+    pub fn set_split(&mut self, split: usize, mut name: impl FnMut(&str) -> PathBuf) {
+        let mut pair = |stem: String| (name(&stem), name(&format!("{stem}-partial")));
+        self.split = split.max(1);
+        if self.split == 1 {
+            return;
+        }
+        let units = self.occ.len() * self.split;
+        self.pieces = (0..units)
+            .map(|i| pair(format!("passage-pieces-{i:04}")))
+            .collect();
+        self.marks = (0..units)
+            .map(|i| pair(format!("passage-marks-{i:04}")))
+            .collect();
+    }
+
+    /// How many pieces for `occurrences` in all, so that a piece's reduction works within
+    /// about `budget` bytes (partitions hold about equal shares).
+    pub fn split_for(&self, occurrences: u64, budget: u64) -> usize {
+        let per_part = occurrences.div_ceil(self.occ.len().max(1) as u64);
+        // An occurrence as read and sorted, and a mark for each at worst.
+        let work = per_part * (OCC_BYTES + std::mem::size_of::<Occurrence>() + 32) as u64;
+        // A quarter over the even share, for the partitions that get more.
+        (work + work / 4).div_ceil(budget.max(1)).max(1) as usize
+    }
     /// Remove every file that exists.
     pub fn remove(&self) {
         let merged = std::iter::once(&self.merged);
-        for (a, b) in self.occ.iter().chain(&self.marks).chain(merged) {
+        let all = self.occ.iter().chain(&self.pieces).chain(&self.marks);
+        for (a, b) in all.chain(merged) {
             let _ = std::fs::remove_file(a);
             let _ = std::fs::remove_file(b);
         }
@@ -170,6 +206,11 @@ impl PassageWriter {
         Ok(())
     }
 
+    /// Occurrences recorded.
+    pub fn occurrences(&self) -> u64 {
+        self.occurrences
+    }
+
     /// Close the files; returns the bytes written.
     pub fn finish(mut self) -> Result<u64> {
         for (w, st) in self.out.iter_mut().zip(&self.stage) {
@@ -224,9 +265,78 @@ type Occurrence = (u64, u64, u32);
 /// One mark as sorted: `(document << 32) | passage`, hash, first occurrence, flags.
 type MarkKey = (u64, u64, u64, u32);
 
+/// The piece of an occurrence's hash within its partition: from the low bits (the
+/// partition comes from the high ones).
+fn piece_of(hash: u64, split: usize) -> usize {
+    (((hash & 0xFFFF_FFFF) * split as u64) >> 32) as usize
+}
+
+/// Reduce partition `p`: as a whole, or cut into its pieces first, each reduced on its
+/// own into its own run of marks.
 fn reduce_partition(files: &PassageFiles, p: usize, bp: &BoilerplateConfig) -> Result<Reduced> {
+    let split = files.split;
     let (path, _) = &files.occ[p];
-    let records = RunReader::open(path, occ_kind(files.params), slot(p))?.read_all()?;
+    let source = (path, occ_kind(files.params), slot(p));
+    if split == 1 {
+        return reduce_unit(files, source, p, bp);
+    }
+    let kind = Kind {
+        phase: "passage-pieces",
+        ..occ_kind(files.params)
+    };
+    let units = p * split..(p + 1) * split;
+    let mut out = files.pieces[units.clone()]
+        .iter()
+        .zip(units.clone())
+        .map(|((path, tmp), u)| RunWriter::create(path, tmp, kind, slot(u)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut stage = vec![Vec::new(); split];
+    let mut r = RunReader::open(source.0, source.1, source.2)?;
+    let mut buf = Vec::new();
+    while r.remaining() > 0 {
+        r.read(1 << 14, &mut buf)?;
+        for rec in buf.chunks_exact(OCC_BYTES) {
+            let j = piece_of(u64_at(rec, 0), split);
+            stage[j].extend_from_slice(rec);
+            if stage[j].len() >= STAGE_BYTES {
+                out[j].push(&stage[j])?;
+                stage[j].clear();
+            }
+        }
+    }
+    drop(r);
+    let _ = std::fs::remove_file(path);
+    let mut file_bytes = 0;
+    for (w, st) in out.iter_mut().zip(&stage) {
+        w.push(st)?;
+    }
+    for w in out {
+        file_bytes += w.finish()?;
+    }
+    let mut total = Reduced {
+        file_bytes,
+        ..Reduced::default()
+    };
+    for u in units {
+        let r = reduce_unit(files, (&files.pieces[u].0, kind, slot(u)), u, bp)?;
+        total.hashes += r.hashes;
+        total.boilerplate += r.boilerplate;
+        total.marks += r.marks;
+        total.held = total.held.max(r.held);
+        total.file_bytes += r.file_bytes;
+    }
+    Ok(total)
+}
+
+/// Reduce the occurrences of one partition or piece (`source`, removed once read) into
+/// mark run `u`.
+fn reduce_unit(
+    files: &PassageFiles,
+    (path, kind, at): (&PathBuf, Kind, Slot),
+    u: usize,
+    bp: &BoilerplateConfig,
+) -> Result<Reduced> {
+    let records = RunReader::open(path, kind, at)?.read_all()?;
     let _ = std::fs::remove_file(path);
     let mut occ: Vec<Occurrence> = records
         .chunks_exact(OCC_BYTES)
@@ -269,8 +379,8 @@ fn reduce_partition(files: &PassageFiles, p: usize, bp: &BoilerplateConfig) -> R
     );
     drop(occ);
     marks.sort_unstable();
-    let (path, tmp) = &files.marks[p];
-    let mut w = RunWriter::create(path, tmp, mark_kind(files.params), slot(p))?;
+    let (path, tmp) = &files.marks[u];
+    let mut w = RunWriter::create(path, tmp, mark_kind(files.params), slot(u))?;
     let mut stage = Vec::with_capacity(STAGE_BYTES + MARK_BYTES);
     for &(at, hash, first, flags) in &marks {
         stage.extend_from_slice(&((at >> 32) as u32).to_le_bytes());
@@ -293,8 +403,8 @@ fn reduce_partition(files: &PassageFiles, p: usize, bp: &BoilerplateConfig) -> R
 /// Step 3: the runs of every partition merged by `(document, passage)` into one file;
 /// returns its size. The runs are removed.
 fn merge(files: &PassageFiles) -> Result<u64> {
-    let mut runs = Vec::with_capacity(files.partitions());
-    let mut heads = vec![[0u8; MARK_BYTES]; files.partitions()];
+    let mut runs = Vec::with_capacity(files.marks.len());
+    let mut heads = vec![[0u8; MARK_BYTES]; files.marks.len()];
     let mut heap = BinaryHeap::new();
     // Read run `p`'s next record into its head and the heap.
     let advance = |runs: &mut Vec<(RunReader, Vec<u8>, usize)>,
@@ -417,7 +527,8 @@ mod tests {
         }
     }
 
-    /// The marks from files, with documents written in any order and any partition count,
+    /// The marks from files, with documents written in any order and any partition count
+    /// (whole or cut into pieces),
     /// say what the in-memory index of one sequential pass says: the same removals (rule,
     /// span and first occurrence), first occurrences, boilerplate and counts.
     #[test]
@@ -456,9 +567,10 @@ mod tests {
             }
             let rules = PassageRules::new(&passage, &bp);
             let id = |d: u32| format!("d{d}");
-            for parts in [1, 4, 64] {
-                let name = |stem: &str| dir.path().join(format!("{round}-{parts}-{stem}"));
-                let files = PassageFiles::new(parts, 7, name);
+            for (parts, split) in [(1, 1), (4, 1), (64, 1), (1, 3), (4, 2)] {
+                let name = |stem: &str| dir.path().join(format!("{round}-{parts}-{split}-{stem}"));
+                let mut files = PassageFiles::new(parts, 7, name);
+                files.set_split(split, name);
                 let mut w = PassageWriter::create(&files).unwrap();
                 // Documents in a shuffled order.
                 let mut order: Vec<usize> = (0..docs).collect();
@@ -481,7 +593,7 @@ mod tests {
                     merge.marks_of(d32, &mut marks).unwrap();
                     let want = ix.removals(d32, passages, &id);
                     let got = rules.removals(passages, &marks, &id);
-                    assert_eq!(got, want, "round {round}, {parts} partitions, doc {d}");
+                    assert_eq!(got, want, "round {round}, {parts}x{split} pieces, doc {d}");
                     removals_seen += got.len();
                     for (p, s) in passages.iter().enumerate() {
                         assert_eq!(
@@ -504,6 +616,17 @@ mod tests {
         assert!(removals_seen > 500, "{removals_seen}");
         let left = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(left, 0, "every file removed");
+    }
+
+    #[test]
+    fn partitions_are_cut_into_pieces_that_fit_the_budget() {
+        let files = PassageFiles::new(64, 7, |stem| PathBuf::from(stem));
+        assert_eq!(files.split_for(0, 16 << 20), 1);
+        // 10 million occurrences of about 76 working bytes: 12 MB a partition fits 16 MB.
+        assert_eq!(files.split_for(10_000_000, 16 << 20), 1);
+        // 100 times that: about 1.5 GB a partition, in 16 MB pieces.
+        let split = files.split_for(1_000_000_000, 16 << 20);
+        assert!((80..120).contains(&split), "{split}");
     }
 
     #[test]
