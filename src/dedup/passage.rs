@@ -219,10 +219,6 @@ pub struct PassageIndex {
     map: ShardedIdMap<Entry>,
     passage: PassageConfig,
     boilerplate: BoilerplateConfig,
-    rule_exact: Arc<str>,
-    rule_boilerplate: Arc<str>,
-    category_dup: Arc<str>,
-    category_boilerplate: Arc<str>,
 }
 
 #[cfg(test)]
@@ -232,10 +228,6 @@ impl PassageIndex {
             map: ShardedIdMap::default(),
             passage: passage.clone(),
             boilerplate: boilerplate.clone(),
-            rule_exact: RULE_EXACT.into(),
-            rule_boilerplate: RULE_BOILERPLATE.into(),
-            category_dup: "duplicate".into(),
-            category_boilerplate: "boilerplate".into(),
         }
     }
 
@@ -279,13 +271,8 @@ impl PassageIndex {
                 .is_some_and(|e| e.docs >= self.boilerplate.min_docs)
     }
 
-    /// The passage removals of document `doc`; `id_of` names a document by its index.
-    pub fn removals(
-        &self,
-        doc: u32,
-        passages: &[PassageSketch],
-        id_of: &dyn Fn(u32) -> String,
-    ) -> Vec<Removal> {
+    /// The marks of document `doc`: what [`phased`] must find.
+    pub fn marks(&self, doc: u32, passages: &[PassageSketch]) -> Vec<Mark> {
         let mut out = Vec::new();
         for (p, ps) in passages.iter().enumerate() {
             let Some(e) = self.map.get(&ps.hash) else {
@@ -295,29 +282,29 @@ impl PassageIndex {
             let boilerplate = self.boilerplate.enabled
                 && ps.words as usize <= self.boilerplate.max_words
                 && e.docs >= self.boilerplate.min_docs;
-            let (rule, category) = if boilerplate {
-                if first && self.boilerplate.keep == KeepPolicy::First {
-                    continue;
-                }
-                (&self.rule_boilerplate, &self.category_boilerplate)
-            } else if self.passage.exact && !first && ps.words as usize >= self.passage.min_words {
-                (&self.rule_exact, &self.category_dup)
-            } else {
-                continue;
-            };
-            out.push(Removal {
-                start: ps.start,
-                end: ps.end,
-                rule: rule.clone(),
-                category: category.clone(),
-                dup_of: (!first).then(|| DupRef {
-                    doc: id_of(e.doc),
-                    passage: Some(e.passage as usize),
-                    similarity: Some(1.0),
-                }),
-            });
+            if !first || boilerplate {
+                out.push(Mark {
+                    passage: p as u32,
+                    hash: ps.hash,
+                    of_doc: e.doc,
+                    of_passage: e.passage,
+                    first,
+                    boilerplate,
+                });
+            }
         }
         out
+    }
+
+    /// The passage removals of document `doc`; `id_of` names a document by its index.
+    pub fn removals(
+        &self,
+        doc: u32,
+        passages: &[PassageSketch],
+        id_of: &dyn Fn(u32) -> String,
+    ) -> Vec<Removal> {
+        let rules = PassageRules::new(&self.passage, &self.boilerplate);
+        rules.removals(passages, &self.marks(doc, passages), id_of)
     }
 
     /// Is passage `p` of document `doc` (with `hash`) the first occurrence of its text?

@@ -591,6 +591,7 @@ mod tests {
                 for (d, passages) in corpus.iter().enumerate() {
                     let d32 = d as u32;
                     merge.marks_of(d32, &mut marks).unwrap();
+                    assert_eq!(marks, ix.marks(d32, passages), "{parts}x{split}, doc {d}");
                     let want = ix.removals(d32, passages, &id);
                     let got = rules.removals(passages, &marks, &id);
                     assert_eq!(got, want, "round {round}, {parts}x{split} pieces, doc {d}");
