@@ -699,26 +699,27 @@ fn round_piece(files: &NearFiles, j: usize, kept: &[bool]) -> Result<Vec<(u32, u
     let mut hits = Vec::new();
     let mut key = None;
     // The current key's holder: its record (passage, shingles, signature).
-    let mut held: Option<Vec<u8>> = None;
+    // The current key's holder record, when it has one (one buffer, reused).
+    let mut held = Vec::new();
+    let mut holding = false;
     each_record(piece, 1 << 12, |rec| {
         let k = u32_at(rec, 0);
         if key != Some(k) {
             key = Some(k);
-            held = None;
+            holding = false;
         }
         let seq = u32_at(rec, 4);
-        match &held {
-            None => {
-                if kept.get(seq as usize).copied().unwrap_or(false) {
-                    held = Some(rec.to_vec());
-                }
+        if !holding {
+            if kept.get(seq as usize).copied().unwrap_or(false) {
+                held.clear();
+                held.extend_from_slice(rec);
+                holding = true;
             }
-            Some(h) => {
-                let (n_h, n) = (u32_at(h, 8), u32_at(rec, 8));
-                let sim = similarity16(&h[12..], n_h, &rec[12..], n);
-                if files.p.accepts(sim, n_h, n) {
-                    hits.push((seq, u32_at(h, 4), sim.jaccard));
-                }
+        } else {
+            let (n_h, n) = (u32_at(&held, 8), u32_at(rec, 8));
+            let sim = similarity16(&held[12..], n_h, &rec[12..], n);
+            if files.p.accepts(sim, n_h, n) {
+                hits.push((seq, u32_at(&held, 4), sim.jaccard));
             }
         }
         Ok(())
