@@ -16,7 +16,7 @@
 //! Each step is a function of its input files only (min, sort, union), so the pairs do not
 //! depend on the number of partitions, threads or the order partitions are done in: the
 //! candidates are those of one in-memory pass over all band hashes.
-use super::runfile::{self, Kind, RunReader, RunWriter, Slot};
+use super::runfile::{self, Cursor, Kind, RunReader, RunWriter, Slot};
 use crate::error::Result;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -232,7 +232,7 @@ pub fn partition_pairs(keys: &[u8], bands: usize, max_bucket: usize) -> Vec<u64>
 /// stretch of each run, read in turn: no merge of the runs, whose cost per pair grew with
 /// their number.
 pub struct PairRuns {
-    runs: Vec<(RunReader, Vec<u8>, usize)>,
+    runs: Vec<Cursor>,
 }
 
 /// Pairs read from a run at a time.
@@ -246,7 +246,7 @@ impl PairRuns {
             .enumerate()
             .map(|(p, path)| {
                 let r = RunReader::open(path, pair_kind(files.params), BandFiles::slot(p))?;
-                Ok((r, Vec::new(), 0))
+                Ok(Cursor::new(r, RUN_READ))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(PairRuns { runs })
@@ -264,27 +264,19 @@ impl PairRuns {
         pool: &rayon::ThreadPool,
     ) -> Result<()> {
         let mut compact_at = out.len().max(1 << 16) * 2;
-        for (r, buf, at) in &mut self.runs {
+        for run in &mut self.runs {
             if out.len() >= compact_at {
                 pool.install(|| out.par_sort_unstable());
                 out.dedup();
                 compact_at = out.len().max(1 << 16) * 2;
             }
-            loop {
-                if *at >= buf.len() {
-                    if r.remaining() == 0 {
-                        break;
-                    }
-                    r.read(RUN_READ, buf)?;
-                    *at = 0;
-                }
-                let b: [u8; 8] = buf[*at..*at + PAIR_BYTES].try_into().unwrap_or_default();
-                let v = u64::from_le_bytes(b);
+            while let Some(rec) = run.peek()? {
+                let v = u64::from_le_bytes(rec.try_into().unwrap_or_default());
                 if (v >> 32) as u32 >= end {
                     break;
                 }
                 out.push(((v >> 32) as u32, v as u32));
-                *at += PAIR_BYTES;
+                run.advance();
             }
         }
         Ok(())

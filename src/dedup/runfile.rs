@@ -249,6 +249,52 @@ impl RunReader {
     }
 }
 
+/// The records of a [`RunReader`] one at a time, read from the file `per_read` at a time:
+/// for readers that look at the next record before they take it (merges, readers that
+/// stop at the end of a document or a block).
+pub struct Cursor {
+    run: RunReader,
+    buf: Vec<u8>,
+    at: usize,
+    per_read: usize,
+}
+
+impl Cursor {
+    pub fn new(run: RunReader, per_read: usize) -> Cursor {
+        Cursor {
+            run,
+            buf: Vec::new(),
+            at: 0,
+            per_read: per_read.max(1),
+        }
+    }
+
+    /// The next record, not taken; `None` after the last.
+    pub fn peek(&mut self) -> Result<Option<&[u8]>> {
+        if self.at >= self.buf.len() {
+            if self.run.remaining() == 0 {
+                return Ok(None);
+            }
+            self.run.read(self.per_read, &mut self.buf)?;
+            self.at = 0;
+        }
+        let size = self.run.record_bytes;
+        Ok(Some(&self.buf[self.at..self.at + size]))
+    }
+
+    /// Take the record [`Cursor::peek`] gave.
+    pub fn advance(&mut self) {
+        self.at += self.run.record_bytes;
+    }
+
+    /// Records not taken yet.
+    #[cfg(test)]
+    pub fn remaining(&self) -> u64 {
+        self.run.remaining()
+            + ((self.buf.len().saturating_sub(self.at)) / self.run.record_bytes) as u64
+    }
+}
+
 /// A hash of the parameters that shape a phase's records: the same values, the same hash.
 pub fn params_hash(parts: &[&[u8]]) -> u64 {
     let mut h = Xxh3::new();
@@ -304,6 +350,28 @@ mod tests {
         }
         assert_eq!(got, recs);
         assert!(!dir.path().join("run.partial").exists());
+    }
+
+    #[test]
+    fn a_cursor_peeks_and_takes_every_record_across_reads() {
+        let dir = TestDir::new("runfile-cursor");
+        let recs: Vec<u32> = (0..10).collect();
+        let path = write(dir.path(), &recs);
+        let mut c = Cursor::new(RunReader::open(&path, KIND, SLOT).unwrap(), 3);
+        let mut got = Vec::new();
+        while let Some(rec) = c.peek().unwrap() {
+            let v = u32::from_le_bytes(rec.try_into().unwrap());
+            // Peeking again gives the same record until it is taken.
+            assert_eq!(
+                c.peek().unwrap().map(|r| r.to_vec()),
+                Some(v.to_le_bytes().to_vec())
+            );
+            assert_eq!(c.remaining(), 10 - got.len() as u64);
+            got.push(v);
+            c.advance();
+        }
+        assert_eq!(got, recs);
+        assert_eq!(c.remaining(), 0);
     }
 
     #[test]

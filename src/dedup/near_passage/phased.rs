@@ -31,7 +31,7 @@
 //! verdicts are those of the full values.
 use super::{NearParams, NearPassages, NearRepeat, PassageSigs};
 use crate::dedup::minhash;
-use crate::dedup::runfile::{self, Kind, RunReader, RunWriter, Slot};
+use crate::dedup::runfile::{self, Cursor, Kind, RunReader, RunWriter, Slot};
 use crate::document::Removal;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -347,10 +347,9 @@ impl NearResult {
 
     /// Read the repeats, document by document.
     pub fn reader(&self) -> Result<NearReader> {
+        let run = RunReader::open(&self.path, self.kind, NearFiles::slot(0))?;
         Ok(NearReader {
-            run: RunReader::open(&self.path, self.kind, NearFiles::slot(0))?,
-            buf: Vec::new(),
-            at: 0,
+            run: Cursor::new(run, 1024),
         })
     }
 
@@ -362,9 +361,7 @@ impl NearResult {
 
 /// Each document's near repeats, in input order, from the file [`decide`] wrote.
 pub struct NearReader {
-    run: RunReader,
-    buf: Vec<u8>,
-    at: usize,
+    run: Cursor,
 }
 
 impl NearReader {
@@ -372,18 +369,10 @@ impl NearReader {
     /// Documents must be asked for in increasing order.
     pub fn repeats_of(&mut self, doc: u32, out: &mut Vec<NearRepeat>) -> Result<()> {
         out.clear();
-        loop {
-            if self.at >= self.buf.len() {
-                if self.run.remaining() == 0 {
-                    return Ok(());
-                }
-                self.run.read(1024, &mut self.buf)?;
-                self.at = 0;
-            }
-            let rec = &self.buf[self.at..self.at + REPEAT_BYTES];
+        while let Some(rec) = self.run.peek()? {
             let d = u32_at(rec, 0);
             if d > doc {
-                return Ok(());
+                break;
             }
             if d == doc {
                 let mut sim = [0u8; 8];
@@ -395,8 +384,9 @@ impl NearReader {
                     similarity: f64::from_le_bytes(sim),
                 });
             }
-            self.at += REPEAT_BYTES;
+            self.run.advance();
         }
+        Ok(())
     }
 }
 

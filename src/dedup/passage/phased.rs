@@ -21,7 +21,7 @@
 //! reduced; the in-memory index of one sequential pass is the reference they are tested
 //! against.
 use super::Mark;
-use crate::dedup::runfile::{self, Kind, RunReader, RunWriter, Slot};
+use crate::dedup::runfile::{self, Cursor, Kind, RunReader, RunWriter, Slot};
 use crate::dedup::sketch::PassageSketch;
 use crate::dedup::BoilerplateConfig;
 use crate::error::Result;
@@ -404,46 +404,33 @@ fn reduce_unit(
 /// returns its size. The runs are removed.
 fn merge(files: &PassageFiles) -> Result<u64> {
     let mut runs = Vec::with_capacity(files.marks.len());
-    let mut heads = vec![[0u8; MARK_BYTES]; files.marks.len()];
     let mut heap = BinaryHeap::new();
-    // Read run `p`'s next record into its head and the heap.
-    let advance = |runs: &mut Vec<(RunReader, Vec<u8>, usize)>,
-                   heads: &mut Vec<[u8; MARK_BYTES]>,
-                   heap: &mut BinaryHeap<Reverse<(u64, usize)>>,
-                   p: usize|
-     -> Result<()> {
-        let (r, buf, at) = &mut runs[p];
-        if *at >= buf.len() {
-            if r.remaining() == 0 {
-                return Ok(());
-            }
-            r.read(MERGE_READ, buf)?;
-            *at = 0;
-        }
-        heads[p].copy_from_slice(&buf[*at..*at + MARK_BYTES]);
-        *at += MARK_BYTES;
-        let key = (u64::from(u32_at(&heads[p], 0)) << 32) | u64::from(u32_at(&heads[p], 4));
-        heap.push(Reverse((key, p)));
-        Ok(())
-    };
+    // The key of a run's next mark, into the heap.
+    let key = |rec: &[u8]| (u64::from(u32_at(rec, 0)) << 32) | u64::from(u32_at(rec, 4));
     for (p, (path, _)) in files.marks.iter().enumerate() {
-        runs.push((
-            RunReader::open(path, mark_kind(files.params), slot(p))?,
-            Vec::new(),
-            0,
-        ));
-        advance(&mut runs, &mut heads, &mut heap, p)?;
+        let r = RunReader::open(path, mark_kind(files.params), slot(p))?;
+        let mut run = Cursor::new(r, MERGE_READ);
+        if let Some(rec) = run.peek()? {
+            heap.push(Reverse((key(rec), p)));
+        }
+        runs.push(run);
     }
     let (path, tmp) = &files.merged;
     let mut w = RunWriter::create(path, tmp, mark_kind(files.params), slot(0))?;
     let mut stage = Vec::with_capacity(STAGE_BYTES + MARK_BYTES);
     while let Some(Reverse((_, p))) = heap.pop() {
-        stage.extend_from_slice(&heads[p]);
+        let run = &mut runs[p];
+        if let Some(rec) = run.peek()? {
+            stage.extend_from_slice(rec);
+        }
+        run.advance();
+        if let Some(rec) = run.peek()? {
+            heap.push(Reverse((key(rec), p)));
+        }
         if stage.len() >= STAGE_BYTES {
             w.push(&stage)?;
             stage.clear();
         }
-        advance(&mut runs, &mut heads, &mut heap, p)?;
     }
     w.push(&stage)?;
     drop(runs);
@@ -455,32 +442,17 @@ fn merge(files: &PassageFiles) -> Result<u64> {
 
 /// Each document's marks, in input order, from the file [`reduce`] merged them into.
 pub struct MarkReader {
-    run: RunReader,
-    buf: Vec<u8>,
-    at: usize,
+    run: Cursor,
 }
 
 impl MarkReader {
     /// Open the marks (the file stays on disk, for another reader).
     pub fn open(files: &PassageFiles) -> Result<Self> {
         let (path, _) = &files.merged;
+        let run = RunReader::open(path, mark_kind(files.params), slot(0))?;
         Ok(MarkReader {
-            run: RunReader::open(path, mark_kind(files.params), slot(0))?,
-            buf: Vec::new(),
-            at: 0,
+            run: Cursor::new(run, MERGE_READ),
         })
-    }
-
-    /// The next record, not consumed; `None` at the end.
-    fn peek(&mut self) -> Result<Option<&[u8]>> {
-        if self.at >= self.buf.len() {
-            if self.run.remaining() == 0 {
-                return Ok(None);
-            }
-            self.run.read(MERGE_READ, &mut self.buf)?;
-            self.at = 0;
-        }
-        Ok(Some(&self.buf[self.at..self.at + MARK_BYTES]))
     }
 
     /// The marks of document `doc` into `out` (cleared first), in passage order. Documents
@@ -488,7 +460,7 @@ impl MarkReader {
     /// over.
     pub fn marks_of(&mut self, doc: u32, out: &mut Vec<Mark>) -> Result<()> {
         out.clear();
-        while let Some(rec) = self.peek()? {
+        while let Some(rec) = self.run.peek()? {
             let d = u32_at(rec, 0);
             if d > doc {
                 break;
@@ -504,7 +476,7 @@ impl MarkReader {
                     boilerplate: flags & FLAG_BOILERPLATE != 0,
                 });
             }
-            self.at += MARK_BYTES;
+            self.run.advance();
         }
         Ok(())
     }
