@@ -337,12 +337,12 @@ impl SigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_dir::TestDir;
 
     #[test]
     fn a_store_holds_records_while_the_budget_lasts_and_reads_all_back_in_order() {
-        let dir = std::env::temp_dir().join(format!("rinse-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("store");
+        let dir = TestDir::new("store");
+        let path = dir.path().join("store");
         let mut store = Store::new(&path);
         // A held record costs its capacity plus the Vec itself (24 bytes): 60 bytes hold
         // "abc" (27) and "de" (26), not "" (24 > 7), and then not "k" either, though it
@@ -367,14 +367,12 @@ mod tests {
             .map(|(h, v)| (h, v.as_bytes().to_vec()))
             .collect();
         assert_eq!(back, want);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_held_record_costs_its_capacity_not_its_length() {
-        let dir = std::env::temp_dir().join(format!("rinse-store-cap-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut store = Store::new(&dir.join("store"));
+        let dir = TestDir::new("store-cap");
+        let mut store = Store::new(&dir.path().join("store"));
         let mut roomy = Vec::with_capacity(100);
         roomy.push(b'x');
         let cost = roomy.capacity() as u64 + 24;
@@ -389,15 +387,12 @@ mod tests {
             (store.held_bytes, store.file_bytes(), budget),
             (cost, 5, 10)
         );
-        drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn signatures_read_back_by_index_and_a_missing_one_is_an_error() {
-        let dir = std::env::temp_dir().join(format!("rinse-sigfile-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("sigs");
+        let dir = TestDir::new("sigfile");
+        let path = dir.path().join("sigs");
         let mut bytes = Vec::new();
         SigFile::encode(&[1, 2, 3], 7, &mut bytes);
         SigFile::encode(&[4, 5, 6], 9, &mut bytes);
@@ -413,6 +408,5 @@ mod tests {
         std::fs::write(&path, b"").unwrap();
         assert!(SigFile::open(&path, 3).unwrap().get(0).is_err());
         assert!(SigFile::open_unmapped(&path, 3).unwrap().get(0).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
