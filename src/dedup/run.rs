@@ -362,8 +362,6 @@ impl Run {
                 let split = files.split_for(occurrences, budget);
                 let (temps, dir) = (&mut self.temps, &self.dir);
                 files.set_split(split, |stem| temps.path(dir, stem));
-            }
-            if let Some(files) = &self.passage_files {
                 let bp = &self.cfg.boilerplate;
                 self.passages = pool.install(|| passage_phased::reduce(files, bp))?;
             }
@@ -374,7 +372,7 @@ impl Run {
             let t0 = Instant::now();
             on_step("near-passages", 0, 1);
             // The passages that repeat an earlier one exactly take no part.
-            let mut marks = self.mark_merge()?;
+            let mut marks = self.mark_reader()?;
             let mut of_doc = Vec::new();
             let mut doc = None;
             let mut is_repeat = |d: u32, p: u32| -> Result<bool> {
@@ -457,7 +455,7 @@ impl Run {
         };
         let mut drive = driver::Ordered::new(pool, SIG_CHUNK, work);
         // The boilerplate short passages of each document, from its marks.
-        let mut marks = if dc.near { this.mark_merge()? } else { None };
+        let mut marks = if dc.near { this.mark_reader()? } else { None };
         let mut of_doc = Vec::new();
         loop {
             let mut batch = Vec::with_capacity(2048);
@@ -670,8 +668,8 @@ struct FinalChunk {
 }
 
 impl Run {
-    /// The passage marks, merged in document order (`None` when no passage phase ran).
-    fn mark_merge(&self) -> Result<Option<MarkReader>> {
+    /// The passage marks, in document order (`None` when no passage phase ran).
+    fn mark_reader(&self) -> Result<Option<MarkReader>> {
         match &self.passage_files {
             Some(files) if self.passage_writer.is_none() => Ok(Some(MarkReader::open(files)?)),
             _ => Ok(None),

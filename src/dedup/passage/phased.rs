@@ -239,6 +239,17 @@ pub struct Reduced {
     pub file_bytes: u64,
 }
 
+impl Reduced {
+    /// Take in what another partition or piece found.
+    fn add(&mut self, r: &Reduced) {
+        self.hashes += r.hashes;
+        self.boilerplate += r.boilerplate;
+        self.marks += r.marks;
+        self.held = self.held.max(r.held);
+        self.file_bytes += r.file_bytes;
+    }
+}
+
 /// Steps 2 and 3: every partition reduced, in parallel (on the caller's pool), each
 /// partition's occurrence file removed once its marks are written; then the marks
 /// merged.
@@ -250,11 +261,7 @@ pub fn reduce(files: &PassageFiles, bp: &BoilerplateConfig) -> Result<Reduced> {
     let mut total = Reduced::default();
     for r in parts {
         let r = r?;
-        total.hashes += r.hashes;
-        total.boilerplate += r.boilerplate;
-        total.marks += r.marks;
-        total.held = total.held.max(r.held);
-        total.file_bytes += r.file_bytes;
+        total.add(&r);
     }
     total.file_bytes += merge(files)?;
     Ok(total)
@@ -319,11 +326,7 @@ fn reduce_partition(files: &PassageFiles, p: usize, bp: &BoilerplateConfig) -> R
     };
     for u in units {
         let r = reduce_unit(files, (&files.pieces[u].0, kind, slot(u)), u, bp)?;
-        total.hashes += r.hashes;
-        total.boilerplate += r.boilerplate;
-        total.marks += r.marks;
-        total.held = total.held.max(r.held);
-        total.file_bytes += r.file_bytes;
+        total.add(&r);
     }
     Ok(total)
 }

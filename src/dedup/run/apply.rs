@@ -37,7 +37,7 @@ impl Decided {
             watch,
         } = self;
         let mut next_doc = 0usize;
-        let mut marks = run.mark_merge()?;
+        let mut marks = run.mark_reader()?;
         let mut near = run.near.as_ref().map(|n| n.reader()).transpose()?;
         // A reader thread keeps the next batch of spilled documents ready, each with its
         // passage marks.
